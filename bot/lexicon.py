@@ -1,0 +1,261 @@
+"""Read free text into findings: phrase patterns, negation scope, typo correction.
+
+Pure and fast: patterns are compiled once and indexed by their first word, so reading a reply
+costs one pass over its tokens. The vocabulary itself lives in `guidance/lexicon.toml`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterator, Mapping, Sequence
+
+from rapidfuzz import fuzz, process
+
+from .textread import SENTENCE_WORDS, Token, is_boundary, normalise, tokenize
+
+GAP_WORDS = 3
+MIN_PREFIX = 3
+FUZZY_MIN_LENGTH = 5
+RESOLUTION_REACH = 3
+
+
+class PatternError(ValueError):
+    """A lexicon pattern that cannot be compiled; the message says why."""
+
+
+@dataclass(frozen=True)
+class Element:
+    kind: str  # "word", "prefix", "alt" or "gap"
+    text: str = ""
+    alternatives: tuple["Pattern", ...] = ()
+
+
+@dataclass(frozen=True)
+class Pattern:
+    source: str
+    elements: tuple[Element, ...]
+
+
+def compile_pattern(source: str, groups: Mapping[str, Sequence["Pattern"]]) -> Pattern:
+    """Compile `cant ~ @breath` style text; `groups` holds already compiled @groups."""
+    pieces = normalise(source, {}, {}).replace("-", " ").split()
+    if not pieces:
+        raise PatternError("empty pattern")
+    elements = []
+    for piece in pieces:
+        if piece == "~":
+            elements.append(Element("gap"))
+        elif piece.startswith("@"):
+            name = piece[1:]
+            if name not in groups:
+                raise PatternError(f"unknown term group '@{name}' in '{source}'")
+            elements.append(Element("alt", name, tuple(groups[name])))
+        elif piece.endswith("*"):
+            stem = piece[:-1]
+            if len(stem) < MIN_PREFIX or not stem.isalnum():
+                raise PatternError(f"'{piece}' in '{source}': a prefix needs {MIN_PREFIX}+ letters")
+            elements.append(Element("prefix", stem))
+        elif piece.isalnum():
+            elements.append(Element("word", piece))
+        else:
+            raise PatternError(f"'{piece}' in '{source}': only words, word*, ~ and @group")
+    if elements[0].kind == "gap" or elements[-1].kind == "gap":
+        raise PatternError(f"'{source}': a pattern cannot start or end with ~")
+    return Pattern(source, tuple(elements))
+
+
+def _first_keys(pattern: Pattern) -> Iterator[tuple[str, str]]:
+    first = pattern.elements[0]
+    if first.kind == "alt":
+        for alternative in first.alternatives:
+            yield from _first_keys(alternative)
+    else:
+        yield first.kind, first.text
+
+
+def _words(pattern: Pattern) -> Iterator[str]:
+    for element in pattern.elements:
+        if element.kind in ("word", "prefix"):
+            yield element.text
+        for alternative in element.alternatives:
+            yield from _words(alternative)
+
+
+def _ends(tokens: Sequence[Token], i: int, elements: Sequence[Element], k: int = 0) -> Iterator[int]:
+    """Every end index at which `elements[k:]` matches tokens starting at `i`."""
+    if k == len(elements):
+        yield i
+        return
+    element = elements[k]
+    if element.kind == "gap":
+        j = i
+        yield from _ends(tokens, j, elements, k + 1)
+        for _ in range(GAP_WORDS):
+            if j >= len(tokens) or not tokens[j].is_word or tokens[j].text in SENTENCE_WORDS:
+                return
+            j += 1
+            yield from _ends(tokens, j, elements, k + 1)
+        return
+    if i >= len(tokens):
+        return
+    text = tokens[i].text
+    if element.kind == "word":
+        if text == element.text:
+            yield from _ends(tokens, i + 1, elements, k + 1)
+    elif element.kind == "prefix":
+        if text.startswith(element.text):
+            yield from _ends(tokens, i + 1, elements, k + 1)
+    else:
+        for alternative in element.alternatives:
+            for end in _ends(tokens, i, alternative.elements):
+                yield from _ends(tokens, end, elements, k + 1)
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    label: str
+    flag: bool
+    resolvable: bool
+    patterns: tuple[Pattern, ...]
+    components: tuple[tuple[Pattern, ...], ...]
+    excludes: tuple[Pattern, ...]
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    denied: bool
+
+
+@dataclass
+class Matches:
+    """Spans found in one message, keyed by (finding id, component); component -1 = patterns."""
+
+    tokens: list[Token]
+    spans: dict[tuple[str, int], list[Span]] = field(default_factory=lambda: defaultdict(list))
+
+
+class Matcher:
+    """All patterns of all findings, indexed by the first word they can start with."""
+
+    def __init__(
+        self,
+        findings: Sequence[Finding],
+        negators: Sequence[str],
+        pseudo_negations: Sequence[Pattern],
+        denials_after: Sequence[Pattern],
+        resolutions: Sequence[Pattern],
+        emoji: Mapping[str, str],
+        spelling: Mapping[str, str],
+        keep: Sequence[str],
+        negation_window: int,
+    ):
+        self.findings = {f.id: f for f in findings}
+        self.negators = frozenset(negators)
+        self.emoji = dict(emoji)
+        self.spelling = dict(spelling)
+        self.negation_window = negation_window
+        self._exact: dict[str, list[tuple[str, int, Pattern]]] = defaultdict(list)
+        self._prefix: dict[str, list[tuple[str, str, int, Pattern]]] = defaultdict(list)
+        entries: list[tuple[str, int, Pattern]] = [("~pseudo", -1, p) for p in pseudo_negations]
+        entries += [("~denial", -1, p) for p in denials_after]
+        entries += [("~resolution", -1, p) for p in resolutions]
+        for finding in findings:
+            entries += [(finding.id, -1, p) for p in finding.patterns]
+            entries += [(finding.id, -2, p) for p in finding.excludes]
+            for index, component in enumerate(finding.components):
+                entries += [(finding.id, index, p) for p in component]
+        vocabulary: set[str] = set(keep) | set(self.negators)
+        for owner, component, pattern in entries:
+            vocabulary.update(_words(pattern))
+            for kind, text in set(_first_keys(pattern)):
+                if kind == "word":
+                    self._exact[text].append((owner, component, pattern))
+                else:
+                    self._prefix[text[:MIN_PREFIX]].append((text, owner, component, pattern))
+        self._vocabulary = sorted(w for w in vocabulary if len(w) >= FUZZY_MIN_LENGTH)
+        self._known = frozenset(vocabulary)
+        self._stems = sorted({t for entries in self._prefix.values() for t, *_ in entries})
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
+    def _is_known(self, word: str) -> bool:
+        return word in self._known or any(word.startswith(stem) for stem in self._stems_for(word))
+
+    def _stems_for(self, word: str) -> list[str]:
+        return [t for t, *_ in self._prefix.get(word[:MIN_PREFIX], ())]
+
+    def _correct_uncached(self, word: str) -> str:
+        """The lexicon word a typo most likely meant, or the word itself."""
+        if len(word) < FUZZY_MIN_LENGTH or not word.isalpha() or self._is_known(word):
+            return word
+        candidates = [w for w in self._vocabulary if w[0] == word[0]]
+        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=85)
+        return best[0] if best else word
+
+    def tokens(self, text: str) -> list[Token]:
+        raw = tokenize(text, self.emoji, self.spelling)
+        return [Token(self._correct(t.text), t.sentence, t.clause) if t.is_word else t for t in raw]
+
+    def scan(self, tokens: list[Token]) -> Matches:
+        matches = Matches(tokens)
+        found: dict[tuple[str, int, int], int] = {}
+        for i, token in enumerate(tokens):
+            text = token.text
+            candidates = [(o, c, p) for o, c, p in self._exact.get(text, ())]
+            candidates += [(o, c, p) for stem, o, c, p in self._prefix.get(text[:MIN_PREFIX], ()) if text.startswith(stem)]
+            for owner, component, pattern in candidates:
+                for end in _ends(tokens, i, pattern.elements):
+                    key = (owner, component, i)
+                    found[key] = max(found.get(key, i), end)
+        helpers: dict[str, set[int]] = defaultdict(set)
+        for (owner, _, start), end in found.items():
+            if owner.startswith("~"):
+                helpers[owner].add(start)
+                if owner == "~pseudo":
+                    helpers["~pseudo_span"].update(range(start, end))
+        for (owner, component, start), end in found.items():
+            if not owner.startswith("~"):
+                denied = self._denied(tokens, start, end, helpers, self.findings[owner].resolvable)
+                matches.spans[(owner, component)].append(Span(start, end, denied))
+        return matches
+
+    def _denied(self, tokens: list[Token], start: int, end: int, helpers: dict[str, set[int]], resolvable: bool) -> bool:
+        """A negation before the span in its clause, or a denial ("no problem", "fine") or, for
+        a finding that can pass, a resolution ("gone", "wore off") right after it."""
+        clause = tokens[start].clause
+        for j in range(start - 1, max(-1, start - 1 - self.negation_window), -1):
+            if tokens[j].clause != clause:
+                break
+            if tokens[j].text in self.negators and j not in helpers["~pseudo_span"]:
+                return True
+        last_clause = tokens[end - 1].clause
+        for j in range(end, min(len(tokens), end + self.negation_window)):
+            if tokens[j].clause != last_clause or tokens[j].text in SENTENCE_WORDS:
+                break
+            if j in helpers["~denial"] or (resolvable and j - end < RESOLUTION_REACH and j in helpers["~resolution"]):
+                return True
+            if tokens[j].text in self.negators or is_boundary(tokens[j]):
+                break
+        return False
+
+
+def present(matches: Matches, finding: Finding) -> list[Span]:
+    """The undenied evidence for a finding: its own spans, or one span per component that
+    co-occur in one sentence. Spans overlapping an exclusion ("hay fever") never count."""
+    tokens = matches.tokens
+    excluded = {i for s in matches.spans.get((finding.id, -2), ()) for i in range(s.start, s.end)}
+
+    def usable(spans: Sequence[Span]) -> list[Span]:
+        return [s for s in spans if not s.denied and not excluded.intersection(range(s.start, s.end))]
+
+    evidence = usable(matches.spans.get((finding.id, -1), ()))
+    if finding.components:
+        per_component = [usable(matches.spans.get((finding.id, i), ())) for i in range(len(finding.components))]
+        sentences = set.intersection(*({tokens[s.start].sentence for s in spans} for spans in per_component))
+        for sentence in sorted(sentences):
+            evidence += [next(s for s in spans if tokens[s.start].sentence == sentence) for spans in per_component]
+    return evidence

@@ -1,0 +1,212 @@
+"""Sort one reply into normal, contact_practitioner or emergency. Pure: no I/O, no clock.
+
+The reply's free text is read into findings by the lexicon, the structured answers add theirs,
+and every rule of `guidance/rules.toml` is tested against them. The most serious bucket among
+the rules that fire decides; nothing firing means normal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from .guidance import Guidance, Rule, Tip, When
+from .lexicon import present
+from .scores import has_fever, read_scores
+
+BUCKETS = ("normal", "contact_practitioner", "emergency")
+SEVERITY = {bucket: rank for rank, bucket in enumerate(BUCKETS)}
+
+
+@dataclass(frozen=True)
+class PriorCheckin:
+    hours: float
+    soreness: int | None
+
+
+@dataclass(frozen=True)
+class Context:
+    hours: float
+    areas: tuple[str, ...] = ()
+    intensity: str | None = None
+    activities: tuple[str, ...] = ()
+    history: tuple[PriorCheckin, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str = ""
+    answers: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    id: str
+    bucket: str
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    bucket: str
+    fired: tuple[FiredRule, ...]
+    findings: tuple[str, ...]
+    soreness: int | None
+    previous_soreness: int | None
+    trend: str | None
+    checkin_hour: int
+    tips: tuple[Tip, ...]
+
+    @property
+    def rules(self) -> list[str]:
+        return [r.id for r in self.fired]
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons of the rules that decided the bucket, worst first."""
+        return [r.reason for r in self.fired if r.bucket == self.bucket]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"bucket": self.bucket, "rules": self.rules, "reasons": self.reasons}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the rules may test, gathered once per reply."""
+
+    findings: frozenset[str]
+    flagged: bool
+    denied_flag: bool
+    thoracic: bool
+    areas: frozenset[str]
+    hours: int
+    soreness: int | None
+    previous_soreness: int | None
+    trend: str | None
+    intensity: str | None
+    unrecognised: bool
+
+
+TREND_RANK = {"improving": 0, "steady": 1, "rising": 2}
+TREND_FINDINGS = {"trend_worse": "rising", "trend_same": "steady", "trend_better": "improving"}
+
+
+def _trend(current: int | None, previous: int | None, findings: frozenset[str]) -> str | None:
+    """The most worrying of the trend the scores show and the trend the words state."""
+    candidates = [trend for finding, trend in TREND_FINDINGS.items() if finding in findings]
+    if current is not None and previous is not None:
+        candidates.append("rising" if current > previous else "steady" if current == previous else "improving")
+    return max(candidates, key=TREND_RANK.__getitem__, default=None)
+
+
+def _trend_matches(wanted: str, actual: str | None) -> bool:
+    if wanted == "not_improving":
+        return actual in ("rising", "steady")
+    return actual == wanted
+
+
+def _holds(when: When, facts: Facts) -> bool:
+    checks = (
+        when.findings <= facts.findings,
+        not when.findings_any or bool(when.findings_any & facts.findings),
+        when.thoracic is None or when.thoracic == facts.thoracic,
+        not when.areas or bool(when.areas & facts.areas),
+        not when.areas_not or not (when.areas_not & facts.areas),
+        when.hours_min is None or facts.hours >= when.hours_min,
+        when.hours_max is None or facts.hours <= when.hours_max,
+        when.soreness_min is None or (facts.soreness is not None and facts.soreness >= when.soreness_min),
+        when.soreness_max is None or (facts.soreness is not None and facts.soreness <= when.soreness_max),
+        when.trend is None or _trend_matches(when.trend, facts.trend),
+        not when.intensity or facts.intensity in when.intensity,
+        when.unrecognised is None or when.unrecognised == facts.unrecognised,
+        when.flagged is None or when.flagged == facts.flagged,
+        when.denied_flag is None or when.denied_flag == facts.denied_flag,
+    )
+    return all(checks)
+
+
+def _answer_findings(answers: Mapping[str, Any], guidance: Guidance) -> tuple[set[str], int | None]:
+    findings: set[str] = set()
+    soreness = None
+    for question in guidance.questions:
+        if question.id not in answers:
+            continue
+        answer = answers[question.id]
+        if question.kind == "scale":
+            if question.role == "soreness":
+                soreness = int(answer)
+            continue
+        chosen = answer if isinstance(answer, (list, tuple, set, frozenset)) else [answer]
+        for option in question.options:
+            if option.id in chosen:
+                findings.update(option.findings)
+    return findings, soreness
+
+
+def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
+    lexicon = guidance.lexicon
+    tokens = lexicon.matcher.tokens(reply.text) if reply.text else []
+    matches = lexicon.matcher.scan(tokens)
+    findings = {f.id for f in lexicon.findings if present(matches, f)}
+    scores = read_scores(tokens, lexicon.numbers, lexicon.fever_c, lexicon.fever_f)
+    if has_fever(scores.temperatures, lexicon.fever_c, lexicon.fever_f):
+        findings.add(lexicon.fever_finding)
+    answered, answered_soreness = _answer_findings(reply.answers, guidance)
+    findings |= answered
+    soreness = answered_soreness if answered_soreness is not None else scores.current
+    previous = scores.previous
+    if previous is None and context.history:
+        earlier = [c.soreness for c in context.history if c.soreness is not None and c.hours < context.hours]
+        previous = earlier[-1] if earlier else None
+    treated = {guidance.resolve_area(a) for a in context.areas} or {None}
+    mentioned = {a.id for a in guidance.areas.values() if f"area_{a.id}" in findings}
+    thoracic = any(guidance.is_thoracic(a) for a in treated) or any(guidance.is_thoracic(a) for a in mentioned)
+    recognised = bool(findings) or soreness is not None or bool(reply.answers)
+    return Facts(
+        findings=frozenset(findings),
+        flagged=any(lexicon.is_flag(f) for f in findings),
+        denied_flag=any(lexicon.is_flag(f) and f not in findings for f, _ in matches.spans),
+        thoracic=thoracic,
+        areas=frozenset(a for a in treated if a),
+        hours=guidance.checkin_hour(context.hours),
+        soreness=soreness,
+        previous_soreness=previous,
+        trend=_trend(soreness, previous, frozenset(findings)),
+        intensity=context.intensity,
+        unrecognised=bool(reply.text.strip()) and not recognised,
+    )
+
+
+def _tips(guidance: Guidance, facts: Facts, context: Context) -> tuple[Tip, ...]:
+    def fits(tip: Tip) -> bool:
+        return (
+            (not tip.checkins or facts.hours in tip.checkins)
+            and (not tip.intensity or context.intensity in tip.intensity)
+            and (not tip.activity or bool(set(tip.activity) & set(context.activities)))
+        )
+
+    general = [t for t in guidance.tips if t.topic is None and fits(t)]
+    asked = [t for t in guidance.tips if t.topic and f"topic_{t.topic}" in facts.findings and fits(t)]
+    return tuple(asked + general)
+
+
+def triage(reply: Reply, context: Context, guidance: Guidance) -> Assessment:
+    facts = gather(reply, context, guidance)
+    fired = [
+        FiredRule(rule.id, rule.bucket, rule.reason, rule.source)
+        for rule in guidance.rules
+        if any(_holds(when, facts) for when in rule.when)
+    ]
+    fired.sort(key=lambda r: -SEVERITY[r.bucket])
+    bucket = fired[0].bucket if fired else "normal"
+    return Assessment(
+        bucket=bucket,
+        fired=tuple(fired),
+        findings=tuple(sorted(facts.findings)),
+        soreness=facts.soreness,
+        previous_soreness=facts.previous_soreness,
+        trend=facts.trend,
+        checkin_hour=facts.hours,
+        tips=_tips(guidance, facts, context) if bucket == "normal" else (),
+    )
