@@ -83,34 +83,35 @@ def _words(pattern: Pattern) -> Iterator[str]:
             yield from _words(alternative)
 
 
-def _ends(tokens: Sequence[Token], i: int, elements: Sequence[Element], k: int = 0) -> Iterator[int]:
-    """Every end index at which `elements[k:]` matches tokens starting at `i`."""
+def _ends(tokens: Sequence[Token], i: int, elements: Sequence[Element], stop: frozenset[str], k: int = 0) -> Iterator[int]:
+    """Every end index at which `elements[k:]` matches tokens starting at `i`. A gap never
+    swallows a word in `stop` (negations), so "bruise is not big" is not "bruise ~ big"."""
     if k == len(elements):
         yield i
         return
     element = elements[k]
     if element.kind == "gap":
         j = i
-        yield from _ends(tokens, j, elements, k + 1)
+        yield from _ends(tokens, j, elements, stop, k + 1)
         for _ in range(GAP_WORDS):
-            if j >= len(tokens) or not tokens[j].is_word or tokens[j].text in SENTENCE_WORDS:
+            if j >= len(tokens) or not tokens[j].is_word or tokens[j].text in SENTENCE_WORDS or tokens[j].text in stop:
                 return
             j += 1
-            yield from _ends(tokens, j, elements, k + 1)
+            yield from _ends(tokens, j, elements, stop, k + 1)
         return
     if i >= len(tokens):
         return
     text = tokens[i].text
     if element.kind == "word":
         if text == element.text:
-            yield from _ends(tokens, i + 1, elements, k + 1)
+            yield from _ends(tokens, i + 1, elements, stop, k + 1)
     elif element.kind == "prefix":
         if text.startswith(element.text):
-            yield from _ends(tokens, i + 1, elements, k + 1)
+            yield from _ends(tokens, i + 1, elements, stop, k + 1)
     else:
         for alternative in element.alternatives:
-            for end in _ends(tokens, i, alternative.elements):
-                yield from _ends(tokens, end, elements, k + 1)
+            for end in _ends(tokens, i, alternative.elements, stop):
+                yield from _ends(tokens, end, elements, stop, k + 1)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class Finding:
     label: str
     flag: bool
     resolvable: bool
+    negatable: bool
     patterns: tuple[Pattern, ...]
     components: tuple[tuple[Pattern, ...], ...]
     excludes: tuple[Pattern, ...]
@@ -201,6 +203,7 @@ class Matcher:
         return [Token(self._correct(t.text), t.sentence, t.clause) if t.is_word else t for t in raw]
 
     def scan(self, tokens: list[Token]) -> Matches:
+        """Every pattern match in the tokens, each marked denied or not."""
         matches = Matches(tokens)
         found: dict[tuple[str, int, int], int] = {}
         for i, token in enumerate(tokens):
@@ -208,7 +211,7 @@ class Matcher:
             candidates = [(o, c, p) for o, c, p in self._exact.get(text, ())]
             candidates += [(o, c, p) for stem, o, c, p in self._prefix.get(text[:MIN_PREFIX], ()) if text.startswith(stem)]
             for owner, component, pattern in candidates:
-                for end in _ends(tokens, i, pattern.elements):
+                for end in _ends(tokens, i, pattern.elements, self.negators):
                     key = (owner, component, i)
                     found[key] = max(found.get(key, i), end)
         helpers: dict[str, set[int]] = defaultdict(set)
@@ -219,7 +222,8 @@ class Matcher:
                     helpers["~pseudo_span"].update(range(start, end))
         for (owner, component, start), end in found.items():
             if not owner.startswith("~"):
-                denied = self._denied(tokens, start, end, helpers, self.findings[owner].resolvable)
+                finding = self.findings[owner]
+                denied = finding.negatable and self._denied(tokens, start, end, helpers, finding.resolvable)
                 matches.spans[(owner, component)].append(Span(start, end, denied))
         return matches
 

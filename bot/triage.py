@@ -162,7 +162,7 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     treated = {guidance.resolve_area(a) for a in context.areas} or {None}
     mentioned = {a.id for a in guidance.areas.values() if f"area_{a.id}" in findings}
     thoracic = any(guidance.is_thoracic(a) for a in treated) or any(guidance.is_thoracic(a) for a in mentioned)
-    recognised = bool(findings) or soreness is not None or bool(reply.answers)
+    recognised = bool(matches.spans) or bool(findings) or soreness is not None or bool(reply.answers)
     return Facts(
         findings=frozenset(findings),
         flagged=any(lexicon.is_flag(f) for f in findings),
