@@ -1,0 +1,114 @@
+"""The shipped guidance is complete and sourced; a broken edit is refused with file and key."""
+
+import re
+import shutil
+
+import pytest
+
+from bot.guidance import load_guidance
+from bot.messages import REQUIRED_MESSAGES
+from bot.schemas import GuidanceError
+
+from .conftest import SHARED, SHIPPED_GUIDANCE
+
+SOURCE = re.compile(r"S00[0-4]|\b(19|20)\d\d\b|design choice|first aid|conservative")
+
+
+def spec_rule_ids() -> set[str]:
+    spec = (SHARED / "clinical" / "triage-rules.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^\| ([ECN]\d+) \|", spec, flags=re.MULTILINE))
+
+
+def test_every_rule_of_the_clinical_spec_is_shipped(guidance):
+    assert spec_rule_ids() <= {rule.id for rule in guidance.rules}
+
+
+@pytest.mark.parametrize("kind", ["rules", "tips"])
+def test_every_rule_and_tip_names_its_source(guidance, kind):
+    unsourced = [item.id for item in getattr(guidance, kind) if not SOURCE.search(item.source)]
+    assert unsourced == []
+
+
+def test_every_checkin_hour_has_questions_and_tips(guidance):
+    for hour in guidance.checkin_hours:
+        assert guidance.questions_at(hour)
+        assert any(not t.topic and (not t.checkins or hour in t.checkins) for t in guidance.tips)
+
+
+def test_every_message_exists_in_every_language(guidance):
+    for language, messages in guidance.messages.items():
+        assert set(REQUIRED_MESSAGES) <= set(messages), language
+        assert set(messages) == set(guidance.messages["en"]), language
+
+
+def test_areas_cover_the_treatable_regions(guidance):
+    wanted = {"neck", "upper_trap", "shoulder", "upper_back", "mid_back", "chest", "lower_back",
+              "glutes", "hip", "hamstring", "quads", "calf", "forearm"}
+    assert wanted <= set(guidance.areas)
+    assert {a for a in wanted if guidance.is_thoracic(a)} == {"neck", "upper_trap", "shoulder", "upper_back", "mid_back", "chest"}
+    assert guidance.resolve_area("Between the shoulder blades") == "upper_back"
+    assert guidance.is_thoracic(guidance.resolve_area("elbow-ish somewhere"))
+
+
+# (file, text to replace, replacement, what the error must name)
+BROKEN_EDITS = [
+    ("rules.toml", 'findings = ["breathless"]', 'findings = ["breathles"]', "rules.toml: rules[1].when[0].findings: unknown finding 'breathles'"),
+    ("rules.toml", 'bucket = "emergency"', 'bucket = "urgent"', "rules.toml: rules[0].bucket: 'urgent' is not one of"),
+    ("rules.toml", 'source = "S002"\n', 'source = " "\n', "rules.toml: rules[0].source: every rule names its source"),
+    ("rules.toml", 'id = "E2"', 'id = "E1"', "rules.toml: rules[1].id: duplicate rule id 'E1'"),
+    ("rules.toml", 'areas_not = ["chest"]', 'areas_not = ["chestt"]', "rules.toml: rules[0].when[1].areas_not: unknown area 'chestt'"),
+    ("rules.toml", 'trend = "rising", hours_min = 48', 'trend = "up", hours_min = 48', "rules.toml: rules[9].when[0].trend: 'up' is not one of"),
+    ("rules.toml", 'when = [{ findings = ["breathless"] }]', 'when = [{ findings = ["breathless"], colour = "red" }]', "rules.toml: rules[1].when[0].colour: unknown key"),
+    ("rules.toml", 'when = [{ findings = ["breathless"] }]', 'when = [{}]', "rules.toml: rules[1].when[0]: an empty condition"),
+    ("rules.toml", 'reason = "Sudden or sharp chest pain"', 'reason = 5', "rules.toml: rules[0].reason: must be text"),
+    ("rules.toml", '[[rules]]\nid = "E1"', '[[rules]\nid = "E1"', "rules.toml: not valid TOML"),
+    ("lexicon.toml", '"@cough"]', '"@coughs"]', "lexicon.toml: findings.cough.patterns[0]: unknown term group '@coughs'"),
+    ("lexicon.toml", 'patterns = ["@sharp"]', 'patterns = ["s*"]', "lexicon.toml: findings.sharp_pain.patterns[0]: 's*'"),
+    ("lexicon.toml", 'patterns = ["@sharp"]', 'patterns = ["~ sharp"]', "lexicon.toml: findings.sharp_pain.patterns[0]"),
+    ("lexicon.toml", 'finding = "fever"', 'finding = "fevers"', "lexicon.toml: fever.finding: unknown finding 'fevers'"),
+    ("lexicon.toml", 'label = "new cough"', 'label = "new cough"\ncolour = "red"', "lexicon.toml: findings.cough.colour: unknown key"),
+    ("lexicon.toml", 'window = 5', 'window = "five"', "lexicon.toml: negation.window: must be a whole number"),
+    ("questions.toml", 'findings = ["breathless"]', 'findings = ["short_breath"]', "questions.toml: questions[3].options[1].findings: unknown finding 'short_breath'"),
+    ("questions.toml", 'kind = "checklist"', 'kind = "grid"', "questions.toml: questions[3].kind: 'grid' is not one of"),
+    ("questions.toml", 'none_option = "none"', 'none_option = "nothing"', "questions.toml: questions[3].none_option: 'nothing' is not one of its options"),
+    ("questions.toml", "checkin_hours = [6, 24, 48, 72]", "checkin_hours = [6, 24, 48, 72, 96]", "questions.toml: checkin_hours: the 96 h check-in has no questions"),
+    ("questions.toml", "checkin_hours = [6, 24, 48, 72]", "checkin_hours = [24, 6, 48, 72]", "questions.toml: checkin_hours: must be a non-empty, increasing list"),
+    ("tips.toml", 'file = "tips/hydration.md"', 'file = "tips/hydrate.md"', "tips.toml: tips[1].file: missing tip file tips/hydrate.md"),
+    ("tips.toml", 'topic = "running"', 'topic = "skiing"', "tips.toml: tips["),
+    ("messages.toml", "[es]\n", "[es]\nnot_a_message = 'x'\n", "messages.toml: es.not_a_message: not an English message key"),
+    ("messages.toml", "[en]\n", "[en]\nbroken = '<b>bold'\n", "messages.toml: en.broken: <b> is never closed"),
+    ("messages.toml", "[en]\n", "[en]\nbroken = '<script>x</script>'\n", "messages.toml: en.broken: tag <script> is not allowed"),
+    ("messages.toml", "{clinic_phone}", "{clinic_fax}", "unknown placeholder {clinic_fax}"),
+    ("areas.toml", "cervical\", \"side of my neck\", \"back of my neck\"]\nthoracic_risk = true", "cervical\"]\nthoracic_risk = \"yes\"", "areas.toml: areas.neck.thoracic_risk: must be true/false"),
+]
+
+
+@pytest.mark.parametrize("name, old, new, expected", BROKEN_EDITS)
+def test_a_broken_edit_is_refused_naming_file_and_key(tmp_path, name, old, new, expected):
+    edited = tmp_path / "guidance"
+    shutil.copytree(SHIPPED_GUIDANCE, edited)
+    path = edited / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"the example no longer matches {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(GuidanceError) as raised:
+        load_guidance(edited)
+    assert expected in str(raised.value)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    edited = tmp_path / "guidance"
+    shutil.copytree(SHIPPED_GUIDANCE, edited)
+    (edited / "rules.toml").unlink()
+    with pytest.raises(GuidanceError, match="rules.toml: file missing"):
+        load_guidance(edited)
+
+
+def test_a_missing_message_is_named(tmp_path):
+    edited = tmp_path / "guidance"
+    shutil.copytree(SHIPPED_GUIDANCE, edited)
+    path = edited / "messages.toml"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("stale_button")]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(GuidanceError, match="messages.toml: en.stale_button: missing message"):
+        load_guidance(edited)

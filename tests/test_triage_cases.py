@@ -1,0 +1,30 @@
+"""The shipped guidance meets the safety bar on labelled sets of patient replies.
+
+`dev_cases.jsonl` is the shared development set; `triage_holdout.jsonl` was written
+independently from the clinical spec to check that the lexicon generalises.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation import evaluate, read_cases
+
+from .conftest import ROOT, SHARED
+
+CASE_SETS = [
+    SHARED / "triage" / "dev_cases.jsonl",
+    ROOT / "tests" / "data" / "triage_holdout.jsonl",
+]
+
+
+@pytest.mark.parametrize("path", CASE_SETS, ids=lambda p: p.name)
+def test_case_set_meets_the_safety_bar(guidance, path: Path):
+    if not path.exists():
+        pytest.skip(f"{path} is not beside this checkout")
+    report = evaluate(read_cases(path), guidance)
+    assert report.labelled >= 90
+    assert report.emergency_recall == 1.0, report.summary()
+    assert report.escalation_recall == 1.0, report.summary()
+    assert report.normal_specificity >= 0.9, report.summary()
+    assert report.exact_accuracy >= 0.9, report.summary()
