@@ -165,7 +165,7 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
     findings = []
     for fid, table in doc.table("findings").items():
         key = f"findings.{fid}"
-        entry = doc.sub(key, table, required={"label": str}, optional={"flag": bool, "resolvable": bool, "negatable": bool, "patterns": list, "all": list, "exclude": list})
+        entry = doc.sub(key, table, required={"label": str}, optional={"flag": bool, "resolvable": bool, "negatable": bool, "inverted_by": list, "patterns": list, "all": list, "exclude": list})
         patterns = tuple(doc.pattern(f"{key}.patterns[{i}]", p, groups) for i, p in enumerate(entry.strings("patterns")))
         components = []
         for c, component in enumerate(entry.get("all", [])):
@@ -175,12 +175,12 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
             doc.fail(key, "a finding needs `patterns` or `all`")
         excludes = tuple(doc.pattern(f"{key}.exclude[{i}]", p, groups) for i, p in enumerate(entry.strings("exclude")))
         findings.append(Finding(fid, entry["label"], entry.get("flag", False), entry.get("resolvable", True),
-                                entry.get("negatable", True), patterns, tuple(components), excludes))
+                                entry.get("negatable", True), frozenset(entry.strings("inverted_by")), patterns, tuple(components), excludes))
     for area in areas.values():
         sources = [area.id.replace("_", " "), *area.aliases]
         patterns = tuple(compile_pattern(s, groups) for s in sources)
-        findings.append(Finding(f"area_{area.id}", area.label, False, True, False, patterns, (), ()))
-    negation = doc.sub("negation", doc.data["negation"], required={"words": list, "window": int}, optional={"pseudo": list, "after": list, "resolved": list})
+        findings.append(Finding(f"area_{area.id}", area.label, False, True, False, frozenset(), patterns, (), ()))
+    negation = doc.sub("negation", doc.data["negation"], required={"words": list, "window": int}, optional={"pseudo": list, "after": list, "resolved": list, "elsewhere": list})
     pseudo = [doc.pattern(f"negation.pseudo[{i}]", p, groups) for i, p in enumerate(negation.strings("pseudo"))]
     numbers = doc.sub("numbers", doc.data["numbers"], required={"words": dict, "units": list, "cues": list, "past": list, "past_before": list, "current": list, "current_before": list})
     fever = doc.sub("fever", doc.data["fever"], required={"celsius_min": (int, float), "fahrenheit_min": (int, float), "finding": str})
@@ -196,6 +196,7 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
         pseudo_negations=pseudo,
         denials_after=[doc.pattern(f"negation.after[{i}]", p, groups) for i, p in enumerate(negation.strings("after"))],
         resolutions=[doc.pattern(f"negation.resolved[{i}]", p, groups) for i, p in enumerate(negation.strings("resolved"))],
+        elsewhere=[doc.pattern(f"negation.elsewhere[{i}]", p, groups) for i, p in enumerate(negation.strings("elsewhere"))],
         emoji={k: doc.string(f"emoji.{k}", v) for k, v in top.get("emoji", {}).items()},
         spelling={k: doc.string(f"spelling.{k}", v) for k, v in top.get("spelling", {}).items()},
         keep=top.strings("keep"),

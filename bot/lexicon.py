@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from .textread import SENTENCE_WORDS, Token, is_boundary, normalise, tokenize
 
-GAP_WORDS = 3
+GAP_WORDS = 4
 MIN_PREFIX = 3
 FUZZY_MIN_LENGTH = 5
 RESOLUTION_REACH = 3
@@ -121,6 +121,7 @@ class Finding:
     flag: bool
     resolvable: bool
     negatable: bool
+    inverted_by: frozenset[str]
     patterns: tuple[Pattern, ...]
     components: tuple[tuple[Pattern, ...], ...]
     excludes: tuple[Pattern, ...]
@@ -151,6 +152,7 @@ class Matcher:
         pseudo_negations: Sequence[Pattern],
         denials_after: Sequence[Pattern],
         resolutions: Sequence[Pattern],
+        elsewhere: Sequence[Pattern],
         emoji: Mapping[str, str],
         spelling: Mapping[str, str],
         keep: Sequence[str],
@@ -166,6 +168,7 @@ class Matcher:
         entries: list[tuple[str, int, Pattern]] = [("~pseudo", -1, p) for p in pseudo_negations]
         entries += [("~denial", -1, p) for p in denials_after]
         entries += [("~resolution", -1, p) for p in resolutions]
+        entries += [("~elsewhere", -1, p) for p in elsewhere]
         for finding in findings:
             entries += [(finding.id, -1, p) for p in finding.patterns]
             entries += [(finding.id, -2, p) for p in finding.excludes]
@@ -220,10 +223,15 @@ class Matcher:
                 helpers[owner].add(start)
                 if owner == "~pseudo":
                     helpers["~pseudo_span"].update(range(start, end))
+                if owner == "~elsewhere":
+                    helpers["~elsewhere_clause"].add(tokens[start].clause)
         for (owner, component, start), end in found.items():
             if not owner.startswith("~"):
                 finding = self.findings[owner]
-                denied = finding.negatable and self._denied(tokens, start, end, helpers, finding.resolvable)
+                if finding.inverted_by:
+                    denied = not self._inverted(tokens, start, finding.inverted_by, helpers)
+                else:
+                    denied = finding.negatable and self._denied(tokens, start, end, helpers, finding.resolvable)
                 matches.spans[(owner, component)].append(Span(start, end, denied))
         return matches
 
@@ -231,6 +239,8 @@ class Matcher:
         """A negation before the span in its clause, or a denial ("no problem", "fine") or, for
         a finding that can pass, a resolution ("gone", "wore off") right after it."""
         clause = tokens[start].clause
+        if resolvable and clause in helpers["~elsewhere_clause"]:
+            return True
         for j in range(start - 1, max(-1, start - 1 - self.negation_window), -1):
             if tokens[j].clause != clause:
                 break
@@ -245,6 +255,23 @@ class Matcher:
             if tokens[j].text in self.negators or is_boundary(tokens[j]):
                 break
         return False
+
+
+    def _inverted(self, tokens: list[Token], start: int, inverters: frozenset[str], helpers: dict[str, set[int]]) -> bool:
+        """For a sign told through a negation ("can't get a full breath"): an inverting word
+        before it in the clause, itself not negated ("no trouble getting a full breath")."""
+        clause = tokens[start].clause
+        window = range(start - 1, max(-1, start - 1 - self.negation_window), -1)
+        inverted = False
+        for j in window:
+            if tokens[j].clause != clause:
+                break
+            text = tokens[j].text
+            if inverted and text in self.negators and j not in helpers["~pseudo_span"]:
+                return False
+            if any(text.startswith(word) for word in inverters):
+                inverted = True
+        return inverted
 
 
 def present(matches: Matches, finding: Finding) -> list[Span]:

@@ -37,7 +37,7 @@ def _value(token: Token, words: NumberWords) -> float | None:
     text = token.text
     if token.is_number:
         if not text.replace(".", "", 1).replace(",", "", 1).isdigit():
-            return None  # an ordinal such as "3rd"
+            return None  # "3rd", "3k": a quantity, not a score
         return float(text.replace(",", "."))
     return words.values.get(text)
 

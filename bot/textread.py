@@ -18,7 +18,8 @@ CLAUSE_PUNCT = frozenset({",", ":", "(", ")", "-", "/"}) | SENTENCE_PUNCT
 SENTENCE_WORDS = frozenset({"but", "except", "though", "although", "however", "whereas", "tho"})
 CLAUSE_WORDS = frozenset({"and", "plus", "because", "cos", "so"}) | SENTENCE_WORDS
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:st|nd|rd|th)?|[a-z]+|[.!?;\n,:()/-]")
+# A number glued to letters ("3k", "3rd", "10p") stays one token: it is a quantity, not a score.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)?[a-z]*|[a-z]+|[.!?;\n,:()/-]")
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`']")
 _HYPHEN_IN_WORD = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _POSSESSIVE = re.compile(r"(?<=[a-z])'s\b")

@@ -1,7 +1,9 @@
 """The shipped guidance meets the safety bar on labelled sets of patient replies.
 
-`dev_cases.jsonl` is the shared development set; `triage_holdout.jsonl` was written
-independently from the clinical spec to check that the lexicon generalises.
+`dev_cases.jsonl` is the shared development set. `triage_holdout.jsonl` and
+`triage_blind.jsonl` were written independently from the clinical spec, by authors who never saw
+the lexicon, to check that it generalises (the blind set on purpose uses slang, metaphors,
+idioms and tricky negation).
 """
 
 from pathlib import Path
@@ -15,6 +17,7 @@ from .conftest import ROOT, SHARED
 CASE_SETS = [
     SHARED / "triage" / "dev_cases.jsonl",
     ROOT / "tests" / "data" / "triage_holdout.jsonl",
+    ROOT / "tests" / "data" / "triage_blind.jsonl",
 ]
 
 

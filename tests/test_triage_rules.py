@@ -92,6 +92,19 @@ SCOPE_EXAMPLES = [
     ("I'm fine honestly, just a bit puffed walking the dog, put it down to my hay fever", 72, "mid_back", E),
     ("buzzing with energy today!", 6, "shoulder", N),
     ("hay fever is bad today but otherwise fine", 24, "calf", N),
+    # Signs told through a negation count; a denied inability does not.
+    ("can't seem to get a full breath in", 24, "calf", E),
+    ("struggling to take a deep breath", 24, "quads", E),
+    ("no trouble getting a full breath, just stiff", 24, "calf", N),
+    # Findings placed in the past or in someone else are not the patient's now...
+    ("my daughter has a fever so I'm shattered, calf only mildly achy", 24, "calf", N),
+    ("had a chest infection last month, all cleared before the session", 24, "calf", N),
+    # ...but that never hides an emergency sign.
+    ("my husband is worried, I'm short of breath", 24, "calf", E),
+    ("this is her husband, she collapsed in the kitchen", 24, "quads", E),
+    ("boss is breathing down my neck at work, neck itself much better", 48, "neck", N),
+    ("weak coffee only like you said, back is good", 24, "lower_back", N),
+    ("ran 3k flat and easy, maybe a 1", 72, "calf", N),
 ]
 
 
