@@ -8,12 +8,12 @@ with a patient. The loaded `Guidance` is immutable and shared by every handler.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from .lexicon import Finding, Matcher, Pattern, PatternError, compile_pattern
+from .lexicon import Finding, Matcher, Pattern, compile_pattern
+from .messages import REQUIRED_MESSAGES
 from .scores import NumberWords
 from .schemas import GuidanceError, Doc
 
@@ -374,10 +374,8 @@ def _load_messages(doc: Doc, required: Mapping[str, set[str]]) -> dict[str, dict
     return {lang: dict(m) for lang, m in languages.items()}
 
 
-def load_guidance(root: Path, required_messages: Mapping[str, set[str]] | None = None) -> Guidance:
+def load_guidance(root: Path) -> Guidance:
     """Load the guidance folder at `root`; raise GuidanceError naming the file and the key."""
-    from .messages import REQUIRED_MESSAGES
-
     root = Path(root)
     if not root.is_dir():
         raise GuidanceError(f"{root}: guidance folder not found")
@@ -388,5 +386,5 @@ def load_guidance(root: Path, required_messages: Mapping[str, set[str]] | None =
     hours, questions = _load_questions(Doc.open(root, "questions.toml"), finding_ids)
     topics = {f[len("topic_"):] for f in finding_ids if f.startswith("topic_")}
     tips = _load_tips(Doc.open(root, "tips.toml"), hours, topics)
-    messages = _load_messages(Doc.open(root, "messages.toml"), required_messages or REQUIRED_MESSAGES)
+    messages = _load_messages(Doc.open(root, "messages.toml"), REQUIRED_MESSAGES)
     return Guidance(root, areas, lexicon, rules, questions, hours, tips, messages)

@@ -8,9 +8,9 @@ the rules that fire decides; nothing firing means normal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
-from .guidance import Guidance, Rule, Tip, When
+from .guidance import Guidance, Tip, When
 from .lexicon import present
 from .scores import has_fever, read_scores
 
