@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.emulator import BotApiEmulator
 from bot.guidance import Guidance, load_guidance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -13,3 +14,11 @@ SHARED = ROOT.parent / "shared"
 def guidance() -> Guidance:
     """The shipped guidance, loaded once: it is immutable."""
     return load_guidance(SHIPPED_GUIDANCE)
+
+
+@pytest.fixture
+async def emulator():
+    """A local Bot API server; the test fails if the bot broke a Telegram rule it did not expect."""
+    async with BotApiEmulator() as emu:
+        yield emu
+        emu.assert_no_violations()
