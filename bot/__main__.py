@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,6 +57,16 @@ def run_triage(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def run_bot(args: argparse.Namespace, out: TextIO) -> int:
+    """Start the bot: poll Telegram until SIGINT or SIGTERM."""
+    from .app import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
+    run(load_config(args.config))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aftercare", description="Follow-up after dry needling, over Telegram.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate a config file and its guidance")
     check.add_argument("--config", required=True, help="the clinic's TOML config")
     check.set_defaults(handler=check_config)
+
+    run_cmd = commands.add_parser("run", help="run the bot (polling)")
+    run_cmd.add_argument("--config", required=True, help="the clinic's TOML config")
+    run_cmd.set_defaults(handler=run_bot)
 
     tri = commands.add_parser("triage", help="triage a reply, or regression-test guidance with --cases")
     tri.add_argument("text", nargs="*", help="the patient's reply")

@@ -1,3 +1,4 @@
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,15 @@ async def emulator():
     async with BotApiEmulator() as emu:
         yield emu
         emu.assert_no_violations()
+
+
+@pytest.fixture
+async def make_bot(emulator, tmp_path):
+    """A factory for the running bot (tests/harness.py): `h = await make_bot(**clinic_settings)`."""
+    from .harness import running_bot
+
+    async with AsyncExitStack() as stack:
+        async def make(**clinic):
+            return await stack.enter_async_context(running_bot(emulator, tmp_path, **clinic))
+
+        yield make

@@ -1,0 +1,104 @@
+"""Build the python-telegram-bot Application from config, guidance and store, and run it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable, Mapping
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+
+from . import alerts, patient, staff
+from .config import Config, default_guidance_dir
+from .delivery import Delivery
+from .guidance import Guidance, load_guidance
+from .services import Services
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+
+
+def load_all_guidance(config: Config) -> dict[str, Guidance]:
+    """Each clinic's guidance, loaded and validated once; clinics sharing a folder share it."""
+    loaded: dict[str, Guidance] = {}
+    by_clinic = {}
+    for clinic in config.clinics:
+        root = clinic.guidance_dir or default_guidance_dir()
+        key = str(root.resolve())
+        if key not in loaded:
+            loaded[key] = load_guidance(root)
+        by_clinic[clinic.id] = loaded[key]
+    return by_clinic
+
+
+def file_url(api_base_url: str) -> str:
+    """Telegram serves files from /file/bot<token> beside /bot<token>."""
+    return api_base_url[: -len("/bot")] + "/file/bot" if api_base_url.endswith("/bot") else api_base_url
+
+
+def rate_limiter() -> AIORateLimiter:
+    """Evenly spaced at 25 messages/s, under Telegram's 30/s, with retries on a 429: measured
+    against the emulator in ENGINEERING.md, the default lets a burst through and draws 429s."""
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 25, max_retries=3)
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.bot_data["services"]
+    await services.delivery.tick()
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure without the update itself: it may hold a patient's words."""
+    log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
+
+
+def build_application(
+    config: Config,
+    store: Store,
+    guidance_by_clinic: Mapping[str, Guidance],
+    token: str,
+    now: Callable[[], float] = time.time,
+    tick_seconds: float | None = TICK_SECONDS,
+) -> Application:
+    """The bot, ready to start. `tick_seconds=None` leaves ticking to the caller (tests)."""
+    services = Services(config, store, guidance_by_clinic, now)
+
+    async def post_init(application: Application) -> None:
+        services.bot_username = application.bot.username
+        recovered = store.recover_interrupted()
+        if recovered:
+            log.warning("re-queued %d messages interrupted by the last stop", recovered)
+
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(config.telegram.api_base_url)
+        .base_file_url(file_url(config.telegram.api_base_url))
+        .rate_limiter(rate_limiter())
+        .post_init(post_init)
+        .build()
+    )
+    services.delivery = Delivery(services, application.bot, patient.render_checkin, alerts.alert_round, patient.on_unreachable)
+    application.bot_data["services"] = services
+    staff.register(application)
+    patient.register(application)
+    application.add_error_handler(_log_error)
+    if tick_seconds is not None:
+        application.job_queue.run_repeating(
+            _tick, interval=tick_seconds, first=0, name="delivery",
+            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+    return application
+
+
+def run(config: Config) -> None:
+    """Poll Telegram until stopped (SIGINT/SIGTERM); the database keeps everything between runs."""
+    store = Store(config.storage.database)
+    application = build_application(config, store, load_all_guidance(config), config.telegram.token())
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        store.close()

@@ -1,0 +1,148 @@
+"""The only place that sends: turns due rows into outbox messages and delivers them.
+
+Each outbox row is claimed by a conditional update before it is sent, so a second tick or an
+immediate `send` never sends it twice. Telegram's errors are sorted into permanent (the chat is
+gone, or the message is wrong: recorded, never retried) and retryable (rate limit, time-out,
+network, server error: retried later, so nothing is lost). A time-out may hide a delivered
+message; retrying it risks a duplicate, which we prefer to a loss.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Awaitable, Callable
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough rights to send")
+ALREADY_DONE = ("message is not modified",)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+RenderCheckin = Callable[[Services, dict], "tuple[int, str, dict | None] | None"]
+AlertRound = Callable[[Services, dict], "tuple[list[tuple[int, str, dict | None]], float]"]
+OnUnreachable = Callable[[Services, int], Awaitable[None]]
+
+
+@dataclass
+class TickReport:
+    checkins_queued: int = 0
+    alerts_queued: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def telegram_markup(markup: dict | None) -> InlineKeyboardMarkup | None:
+    if not markup:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row] for row in markup["inline_keyboard"]]
+    )
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+@dataclass
+class Delivery:
+    services: Services
+    bot: Bot
+    render_checkin: RenderCheckin
+    alert_round: AlertRound
+    on_unreachable: OnUnreachable
+    batch: int = 100
+    counts: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0})
+
+    async def tick(self) -> TickReport:
+        """Queue what has fallen due, then send what is waiting, most urgent first."""
+        report = TickReport()
+        store, now = self.services.store, self.services.now()
+        for checkin in store.due_checkins(now, self.batch):
+            rendered = self.render_checkin(self.services, checkin)
+            if rendered is None:
+                store.drop_checkin(checkin["id"])
+                continue
+            chat_id, text, markup = rendered
+            if store.queue_checkin(checkin["id"], chat_id, text, markup, now) is not None:
+                report.checkins_queued += 1
+        for alert in store.due_alerts(now):
+            messages, next_notify_at = self.alert_round(self.services, alert)
+            if store.queue_alert_round(alert["id"], alert["notify_count"], next_notify_at, messages, now):
+                report.alerts_queued += 1
+        store.complete_finished_sessions()
+        for row in store.due_outbox(now, self.batch):
+            outcome = await self._deliver(row["id"])
+            if outcome:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+        return report
+
+    async def send(self, row_id: int) -> bool:
+        """Try one queued message now; True when Telegram took it."""
+        return await self._deliver(row_id) == "sent"
+
+    async def _deliver(self, row_id: int) -> str | None:
+        store = self.services.store
+        if not store.claim_outbox(row_id):
+            return None
+        row = store.outbox_row(row_id)
+        try:
+            message_id = await self._call(row)
+        except Forbidden as error:
+            return await self._gone(row, error)
+        except BadRequest as error:
+            text = str(error).lower()
+            if any(marker in text for marker in ALREADY_DONE):
+                store.outbox_sent(row_id, row["edit_message_id"], self.services.now())
+                return self._count("sent")
+            if any(marker in text for marker in GONE):
+                return await self._gone(row, error)
+            log.error("outbox %s (%s) refused by Telegram: %s", row_id, row["kind"], error)
+            store.outbox_failed(row_id, str(error))
+            return self._count("failed")
+        except RetryAfter as error:
+            store.outbox_retry(row_id, self.services.now() + _retry_seconds(error), "rate limited")
+            return self._count("retried")
+        except (NetworkError, TelegramError) as error:
+            delay = min(MAX_BACKOFF, 2.0 ** row["attempts"])
+            log.warning("outbox %s: %s; retrying in %.0f s", row_id, type(error).__name__, delay)
+            store.outbox_retry(row_id, self.services.now() + delay, type(error).__name__)
+            return self._count("retried")
+        store.outbox_sent(row_id, message_id, self.services.now())
+        return self._count("sent")
+
+    async def _call(self, row: dict[str, Any]) -> int:
+        markup = telegram_markup(json.loads(row["markup"]) if row["markup"] else None)
+        if row["edit_message_id"]:
+            result = await self.bot.edit_message_text(
+                row["text"], chat_id=row["chat_id"], message_id=row["edit_message_id"], parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+            return row["edit_message_id"] if result is True else result.message_id
+        message = await self.bot.send_message(
+            row["chat_id"], row["text"], parse_mode=ParseMode.HTML, reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+        )
+        return message.message_id
+
+    async def _gone(self, row: dict[str, Any], error: TelegramError) -> str:
+        """The chat cannot be reached any more: stop sending to it and let the owner react."""
+        log.warning("outbox %s: chat %s unreachable (%s)", row["id"], row["chat_id"], type(error).__name__)
+        self.services.store.outbox_failed(row["id"], str(error))
+        self.services.store.cancel_outbox_for_chat(row["chat_id"])
+        await self.on_unreachable(self.services, row["chat_id"])
+        return self._count("failed")
+
+    def _count(self, outcome: str) -> str:
+        self.counts[outcome] += 1
+        return outcome

@@ -1,0 +1,91 @@
+"""Pure rendering helpers: message templates to Telegram HTML, tips, keyboards, button data.
+
+Every value that comes from a patient, a member of staff or a config is escaped here, once;
+a template's own tags (<b>, <i>) are kept. Keyboards are plain dicts so they can be stored in
+the outbox and sent later exactly as rendered.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import string
+from dataclasses import dataclass
+
+from .guidance import Guidance
+
+CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
+MESSAGE_LIMIT = 4096
+
+
+class Safe(str):
+    """Text that is already valid Telegram HTML (rendered by this module), inserted as is."""
+
+
+def escape(value: object) -> str:
+    return value if isinstance(value, Safe) else html.escape(str(value), quote=False)
+
+
+def message(guidance: Guidance, key: str, language: str | None = None, **values: object) -> Safe:
+    """The message `key` in the patient's language (English when missing), values escaped."""
+    template = guidance.message(key, language or "en")
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    filled = template.format(**{name: escape(values[name]) for name in names})
+    return Safe(_fit(filled))
+
+
+def _fit(text: str) -> str:
+    """Telegram refuses messages over 4096 characters; cut at a line and say so."""
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    cut = text[: MESSAGE_LIMIT - 2].rsplit("\n", 1)[0]
+    return cut + "\n…"
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])_(.+?)_(?!\w)")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+
+
+def markdown(text: str) -> Safe:
+    """The Markdown subset of tips (**bold**, _italic_, [links](https://…)) as Telegram HTML."""
+    out = html.escape(text, quote=False)
+    out = _LINK.sub(lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>', out)
+    out = _BOLD.sub(r"<b>\1</b>", out)
+    out = _ITALIC.sub(r"<i>\1</i>", out)
+    return Safe(out)
+
+
+def bullets(items: list[str]) -> Safe:
+    """Lines already rendered (Safe) or plain text, as a bulleted list."""
+    return Safe("\n".join(f"• {escape(item)}" for item in items))
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> dict:
+    """An inline keyboard of (label, callback_data) buttons."""
+    for row in rows:
+        for _, data in row:
+            if not 1 <= len(data.encode()) <= CALLBACK_LIMIT:
+                raise ValueError(f"callback data {data!r} is not 1-{CALLBACK_LIMIT} bytes")
+    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows]}
+
+
+@dataclass(frozen=True)
+class Button:
+    """What a button press means: an action, the row it refers to, and a value."""
+
+    action: str
+    row_id: int
+    value: str = ""
+
+    def pack(self) -> str:
+        return f"{self.action}:{self.row_id}:{self.value}"
+
+
+_BUTTON = re.compile(r"^([a-z_]{1,12}):(\d{1,12}):([A-Za-z0-9_,.-]{0,36})$")
+
+
+def unpack(data: str | None) -> Button | None:
+    """The button a press carries, or None for data this bot never made (stale or forged)."""
+    match = _BUTTON.match(data or "")
+    return Button(match.group(1), int(match.group(2)), match.group(3)) if match else None

@@ -1,0 +1,46 @@
+"""What handlers and jobs share: config, store, guidance, clock and the one way to send."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Mapping
+
+from .config import Clinic, Config
+from .guidance import Guidance
+from .store import Store
+
+if TYPE_CHECKING:
+    from .delivery import Delivery
+
+
+@dataclass
+class Services:
+    config: Config
+    store: Store
+    guidance_by_clinic: Mapping[str, Guidance]
+    now: Callable[[], float] = time.time
+    bot_username: str = ""
+    delivery: "Delivery" = field(init=False)
+
+    def guidance(self, clinic_id: str) -> Guidance:
+        return self.guidance_by_clinic[clinic_id]
+
+    def clinic(self, clinic_id: str) -> Clinic:
+        return self.config.clinic(clinic_id)
+
+    def staff_clinics(self, telegram_id: int) -> list[Clinic]:
+        """The clinics this Telegram user is configured staff of (usually one)."""
+        return [c for c in self.config.clinics if c.is_staff(telegram_id)]
+
+    async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None) -> int:
+        """Queue a reply and try to send it at once; the delivery tick retries it if that fails."""
+        row_id = self.store.enqueue(chat_id, kind, text, markup, self.now(), ref_id=ref_id, priority=0)
+        await self.delivery.send(row_id)
+        return row_id
+
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: dict | None = None, kind: str = "edit") -> int:
+        """Queue an edit of an earlier bot message and try it at once, like `say`."""
+        row_id = self.store.enqueue(chat_id, kind, text, markup, self.now(), priority=0, edit_message_id=message_id)
+        await self.delivery.send(row_id)
+        return row_id

@@ -1,0 +1,378 @@
+"""SQLite through sqlite-utils: the only module that speaks SQL.
+
+The database is the source of truth for time: every check-in, alert and outgoing message is a
+row with a `due_at` and a `status`, and a sender claims a row with a conditional UPDATE, so only
+the caller that changed the row sends it. Times are Unix seconds (float, UTC). Statements are
+short and run on the event loop's thread (sqlite-utils connections are single-threaded).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("aftercare")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["enrol_tokens"].create(
+        {"token": str, "clinic_id": str, "areas": str, "intensity": str, "activities": str, "first_session": int,
+         "treated_at": float, "practitioner_id": int, "created_at": float, "expires_at": float, "used_at": float},
+        pk="token", not_null={"clinic_id", "areas", "treated_at", "created_at", "expires_at"},
+    )
+    db["patients"].create(
+        {"id": int, "telegram_id": int, "first_name": str, "language": str, "clinic_id": str, "status": str, "created_at": float},
+        pk="id", not_null={"telegram_id", "clinic_id", "status"},
+    )
+    db["patients"].create_index(["telegram_id"], unique=True)
+    db["sessions"].create(
+        {"id": int, "patient_id": int, "clinic_id": str, "areas": str, "intensity": str, "activities": str,
+         "first_session": int, "treated_at": float, "practitioner_id": int, "clock_speed": float,
+         "status": str, "created_at": float},
+        pk="id", foreign_keys=[("patient_id", "patients", "id")], not_null={"patient_id", "status", "treated_at"},
+    )
+    db["sessions"].create_index(["patient_id", "status"])
+    db["checkins"].create(
+        {"id": int, "session_id": int, "idx": int, "hours": float, "due_at": float, "status": str,
+         "sent_at": float, "message_id": int, "answered_at": float, "reminder_due_at": float, "reminded_at": float},
+        pk="id", foreign_keys=[("session_id", "sessions", "id")], not_null={"session_id", "due_at", "status"},
+    )
+    db["checkins"].create_index(["status", "due_at"])
+    db["checkins"].create_index(["session_id"])
+    db["answers"].create(
+        {"id": int, "session_id": int, "checkin_id": int, "question_id": str, "value": str, "received_at": float},
+        pk="id", foreign_keys=[("session_id", "sessions", "id")], not_null={"session_id", "question_id", "received_at"},
+    )
+    db["answers"].create_index(["session_id"])
+    db["assessments"].create(
+        {"id": int, "session_id": int, "checkin_id": int, "hours": float, "bucket": str, "rules": str,
+         "reasons": str, "soreness": int, "trend": str, "created_at": float},
+        pk="id", foreign_keys=[("session_id", "sessions", "id")], not_null={"session_id", "bucket", "created_at"},
+    )
+    db["assessments"].create_index(["session_id"])
+    db["alerts"].create(
+        {"id": int, "session_id": int, "assessment_id": int, "clinic_id": str, "bucket": str, "status": str,
+         "created_at": float, "notify_count": int, "next_notify_at": float, "acknowledged_by": int,
+         "acknowledged_at": float},
+        pk="id", foreign_keys=[("session_id", "sessions", "id")], not_null={"session_id", "clinic_id", "status"},
+    )
+    db["alerts"].create_index(["status", "next_notify_at"])
+    db["outbox"].create(
+        {"id": int, "chat_id": int, "kind": str, "ref_id": int, "text": str, "markup": str, "priority": int,
+         "due_at": float, "status": str, "attempts": int, "last_error": str, "created_at": float,
+         "sent_at": float, "message_id": int, "edit_message_id": int},
+        pk="id", not_null={"chat_id", "kind", "text", "due_at", "status"},
+    )
+    db["outbox"].create_index(["status", "priority", "due_at"])
+    db["outbox"].create_index(["kind", "ref_id"])
+
+
+def _create_private(path: Path) -> None:
+    """Health data: the database file is readable by the bot's user alone."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        if str(path) != ":memory:":
+            _create_private(Path(path))
+            self.db = Database(path)
+            self.db.enable_wal()
+        else:
+            self.db = Database(memory=True)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA busy_timeout = 5000")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+        return next(self.db.query(sql, list(params)), None)
+
+    def _all(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, list(params)))
+
+    def _update(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run a write and say how many rows it changed: 0 means another caller won the claim."""
+        with self.db.conn:
+            return self.db.conn.execute(sql, list(params)).rowcount
+
+    # ---- enrolment tokens
+
+    def add_enrol_token(self, token: str, clinic_id: str, areas: list[str], intensity: str | None, activities: list[str],
+                        first_session: bool | None, treated_at: float, practitioner_id: int | None, now: float, expires_at: float) -> None:
+        self.db["enrol_tokens"].insert({
+            "token": token, "clinic_id": clinic_id, "areas": json.dumps(areas), "intensity": intensity,
+            "activities": json.dumps(activities), "first_session": None if first_session is None else int(first_session),
+            "treated_at": treated_at, "practitioner_id": practitioner_id, "created_at": now, "expires_at": expires_at,
+        })
+
+    def enrol_token(self, token: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM enrol_tokens WHERE token = ?", [token])
+
+    def use_enrol_token(self, token: str, now: float) -> bool:
+        return self._update(
+            "UPDATE enrol_tokens SET used_at = ? WHERE token = ? AND used_at IS NULL AND expires_at > ?", [now, token, now]
+        ) == 1
+
+    # ---- patients and sessions
+
+    def patient_by_telegram(self, telegram_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM patients WHERE telegram_id = ?", [telegram_id])
+
+    def patient(self, patient_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM patients WHERE id = ?", [patient_id])
+
+    def save_patient(self, telegram_id: int, first_name: str, language: str | None, clinic_id: str, now: float) -> int:
+        existing = self.patient_by_telegram(telegram_id)
+        row = {"telegram_id": telegram_id, "first_name": first_name, "language": language, "clinic_id": clinic_id, "status": "active"}
+        if existing:
+            self.db["patients"].update(existing["id"], row)
+            return existing["id"]
+        return self.db["patients"].insert({**row, "created_at": now}).last_pk
+
+    def set_patient_status(self, patient_id: int, status: str) -> None:
+        self.db["patients"].update(patient_id, {"status": status})
+
+    def start_session(self, patient_id: int, token: dict[str, Any], clock_speed: float, checkins: list[tuple[int, float, float]], now: float) -> int:
+        """A new follow-up replaces any the patient still has running; `checkins` are
+        (index, nominal hours, due_at) rows."""
+        with self.db.conn:
+            for old in self._all("SELECT id FROM sessions WHERE patient_id = ? AND status IN ('active', 'paused')", [patient_id]):
+                self._finish_session(old["id"], "replaced")
+            session_id = self.db["sessions"].insert({
+                "patient_id": patient_id, "clinic_id": token["clinic_id"], "areas": token["areas"],
+                "intensity": token["intensity"], "activities": token["activities"], "first_session": token["first_session"],
+                "treated_at": token["treated_at"], "practitioner_id": token["practitioner_id"], "clock_speed": clock_speed,
+                "status": "active", "created_at": now,
+            }).last_pk
+            self.db["checkins"].insert_all(
+                {"session_id": session_id, "idx": idx, "hours": hours, "due_at": due_at, "status": "pending"}
+                for idx, hours, due_at in checkins
+            )
+        return session_id
+
+    def _finish_session(self, session_id: int, status: str) -> None:
+        self.db.conn.execute("UPDATE sessions SET status = ? WHERE id = ?", [status, session_id])
+        self.db.conn.execute("UPDATE checkins SET status = 'cancelled' WHERE session_id = ? AND status = 'pending'", [session_id])
+
+    def current_session(self, patient_id: int) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT * FROM sessions WHERE patient_id = ? AND status IN ('active', 'paused', 'completed') ORDER BY id DESC LIMIT 1",
+            [patient_id],
+        )
+
+    def session(self, session_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM sessions WHERE id = ?", [session_id])
+
+    def stop_session(self, session_id: int) -> None:
+        with self.db.conn:
+            self._finish_session(session_id, "stopped")
+
+    def pause_session(self, session_id: int) -> bool:
+        with self.db.conn:
+            changed = self.db.conn.execute("UPDATE sessions SET status = 'paused' WHERE id = ? AND status = 'active'", [session_id]).rowcount
+            self.db.conn.execute("UPDATE checkins SET status = 'paused' WHERE session_id = ? AND status = 'pending'", [session_id])
+        return changed == 1
+
+    def resume_session(self, session_id: int, now: float) -> bool:
+        """Check-ins that fell due while paused are skipped, not sent late in a burst."""
+        with self.db.conn:
+            changed = self.db.conn.execute("UPDATE sessions SET status = 'active' WHERE id = ? AND status = 'paused'", [session_id]).rowcount
+            self.db.conn.execute("UPDATE checkins SET status = 'skipped' WHERE session_id = ? AND status = 'paused' AND due_at <= ?", [session_id, now])
+            self.db.conn.execute("UPDATE checkins SET status = 'pending' WHERE session_id = ? AND status = 'paused'", [session_id])
+        return changed == 1
+
+    def active_sessions(self, clinic_id: str) -> list[dict[str, Any]]:
+        return self._all(
+            """SELECT s.*, p.first_name, p.telegram_id,
+                      (SELECT bucket FROM assessments a WHERE a.session_id = s.id ORDER BY a.id DESC LIMIT 1) AS last_bucket
+               FROM sessions s JOIN patients p ON p.id = s.patient_id
+               WHERE s.clinic_id = ? AND s.status IN ('active', 'paused') ORDER BY s.treated_at""",
+            [clinic_id],
+        )
+
+    def delete_patient(self, patient_id: int) -> None:
+        """Erase everything held about a patient, including messages still waiting to go out."""
+        patient = self.patient(patient_id)
+        if not patient:
+            return
+        with self.db.conn:
+            sessions = [r["id"] for r in self._all("SELECT id FROM sessions WHERE patient_id = ?", [patient_id])]
+            marks = ",".join("?" * len(sessions))
+            if sessions:
+                for table in ("answers", "assessments", "checkins"):
+                    self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({marks})", sessions)
+                alert_ids = [r["id"] for r in self._all(f"SELECT id FROM alerts WHERE session_id IN ({marks})", sessions)]
+                if alert_ids:
+                    self.db.conn.execute(f"DELETE FROM outbox WHERE kind = 'alert' AND ref_id IN ({','.join('?' * len(alert_ids))})", alert_ids)
+                self.db.conn.execute(f"DELETE FROM alerts WHERE session_id IN ({marks})", sessions)
+                self.db.conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", sessions)
+            self.db.conn.execute("DELETE FROM outbox WHERE chat_id = ?", [patient["telegram_id"]])
+            self.db.conn.execute("DELETE FROM patients WHERE id = ?", [patient_id])
+
+    # ---- check-ins
+
+    def due_checkins(self, now: float, limit: int) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM checkins WHERE status = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?", [now, limit])
+
+    def queue_checkin(self, checkin_id: int, chat_id: int, text: str, markup: dict | None, now: float) -> int | None:
+        """Claim a due check-in and put its message in the outbox in one transaction, so a crash
+        leaves it either pending or queued, never lost. Returns the outbox id, or None when
+        another caller claimed it first."""
+        with self.db.conn:
+            claimed = self.db.conn.execute(
+                "UPDATE checkins SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'pending'", [now, checkin_id]
+            ).rowcount
+            if not claimed:
+                return None
+            return self._insert_outbox(chat_id, "checkin", text, markup, now, checkin_id, priority=2)
+
+    def drop_checkin(self, checkin_id: int) -> None:
+        self._update("UPDATE checkins SET status = 'cancelled' WHERE id = ? AND status = 'pending'", [checkin_id])
+
+    def checkin(self, checkin_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM checkins WHERE id = ?", [checkin_id])
+
+    def checkins(self, session_id: int) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM checkins WHERE session_id = ? ORDER BY idx", [session_id])
+
+    def latest_sent_checkin(self, session_id: int) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT * FROM checkins WHERE session_id = ? AND status IN ('sent', 'answered') ORDER BY idx DESC LIMIT 1", [session_id]
+        )
+
+    def checkin_answered(self, checkin_id: int, now: float) -> None:
+        self._update("UPDATE checkins SET status = 'answered', answered_at = ? WHERE id = ? AND status = 'sent'", [now, checkin_id])
+
+    def complete_finished_sessions(self) -> None:
+        """A follow-up whose check-ins have all been sent or settled is complete."""
+        self._update(
+            """UPDATE sessions SET status = 'completed' WHERE status = 'active' AND NOT EXISTS
+               (SELECT 1 FROM checkins c WHERE c.session_id = sessions.id AND c.status IN ('pending', 'sending', 'paused'))"""
+        )
+
+    def recover_interrupted(self) -> int:
+        """Messages left mid-send by a crash go back to pending: a rare duplicate beats a loss."""
+        return self._update("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+
+    # ---- answers and assessments
+
+    def add_answer(self, session_id: int, checkin_id: int | None, question_id: str, value: Any, now: float) -> None:
+        self.db["answers"].insert({"session_id": session_id, "checkin_id": checkin_id, "question_id": question_id,
+                                   "value": json.dumps(value), "received_at": now})
+
+    def checkin_answers(self, checkin_id: int) -> dict[str, Any]:
+        rows = self._all("SELECT question_id, value FROM answers WHERE checkin_id = ? AND question_id != 'text' ORDER BY id", [checkin_id])
+        return {r["question_id"]: json.loads(r["value"]) for r in rows}
+
+    def session_answers(self, session_id: int) -> list[dict[str, Any]]:
+        return [{**r, "value": json.loads(r["value"])} for r in self._all("SELECT * FROM answers WHERE session_id = ? ORDER BY id", [session_id])]
+
+    def add_assessment(self, session_id: int, checkin_id: int | None, hours: float, bucket: str, rules: list[str],
+                       reasons: list[str], soreness: int | None, trend: str | None, now: float) -> int:
+        return self.db["assessments"].insert({
+            "session_id": session_id, "checkin_id": checkin_id, "hours": hours, "bucket": bucket, "rules": json.dumps(rules),
+            "reasons": json.dumps(reasons), "soreness": soreness, "trend": trend, "created_at": now,
+        }).last_pk
+
+    def assessments(self, session_id: int) -> list[dict[str, Any]]:
+        rows = self._all("SELECT * FROM assessments WHERE session_id = ? ORDER BY id", [session_id])
+        return [{**r, "rules": json.loads(r["rules"]), "reasons": json.loads(r["reasons"])} for r in rows]
+
+    # ---- alerts
+
+    def add_alert(self, session_id: int, assessment_id: int, clinic_id: str, bucket: str, now: float) -> int:
+        return self.db["alerts"].insert({
+            "session_id": session_id, "assessment_id": assessment_id, "clinic_id": clinic_id, "bucket": bucket,
+            "status": "open", "created_at": now, "notify_count": 0, "next_notify_at": now,
+        }).last_pk
+
+    def alert(self, alert_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM alerts WHERE id = ?", [alert_id])
+
+    def due_alerts(self, now: float) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM alerts WHERE status = 'open' AND next_notify_at <= ? ORDER BY created_at", [now])
+
+    def queue_alert_round(self, alert_id: int, round_: int, next_notify_at: float,
+                          messages: list[tuple[int, str, dict | None]], now: float) -> bool:
+        """Claim round `round_` of an alert and queue its messages (chat, text, markup) in one
+        transaction; only the caller that moved the alert on from that round queues them."""
+        with self.db.conn:
+            claimed = self.db.conn.execute(
+                "UPDATE alerts SET notify_count = ?, next_notify_at = ? WHERE id = ? AND status = 'open' AND notify_count = ?",
+                [round_ + 1, next_notify_at, alert_id, round_],
+            ).rowcount
+            if not claimed:
+                return False
+            for chat_id, text, markup in messages:
+                self._insert_outbox(chat_id, "alert", text, markup, now, alert_id, priority=0)
+        return True
+
+    def acknowledge_alert(self, alert_id: int, staff_id: int, now: float) -> bool:
+        return self._update(
+            "UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ? WHERE id = ? AND status = 'open'",
+            [staff_id, now, alert_id],
+        ) == 1
+
+    def open_alerts(self, clinic_id: str) -> list[dict[str, Any]]:
+        return self._all(
+            """SELECT a.*, p.first_name FROM alerts a JOIN sessions s ON s.id = a.session_id
+               JOIN patients p ON p.id = s.patient_id WHERE a.clinic_id = ? AND a.status = 'open' ORDER BY a.created_at""",
+            [clinic_id],
+        )
+
+    # ---- outbox: every message the bot must deliver, retried until Telegram takes it
+
+    def enqueue(self, chat_id: int, kind: str, text: str, markup: dict | None, now: float, ref_id: int | None = None,
+                priority: int = 1, edit_message_id: int | None = None) -> int:
+        """Queue a message (or, with `edit_message_id`, an edit of one). Priority 0 goes first:
+        replies to patients and alerts; 2 is scheduled check-ins."""
+        with self.db.conn:
+            return self._insert_outbox(chat_id, kind, text, markup, now, ref_id, priority, edit_message_id)
+
+    def _insert_outbox(self, chat_id: int, kind: str, text: str, markup: dict | None, now: float, ref_id: int | None,
+                       priority: int, edit_message_id: int | None = None) -> int:
+        cursor = self.db.conn.execute(
+            """INSERT INTO outbox (chat_id, kind, ref_id, text, markup, priority, due_at, status, attempts, created_at, edit_message_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)""",
+            [chat_id, kind, ref_id, text, json.dumps(markup) if markup else None, priority, now, now, edit_message_id],
+        )
+        return cursor.lastrowid
+
+    def due_outbox(self, now: float, limit: int) -> list[dict[str, Any]]:
+        return self._all(
+            "SELECT * FROM outbox WHERE status = 'pending' AND due_at <= ? ORDER BY priority, due_at, id LIMIT ?", [now, limit]
+        )
+
+    def outbox_row(self, row_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM outbox WHERE id = ?", [row_id])
+
+    def claim_outbox(self, row_id: int) -> bool:
+        return self._update(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'", [row_id]
+        ) == 1
+
+    def outbox_sent(self, row_id: int, message_id: int | None, now: float) -> None:
+        self._update("UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ? WHERE id = ?", [now, message_id, row_id])
+
+    def outbox_retry(self, row_id: int, due_at: float, error: str) -> None:
+        self._update("UPDATE outbox SET status = 'pending', due_at = ?, last_error = ? WHERE id = ?", [due_at, error, row_id])
+
+    def outbox_failed(self, row_id: int, error: str) -> None:
+        self._update("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", [error, row_id])
+
+    def sent_alert_messages(self, alert_id: int) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM outbox WHERE kind = 'alert' AND ref_id = ? AND status = 'sent'", [alert_id])
+
+    def cancel_outbox_for_chat(self, chat_id: int) -> None:
+        self._update("UPDATE outbox SET status = 'cancelled' WHERE chat_id = ? AND status = 'pending'", [chat_id])

@@ -1,0 +1,123 @@
+"""The whole bot, as it runs in production, against the Bot API emulator on 127.0.0.1.
+
+A test gets a real PTB Application polling the emulator, a temporary SQLite file, a clinic
+whose staff are emulator users, and a fake clock: `advance()` moves time, `tick()` runs one
+delivery tick at once, so a 72-hour follow-up takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, AsyncIterator
+from zoneinfo import ZoneInfo
+
+from telegram.ext import Application
+
+from bot.config import Clinic, load_config
+from bot.emulator import BotApiEmulator, User
+from bot.services import Services
+from bot.store import Store
+
+# Monday 23 Nov 2026, 10:00 in London: a working morning, outside the default quiet hours.
+START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/London")).timestamp()
+
+
+class FakeClock:
+    def __init__(self, start: float = START):
+        self.time = start
+
+    def __call__(self) -> float:
+        return self.time
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_config(folder: Path, api_base_url: str, staff: list[tuple[int, str, str]], **clinic: Any) -> Path:
+    settings = {
+        "id": "harbour", "name": "Harbour Physio", "timezone": "Europe/London", "phone": "+44 20 7946 0000",
+        "emergency_number": "999", "checkins": ["6h", "24h", "48h", "72h"], "quiet_hours": "21:00-08:00",
+        "reminder_after": "2h", "alert_renotify_after": "30m", **clinic,
+    }
+    lines = ["[telegram]", f"api_base_url = {_toml(api_base_url)}", "", "[storage]", 'database = "aftercare.sqlite3"', "", "[[clinics]]"]
+    lines += [f"{key} = {_toml(value)}" for key, value in settings.items() if value is not None]
+    for telegram_id, name, role in staff:
+        lines += ["", "[[clinics.staff]]", f"telegram_id = {telegram_id}", f"name = {_toml(name)}", f"role = {_toml(role)}"]
+    path = folder / "clinic.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class Harness:
+    emu: BotApiEmulator
+    app: Application
+    services: Services
+    clock: FakeClock
+    practitioner: User
+    admin: User
+
+    @property
+    def clinic(self) -> Clinic:
+        return self.services.config.clinics[0]
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def advance_hours(self, hours: float) -> None:
+        """Nominal hours of follow-up, whatever the clinic's clock_speed."""
+        self.clock.advance(hours * 3600 / self.clinic.clock_speed)
+
+    async def tick(self):
+        return await self.services.delivery.tick()
+
+    def enrol(self, areas=("calf",), intensity="moderate", activities=(), first_session=True, treated_at=None, practitioner=True) -> str:
+        """A fresh enrolment token, as `aftercare enrol` or /enrol would make."""
+        from bot.enrolment import create_enrolment
+
+        enrolment = create_enrolment(
+            self.store, self.clinic, list(areas), intensity, list(activities),
+            first_session, self.clock() if treated_at is None else treated_at,
+            self.practitioner.id if practitioner else None, self.clock(),
+        )
+        return enrolment.token
+
+
+@asynccontextmanager
+async def running_bot(emu: BotApiEmulator, folder: Path, clock: FakeClock | None = None, **clinic: Any) -> AsyncIterator[Harness]:
+    from bot.app import build_application, load_all_guidance
+
+    clock = clock or FakeClock()
+    practitioner = emu.add_user("Dana", last_name="Reyes")
+    admin = emu.add_user("Sam", last_name="Okafor")
+    config = load_config(write_config(folder, emu.base_url, [(practitioner.id, "Dana Reyes", "practitioner"), (admin.id, "Sam Okafor", "admin")], **clinic))
+    store = Store(config.storage.database)
+    app = build_application(config, store, load_all_guidance(config), emu.token, now=clock, tick_seconds=None)
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield Harness(emu, app, app.bot_data["services"], clock, practitioner, admin)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await asyncio.sleep(0)
+            store.close()

@@ -1,0 +1,130 @@
+"""The outbox delivers through Telegram's errors: permanent ones recorded, the rest retried."""
+
+import json
+
+import pytest
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.config import load_config
+from bot.delivery import Delivery
+from bot.guidance import load_guidance
+from bot.render import keyboard
+from bot.services import Services
+from bot.store import Store
+
+from .conftest import SHIPPED_GUIDANCE
+from .harness import FakeClock, write_config
+
+
+@pytest.fixture
+async def outbox(emulator, tmp_path):
+    """A Delivery wired to a real Bot and store; the hooks record what they are asked."""
+    config = load_config(write_config(tmp_path, emulator.base_url, [(1, "Dana", "practitioner")]))
+    store = Store(tmp_path / "db.sqlite3")
+    clock = FakeClock()
+    services = Services(config, store, {"harbour": load_guidance(SHIPPED_GUIDANCE)}, clock)
+    unreachable: list[int] = []
+
+    async def on_unreachable(_services, chat_id):
+        unreachable.append(chat_id)
+
+    bot = Bot(emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.5))
+    async with bot:
+        services.delivery = Delivery(services, bot, lambda *_: None, lambda *_: ([], 0.0), on_unreachable)
+        services.unreachable = unreachable
+        services.clock = clock
+        yield services
+    store.close()
+
+
+async def test_a_message_is_sent_once_and_recorded(outbox, emulator):
+    ana = emulator.add_user("Ana")
+    row = outbox.store.enqueue(ana.id, "reply", "<b>Hello</b> &amp; welcome", keyboard([[("OK", "pa:1:ok")]]), outbox.now())
+    assert await outbox.delivery.send(row)
+    assert not await outbox.delivery.send(row)
+    message = await emulator.wait_for_message(ana)
+    assert message.text == "Hello & welcome"
+    assert message.keyboard == [["OK"]] or message.buttons
+    sent = outbox.store.outbox_row(row)
+    assert (sent["status"], sent["message_id"]) == ("sent", message.message_id)
+    assert len(emulator.messages_to(ana)) == 1
+
+
+async def test_server_errors_are_retried_until_delivered(outbox, emulator):
+    ana = emulator.add_user("Ana")
+    emulator.faults.fail_next(2, status=500, methods=("sendMessage",))
+    row = outbox.store.enqueue(ana.id, "reply", "hello", None, outbox.now())
+    assert not await outbox.delivery.send(row)
+    assert outbox.store.outbox_row(row)["status"] == "pending"
+    for _ in range(3):
+        outbox.clock.advance(60)
+        await outbox.delivery.tick()
+    assert outbox.store.outbox_row(row)["status"] == "sent"
+    assert [m.text for m in emulator.messages_to(ana)] == ["hello"]
+
+
+async def test_a_rate_limit_waits_for_retry_after(outbox, emulator):
+    ana = emulator.add_user("Ana")
+    emulator.faults.fail_next(1, status=429, methods=("sendMessage",), retry_after=7)
+    row = outbox.store.enqueue(ana.id, "reply", "hello", None, outbox.now())
+    assert not await outbox.delivery.send(row)
+    assert outbox.store.outbox_row(row)["due_at"] == pytest.approx(outbox.now() + 7)
+    outbox.clock.advance(6)
+    assert (await outbox.delivery.tick()).sent == 0
+    outbox.clock.advance(1)
+    assert (await outbox.delivery.tick()).sent == 1
+
+
+async def test_a_blocked_chat_fails_for_good_and_is_reported(outbox, emulator):
+    ana = emulator.add_user("Ana")
+    emulator.block(ana)
+    first = outbox.store.enqueue(ana.id, "reply", "one", None, outbox.now())
+    second = outbox.store.enqueue(ana.id, "checkin", "two", None, outbox.now())
+    with emulator.expect_violation("blocked"):
+        await outbox.delivery.tick()
+    assert outbox.unreachable == [ana.id]
+    assert outbox.store.outbox_row(first)["status"] == "failed"
+    assert outbox.store.outbox_row(second)["status"] == "cancelled"
+
+
+async def test_a_time_out_is_retried_and_may_duplicate(outbox, emulator):
+    """Telegram may have delivered a timed-out message: retrying risks a duplicate, never a loss."""
+    ana = emulator.add_user("Ana")
+    emulator.faults.delay(1.0, for_methods=("sendMessage",), times=1)
+    row = outbox.store.enqueue(ana.id, "reply", "hello", None, outbox.now())
+    assert not await outbox.delivery.send(row)
+    outbox.clock.advance(60)
+    await outbox.delivery.tick()
+    await emulator.wait_for_message(ana)
+    assert outbox.store.outbox_row(row)["status"] == "sent"
+    assert 1 <= len(emulator.messages_to(ana)) <= 2
+
+
+async def test_an_unchanged_edit_counts_as_done(outbox, emulator):
+    ana = emulator.add_user("Ana")
+    row = outbox.store.enqueue(ana.id, "reply", "same", None, outbox.now())
+    await outbox.delivery.send(row)
+    message_id = outbox.store.outbox_row(row)["message_id"]
+    edit = outbox.store.enqueue(ana.id, "edit", "same", None, outbox.now(), edit_message_id=message_id)
+    with emulator.expect_violation("not modified"):
+        assert await outbox.delivery.send(edit)
+
+
+async def test_a_malformed_message_is_recorded_not_retried(outbox, emulator):
+    ana = emulator.add_user("Ana")
+    row = outbox.store.enqueue(ana.id, "reply", "<blink>x</blink>", None, outbox.now())
+    with emulator.expect_violation("can't parse entities"):
+        assert not await outbox.delivery.send(row)
+    assert outbox.store.outbox_row(row)["status"] == "failed"
+    outbox.clock.advance(3600)
+    assert (await outbox.delivery.tick()).sent == 0
+
+
+async def test_urgent_messages_go_before_scheduled_ones(outbox, emulator):
+    ana, ben = emulator.add_user("Ana"), emulator.add_user("Ben")
+    outbox.store.enqueue(ana.id, "checkin", "scheduled", None, outbox.now(), priority=2)
+    outbox.store.enqueue(ben.id, "alert", "urgent", None, outbox.now(), priority=0)
+    await outbox.delivery.tick()
+    order = [json.loads(json.dumps(c.params)).get("text") for c in emulator.calls if c.method == "sendMessage"]
+    assert order == ["urgent", "scheduled"]
