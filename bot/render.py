@@ -50,7 +50,7 @@ _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 def markdown(text: str) -> Safe:
     """The Markdown subset of tips (**bold**, _italic_, [links](https://…)) as Telegram HTML."""
     out = html.escape(text, quote=False)
-    out = _LINK.sub(lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>', out)
+    out = _LINK.sub(lambda m: f'<a href="{m.group(2).replace(chr(34), "&quot;")}">{m.group(1)}</a>', out)
     out = _BOLD.sub(r"<b>\1</b>", out)
     out = _ITALIC.sub(r"<i>\1</i>", out)
     return Safe(out)

@@ -1,0 +1,105 @@
+"""The store: claims are won once, a new follow-up replaces the old, erasure leaves nothing."""
+
+import json
+import os
+import stat
+
+import pytest
+
+from bot.store import Store
+
+TOKEN = {"clinic_id": "harbour", "areas": json.dumps(["calf"]), "intensity": "moderate", "activities": "[]",
+         "first_session": 1, "treated_at": 1000.0, "practitioner_id": 7}
+SCHEDULE = [(0, 6.0, 1000.0 + 6 * 3600), (1, 24.0, 1000.0 + 24 * 3600)]
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    yield store
+    store.close()
+
+
+def test_the_database_file_is_private(tmp_path):
+    Store(tmp_path / "private.sqlite3").close()
+    assert stat.S_IMODE(os.stat(tmp_path / "private.sqlite3").st_mode) == 0o600
+
+
+def test_migrations_apply_once(tmp_path):
+    Store(tmp_path / "db.sqlite3").close()
+    again = Store(tmp_path / "db.sqlite3")
+    assert [r["name"] for r in again.db["_sqlite_migrations"].rows] == ["m001_initial"]
+    again.close()
+
+
+def test_an_enrolment_token_is_used_once_and_only_before_it_expires(store):
+    store.add_enrol_token("tok", "harbour", ["calf"], "moderate", [], True, 1000.0, None, now=1000.0, expires_at=2000.0)
+    store.add_enrol_token("old", "harbour", ["calf"], "moderate", [], True, 1000.0, None, now=1000.0, expires_at=1500.0)
+    assert store.use_enrol_token("tok", now=1200.0)
+    assert not store.use_enrol_token("tok", now=1300.0)
+    assert not store.use_enrol_token("old", now=1600.0)
+    assert not store.use_enrol_token("nope", now=1200.0)
+
+
+def test_a_due_checkin_is_queued_by_one_caller_only(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    due = store.due_checkins(now=1000.0 + 6 * 3600, limit=10)
+    assert [c["idx"] for c in due] == [0]
+    first = store.queue_checkin(due[0]["id"], 42, "How are you?", None, now=1.0)
+    second = store.queue_checkin(due[0]["id"], 42, "How are you?", None, now=1.0)
+    assert first is not None and second is None
+    assert store.due_checkins(now=1000.0 + 6 * 3600, limit=10) == []
+    assert store.outbox_row(first)["kind"] == "checkin"
+
+
+def test_a_new_follow_up_replaces_the_running_one(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    old = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    new = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=2000.0)
+    assert store.session(old)["status"] == "replaced"
+    assert {c["status"] for c in store.checkins(old)} == {"cancelled"}
+    assert store.current_session(patient)["id"] == new
+
+
+def test_pause_skips_what_fell_due_and_resume_keeps_the_rest(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    assert store.pause_session(session)
+    assert store.due_checkins(now=10**9, limit=10) == []
+    assert store.resume_session(session, now=1000.0 + 7 * 3600)
+    assert [c["status"] for c in store.checkins(session)] == ["skipped", "pending"]
+
+
+def test_an_alert_round_is_claimed_once(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    assessment = store.add_assessment(session, None, 6.0, "contact_practitioner", ["C10"], ["Numbness"], 2, None, now=1100.0)
+    alert = store.add_alert(session, assessment, "harbour", "contact_practitioner", now=1100.0)
+    messages = [(7, "alert text", None)]
+    assert store.queue_alert_round(alert, 0, 1100.0 + 1800, messages, now=1100.0)
+    assert not store.queue_alert_round(alert, 0, 1100.0 + 1800, messages, now=1100.0)
+    assert store.due_alerts(now=1100.0 + 1799) == []
+    assert store.acknowledge_alert(alert, 7, now=1200.0)
+    assert not store.acknowledge_alert(alert, 8, now=1201.0)
+    assert store.due_alerts(now=10**9) == []
+
+
+def test_erasing_a_patient_leaves_nothing_behind(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    store.add_answer(session, None, "text", "my calf is numb", now=1100.0)
+    assessment = store.add_assessment(session, None, 6.0, "contact_practitioner", ["C10"], ["Numbness"], None, None, now=1100.0)
+    alert = store.add_alert(session, assessment, "harbour", "contact_practitioner", now=1100.0)
+    store.queue_alert_round(alert, 0, 5000.0, [(7, "Ana: numb calf", None)], now=1100.0)
+    store.enqueue(42, "reply", "Please contact the clinic", None, now=1100.0)
+    store.delete_patient(patient)
+    for table in ("patients", "sessions", "checkins", "answers", "assessments", "alerts", "outbox"):
+        assert store.db[table].count == 0, table
+
+
+def test_a_crash_mid_send_puts_the_message_back(store):
+    row = store.enqueue(42, "reply", "hello", None, now=1.0)
+    assert store.claim_outbox(row)
+    assert store.recover_interrupted() == 1
+    assert store.claim_outbox(row)
