@@ -35,6 +35,7 @@ OnUnreachable = Callable[[Services, int], Awaitable[None]]
 
 @dataclass
 class TickReport:
+    missed_by_outage: int = 0
     checkins_queued: int = 0
     alerts_queued: int = 0
     sent: int = 0
@@ -69,6 +70,7 @@ class Delivery:
         """Queue what has fallen due, then send what is waiting, most urgent first."""
         report = TickReport()
         store, now = self.services.store, self.services.now()
+        report.missed_by_outage = store.skip_overtaken_checkins(now)
         for checkin in store.due_checkins(now, self.batch):
             rendered = self.render_checkin(self.services, checkin)
             if rendered is None:

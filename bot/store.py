@@ -222,6 +222,16 @@ class Store:
 
     # ---- check-ins
 
+    def skip_overtaken_checkins(self, now: float) -> int:
+        """After downtime, a check-in whose successor is already due too is recorded as missed
+        by the outage instead of being sent late: no burst of stale questions after a restart."""
+        return self._update(
+            """UPDATE checkins SET status = 'missed_outage' WHERE status = 'pending' AND due_at <= ? AND EXISTS
+               (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id AND later.idx > checkins.idx
+                AND later.due_at <= ? AND later.status IN ('pending', 'sent', 'answered'))""",
+            [now, now],
+        )
+
     def due_checkins(self, now: float, limit: int) -> list[dict[str, Any]]:
         return self._all("SELECT * FROM checkins WHERE status = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?", [now, limit])
 

@@ -103,3 +103,12 @@ def test_a_crash_mid_send_puts_the_message_back(store):
     assert store.claim_outbox(row)
     assert store.recover_interrupted() == 1
     assert store.claim_outbox(row)
+
+
+def test_after_an_outage_only_the_latest_due_checkin_is_kept(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    back_up = 1000.0 + 25 * 3600  # both the 6 h and the 24 h check-ins fell due while down
+    assert store.skip_overtaken_checkins(back_up) == 1
+    assert [c["status"] for c in store.checkins(session)] == ["missed_outage", "pending"]
+    assert [c["idx"] for c in store.due_checkins(back_up, 10)] == [1]
