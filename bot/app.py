@@ -19,6 +19,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+PURGE_SECONDS = 24 * 3600
 
 
 def load_all_guidance(config: Config) -> dict[str, Guidance]:
@@ -48,6 +49,15 @@ def rate_limiter() -> AIORateLimiter:
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.bot_data["services"]
     await services.delivery.tick()
+
+
+async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: erase what each clinic's retention period no longer allows us to keep."""
+    services: Services = context.bot_data["services"]
+    for clinic in services.config.clinics:
+        erased = services.store.purge_expired(clinic.id, services.now() - clinic.retention_days * 86400)
+        if erased:
+            log.info("retention: erased %d follow-ups of clinic %s", erased, clinic.id)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -87,10 +97,9 @@ def build_application(
     patient.register(application)
     application.add_error_handler(_log_error)
     if tick_seconds is not None:
-        application.job_queue.run_repeating(
-            _tick, interval=tick_seconds, first=0, name="delivery",
-            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-        )
+        repeating = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+        application.job_queue.run_repeating(_tick, interval=tick_seconds, first=0, name="delivery", job_kwargs=repeating)
+        application.job_queue.run_repeating(_purge, interval=PURGE_SECONDS, first=60, name="retention", job_kwargs=repeating)
     return application
 
 

@@ -201,22 +201,51 @@ class Store:
             [clinic_id],
         )
 
+    def purge_expired(self, clinic_id: str, cutoff: float) -> int:
+        """Retention: erase follow-ups of this clinic treated before `cutoff` and no longer
+        running, patients left with none, sent messages and spent enrolment links. Returns
+        how many follow-ups were erased."""
+        old = [r["id"] for r in self._all(
+            "SELECT id FROM sessions WHERE clinic_id = ? AND treated_at < ? AND status NOT IN ('active', 'paused')", [clinic_id, cutoff]
+        )]
+        with self.db.conn:
+            self._erase_sessions(old)
+            self.db.conn.execute(
+                "DELETE FROM patients WHERE clinic_id = ? AND created_at < ? AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.patient_id = patients.id)",
+                [clinic_id, cutoff],
+            )
+            self.db.conn.execute("DELETE FROM outbox WHERE created_at < ? AND status != 'pending'", [cutoff])
+            self.db.conn.execute("DELETE FROM enrol_tokens WHERE clinic_id = ? AND expires_at < ?", [clinic_id, cutoff])
+        return len(old)
+
+    def _erase_sessions(self, sessions: list[int]) -> None:
+        if not sessions:
+            return
+        marks = ",".join("?" * len(sessions))
+        for table in ("answers", "assessments", "checkins"):
+            self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({marks})", sessions)
+        alert_ids = [r["id"] for r in self._all(f"SELECT id FROM alerts WHERE session_id IN ({marks})", sessions)]
+        if alert_ids:
+            self.db.conn.execute(f"DELETE FROM outbox WHERE kind = 'alert' AND ref_id IN ({','.join('?' * len(alert_ids))})", alert_ids)
+        self.db.conn.execute(f"DELETE FROM alerts WHERE session_id IN ({marks})", sessions)
+        self.db.conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", sessions)
+
+    def backup(self, target: str | Path) -> None:
+        """A consistent copy while the bot runs (SQLite's online backup), private like the original."""
+        target = Path(target)
+        _create_private(target)
+        destination = Database(target)
+        with destination.conn:
+            self.db.conn.backup(destination.conn)
+        destination.close()
+
     def delete_patient(self, patient_id: int) -> None:
         """Erase everything held about a patient, including messages still waiting to go out."""
         patient = self.patient(patient_id)
         if not patient:
             return
         with self.db.conn:
-            sessions = [r["id"] for r in self._all("SELECT id FROM sessions WHERE patient_id = ?", [patient_id])]
-            marks = ",".join("?" * len(sessions))
-            if sessions:
-                for table in ("answers", "assessments", "checkins"):
-                    self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({marks})", sessions)
-                alert_ids = [r["id"] for r in self._all(f"SELECT id FROM alerts WHERE session_id IN ({marks})", sessions)]
-                if alert_ids:
-                    self.db.conn.execute(f"DELETE FROM outbox WHERE kind = 'alert' AND ref_id IN ({','.join('?' * len(alert_ids))})", alert_ids)
-                self.db.conn.execute(f"DELETE FROM alerts WHERE session_id IN ({marks})", sessions)
-                self.db.conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", sessions)
+            self._erase_sessions([r["id"] for r in self._all("SELECT id FROM sessions WHERE patient_id = ?", [patient_id])])
             self.db.conn.execute("DELETE FROM outbox WHERE chat_id = ?", [patient["telegram_id"]])
             self.db.conn.execute("DELETE FROM patients WHERE id = ?", [patient_id])
 

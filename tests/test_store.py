@@ -112,3 +112,27 @@ def test_after_an_outage_only_the_latest_due_checkin_is_kept(store):
     assert store.skip_overtaken_checkins(back_up) == 1
     assert [c["status"] for c in store.checkins(session)] == ["missed_outage", "pending"]
     assert [c["idx"] for c in store.due_checkins(back_up, 10)] == [1]
+
+
+def test_retention_erases_finished_follow_ups_older_than_the_cutoff(store):
+    old_patient = store.save_patient(41, "Old", "en", "harbour", now=1000.0)
+    old = store.start_session(old_patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    store.add_answer(old, None, "text", "sore", now=1100.0)
+    store.stop_session(old)
+    new_patient = store.save_patient(42, "New", "en", "harbour", now=1000.0)
+    running = store.start_session(new_patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    store.add_answer(running, None, "text", "fine", now=1100.0)
+    assert store.purge_expired("harbour", cutoff=5000.0) == 1
+    assert store.session(old) is None and store.patient(old_patient) is None
+    assert store.session(running) is not None
+    assert [a["value"] for a in store.session_answers(running)] == ["fine"]
+    assert store.purge_expired("other", cutoff=10**12) == 0
+
+
+def test_backup_is_a_consistent_private_copy(store, tmp_path):
+    store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    store.backup(tmp_path / "copy.sqlite3")
+    copy = Store(tmp_path / "copy.sqlite3")
+    assert copy.patient_by_telegram(42)["first_name"] == "Ana"
+    assert stat.S_IMODE(os.stat(tmp_path / "copy.sqlite3").st_mode) == 0o600
+    copy.close()
