@@ -5,14 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence, TextIO
 
 from .config import ConfigError, default_guidance_dir, load_config
+from .enrolment import (
+    ACTIVITIES,
+    EnrolmentError,
+    bot_username,
+    create_enrolment,
+    deep_link,
+    parse_treated_at,
+    write_qr,
+)
 from .evaluation import CaseError, evaluate, read_cases
-from .guidance import Guidance, load_guidance
+from .guidance import INTENSITIES, Guidance, load_guidance
 from .schemas import GuidanceError
 from .summary import summarise
 from .triage import Context, Reply, triage
@@ -67,6 +78,41 @@ def run_bot(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def enrol(args: argparse.Namespace, out: TextIO) -> int:
+    """Create a one-time enrolment link for a session, print it and write its QR code."""
+    from .store import Store
+
+    try:
+        username = args.bot_username or os.environ.get("AFTERCARE_BOT_USERNAME", "")
+        if not username:
+            raise EnrolmentError("give the bot's username with --bot-username or AFTERCARE_BOT_USERNAME")
+        username = bot_username(username)
+        config = load_config(args.config)
+        clinic = config.clinic(args.clinic)
+        now = time.time()
+        treated_at = now if args.treated_at is None else parse_treated_at(args.treated_at, clinic)
+        store = Store(config.storage.database)
+        try:
+            enrolment = create_enrolment(store, clinic, args.area, args.intensity, args.activity, args.first_session,
+                                         treated_at, args.practitioner, now)
+        finally:
+            store.close()
+        link = deep_link(username, enrolment.token)
+    except EnrolmentError as error:  # until main() catches EnrolmentError itself
+        print(f"aftercare: {error}", file=sys.stderr)
+        return 2
+    print(link, file=out)
+    try:
+        qr = write_qr(link, args.qr or f"enrol-{enrolment.token[:8]}.png")
+    except EnrolmentError as error:
+        print(f"aftercare: {error} (the link above works without it)", file=sys.stderr)
+        return 2
+    expires = datetime.fromtimestamp(enrolment.expires_at, clinic.timezone)
+    print(f"QR code: {qr}", file=out)
+    print(f"Expires: {expires:%Y-%m-%d %H:%M %Z}", file=out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aftercare", description="Follow-up after dry needling, over Telegram.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +134,23 @@ def build_parser() -> argparse.ArgumentParser:
     tri.add_argument("--cases", help="JSONL with text, hours, area and optionally expected")
     tri.add_argument("--guidance", help="guidance folder (default: the shipped one)")
     tri.set_defaults(handler=run_triage)
+
+    enr = commands.add_parser("enrol", help="create a one-time enrolment link and QR code for a session")
+    enr.add_argument("--config", required=True, help="the clinic's TOML config")
+    enr.add_argument("--clinic", required=True, help="the clinic's id")
+    enr.add_argument("--area", action="append", required=True, help="treated area, id or alias (repeatable)")
+    enr.add_argument("--intensity", required=True, choices=INTENSITIES)
+    enr.add_argument("--activity", action="append", default=[], choices=ACTIVITIES, help="repeatable")
+    first = enr.add_mutually_exclusive_group()
+    first.add_argument("--first-session", dest="first_session", action="store_const", const=True, default=None,
+                       help="the patient's first dry needling session")
+    first.add_argument("--repeat-session", dest="first_session", action="store_const", const=False,
+                       help="the patient has had dry needling before")
+    enr.add_argument("--treated-at", help="ISO time of the treatment (default now; without an offset: clinic time)")
+    enr.add_argument("--practitioner", type=int, help="Telegram id of the treating practitioner (gets the alerts)")
+    enr.add_argument("--qr", help="where to write the QR code PNG (default ./enrol-<token start>.png)")
+    enr.add_argument("--bot-username", help="the bot's @username (default $AFTERCARE_BOT_USERNAME)")
+    enr.set_defaults(handler=enrol)
     return parser
 
 

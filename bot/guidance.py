@@ -24,7 +24,7 @@ INTENSITIES = ("light", "moderate", "heavy")
 ALLOWED_TAGS = ("b", "i", "u", "s", "code")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _TAG = re.compile(r"</?([a-zA-Z0-9-]+)[^>]*>")
-LOCALISED = re.compile(r"^(text|label|help)_([a-z]{2})$")
+LOCALISED = re.compile(r"^(text|label|help|reason)_([a-z]{2})$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Question:
     max: int
     none_option: str | None
     texts: Mapping[str, str]
+    helps: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Rule:
     source: str
     reason: str
     when: tuple[When, ...]
+    reasons: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area]) -> tupl
     seen: set[str] = set()
     for r, table in enumerate(doc.array("rules")):
         key = f"rules[{r}]"
-        entry = doc.sub(key, table, required={"id": str, "bucket": str, "source": str, "reason": str, "when": list})
+        entry = doc.sub(key, table, required={"id": str, "bucket": str, "source": str, "reason": str, "when": list}, localised=True)
         if entry["id"] in seen:
             doc.fail(f"{key}.id", f"duplicate rule id '{entry['id']}'")
         seen.add(entry["id"])
@@ -256,7 +258,7 @@ def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area]) -> tupl
                 unrecognised=cond.get("unrecognised"), flagged=cond.get("flagged"), denied_flag=cond.get("denied_flag")))
         if not whens:
             doc.fail(f"{key}.when", "a rule needs at least one condition")
-        rules.append(Rule(entry["id"], entry["bucket"], entry["source"], entry["reason"], tuple(whens)))
+        rules.append(Rule(entry["id"], entry["bucket"], entry["source"], entry["reason"], tuple(whens), _localised(entry, "reason")))
     return tuple(rules)
 
 
@@ -302,7 +304,7 @@ def _load_questions(doc: Doc, findings: set[str]) -> tuple[tuple[int, ...], tupl
             doc.fail(f"{key}.none_option", f"'{none_option}' is not one of its options")
         questions.append(Question(entry["id"], entry["kind"], entry["text"], entry.get("help", ""), tuple(entry["asked_at"]),
                                   tuple(options), entry.get("role"), entry.get("min", 0), entry.get("max", 10), none_option,
-                                  _localised(entry, "text")))
+                                  _localised(entry, "text"), _localised(entry, "help")))
     for hour in hours:
         if not any(hour in q.asked_at for q in questions):
             doc.fail("checkin_hours", f"the {hour} h check-in has no questions")

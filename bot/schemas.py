@@ -82,7 +82,7 @@ class Doc:
                 self.fail(f"{prefix}{name}", "missing")
         for name, item in value.items():
             expected = required.get(name) or optional.get(name)
-            if expected is None and localised and name.rsplit("_", 1)[0] in ("text", "label", "help"):
+            if expected is None and localised and name.rsplit("_", 1)[0] in ("text", "label", "help", "reason"):
                 expected = str
             if expected is None:
                 self.fail(f"{prefix}{name}", "unknown key")

@@ -106,6 +106,7 @@ async def running_bot(emu: BotApiEmulator, folder: Path, clock: FakeClock | None
     from bot.app import build_application, load_all_guidance
 
     clock = clock or FakeClock()
+    emu.use_clock(clock)
     practitioner = emu.add_user("Dana", last_name="Reyes")
     admin = emu.add_user("Sam", last_name="Okafor")
     config = load_config(write_config(folder, emu.base_url, [(practitioner.id, "Dana Reyes", "practitioner"), (admin.id, "Sam Okafor", "admin")], **clinic))

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Faults
-from .limits import Clock, RateLimits
+from .limits import Clock, RateLimits, RateLimiter
 from .model import CallbackQuery, Chat, Message, User
 from .records import Call, ExpectViolation, Pattern, Recorder, Violation
 from .server import ApiServer
@@ -99,6 +99,14 @@ class BotApiEmulator:
         return f"{self.url}/file/bot"
 
     # -- people and chats --------------------------------------------------------------------
+
+    def use_clock(self, clock: Clock) -> None:
+        """Run the flood limits, message dates and faults on another clock, such as a test's
+        fake one, so instant taps in a test are not 429s from the real clock."""
+        self.world.clock = clock
+        self.faults.clock = clock
+        if self.world.limiter is not None:
+            self.world.limiter = RateLimiter(self.world.limiter.limits, clock)
 
     def add_user(
         self,

@@ -53,7 +53,7 @@ class Faults:
     """``emu.faults``: what the next calls should suffer; windows run on the emulator's clock."""
 
     def __init__(self, clock: Callable[[], float]):
-        self._clock = clock
+        self.clock = clock
         self._faults: list[_Fault] = []
 
     def fail_next(
@@ -80,7 +80,7 @@ class Faults:
     ) -> None:
         """Refuse every matching call for the next ``seconds``."""
         error = _error(status, description, retry_after)
-        self._faults.append(_Fault(_names(methods), until=self._clock() + seconds, error=error))
+        self._faults.append(_Fault(_names(methods), until=self.clock() + seconds, error=error))
 
     def delay(self, seconds: float, for_methods: Iterable[str] | None = None, *, times: int | None = None) -> None:
         """Carry out matching calls but hold each reply back ``seconds`` (all, or the next ``times``).
@@ -95,13 +95,13 @@ class Faults:
         """Answer every message-sending call with 429 for ``seconds``, whatever the real limits say."""
         names = _names(methods) or SENDING_METHODS | EDITING_METHODS
         error = _error(429, None, retry_after)
-        self._faults.append(_Fault(names, until=self._clock() + seconds, error=error))
+        self._faults.append(_Fault(names, until=self.clock() + seconds, error=error))
 
     def clear(self) -> None:
         self._faults.clear()
 
     def _take(self, method: str, wanted: Callable[[_Fault], bool]) -> _Fault | None:
-        now = self._clock()
+        now = self.clock()
         self._faults = [f for f in self._faults if f.live(now)]
         for fault in self._faults:
             if wanted(fault) and fault.matches(method.lower()):

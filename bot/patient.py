@@ -1,0 +1,258 @@
+"""The patient's side in Telegram: thin PTB handlers and the delivery hooks.
+
+Handlers parse the update, call `bot/followup.py` and send what it returns through the outbox
+(`services.say` / `services.edit`). Everything the follow-up needs to remember is in the
+database, so a restart between two taps loses nothing. Logs carry ids and buckets only: never a
+patient's words, name or enrolment token.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from . import checkin_render as cr
+from . import followup, render
+from .followup import Out
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+PATIENT_BUTTON = r"^p"
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+PENDING_TOKEN = "pending_token"  # user_data: the link opened, until consent is given or refused
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def register(application: Application) -> None:
+    """Add the patient's handlers (after the staff's, so their commands win)."""
+    commands = {"start": start_command, "help": help_command, "status": status_command, "tips": tips_command,
+                "pause": pause_command, "resume": resume_command, "stop": stop_command, "delete": delete_command}
+    for name, handler in commands.items():
+        application.add_handler(CommandHandler(name, handler, filters=PRIVATE))
+    application.add_handler(CallbackQueryHandler(button, pattern=PATIENT_BUTTON))
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text_message))
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, other_message))
+
+
+# ---- delivery hooks
+
+def render_checkin(services: Services, checkin_row: dict[str, Any]) -> tuple[int, str, dict | None] | None:
+    """(chat, text, markup) of a due check-in's first question; None if the follow-up is over."""
+    return followup.render_checkin(services, checkin_row)
+
+
+async def on_unreachable(services: Services, chat_id: int) -> None:
+    """The patient blocked the bot: opted out, check-ins stopped, the clinic told."""
+    await send(services, chat_id, followup.unreachable(services, chat_id))
+
+
+# ---- plumbing
+
+async def send(services: Services, chat_id: int, outs: list[Out]) -> None:
+    for out in outs:
+        target = out.chat_id if out.chat_id is not None else chat_id
+        if out.edit is not None:
+            await services.edit(target, out.edit, out.text, out.markup)
+        else:
+            await services.say(target, out.kind, out.text, out.markup)
+
+
+def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.bot_data["services"]
+
+
+def _text(services: Services, update: Update, key: str) -> render.Safe:
+    """A message for someone who may have no follow-up: their clinic's words, their language."""
+    user = update.effective_user
+    guidance, _ = followup.default_guidance(services, user.id)
+    patient = services.store.patient_by_telegram(user.id)
+    lang = patient["language"] if patient and patient["language"] else cr.language_for(guidance, user.language_code)
+    return render.message(guidance, key, lang)
+
+
+async def _say(services: Services, update: Update, key: str) -> None:
+    await services.say(update.effective_chat.id, "reply", _text(services, update, key))
+
+
+def guarded(handler: Handler) -> Handler:
+    """Whatever goes wrong, the patient hears back, and the log gets no words of theirs."""
+    @functools.wraps(handler)
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await handler(update, context)
+        except Exception as error:
+            log.exception("patient handler %s failed: %s", handler.__name__, type(error).__name__)
+            try:
+                await _say(_services(context), update, "error_generic")
+            except Exception:
+                log.exception("could not send the error reply")
+    return run
+
+
+def _is_staff(services: Services, update: Update) -> bool:
+    return bool(services.staff_clinics(update.effective_user.id))
+
+
+# ---- commands
+
+@guarded
+async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start <token> from an enrolment link shows the consent; plain /start says what I do."""
+    services = _services(context)
+    payload = context.args[0] if context.args else None
+    if payload:
+        row = followup.valid_token(services, payload)
+        if row is None:
+            return await _say(services, update, "enrol_link_invalid")
+        context.user_data[PENDING_TOKEN] = payload
+        out = followup.consent(services, row, update.effective_user.language_code)
+        return await send(services, update.effective_chat.id, [out])
+    if _is_staff(services, update):
+        return await _say(services, update, "staff_help")
+    f = followup.current(services, update.effective_user.id)
+    await _say(services, update, "help" if f else "not_enrolled")
+
+
+@guarded
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = _services(context)
+    if _is_staff(services, update) and followup.current(services, update.effective_user.id) is None:
+        return await _say(services, update, "staff_help")
+    await _say(services, update, "help")
+
+
+def _with_followup(action: Callable[[Services, followup.Followup], Out | list[Out]]) -> Handler:
+    """A command that needs a follow-up; anyone without one is told how to start."""
+    @guarded
+    async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        services = _services(context)
+        f = followup.current(services, update.effective_user.id)
+        if f is None:
+            return await _say(services, update, "not_enrolled")
+        outs = action(services, f)
+        await send(services, update.effective_chat.id, outs if isinstance(outs, list) else [outs])
+    command.__name__ = action.__name__
+    return command
+
+
+status_command = _with_followup(followup.status)
+tips_command = _with_followup(followup.tips)
+pause_command = _with_followup(followup.pause)
+resume_command = _with_followup(followup.resume)
+stop_command = _with_followup(followup.stop)
+
+
+@guarded
+async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/delete asks first; it works after /stop too (the data is kept until erased)."""
+    services = _services(context)
+    out = followup.delete_confirm(services, update.effective_user.id)
+    if out is None:
+        return await _say(services, update, "not_enrolled")
+    await send(services, update.effective_chat.id, [out])
+
+
+@guarded
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = _services(context)
+    if _is_staff(services, update):
+        return await _say(services, update, "staff_help")
+    f = followup.current(services, update.effective_user.id)
+    await _say(services, update, "help" if f else "not_enrolled")
+
+
+# ---- messages
+
+@guarded
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Words at any time are triaged at once; staff get a short help instead."""
+    services = _services(context)
+    if _is_staff(services, update):
+        return await _say(services, update, "staff_help")
+    outs = followup.free_text(services, update.effective_user.id, update.effective_message.text or "")
+    if outs is not None:
+        return await send(services, update.effective_chat.id, outs)
+    pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
+    await _say(services, update, "consent_pending" if pending else "not_enrolled")
+
+
+@guarded
+async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo, sticker or voice note: I can only read words, so ask for them."""
+    services = _services(context)
+    if _is_staff(services, update):
+        return await _say(services, update, "staff_help")
+    f = followup.current(services, update.effective_user.id)
+    await _say(services, update, "unclear_reply" if f else "not_enrolled")
+
+
+# ---- buttons
+
+@guarded
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every patient button. A stale, foreign or forged press is refused and changes nothing."""
+    services = _services(context)
+    query = update.callback_query
+    await query.answer()
+    user = query.from_user
+    data = render.unpack(query.data)
+    message = query.message
+    if data is None or message is None or message.chat.type != "private":
+        return await _stale(services, update)
+    chat_id, message_id = message.chat.id, message.message_id
+    if data.action in (cr.CONSENT_YES, cr.CONSENT_NO):
+        return await _consent(services, update, context, data, message_id)
+    if data.action in (cr.ANSWER, cr.TOGGLE, cr.DONE):
+        outs = followup.press(services, user.id, data, message_id)
+    elif data.action == cr.DELETE:
+        out = followup.delete(services, user.id, data, message_id)
+        outs = [out] if out else None
+    else:
+        outs = None
+    if outs is None:
+        return await _stale(services, update)
+    await send(services, chat_id, outs)
+
+
+async def _stale(services: Services, update: Update) -> None:
+    log.info("stale or foreign button from user %s", update.effective_user.id)
+    await _say(services, update, "stale_button")
+
+
+async def _consent(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                   data: render.Button, message_id: int) -> None:
+    """Accept: the token is claimed and the follow-up planned. Decline: nothing is kept, and the
+    link stays usable until it expires, so the patient may still change their mind."""
+    user = update.effective_user
+    token = data.value or context.user_data.get(PENDING_TOKEN)
+    row = services.store.enrol_token(token) if token else None
+    if data.action == cr.CONSENT_NO:
+        context.user_data.pop(PENDING_TOKEN, None)
+        if row is None:
+            return await _stale(services, update)
+        guidance = services.guidance(row["clinic_id"])
+        text = render.message(guidance, "consent_declined", cr.language_for(guidance, user.language_code))
+        return await send(services, user.id, [Out(text, edit=message_id)])
+    accepted = followup.accept(services, token, user.id, user.first_name, user.language_code) if token else None
+    if accepted is None:
+        if row is None or row["used_at"] is not None:  # a second tap, or a forged token
+            return await _stale(services, update)
+        return await _say(services, update, "enrol_link_invalid")  # expired while deciding
+    context.user_data.pop(PENDING_TOKEN, None)
+    consent = followup.consent(services, row, user.language_code)
+    await send(services, user.id, [Out(consent.text, None, edit=message_id), accepted])
