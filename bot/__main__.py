@@ -82,25 +82,21 @@ def enrol(args: argparse.Namespace, out: TextIO) -> int:
     """Create a one-time enrolment link for a session, print it and write its QR code."""
     from .store import Store
 
+    username = args.bot_username or os.environ.get("AFTERCARE_BOT_USERNAME", "")
+    if not username:
+        raise EnrolmentError("give the bot's username with --bot-username or AFTERCARE_BOT_USERNAME")
+    username = bot_username(username)
+    config = load_config(args.config)
+    clinic = config.clinic(args.clinic)
+    now = time.time()
+    treated_at = now if args.treated_at is None else parse_treated_at(args.treated_at, clinic)
+    store = Store(config.storage.database)
     try:
-        username = args.bot_username or os.environ.get("AFTERCARE_BOT_USERNAME", "")
-        if not username:
-            raise EnrolmentError("give the bot's username with --bot-username or AFTERCARE_BOT_USERNAME")
-        username = bot_username(username)
-        config = load_config(args.config)
-        clinic = config.clinic(args.clinic)
-        now = time.time()
-        treated_at = now if args.treated_at is None else parse_treated_at(args.treated_at, clinic)
-        store = Store(config.storage.database)
-        try:
-            enrolment = create_enrolment(store, clinic, args.area, args.intensity, args.activity, args.first_session,
-                                         treated_at, args.practitioner, now)
-        finally:
-            store.close()
-        link = deep_link(username, enrolment.token)
-    except EnrolmentError as error:  # until main() catches EnrolmentError itself
-        print(f"aftercare: {error}", file=sys.stderr)
-        return 2
+        enrolment = create_enrolment(store, clinic, args.area, args.intensity, args.activity, args.first_session,
+                                     treated_at, args.practitioner, now)
+    finally:
+        store.close()
+    link = deep_link(username, enrolment.token)
     print(link, file=out)
     try:
         qr = write_qr(link, args.qr or f"enrol-{enrolment.token[:8]}.png")
@@ -110,6 +106,19 @@ def enrol(args: argparse.Namespace, out: TextIO) -> int:
     expires = datetime.fromtimestamp(enrolment.expires_at, clinic.timezone)
     print(f"QR code: {qr}", file=out)
     print(f"Expires: {expires:%Y-%m-%d %H:%M %Z}", file=out)
+    return 0
+
+
+def backup(args: argparse.Namespace, out: TextIO) -> int:
+    """Copy the database consistently while the bot runs (SQLite's online backup)."""
+    from .store import Store
+
+    store = Store(load_config(args.config).storage.database)
+    try:
+        store.backup(args.to)
+    finally:
+        store.close()
+    print(f"backed up to {args.to}", file=out)
     return 0
 
 
@@ -124,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser("run", help="run the bot (polling)")
     run_cmd.add_argument("--config", required=True, help="the clinic's TOML config")
     run_cmd.set_defaults(handler=run_bot)
+
+    backup_cmd = commands.add_parser("backup", help="copy the database consistently while the bot runs")
+    backup_cmd.add_argument("--config", required=True, help="the clinic's TOML config")
+    backup_cmd.add_argument("--to", required=True, help="the copy's path")
+    backup_cmd.set_defaults(handler=backup)
 
     tri = commands.add_parser("triage", help="triage a reply, or regression-test guidance with --cases")
     tri.add_argument("text", nargs="*", help="the patient's reply")
@@ -158,7 +172,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args, out)
-    except (ConfigError, GuidanceError, CaseError) as error:
+    except (ConfigError, GuidanceError, CaseError, EnrolmentError) as error:
         print(f"aftercare: {error}", file=sys.stderr)
         return 2
 

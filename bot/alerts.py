@@ -243,6 +243,7 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
                               staff_name=staff_name(clinic, alert["acknowledged_by"]),
                               time_local=local_clock(alert["acknowledged_at"], clinic))
     log.info("alert %s acknowledged by staff %s", alert_id, staff_id)
+    store.cancel_alert_messages(alert_id)
     note = render.message(guidance, "alert_acknowledged", clinic.language,
                           staff_name=staff_name(clinic, staff_id), time_local=local_clock(now, clinic))
     prefix = render.message(guidance, "alert_renotify_prefix", clinic.language) + "\n\n"

@@ -77,7 +77,6 @@ def build_application(
     services = Services(config, store, guidance_by_clinic, now)
 
     async def post_init(application: Application) -> None:
-        services.bot_username = application.bot.username
         recovered = store.recover_interrupted()
         if recovered:
             log.warning("re-queued %d messages interrupted by the last stop", recovered)

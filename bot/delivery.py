@@ -24,6 +24,10 @@ from .services import Services
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
+# Telegram allows about one message a second in a chat, with a small burst, and 20 a minute in a
+# group; edits count. Paced a little under that so our clock and Telegram's never disagree.
+CHAT_BURST, CHAT_RATE = 3.0, 0.95
+GROUP_BURST, GROUP_RATE = 3.0, 19 / 60
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough rights to send")
 ALREADY_DONE = ("message is not modified",)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -41,6 +45,7 @@ class TickReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    paced: int = 0
 
 
 def telegram_markup(markup: dict | None) -> InlineKeyboardMarkup | None:
@@ -64,7 +69,19 @@ class Delivery:
     alert_round: AlertRound
     on_unreachable: OnUnreachable
     batch: int = 100
-    counts: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0})
+    counts: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0, "paced": 0})
+    _buckets: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    def _wait_for_chat(self, chat_id: int, now: float) -> float:
+        """Seconds until this chat may get another message (a token bucket per chat)."""
+        burst, rate = (GROUP_BURST, GROUP_RATE) if chat_id < 0 else (CHAT_BURST, CHAT_RATE)
+        tokens, last = self._buckets.get(chat_id, (burst, now))
+        tokens = min(burst, tokens + max(0.0, now - last) * rate)
+        if tokens >= 1:
+            self._buckets[chat_id] = (tokens - 1, now)
+            return 0.0
+        self._buckets[chat_id] = (tokens, now)
+        return (1 - tokens) / rate
 
     async def tick(self) -> TickReport:
         """Queue what has fallen due, then send what is waiting, most urgent first."""
@@ -99,6 +116,11 @@ class Delivery:
         if not store.claim_outbox(row_id):
             return None
         row = store.outbox_row(row_id)
+        now = self.services.now()
+        wait = self._wait_for_chat(row["chat_id"], now)
+        if wait:
+            store.outbox_retry(row_id, now + wait, "paced")
+            return self._count("paced")
         try:
             message_id = await self._call(row)
         except Forbidden as error:
@@ -131,10 +153,12 @@ class Delivery:
                 row["text"], chat_id=row["chat_id"], message_id=row["edit_message_id"], parse_mode=ParseMode.HTML, reply_markup=markup
             )
             return row["edit_message_id"] if result is True else result.message_id
-        message = await self.bot.send_message(
-            row["chat_id"], row["text"], parse_mode=ParseMode.HTML, reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
-        )
+        if row["photo"]:
+            message = await self.bot.send_photo(row["chat_id"], row["photo"], caption=row["text"], parse_mode=ParseMode.HTML, reply_markup=markup)
+        else:
+            message = await self.bot.send_message(
+                row["chat_id"], row["text"], parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
+            )
         return message.message_id
 
     async def _gone(self, row: dict[str, Any], error: TelegramError) -> str:

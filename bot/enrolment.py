@@ -8,6 +8,7 @@ Tokens are secrets: they are printed for the practitioner, never logged.
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 from collections.abc import Iterable
@@ -125,6 +126,13 @@ def create_enrolment(
     store.add_enrol_token(token, clinic.id, area_ids, intensity, chosen, first_session,
                           treated_at, practitioner_id, now, expires_at)
     return Enrolment(token, expires_at)
+
+
+def qr_png(link: str) -> bytes:
+    """The link as a QR code PNG, for a patient to scan from the practitioner's phone."""
+    buffer = io.BytesIO()
+    segno.make(link, error="m", micro=False).save(buffer, kind="png", scale=8, border=4)
+    return buffer.getvalue()
 
 
 def write_qr(link: str, path: str | Path) -> Path:

@@ -70,6 +70,7 @@ class When:
     hours_max: float | None
     soreness_min: int | None
     soreness_max: int | None
+    soreness_known: bool | None
     trend: str | None
     intensity: frozenset[str]
     unrecognised: bool | None
@@ -233,7 +234,7 @@ def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area]) -> tupl
             wkey = f"{key}.when[{w}]"
             cond = doc.sub(wkey, raw, optional={
                 "findings": list, "findings_any": list, "thoracic": bool, "areas": list, "areas_not": list,
-                "hours_min": (int, float), "hours_max": (int, float), "soreness_min": int, "soreness_max": int,
+                "hours_min": (int, float), "hours_max": (int, float), "soreness_min": int, "soreness_max": int, "soreness_known": bool,
                 "trend": str, "intensity": list, "unrecognised": bool, "flagged": bool, "denied_flag": bool})
             if not raw:
                 doc.fail(wkey, "an empty condition would fire on every reply")
@@ -253,7 +254,7 @@ def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area]) -> tupl
                 findings=frozenset(cond.strings("findings")), findings_any=frozenset(cond.strings("findings_any")),
                 thoracic=cond.get("thoracic"), areas=frozenset(cond.strings("areas")), areas_not=frozenset(cond.strings("areas_not")),
                 hours_min=cond.get("hours_min"), hours_max=cond.get("hours_max"),
-                soreness_min=cond.get("soreness_min"), soreness_max=cond.get("soreness_max"),
+                soreness_min=cond.get("soreness_min"), soreness_max=cond.get("soreness_max"), soreness_known=cond.get("soreness_known"),
                 trend=cond.get("trend"), intensity=frozenset(cond.strings("intensity")),
                 unrecognised=cond.get("unrecognised"), flagged=cond.get("flagged"), denied_flag=cond.get("denied_flag")))
         if not whens:

@@ -20,8 +20,12 @@ class Services:
     store: Store
     guidance_by_clinic: Mapping[str, Guidance]
     now: Callable[[], float] = time.time
-    bot_username: str = ""
     delivery: "Delivery" = field(init=False)
+
+    @property
+    def bot_username(self) -> str:
+        """Known once the application is initialised (getMe); deep links need it."""
+        return self.delivery.bot.username
 
     def guidance(self, clinic_id: str) -> Guidance:
         return self.guidance_by_clinic[clinic_id]
@@ -36,6 +40,12 @@ class Services:
     async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None) -> int:
         """Queue a reply and try to send it at once; the delivery tick retries it if that fails."""
         row_id = self.store.enqueue(chat_id, kind, text, markup, self.now(), ref_id=ref_id, priority=0)
+        await self.delivery.send(row_id)
+        return row_id
+
+    async def send_photo(self, chat_id: int, kind: str, photo: bytes, caption: str, markup: dict | None = None) -> int:
+        """A picture with its caption, through the outbox like `say`."""
+        row_id = self.store.enqueue(chat_id, kind, caption, markup, self.now(), priority=0, photo=photo)
         await self.delivery.send(row_id)
         return row_id
 

@@ -23,7 +23,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from . import alerts, render
 from .config import Clinic
-from .enrolment import ACTIVITIES, EnrolmentError, create_enrolment, deep_link
+from .enrolment import ACTIVITIES, EnrolmentError, create_enrolment, deep_link, qr_png
 from .guidance import INTENSITIES, Guidance
 from .render import Button, Safe, escape
 from .services import Services
@@ -327,7 +327,7 @@ async def _finish(services: Services, update: Update, context: ContextTypes.DEFA
     try:
         enrolment = create_enrolment(services.store, clinic, flow["areas"], flow["intensity"], flow["activities"], first_session,
                                      now, update.effective_user.id, now, guidance=services.guidance(clinic.id))
-        link = deep_link(services.bot_username or context.bot.username, enrolment.token)
+        link = deep_link(services.bot_username, enrolment.token)
     except EnrolmentError as error:  # no patient data nor token in the message
         log.error("enrolment by staff %s failed: %s", update.effective_user.id, error)
         await update.callback_query.answer()
@@ -343,6 +343,7 @@ async def _finish(services: Services, update: Update, context: ContextTypes.DEFA
     flow["screen"] = (Safe(f"{summary}\n\n{_text(services, clinic, 'enrol_done', link=link)}"), None)
     await update.callback_query.answer()
     await _publish(services, context, flow)
+    await services.send_photo(update.effective_chat.id, "enrol_qr", qr_png(link), escape(link))
 
 
 # ---- buttons -------------------------------------------------------------------------------

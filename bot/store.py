@@ -73,6 +73,12 @@ def m001_initial(db: Database) -> None:
     db["outbox"].create_index(["kind", "ref_id"])
 
 
+@migrations()
+def m002_outbox_photo(db: Database) -> None:
+    """A message may carry a picture (the enrolment QR code), sent with its text as caption."""
+    db["outbox"].add_column("photo", bytes)
+
+
 def _create_private(path: Path) -> None:
     """Health data: the database file is readable by the bot's user alone."""
     if not path.exists():
@@ -363,6 +369,10 @@ class Store:
             [staff_id, now, alert_id],
         ) == 1
 
+    def cancel_alert_messages(self, alert_id: int) -> None:
+        """Once acknowledged, copies of an alert still waiting to go out are not sent."""
+        self._update("UPDATE outbox SET status = 'cancelled' WHERE kind = 'alert' AND ref_id = ? AND status = 'pending'", [alert_id])
+
     def open_alerts(self, clinic_id: str) -> list[dict[str, Any]]:
         return self._all(
             """SELECT a.*, p.first_name FROM alerts a JOIN sessions s ON s.id = a.session_id
@@ -373,18 +383,19 @@ class Store:
     # ---- outbox: every message the bot must deliver, retried until Telegram takes it
 
     def enqueue(self, chat_id: int, kind: str, text: str, markup: dict | None, now: float, ref_id: int | None = None,
-                priority: int = 1, edit_message_id: int | None = None) -> int:
-        """Queue a message (or, with `edit_message_id`, an edit of one). Priority 0 goes first:
-        replies to patients and alerts; 2 is scheduled check-ins."""
+                priority: int = 1, edit_message_id: int | None = None, photo: bytes | None = None) -> int:
+        """Queue a message (with `edit_message_id`, an edit of one; with `photo`, a picture with
+        the text as caption). Priority 0 goes first: replies and alerts; 2 is scheduled check-ins."""
         with self.db.conn:
-            return self._insert_outbox(chat_id, kind, text, markup, now, ref_id, priority, edit_message_id)
+            return self._insert_outbox(chat_id, kind, text, markup, now, ref_id, priority, edit_message_id, photo)
 
     def _insert_outbox(self, chat_id: int, kind: str, text: str, markup: dict | None, now: float, ref_id: int | None,
-                       priority: int, edit_message_id: int | None = None) -> int:
+                       priority: int, edit_message_id: int | None = None, photo: bytes | None = None) -> int:
         cursor = self.db.conn.execute(
-            """INSERT INTO outbox (chat_id, kind, ref_id, text, markup, priority, due_at, status, attempts, created_at, edit_message_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)""",
-            [chat_id, kind, ref_id, text, json.dumps(markup) if markup else None, priority, now, now, edit_message_id],
+            """INSERT INTO outbox (chat_id, kind, ref_id, text, markup, priority, due_at, status, attempts, created_at,
+                                   edit_message_id, photo)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)""",
+            [chat_id, kind, ref_id, text, json.dumps(markup) if markup else None, priority, now, now, edit_message_id, photo],
         )
         return cursor.lastrowid
 
@@ -409,6 +420,14 @@ class Store:
 
     def outbox_failed(self, row_id: int, error: str) -> None:
         self._update("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", [error, row_id])
+
+    def next_paced(self) -> float | None:
+        """When the earliest message held back by per-chat pacing may go."""
+        row = self._one("SELECT MIN(due_at) AS due FROM outbox WHERE status = 'pending' AND last_error = 'paced'")
+        return row["due"] if row else None
+
+    def unsent(self) -> int:
+        return self._one("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')")["n"]
 
     def sent_alert_messages(self, alert_id: int) -> list[dict[str, Any]]:
         return self._all("SELECT * FROM outbox WHERE kind = 'alert' AND ref_id = ? AND status = 'sent'", [alert_id])

@@ -117,6 +117,7 @@ def _holds(when: When, facts: Facts) -> bool:
         when.hours_max is None or facts.hours <= when.hours_max,
         when.soreness_min is None or (facts.soreness is not None and facts.soreness >= when.soreness_min),
         when.soreness_max is None or (facts.soreness is not None and facts.soreness <= when.soreness_max),
+        when.soreness_known is None or when.soreness_known == (facts.soreness is not None),
         when.trend is None or _trend_matches(when.trend, facts.trend),
         not when.intensity or facts.intensity in when.intensity,
         when.unrecognised is None or when.unrecognised == facts.unrecognised,

@@ -31,7 +31,7 @@ async def make_bot(emulator, tmp_path):
     from .harness import running_bot
 
     async with AsyncExitStack() as stack:
-        async def make(**clinic):
-            return await stack.enter_async_context(running_bot(emulator, tmp_path, **clinic))
+        async def make(real_time=False, **clinic):
+            return await stack.enter_async_context(running_bot(emulator, tmp_path, real_time, **clinic))
 
         yield make

@@ -44,7 +44,7 @@ async def tap(h, user, message, text):
 
 async def settled(h):
     """Wait until the outbox holds nothing unsent (replies are sent by the handler itself)."""
-    await until(lambda: not h.store._one("SELECT 1 AS x FROM outbox WHERE status IN ('pending', 'sending')"))
+    await h.settle()
 
 
 async def write(h, user, text):

@@ -76,7 +76,9 @@ async def test_a_practitioner_enrols_a_session_with_buttons_and_the_link_works(m
     assert (row["intensity"], json.loads(row["activities"]), row["first_session"]) == ("moderate", ["running"], 1)
     treated = START + 8  # eight taps, a second apart
     assert (row["practitioner_id"], row["treated_at"], row["expires_at"]) == (dana.id, treated, treated + 24 * 3600)
-    assert len(emu.messages_to(dana)) == 1  # the whole flow was one message, edited
+    qr = await emu.wait_for_message(dana, lambda m: m.photo)
+    assert qr.text.endswith(token)
+    assert [m.message_id for m in emu.messages_to(dana)] == [flow.message_id, qr.message_id]  # one message, edited
 
     ana = emu.add_user("Ana")
     await emu.start_deep_link(ana, token)

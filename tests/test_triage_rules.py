@@ -123,6 +123,7 @@ TREND_EXAMPLES = [
     ("4", 24, (PriorCheckin(6, 2),), "rising", N),
     ("2", 72, (PriorCheckin(24, 4), PriorCheckin(48, 3)), "improving", N),
     ("3", 72, (PriorCheckin(48, 3),), "steady", C),
+    ("1", 72, (PriorCheckin(48, 1),), "steady", N),
     ("no better than yesterday", 72, (), "steady", C),
 ]
 

@@ -1,0 +1,53 @@
+"""Both sides together: a patient's words reach the practitioner, and the real scheduler runs
+a whole follow-up compressed into seconds."""
+
+import time
+
+from bot.render import unpack
+
+from .test_patient_journey import consent, settled, tap, until, write
+
+
+async def test_a_patients_warning_sign_reaches_the_practitioner_who_acknowledges_it(make_bot):
+    h = await make_bot()
+    ana = h.emu.add_user("Ana")
+    await consent(h, ana, areas=("forearm",))
+    reply = await write(h, ana, "feeling ok but my fingers keep tingling 😬")
+    assert reply.text.startswith("Please contact Harbour Physio today")
+    assert "Numbness, tingling or pins and needles" in reply.text
+
+    await h.tick()
+    alert = await h.emu.wait_for_message(h.practitioner)
+    assert alert.text.startswith("🟠 Needs review today: Ana")
+    assert "fingers keep tingling" in alert.text and "C10" in alert.text
+    assert h.emu.messages_to(h.admin) == []
+
+    alert_id = unpack(alert.reply_markup["inline_keyboard"][0][0]["callback_data"]).row_id
+    h.advance(120)
+    await tap(h, h.practitioner, alert, "I'm handling it")
+    row = h.store.alert(alert_id)
+    assert (row["status"], row["acknowledged_by"]) == ("acknowledged", h.practitioner.id)
+    assert "Acknowledged by Dana Reyes" in alert.text
+
+    h.advance(3600)  # acknowledged: nobody is alerted again
+    await h.tick()
+    assert h.emu.messages_to(h.admin) == [] and len(h.emu.messages_to(h.practitioner)) == 1
+
+
+async def test_a_follow_up_runs_on_the_real_scheduler_in_seconds(make_bot):
+    """clock_speed 36000: 6 h pass in 0.6 s, the 72 h check-in comes 7.2 s after treatment."""
+    h = await make_bot(real_time=True, clock_speed=36000, quiet_hours=None, reminder_after="1h")
+    ana = h.emu.add_user("Ana")
+    token = h.enrol(treated_at=time.time())
+    await h.emu.start_deep_link(ana, token)
+    await tap(h, ana, await h.emu.wait_for_message(ana), "Yes, I agree")
+    for hours in (6, 24, 48, 72):
+        checkin = await h.emu.wait_for_message(ana, lambda m: m.reply_markup, timeout=10)
+        assert f"{hours} hours" in checkin.text
+        await h.emu.send_text(ana, "all good, about a 1")
+        outcome = await h.emu.wait_for_message(ana, lambda m: not m.reply_markup)
+        assert "Please contact" not in outcome.text
+    await settled(h)
+    session = h.store.current_session(h.store.patient_by_telegram(ana.id)["id"])
+    await until(lambda: h.store.session(session["id"])["status"] == "completed")
+    assert [c["status"] for c in h.store.checkins(session["id"])] == ["answered"] * 4
