@@ -11,7 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes
 
 from . import alerts, patient, staff
 from .config import Config, default_guidance_dir
-from .delivery import Delivery
+from .delivery import Delivery, Hooks
 from .guidance import Guidance, load_guidance
 from .services import Services
 from .store import Store
@@ -90,7 +90,8 @@ def build_application(
         .post_init(post_init)
         .build()
     )
-    services.delivery = Delivery(services, application.bot, patient.render_checkin, alerts.alert_round, patient.on_unreachable)
+    hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed, patient.on_unreachable)
+    services.delivery = Delivery(services, application.bot, hooks)
     application.bot_data["services"] = services
     staff.register(application)
     patient.register(application)

@@ -32,14 +32,25 @@ GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough r
 ALREADY_DONE = ("message is not modified",)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
-RenderCheckin = Callable[[Services, dict], "tuple[int, str, dict | None] | None"]
-AlertRound = Callable[[Services, dict], "tuple[list[tuple[int, str, dict | None]], float]"]
-OnUnreachable = Callable[[Services, int], Awaitable[None]]
+Rendered = "tuple[int, str, dict | None] | None"
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What delivery asks of the rest of the bot; it knows rows, not what they mean."""
+
+    render_checkin: Callable[[Services, dict], Rendered]  # (chat, text, markup), None if over
+    render_reminder: Callable[[Services, dict], Rendered]
+    alert_round: Callable[[Services, dict], "tuple[list[tuple[int, str, dict | None]], float]"]
+    on_missed: Callable[[Services, int, int], Awaitable[None]]  # session, missed in a row
+    on_unreachable: Callable[[Services, int], Awaitable[None]]  # chat
 
 
 @dataclass
 class TickReport:
     missed_by_outage: int = 0
+    missed: int = 0
+    reminders_queued: int = 0
     checkins_queued: int = 0
     alerts_queued: int = 0
     sent: int = 0
@@ -65,9 +76,7 @@ def _retry_seconds(error: RetryAfter) -> float:
 class Delivery:
     services: Services
     bot: Bot
-    render_checkin: RenderCheckin
-    alert_round: AlertRound
-    on_unreachable: OnUnreachable
+    hooks: Hooks
     batch: int = 100
     counts: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0, "paced": 0})
     _buckets: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -89,15 +98,22 @@ class Delivery:
         store, now = self.services.store, self.services.now()
         report.missed_by_outage = store.skip_overtaken_checkins(now)
         for checkin in store.due_checkins(now, self.batch):
-            rendered = self.render_checkin(self.services, checkin)
+            rendered = self.hooks.render_checkin(self.services, checkin)
             if rendered is None:
                 store.drop_checkin(checkin["id"])
                 continue
             chat_id, text, markup = rendered
-            if store.queue_checkin(checkin["id"], chat_id, text, markup, now) is not None:
+            if store.queue_checkin(checkin["id"], chat_id, text, markup, now, now + self._reminder_delay(checkin)) is not None:
                 report.checkins_queued += 1
+        for session_id in store.mark_missed(now):
+            report.missed += 1
+            await self.hooks.on_missed(self.services, session_id, store.missed_in_a_row(session_id))
+        for checkin in store.due_reminders(now):
+            rendered = self.hooks.render_reminder(self.services, checkin)
+            if rendered and store.queue_reminder(checkin["id"], rendered[0], rendered[1], now):
+                report.reminders_queued += 1
         for alert in store.due_alerts(now):
-            messages, next_notify_at = self.alert_round(self.services, alert)
+            messages, next_notify_at = self.hooks.alert_round(self.services, alert)
             if store.queue_alert_round(alert["id"], alert["notify_count"], next_notify_at, messages, now):
                 report.alerts_queued += 1
         store.complete_finished_sessions()
@@ -106,6 +122,11 @@ class Delivery:
             if outcome:
                 setattr(report, outcome, getattr(report, outcome) + 1)
         return report
+
+    def _reminder_delay(self, checkin: dict[str, Any]) -> float:
+        session = self.services.store.session(checkin["session_id"])
+        clinic = self.services.clinic(session["clinic_id"])
+        return clinic.reminder_after.total_seconds() / (session["clock_speed"] or 1.0)
 
     async def send(self, row_id: int) -> bool:
         """Try one queued message now; True when Telegram took it."""
@@ -166,7 +187,7 @@ class Delivery:
         log.warning("outbox %s: chat %s unreachable (%s)", row["id"], row["chat_id"], type(error).__name__)
         self.services.store.outbox_failed(row["id"], str(error))
         self.services.store.cancel_outbox_for_chat(row["chat_id"])
-        await self.on_unreachable(self.services, row["chat_id"])
+        await self.hooks.on_unreachable(self.services, row["chat_id"])
         return self._count("failed")
 
     def _count(self, outcome: str) -> str:

@@ -219,6 +219,24 @@ def render_checkin(services: Services, checkin: dict[str, Any]) -> tuple[int, st
     return f.chat_id, text, cr.question_keyboard(f.guidance, f.lang, checkin["id"], 0, questions[0])
 
 
+def render_reminder(services: Services, checkin: dict[str, Any]) -> tuple[int, str, None] | None:
+    f = of_session(services, checkin["session_id"])
+    if f is None or f.patient["status"] != "active":
+        return None
+    return f.chat_id, f.say("reminder", hours=cr.hours_label(checkin["hours"])), None
+
+
+def missed(services: Services, f: Followup, in_a_row: int) -> list[Out]:
+    """At exactly the clinic's threshold of check-ins missed in a row, tell the clinic (who may
+    call) and the patient (who may just be busy): once per run of silence, not at every miss."""
+    if in_a_row != f.clinic.missed_alert_after or f.patient["status"] != "active":
+        return []
+    log.info("session %s: %d check-ins missed in a row", f.session["id"], in_a_row)
+    text = render.message(f.guidance, "missed_checkins_alert", f.clinic.language, first_name=f.patient["first_name"] or "?", count=in_a_row)
+    staff = [Out(text, chat_id=chat, kind="staff") for chat in round_recipients(f.clinic, f.session["practitioner_id"], 0)]
+    return [Out(f.say("checkin_missed_notice"), kind="missed"), *staff]
+
+
 def _closed(services: Services, f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> bool:
     if all(q.id in answers for q in _questions(f, checkin)):
         return True

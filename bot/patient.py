@@ -56,6 +56,18 @@ def render_checkin(services: Services, checkin_row: dict[str, Any]) -> tuple[int
     return followup.render_checkin(services, checkin_row)
 
 
+def render_reminder(services: Services, checkin_row: dict[str, Any]) -> tuple[int, str, None] | None:
+    """(chat, text, None) of the one reminder for an unanswered check-in."""
+    return followup.render_reminder(services, checkin_row)
+
+
+async def on_missed(services: Services, session_id: int, in_a_row: int) -> None:
+    """A check-in went unanswered; enough in a row and the clinic and the patient hear of it."""
+    f = followup.of_session(services, session_id)
+    if f is not None:
+        await send(services, f.chat_id, followup.missed(services, f, in_a_row))
+
+
 async def on_unreachable(services: Services, chat_id: int) -> None:
     """The patient blocked the bot: opted out, check-ins stopped, the clinic told."""
     await send(services, chat_id, followup.unreachable(services, chat_id))

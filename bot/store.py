@@ -270,13 +270,15 @@ class Store:
     def due_checkins(self, now: float, limit: int) -> list[dict[str, Any]]:
         return self._all("SELECT * FROM checkins WHERE status = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?", [now, limit])
 
-    def queue_checkin(self, checkin_id: int, chat_id: int, text: str, markup: dict | None, now: float) -> int | None:
+    def queue_checkin(self, checkin_id: int, chat_id: int, text: str, markup: dict | None, now: float,
+                      reminder_due_at: float | None = None) -> int | None:
         """Claim a due check-in and put its message in the outbox in one transaction, so a crash
         leaves it either pending or queued, never lost. Returns the outbox id, or None when
         another caller claimed it first."""
         with self.db.conn:
             claimed = self.db.conn.execute(
-                "UPDATE checkins SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'pending'", [now, checkin_id]
+                "UPDATE checkins SET status = 'sent', sent_at = ?, reminder_due_at = ? WHERE id = ? AND status = 'pending'",
+                [now, reminder_due_at, checkin_id],
             ).rowcount
             if not claimed:
                 return None
@@ -284,6 +286,51 @@ class Store:
 
     def drop_checkin(self, checkin_id: int) -> None:
         self._update("UPDATE checkins SET status = 'cancelled' WHERE id = ? AND status = 'pending'", [checkin_id])
+
+    def due_reminders(self, now: float) -> list[dict[str, Any]]:
+        return self._all(
+            """SELECT c.* FROM checkins c JOIN sessions s ON s.id = c.session_id WHERE c.status = 'sent'
+               AND c.reminded_at IS NULL AND c.reminder_due_at <= ? AND s.status = 'active' ORDER BY c.reminder_due_at""",
+            [now],
+        )
+
+    def queue_reminder(self, checkin_id: int, chat_id: int, text: str, now: float) -> bool:
+        """One reminder per check-in: claimed and queued in one transaction."""
+        with self.db.conn:
+            claimed = self.db.conn.execute(
+                "UPDATE checkins SET reminded_at = ? WHERE id = ? AND status = 'sent' AND reminded_at IS NULL", [now, checkin_id]
+            ).rowcount
+            if claimed:
+                self._insert_outbox(chat_id, "reminder", text, None, now, checkin_id, priority=1)
+        return bool(claimed)
+
+    def mark_missed(self, now: float) -> list[int]:
+        """Unanswered check-ins become missed once the next one has gone out, or, for the last,
+        once twice the reminder delay has passed since it was sent. Returns their sessions."""
+        with self.db.conn:
+            rows = self.db.conn.execute(
+                """UPDATE checkins SET status = 'missed' WHERE status = 'sent' AND (
+                     EXISTS (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id
+                             AND later.idx > checkins.idx AND later.status IN ('sent', 'answered', 'missed'))
+                     OR (NOT EXISTS (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id
+                                     AND later.idx > checkins.idx AND later.status IN ('pending', 'paused'))
+                         AND 2 * reminder_due_at - sent_at <= ?))
+                   RETURNING session_id""",
+                [now],
+            ).fetchall()
+        return sorted({row[0] for row in rows})
+
+    def missed_in_a_row(self, session_id: int) -> int:
+        """How many of the latest settled check-ins in a row were missed."""
+        statuses = [r["status"] for r in self._all(
+            "SELECT status FROM checkins WHERE session_id = ? AND status IN ('answered', 'missed') ORDER BY idx DESC", [session_id]
+        )]
+        count = 0
+        for status in statuses:
+            if status != "missed":
+                break
+            count += 1
+        return count
 
     def checkin(self, checkin_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM checkins WHERE id = ?", [checkin_id])

@@ -36,7 +36,7 @@ async def test_a_patients_warning_sign_reaches_the_practitioner_who_acknowledges
 
 async def test_a_follow_up_runs_on_the_real_scheduler_in_seconds(make_bot):
     """clock_speed 36000: 6 h pass in 0.6 s, the 72 h check-in comes 7.2 s after treatment."""
-    h = await make_bot(real_time=True, clock_speed=36000, quiet_hours=None, reminder_after="1h")
+    h = await make_bot(real_time=True, clock_speed=36000, quiet_hours=None, reminder_after="12h")
     ana = h.emu.add_user("Ana")
     token = h.enrol(treated_at=time.time())
     await h.emu.start_deep_link(ana, token)

@@ -7,7 +7,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.config import load_config
-from bot.delivery import Delivery
+from bot.delivery import Delivery, Hooks
 from bot.guidance import load_guidance
 from bot.render import keyboard
 from bot.services import Services
@@ -31,7 +31,11 @@ async def outbox(emulator, tmp_path):
 
     bot = Bot(emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.5))
     async with bot:
-        services.delivery = Delivery(services, bot, lambda *_: None, lambda *_: ([], 0.0), on_unreachable)
+        async def nothing(*_):
+            return None
+
+        hooks = Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing, on_unreachable)
+        services.delivery = Delivery(services, bot, hooks)
         services.unreachable = unreachable
         services.clock = clock
         yield services
