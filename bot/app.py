@@ -40,10 +40,10 @@ def file_url(api_base_url: str) -> str:
     return api_base_url[: -len("/bot")] + "/file/bot" if api_base_url.endswith("/bot") else api_base_url
 
 
-def rate_limiter() -> AIORateLimiter:
-    """Evenly spaced at 25 messages/s, under Telegram's 30/s, with retries on a 429: measured
-    against the emulator in ENGINEERING.md, the default lets a burst through and draws 429s."""
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 25, max_retries=3)
+def rate_limiter(per_second: float) -> AIORateLimiter:
+    """Evenly spaced sends (one every 1/rate s) with retries on a 429. Measured against the
+    emulator (ENGINEERING.md), the default limiter lets a burst through and draws 429s."""
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second, max_retries=3)
 
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -86,7 +86,7 @@ def build_application(
         .token(token)
         .base_url(config.telegram.api_base_url)
         .base_file_url(file_url(config.telegram.api_base_url))
-        .rate_limiter(rate_limiter())
+        .rate_limiter(rate_limiter(config.telegram.max_messages_per_second))
         .post_init(post_init)
         .build()
     )

@@ -54,6 +54,7 @@ class TelegramConfig:
     api_base_url: str
     token_file: Path | None
     source: str = "config"  # the config file, so token errors can name it
+    max_messages_per_second: float = 28.0
 
     def token(self) -> str:
         """The bot token: TELEGRAM_BOT_TOKEN if set, else the contents of token_file.
@@ -168,7 +169,7 @@ def load_config(path: str | Path) -> Config:
 
 
 def _telegram(root: _Table, base: Path) -> TelegramConfig:
-    table = root.table("telegram", ("api_base_url", "token_file", "token"))
+    table = root.table("telegram", ("api_base_url", "token_file", "token", "max_messages_per_second"))
     if "token" in table.data:
         raise table.error(
             "token", f"keep the token out of the config file: set {TOKEN_ENV} or token_file"
@@ -178,7 +179,10 @@ def _telegram(root: _Table, base: Path) -> TelegramConfig:
         raise table.error("api_base_url", f"{url!r} is not an http(s) address")
     token_file = table.get("token_file", str, None)
     token_path = None if token_file is None else _resolve(base, token_file)
-    return TelegramConfig(url, token_path, str(root.file))
+    rate = float(table.get("max_messages_per_second", float, 28.0))
+    if not (math.isfinite(rate) and 0 < rate <= 1000):
+        raise table.error("max_messages_per_second", f"must be above 0 and at most 1000, got {rate}")
+    return TelegramConfig(url, token_path, str(root.file), rate)
 
 
 def _storage(root: _Table, base: Path) -> StorageConfig:
