@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import time
@@ -72,8 +71,9 @@ def run_bot(args: argparse.Namespace, out: TextIO) -> int:
     """Start the bot: poll Telegram until SIGINT or SIGTERM."""
     from .app import run
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
+    from .logs import configure
+
+    configure()
     run(load_config(args.config))
     return 0
 
@@ -122,6 +122,13 @@ def backup(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def demo(args: argparse.Namespace, out: TextIO) -> int:
+    """Play a clinic day against the built-in Bot API emulator: no token, no network."""
+    from .demo import main as demo_main
+
+    return demo_main(args, out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aftercare", description="Follow-up after dry needling, over Telegram.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     enr.add_argument("--qr", help="where to write the QR code PNG (default ./enrol-<token start>.png)")
     enr.add_argument("--bot-username", help="the bot's @username (default $AFTERCARE_BOT_USERNAME)")
     enr.set_defaults(handler=enrol)
+
+    dem = commands.add_parser("demo", help="play a clinic day against the built-in Telegram emulator (no token needed)")
+    dem.add_argument("--speed", type=float, help="the clinic's clock_speed (default 3600: the 72 h follow-up in 72 s)")
+    dem.add_argument("--quiet", action="store_true", help="print only the summary, not the chats")
+    dem.add_argument("--seed", type=int, default=1, help="varies the patients' answers and staff timing (default 1)")
+    dem.add_argument("--fast", action="store_true", help="the same day in a few seconds (for tests)")
+    dem.set_defaults(handler=demo)
     return parser
 
 

@@ -1,0 +1,47 @@
+"""A whole follow-up, logged as `aftercare run` logs it, leaves no patient words, names or
+tokens in the log."""
+
+import io
+import logging
+
+from bot.logs import configure
+
+from .test_patient_journey import consent, tap, write
+
+SECRETS_TYPED = ["zebra-striped ache", "my fingers are numb since the gym", "/delete"]
+
+
+async def test_the_log_of_a_full_journey_holds_nothing_private(make_bot):
+    stream = io.StringIO()
+    handler = configure(logging.INFO, stream)
+    logging.getLogger("httpx").setLevel(logging.INFO)  # prove the filter too, not only the quieting
+    try:
+        h = await make_bot()
+        zeb = h.emu.add_user("Zebedee", last_name="Quillfeather")
+        token = h.enrol(areas=("forearm",))
+        await h.emu.start_deep_link(zeb, token)
+        await tap(h, zeb, await h.emu.wait_for_message(zeb), "Yes, I agree")
+        await h.emu.wait_for_message(zeb)
+        for text in SECRETS_TYPED[:2]:
+            await write(h, zeb, text)
+        await h.tick()
+        alert = await h.emu.wait_for_message(h.practitioner)
+        await tap(h, h.practitioner, alert, "I'm handling it")
+        confirm = await write(h, zeb, "/delete")
+        await tap(h, zeb, confirm, confirm.buttons[0]["text"])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    log = stream.getvalue()
+    assert "logger=bot." in log  # the journey was logged at all
+    private = [token, h.emu.token, "Zebedee", "Quillfeather", "Dana Reyes", *SECRETS_TYPED[:2], "zebra", "numb"]
+    assert [word for word in private if word in log] == []
+
+
+def test_a_token_in_a_message_is_masked():
+    stream = io.StringIO()
+    handler = configure(logging.INFO, stream)
+    try:
+        logging.getLogger("anything").info("POST https://api.telegram.org/bot123456789:AAH-example_token_value_0123/getMe")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert "AAH-example" not in stream.getvalue() and "bot<token>/getMe" in stream.getvalue()
