@@ -122,6 +122,68 @@ def backup(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _since(text: str):
+    """--since: a duration such as 30d or 12h (bot/durations.py)."""
+    from .durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def report(args: argparse.Namespace, out: TextIO) -> int:
+    """Write a CSV of a clinic's recent follow-ups (one row per check-in, no free text) and print a summary."""
+    from .report import build_report, csv_text, default_csv_path, format_summary, write_private
+    from .store import Store
+
+    config = load_config(args.config)
+    clinic = config.clinic(args.clinic)
+    if not Path(config.storage.database).is_file():
+        print(f"aftercare: no database at {config.storage.database}", file=sys.stderr)
+        return 2
+    now = time.time()
+    store = Store(config.storage.database)
+    try:
+        result = build_report(store, clinic, args.since, now)
+    finally:
+        store.close()
+    path = write_private(args.csv or default_csv_path(clinic, now), csv_text(result.rows))
+    print(format_summary(result), file=out)
+    print(f"CSV: {path}", file=out)
+    return 0
+
+
+def export_fhir(args: argparse.Namespace, out: TextIO) -> int:
+    """Write a FHIR R4 Bundle of one patient's follow-ups, or of every patient of the clinic."""
+    from .fhir import ExportError, bundle, default_out_path
+    from .report import write_private
+    from .store import Store
+
+    config = load_config(args.config)
+    clinic = config.clinic(args.clinic)
+    if not Path(config.storage.database).is_file():
+        print(f"aftercare: no database at {config.storage.database}", file=sys.stderr)
+        return 2
+    guidance = load_guidance(clinic.guidance_dir or default_guidance_dir())
+    now = time.time()
+    store = Store(config.storage.database)
+    try:
+        result = bundle(store, guidance, clinic, now, args.patient)
+    except ExportError as error:
+        print(f"aftercare: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    if args.out == "-":
+        out.write(text)
+        return 0
+    path = write_private(args.out or default_out_path(clinic, now, args.patient), text)
+    print(f"FHIR R4 Bundle ({len(result['entry'])} resources): {path}", file=out)
+    return 0
+
+
 def demo(args: argparse.Namespace, out: TextIO) -> int:
     """Play a clinic day against the built-in Bot API emulator: no token, no network."""
     from .demo import main as demo_main
@@ -145,6 +207,20 @@ def build_parser() -> argparse.ArgumentParser:
     backup_cmd.add_argument("--config", required=True, help="the clinic's TOML config")
     backup_cmd.add_argument("--to", required=True, help="the copy's path")
     backup_cmd.set_defaults(handler=backup)
+
+    rep = commands.add_parser("report", help="CSV of a clinic's recent follow-ups and a summary (no free text)")
+    rep.add_argument("--config", required=True, help="the clinic's TOML config")
+    rep.add_argument("--clinic", required=True, help="the clinic's id")
+    rep.add_argument("--since", required=True, type=_since, help="follow-ups treated within this long, e.g. 30d or 12h")
+    rep.add_argument("--csv", help="where to write the CSV (default ./report-<clinic>-<date>.csv)")
+    rep.set_defaults(handler=report)
+
+    fhir_cmd = commands.add_parser("export-fhir", help="export follow-ups as a FHIR R4 Bundle (JSON)")
+    fhir_cmd.add_argument("--config", required=True, help="the clinic's TOML config")
+    fhir_cmd.add_argument("--clinic", required=True, help="the clinic's id")
+    fhir_cmd.add_argument("--patient", type=int, help="one patient's id (default: every patient, in one Bundle)")
+    fhir_cmd.add_argument("--out", help="where to write the JSON, - for stdout (default ./fhir-<clinic>-<who>-<date>.json)")
+    fhir_cmd.set_defaults(handler=export_fhir)
 
     tri = commands.add_parser("triage", help="triage a reply, or regression-test guidance with --cases")
     tri.add_argument("text", nargs="*", help="the patient's reply")
