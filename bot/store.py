@@ -290,7 +290,8 @@ class Store:
     def due_reminders(self, now: float) -> list[dict[str, Any]]:
         return self._all(
             """SELECT c.* FROM checkins c JOIN sessions s ON s.id = c.session_id WHERE c.status = 'sent'
-               AND c.reminded_at IS NULL AND c.reminder_due_at <= ? AND s.status = 'active' ORDER BY c.reminder_due_at""",
+               AND c.reminded_at IS NULL AND c.reminder_due_at <= ? AND s.status = 'active'
+               AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.checkin_id = c.id) ORDER BY c.reminder_due_at""",
             [now],
         )
 
@@ -306,10 +307,12 @@ class Store:
 
     def mark_missed(self, now: float) -> list[int]:
         """Unanswered check-ins become missed once the next one has gone out, or, for the last,
-        once twice the reminder delay has passed since it was sent. Returns their sessions."""
+        once twice the reminder delay has passed since it was sent. One the patient has started
+        answering is never missed. Returns their sessions."""
         with self.db.conn:
             rows = self.db.conn.execute(
-                """UPDATE checkins SET status = 'missed' WHERE status = 'sent' AND (
+                """UPDATE checkins SET status = 'missed' WHERE status = 'sent'
+                   AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.checkin_id = checkins.id) AND (
                      EXISTS (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id
                              AND later.idx > checkins.idx AND later.status IN ('sent', 'answered', 'missed'))
                      OR (NOT EXISTS (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id

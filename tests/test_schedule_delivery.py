@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from .harness import START
-from .test_patient_journey import consent, session_of, write
+from .test_patient_journey import consent, session_of, tap, write
 
 LONDON = ZoneInfo("Europe/London")
 HOUR = 3600
@@ -139,3 +139,15 @@ async def test_paused_check_ins_are_not_sent_and_resume_skips_the_stale_one(make
 
 def test_harness_starts_on_a_weekday_morning():
     assert local(START).strftime("%a %H:%M") == "Mon 10:00"
+
+
+async def test_a_check_in_being_answered_is_neither_reminded_nor_missed(make_bot):
+    h = await make_bot(quiet_hours=None)
+    ana, session = await enrolled(h)
+    treated = session["treated_at"]
+    await run_until(h, treated + 6 * HOUR)
+    [checkin] = checkins_to(h, ana)
+    await tap(h, ana, checkin, "3")  # the first question answered, then the patient got distracted
+    await run_until(h, treated + 24 * HOUR)
+    assert not any("gentle reminder" in m.text.lower() for m in h.emu.messages_to(ana))
+    assert h.store.checkins(session["id"])[0]["status"] == "sent"
