@@ -13,7 +13,8 @@ import sys
 from typing import TextIO
 
 BOT_TOKEN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{8,}")
-QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING, "telegram.ext.Updater": logging.WARNING}
+# APScheduler warns each time a tick is skipped because the last one is still sending: expected.
+QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.ERROR, "telegram.ext.Updater": logging.WARNING}
 
 
 class RedactTokens(logging.Filter):

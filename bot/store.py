@@ -282,7 +282,23 @@ class Store:
             ).rowcount
             if not claimed:
                 return None
+            self._drop_overtaken(checkin_id)
             return self._insert_outbox(chat_id, "checkin", text, markup, now, checkin_id, priority=2)
+
+    def _drop_overtaken(self, checkin_id: int) -> None:
+        """An earlier check-in of the same follow-up still waiting in the outbox (Telegram or the
+        bot was down) is overtaken by this one: recorded as missed by the outage, not sent late."""
+        stale = [row[0] for row in self.db.conn.execute(
+            """SELECT c.id FROM checkins c JOIN checkins this ON this.id = ? AND c.session_id = this.session_id
+               AND c.idx < this.idx JOIN outbox o ON o.kind = 'checkin' AND o.ref_id = c.id AND o.status = 'pending'""",
+            [checkin_id],
+        )]
+        if stale:
+            marks = ",".join("?" * len(stale))
+            self.db.conn.execute(
+                f"UPDATE outbox SET status = 'cancelled', last_error = 'overtaken' WHERE kind = 'checkin' AND status = 'pending' AND ref_id IN ({marks})",
+                stale)
+            self.db.conn.execute(f"UPDATE checkins SET status = 'missed_outage' WHERE status = 'sent' AND id IN ({marks})", stale)
 
     def drop_checkin(self, checkin_id: int) -> None:
         self._update("UPDATE checkins SET status = 'cancelled' WHERE id = ? AND status = 'pending'", [checkin_id])

@@ -136,3 +136,16 @@ def test_backup_is_a_consistent_private_copy(store, tmp_path):
     assert copy.patient_by_telegram(42)["first_name"] == "Ana"
     assert stat.S_IMODE(os.stat(tmp_path / "copy.sqlite3").st_mode) == 0o600
     copy.close()
+
+
+def test_a_queued_check_in_overtaken_by_the_next_is_not_sent_late(store):
+    """Telegram was down after the 6 h check-in was queued: when the 24 h one is queued, the
+    stale question is recorded as missed by the outage instead of going out first."""
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    first, second = store.checkins(session)
+    stale = store.queue_checkin(first["id"], 42, "6 h check-in", None, now=first["due_at"])
+    fresh = store.queue_checkin(second["id"], 42, "24 h check-in", None, now=second["due_at"])
+    assert store.outbox_row(stale)["status"] == "cancelled"
+    assert store.outbox_row(fresh)["status"] == "pending"
+    assert [c["status"] for c in store.checkins(session)] == ["missed_outage", "sent"]

@@ -1,0 +1,64 @@
+"""A burst of due check-ins: emulator users, a clinic config pointing at the emulator, and a
+database seeded through `bot.store.Store` alone, as enrolment would leave it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.emulator import BotApiEmulator, User
+from bot.store import Store
+from tests.harness import write_config
+
+CLINIC = "harbour"
+
+
+@dataclass
+class Burst:
+    folder: Path
+    config: Path
+    database: Path
+    patients: list[User]
+    staff: list[User]
+    checkins: dict[int, int] = field(default_factory=dict)  # check-in row id -> patient's chat id
+    sessions: list[int] = field(default_factory=list)
+    seeded_at: float = 0.0
+
+    @property
+    def chats(self) -> set[int]:
+        return {p.id for p in self.patients}
+
+
+def seed_burst(emu: BotApiEmulator, folder: Path, patients: int, *, second_after: float | None = None,
+               now: float | None = None, **clinic: object) -> Burst:
+    """`patients` users, each with a follow-up whose 6 h check-in is due now (and, with
+    `second_after`, its 24 h check-in due that many seconds later). No quiet hours, clock_speed 1,
+    so the bot sends them as soon as it ticks; `clinic` overrides other config keys."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    staff = [emu.add_user("Dana", last_name="Reyes"), emu.add_user("Sam", last_name="Okafor")]
+    people = [emu.add_user(f"Patient{i:04d}") for i in range(patients)]
+    settings = {"quiet_hours": None, "clock_speed": 1, **clinic}
+    config = write_config(folder, emu.base_url,
+                          [(staff[0].id, "Dana Reyes", "practitioner"), (staff[1].id, "Sam Okafor", "admin")], **settings)
+    now = time.time() if now is None else now
+    treated_at = now - 6 * 3600
+    token = {"clinic_id": CLINIC, "areas": json.dumps(["calf"]), "intensity": "moderate", "activities": "[]",
+             "first_session": 1, "treated_at": treated_at, "practitioner_id": staff[0].id}
+    schedule = [(0, 6.0, now)]
+    if second_after is not None:
+        schedule.append((1, 24.0, now + second_after))
+    burst = Burst(folder, config, folder / "aftercare.sqlite3", people, staff, seeded_at=now)
+    store = Store(burst.database)
+    try:
+        for person in people:
+            patient_id = store.save_patient(person.id, person.first_name, "en", CLINIC, now=treated_at)
+            session_id = store.start_session(patient_id, token, 1.0, schedule, now=treated_at)
+            burst.sessions.append(session_id)
+            for row in store.checkins(session_id):
+                burst.checkins[row["id"]] = person.id
+    finally:
+        store.close()
+    return burst

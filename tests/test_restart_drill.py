@@ -1,0 +1,15 @@
+"""SIGKILL at any moment of a burst loses no check-in: the restart drill (bench/drill_restart.py),
+smaller, with the real bot as a child process against the emulator on 127.0.0.1."""
+
+from bench.drill_restart import drill
+
+
+async def test_twenty_kills_during_a_burst_lose_no_checkin_and_the_last_stop_is_clean(tmp_path):
+    result = await drill(patients=60, kills=20, seed=7, timeout=45.0, folder=tmp_path)
+
+    assert result.kills == 20, result.problems
+    assert result.verdict.lost == 0, result.verdict.lost_ids
+    assert result.verdict.delivered == result.checkins == 60
+    assert result.verdict.duplicated <= result.kills
+    assert result.final_code == 0, result.problems
+    assert result.ok, "\n".join(result.problems)
