@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import re
 import sys
@@ -36,6 +35,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .config import Config, load_config
+from .config_file import write_clinic_config
 from .emulator import BotApiEmulator, User
 from .enrolment import create_enrolment
 from .store import Store
@@ -86,16 +86,6 @@ class WorldClock:
 
 # ---- the temporary clinic --------------------------------------------------------------------
 
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string
-
-
 def write_config(folder: Path, api_base_url: str, staff: list[tuple[int, str, str]], speed: float,
                  warp: float = 1.0) -> Path:
     """A one-clinic config for the demo: no quiet hours, the schedule `speed` times faster. With
@@ -105,15 +95,8 @@ def write_config(folder: Path, api_base_url: str, staff: list[tuple[int, str, st
         "emergency_number": "999", "checkins": list(CHECKINS), "clock_speed": float(speed),
         "reminder_after": REMINDER, "alert_renotify_after": RENOTIFY, "language": "en",
     }
-    lines = ["[telegram]", f"api_base_url = {_toml(api_base_url)}",
-             f"max_messages_per_second = {_toml(SEND_RATE * warp)}", "", "[storage]",
-             f"database = {_toml(str(folder / 'demo.sqlite3'))}", "", "[[clinics]]"]
-    lines += [f"{key} = {_toml(value)}" for key, value in clinic.items()]
-    for telegram_id, name, role in staff:
-        lines += ["", "[[clinics.staff]]", f"telegram_id = {telegram_id}", f"name = {_toml(name)}", f"role = {_toml(role)}"]
-    path = folder / "demo.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    telegram = {"api_base_url": api_base_url, "max_messages_per_second": SEND_RATE * warp}
+    return write_clinic_config(folder / "demo.toml", telegram, {"database": str(folder / "demo.sqlite3")}, clinic, staff)
 
 
 # ---- the result ------------------------------------------------------------------------------

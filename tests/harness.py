@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application
 
 from bot.config import Clinic, load_config
+from bot.config_file import write_clinic_config
 from bot.emulator import BotApiEmulator, User
 from bot.services import Services
 from bot.store import Store
@@ -38,29 +39,14 @@ class FakeClock:
         self.time += seconds
 
 
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def write_config(folder: Path, api_base_url: str, staff: list[tuple[int, str, str]], **clinic: Any) -> Path:
     settings = {
         "id": "harbour", "name": "Harbour Physio", "timezone": "Europe/London", "phone": "+44 20 7946 0000",
         "emergency_number": "999", "checkins": ["6h", "24h", "48h", "72h"], "quiet_hours": "21:00-08:00",
         "reminder_after": "2h", "alert_renotify_after": "30m", **clinic,
     }
-    lines = ["[telegram]", f"api_base_url = {_toml(api_base_url)}", "", "[storage]", 'database = "aftercare.sqlite3"', "", "[[clinics]]"]
-    lines += [f"{key} = {_toml(value)}" for key, value in settings.items() if value is not None]
-    for telegram_id, name, role in staff:
-        lines += ["", "[[clinics.staff]]", f"telegram_id = {telegram_id}", f"name = {_toml(name)}", f"role = {_toml(role)}"]
-    path = folder / "clinic.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    storage = {"database": "aftercare.sqlite3"}
+    return write_clinic_config(folder / "clinic.toml", {"api_base_url": api_base_url}, storage, settings, staff)
 
 
 @dataclass

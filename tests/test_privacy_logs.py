@@ -6,7 +6,7 @@ import logging
 
 from bot.logs import configure
 
-from .test_patient_journey import consent, tap, write
+from .test_patient_journey import tap, write
 
 SECRETS_TYPED = ["zebra-striped ache", "my fingers are numb since the gym", "/delete"]
 
