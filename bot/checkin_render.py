@@ -129,15 +129,17 @@ def _generic(rule: Rule) -> bool:
     return all(not w.findings and not w.findings_any for w in rule.when)
 
 
-def reasons(guidance: Guidance, assessment: Assessment) -> list[str]:
-    """The reasons of the deciding bucket, a generic one dropped when a specific one exists."""
+def reasons(guidance: Guidance, assessment: Assessment, lang: str = "en") -> list[str]:
+    """The reasons of the deciding bucket, a generic one dropped when a specific one exists,
+    in the patient's language when the rule has one (`reason_es`), else in English."""
     rules = {r.id: r for r in guidance.rules}
     deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
     specific = [r for r in deciding if r.id in rules and not _generic(rules[r.id])]
     seen: list[str] = []
     for rule in specific or deciding:
-        if rule.reason not in seen:
-            seen.append(rule.reason)
+        text = rules[rule.id].reasons.get(lang, rule.reason) if rule.id in rules else rule.reason
+        if text not in seen:
+            seen.append(text)
     return seen
 
 
@@ -166,12 +168,12 @@ def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessmen
     """What the patient is told after an assessment; emergency puts the number first."""
     if assessment.bucket == "emergency":
         return render.message(guidance, "outcome_emergency", lang, emergency_number=clinic.emergency_number,
-                              reasons=_reasons_block(reasons(guidance, assessment)), clinic_name=clinic.name)
+                              reasons=_reasons_block(reasons(guidance, assessment, lang)), clinic_name=clinic.name)
     if assessment.bucket == "contact_practitioner":
         if only_unclear(guidance, assessment):
             return render.message(guidance, "unclear_reply", lang)
         return render.message(guidance, "outcome_contact", lang, clinic_name=clinic.name, clinic_phone=clinic.phone,
-                              reasons=_reasons_block(reasons(guidance, assessment)))
+                              reasons=_reasons_block(reasons(guidance, assessment, lang)))
     return render.message(guidance, "outcome_normal", lang, tips=tips_block(assessment.tips, lang, OUTCOME_TIPS))
 
 

@@ -27,7 +27,7 @@ class PatternError(ValueError):
 
 @dataclass(frozen=True)
 class Element:
-    kind: str  # "word", "prefix", "alt" or "gap"
+    kind: str  # "word", "prefix", "alt", "gap" or "end" (`$`: the clause ends here)
     text: str = ""
     alternatives: tuple["Pattern", ...] = ()
 
@@ -39,7 +39,8 @@ class Pattern:
 
 
 def compile_pattern(source: str, groups: Mapping[str, Sequence["Pattern"]]) -> Pattern:
-    """Compile `cant ~ @breath` style text; `groups` holds already compiled @groups."""
+    """Compile `cant ~ @breath` style text; `groups` holds already compiled @groups. A `$`
+    matches where the clause ends ("bien $": "pecho bien," but not "pecho bien fuerte")."""
     pieces = normalise(source, {}, {}).replace("-", " ").split()
     if not pieces:
         raise PatternError("empty pattern")
@@ -47,6 +48,8 @@ def compile_pattern(source: str, groups: Mapping[str, Sequence["Pattern"]]) -> P
     for piece in pieces:
         if piece == "~":
             elements.append(Element("gap"))
+        elif piece == "$":
+            elements.append(Element("end"))
         elif piece.startswith("@"):
             name = piece[1:]
             if name not in groups:
@@ -63,6 +66,8 @@ def compile_pattern(source: str, groups: Mapping[str, Sequence["Pattern"]]) -> P
             raise PatternError(f"'{piece}' in '{source}': only words, word*, ~ and @group")
     if elements[0].kind == "gap" or elements[-1].kind == "gap":
         raise PatternError(f"'{source}': a pattern cannot start or end with ~")
+    if elements[0].kind == "end":
+        raise PatternError(f"'{source}': a pattern cannot start with $")
     return Pattern(source, tuple(elements))
 
 
@@ -98,6 +103,10 @@ def _ends(tokens: Sequence[Token], i: int, elements: Sequence[Element], stop: fr
                 return
             j += 1
             yield from _ends(tokens, j, elements, stop, k + 1)
+        return
+    if element.kind == "end":
+        if i >= len(tokens) or is_boundary(tokens[i]):
+            yield from _ends(tokens, i, elements, stop, k + 1)
         return
     if i >= len(tokens):
         return

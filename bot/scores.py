@@ -44,12 +44,12 @@ def _value(token: Token, words: NumberWords) -> float | None:
 
 def _out_of_ten(tokens: Sequence[Token], i: int, words: NumberWords) -> bool:
     after = [t.text for t in tokens[i + 1 : i + 4]]
-    ten = ("10", "ten")
+    ten = ("10",) + tuple(word for word, value in words.values.items() if value == 10)  # "ten", "diez"
     return (
         (len(after) >= 2 and after[0] == "/" and after[1] in ten)
         or (len(after) >= 3 and after[0] in ("out", "outta") and after[1] == "of" and after[2] in ten)
         or (len(after) >= 2 and after[0] == "outta" and after[1] in ten)
-        or (len(after) >= 2 and after[0] == "of" and after[1] in ten)
+        or (len(after) >= 2 and after[0] in ("of", "de", "sobre") and after[1] in ten)  # Spanish "7 de 10"
     )
 
 
@@ -92,7 +92,7 @@ def read_scores(tokens: Sequence[Token], words: NumberWords, fever_c: float, fev
         if value is None or i in denominators:
             continue
         if fever_c - 3 <= value < 45 or fever_f - 8 <= value < 110:
-            if value != int(value) or (i + 1 < len(tokens) and tokens[i + 1].text in ("degrees", "c", "f", "deg")):
+            if value != int(value) or (i + 1 < len(tokens) and tokens[i + 1].text in ("degrees", "c", "f", "deg", "grados")):
                 temperatures.append(value)
                 continue
         if _out_of_ten(tokens, i, words):

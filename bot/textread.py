@@ -15,8 +15,9 @@ from typing import Mapping
 # clause boundaries also end the reach of a negation ("no fever, fingers numb").
 SENTENCE_PUNCT = frozenset({".", "!", "?", ";", "\n"})
 CLAUSE_PUNCT = frozenset({",", ":", "(", ")", "-", "/"}) | SENTENCE_PUNCT
-SENTENCE_WORDS = frozenset({"but", "except", "though", "although", "however", "whereas", "tho"})
-CLAUSE_WORDS = frozenset({"and", "plus", "because", "cos", "so"}) | SENTENCE_WORDS
+SENTENCE_WORDS = frozenset({"but", "except", "though", "although", "however", "whereas", "tho",
+                            "pero", "aunque", "sino", "excepto", "salvo", "embargo"})  # Spanish: "sin embargo"
+CLAUSE_WORDS = frozenset({"and", "plus", "because", "cos", "so", "y", "e", "porque", "pues"}) | SENTENCE_WORDS
 
 # A number glued to letters ("3k", "3rd", "10p") stays one token: it is a quantity, not a score.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?[a-z]*|[a-z]+|[.!?;\n,:()/-]")
@@ -41,11 +42,14 @@ class Token:
 
 
 def normalise(text: str, emoji: Mapping[str, str], spelling: Mapping[str, str]) -> str:
-    """Lower-case, turn emoji into words, drop apostrophes, expand text-speak."""
+    """Lower-case, turn emoji into words, drop accents and apostrophes, expand text-speak."""
     text = unicodedata.normalize("NFKC", text).lower()
     for symbol, words in emoji.items():
         if symbol in text:
             text = text.replace(symbol, f" {words} ")
+    # Accents go after the emoji (whose variation selectors are marks too): "respiración" and
+    # "respiracion" read alike, and "ñ" becomes "n", so patterns are written without accents.
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     text = _HYPHEN_IN_WORD.sub(" ", text)
     text = _APOSTROPHES.sub("'", text)
     text = _POSSESSIVE.sub("", text)
