@@ -30,6 +30,28 @@ class Element:
     kind: str  # "word", "prefix", "alt", "gap" or "end" (`$`: the clause ends here)
     text: str = ""
     alternatives: tuple["Pattern", ...] = ()
+    # For "alt": its one-word alternatives as a set and its prefixes, so a group of a hundred
+    # words costs one lookup; only multi-word alternatives are matched element by element.
+    words: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    multi: tuple["Pattern", ...] = ()  # multi-word alternatives not starting with a plain word
+    multi_by_word: Mapping[str, tuple["Pattern", ...]] = field(default_factory=dict, hash=False, compare=False)
+
+
+def _alternation(name: str, alternatives: Sequence["Pattern"]) -> Element:
+    single = [a.elements[0] for a in alternatives if len(a.elements) == 1 and a.elements[0].kind in ("word", "prefix")]
+    multi = [a for a in alternatives if not (len(a.elements) == 1 and a.elements[0].kind in ("word", "prefix"))]
+    by_word: dict[str, list[Pattern]] = defaultdict(list)
+    for alternative in multi:
+        if alternative.elements[0].kind == "word":
+            by_word[alternative.elements[0].text].append(alternative)
+    return Element(
+        "alt", name, tuple(alternatives),
+        words=frozenset(e.text for e in single if e.kind == "word"),
+        prefixes=tuple(e.text for e in single if e.kind == "prefix"),
+        multi=tuple(a for a in multi if a.elements[0].kind != "word"),
+        multi_by_word={word: tuple(patterns) for word, patterns in by_word.items()},
+    )
 
 
 @dataclass(frozen=True)
@@ -54,7 +76,7 @@ def compile_pattern(source: str, groups: Mapping[str, Sequence["Pattern"]]) -> P
             name = piece[1:]
             if name not in groups:
                 raise PatternError(f"unknown term group '@{name}' in '{source}'")
-            elements.append(Element("alt", name, tuple(groups[name])))
+            elements.append(_alternation(name, groups[name]))
         elif piece.endswith("*"):
             stem = piece[:-1]
             if len(stem) < MIN_PREFIX or not stem.isalnum():
@@ -118,7 +140,9 @@ def _ends(tokens: Sequence[Token], i: int, elements: Sequence[Element], stop: fr
         if text.startswith(element.text):
             yield from _ends(tokens, i + 1, elements, stop, k + 1)
     else:
-        for alternative in element.alternatives:
+        if text in element.words or any(text.startswith(p) for p in element.prefixes):
+            yield from _ends(tokens, i + 1, elements, stop, k + 1)
+        for alternative in (*element.multi_by_word.get(text, ()), *element.multi):
             for end in _ends(tokens, i, alternative.elements, stop):
                 yield from _ends(tokens, end, elements, stop, k + 1)
 
@@ -173,6 +197,9 @@ class Matcher:
         self.spelling = dict(spelling)
         self.negation_window = negation_window
         self._exact: dict[str, list[tuple[str, int, Pattern]]] = defaultdict(list)
+        # Patterns opening with two plain words ("no puedo", "no problem") are indexed by the pair:
+        # a common first word would otherwise try hundreds of patterns at every occurrence.
+        self._pairs: dict[tuple[str, str], list[tuple[str, int, Pattern]]] = defaultdict(list)
         self._prefix: dict[str, list[tuple[str, str, int, Pattern]]] = defaultdict(list)
         entries: list[tuple[str, int, Pattern]] = [("~pseudo", -1, p) for p in pseudo_negations]
         entries += [("~denial", -1, p) for p in denials_after]
@@ -188,7 +215,11 @@ class Matcher:
             vocabulary.update(_words(pattern))
             for kind, text in set(_first_keys(pattern)):
                 if kind == "word":
-                    self._exact[text].append((owner, component, pattern))
+                    second = pattern.elements[1] if len(pattern.elements) > 1 and pattern.elements[0].kind == "word" else None
+                    if second is not None and second.kind == "word":
+                        self._pairs[(text, second.text)].append((owner, component, pattern))
+                    else:
+                        self._exact[text].append((owner, component, pattern))
                 else:
                     self._prefix[text[:MIN_PREFIX]].append((text, owner, component, pattern))
         self._vocabulary = sorted(w for w in vocabulary if len(w) >= FUZZY_MIN_LENGTH)
@@ -220,7 +251,9 @@ class Matcher:
         found: dict[tuple[str, int, int], int] = {}
         for i, token in enumerate(tokens):
             text = token.text
-            candidates = [(o, c, p) for o, c, p in self._exact.get(text, ())]
+            candidates = list(self._exact.get(text, ()))
+            if i + 1 < len(tokens):
+                candidates += self._pairs.get((text, tokens[i + 1].text), ())
             candidates += [(o, c, p) for stem, o, c, p in self._prefix.get(text[:MIN_PREFIX], ()) if text.startswith(stem)]
             for owner, component, pattern in candidates:
                 for end in _ends(tokens, i, pattern.elements, self.negators):
