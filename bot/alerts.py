@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import render
+from .chart import session_chart
 from .config import Clinic
 from .guidance import Guidance
 from .render import Button, Safe, escape
@@ -87,6 +88,34 @@ def alert_round(services: Services, alert_row: dict[str, Any]) -> tuple[list[tup
     chats = round_recipients(clinic, session["practitioner_id"], round_)
     log.info("alert %s round %s to %d chats", alert_row["id"], round_, len(chats))
     return [(chat, text, markup) for chat in chats], next_at
+
+
+async def send_chart(services: Services, alert_row: dict[str, Any], chats: list[int]) -> int:
+    """After an alert's first round is queued: the patient's soreness chart to the same chats.
+
+    Queued in the outbox behind the alert texts (priority 1, so each chat gets the text first)
+    and sent by the same tick; nothing when the session has no score. A chart that cannot be
+    drawn is logged and skipped: it must never hold up an alert. Returns the photos queued."""
+    if alert_row["notify_count"]:  # round 0 only: a reminder repeats the text, not the picture
+        return 0
+    store = services.store
+    session = store.session(alert_row["session_id"])
+    if session is None or not chats:
+        return 0
+    clinic = services.clinic(alert_row["clinic_id"])
+    try:
+        patient = store.patient(session["patient_id"]) or {}
+        drawn = session_chart(store, services.guidance(clinic.id), clinic.language, session["id"], patient.get("first_name"))
+    except Exception:  # the alert itself is queued; the picture is extra
+        log.exception("alert %s: soreness chart not drawn", alert_row["id"])
+        return 0
+    if drawn is None:
+        return 0
+    png, caption = drawn
+    for chat in chats:
+        store.enqueue(chat, "alert_chart", caption, None, services.now(), ref_id=alert_row["id"], priority=1, photo=png)
+    log.info("alert %s chart queued to %d chats", alert_row["id"], len(chats))
+    return len(chats)
 
 
 def ack_keyboard(guidance: Guidance, clinic: Clinic, alert_id: int) -> dict:

@@ -115,6 +115,22 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class Course:
+    """The expected course of soreness (course.toml), drawn behind a patient's scores."""
+
+    source: str
+    severe: float  # at or above: severe (rule C3)
+    band: tuple[tuple[float, float, float], ...]  # (hours, low, high), hours increasing
+    labels: Mapping[str, Mapping[str, str]]  # language -> chart texts; "en" is complete
+
+    def label(self, key: str, language: str = "en") -> str:
+        return self.labels.get(language, {}).get(key) or self.labels["en"][key]
+
+
+COURSE_LABELS = ("title", "hours", "score", "patient", "expected", "severe")
+
+
+@dataclass(frozen=True)
 class Guidance:
     root: Path
     areas: Mapping[str, Area]
@@ -124,6 +140,7 @@ class Guidance:
     checkin_hours: tuple[int, ...]
     tips: tuple[Tip, ...]
     messages: Mapping[str, Mapping[str, str]]
+    course: Course | None = None
 
     def resolve_area(self, name: str) -> str | None:
         """The area id for an id or alias as a clinician or patient may write it, else None."""
@@ -377,6 +394,37 @@ def _load_messages(doc: Doc, required: Mapping[str, set[str]]) -> dict[str, dict
     return {lang: dict(m) for lang, m in languages.items()}
 
 
+def _load_course(doc: Doc, hours: tuple[int, ...]) -> Course:
+    top = doc.sub("", doc.data, required={"source": str, "severe": (int, float), "band": list, "labels": dict})
+    if not top["source"].strip():
+        doc.fail("source", "the expected course names its source")
+    if not 0 < top["severe"] <= 10:
+        doc.fail("severe", "must be a score above 0 and at most 10")
+    band = []
+    for i, raw in enumerate(doc.array("band")):
+        point = doc.sub(f"band[{i}]", raw, required={"hours": (int, float), "low": (int, float), "high": (int, float)})
+        if point["hours"] < 0 or (band and point["hours"] <= band[-1][0]):
+            doc.fail(f"band[{i}].hours", "must be 0 or more and above the previous point's hours")
+        if not 0 <= point["low"] <= 10 or not 0 <= point["high"] <= 10:
+            doc.fail(f"band[{i}]", "low and high must be scores from 0 to 10")
+        if point["low"] > point["high"]:
+            doc.fail(f"band[{i}].high", "must be at least low")
+        band.append((float(point["hours"]), float(point["low"]), float(point["high"])))
+    if len(band) < 2 or band[-1][0] < hours[-1]:
+        doc.fail("band", f"needs at least two points, reaching the last check-in ({hours[-1]} h)")
+    labels = {}
+    for language, table in top["labels"].items():
+        entry = doc.sub(f"labels.{language}", table, optional={k: str for k in COURSE_LABELS})
+        for key, text in entry.items():
+            if not text.strip():
+                doc.fail(f"labels.{language}.{key}", "must not be empty")
+        labels[language] = dict(entry)
+    for key in COURSE_LABELS:
+        if key not in labels.get("en", {}):
+            doc.fail(f"labels.en.{key}", "missing (English is the fallback)")
+    return Course(top["source"], float(top["severe"]), tuple(band), labels)
+
+
 def load_guidance(root: Path) -> Guidance:
     """Load the guidance folder at `root`; raise GuidanceError naming the file and the key."""
     root = Path(root)
@@ -390,4 +438,5 @@ def load_guidance(root: Path) -> Guidance:
     topics = {f[len("topic_"):] for f in finding_ids if f.startswith("topic_")}
     tips = _load_tips(Doc.open(root, "tips.toml"), hours, topics)
     messages = _load_messages(Doc.open(root, "messages.toml"), REQUIRED_MESSAGES)
-    return Guidance(root, areas, lexicon, rules, questions, hours, tips, messages)
+    course = _load_course(Doc.open(root, "course.toml"), hours)
+    return Guidance(root, areas, lexicon, rules, questions, hours, tips, messages, course=course)

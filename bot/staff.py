@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from . import alerts, render
+from .chart import session_chart
 from .config import Clinic
 from .enrolment import ACTIVITIES, EnrolmentError, create_enrolment, deep_link, qr_png
 from .guidance import INTENSITIES, Guidance
@@ -138,6 +139,11 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if clinic is None:  # another clinic's patient reads the same as no patient
         return await services.say(update.effective_chat.id, "staff", _text(services, clinics[0], "patient_not_found"))
     await _say_long(services, update, timeline(services, clinic, patient))
+    session = services.store.current_session(patient["id"])
+    drawn = session and session_chart(services.store, services.guidance(clinic.id), clinic.language, session["id"],
+                                      patient.get("first_name"))
+    if drawn:  # the soreness chart, when the follow-up has a score
+        await services.send_photo(update.effective_chat.id, "staff", *drawn)
 
 
 def timeline(services: Services, clinic: Clinic, patient: dict[str, Any]) -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 from zoneinfo import ZoneInfo
 
-from telegram.ext import Application
+from telegram import Update
+from telegram.ext import Application, TypeHandler
 
 from bot.config import Clinic, load_config
 from bot.config_file import write_clinic_config
@@ -57,6 +58,7 @@ class Harness:
     clock: FakeClock
     practitioner: User
     admin: User
+    processed: list[int]  # the newest update id the bot has finished handling, in a box
 
     @property
     def clinic(self) -> Clinic:
@@ -75,6 +77,16 @@ class Harness:
 
     async def tick(self):
         return await self.services.delivery.tick()
+
+    async def idle(self, timeout: float = 5.0) -> None:
+        """Wait until the bot has handled every update the emulator made so far, and the outbox
+        is empty: a handler may answer a button press before it queues its edit."""
+        deadline = time.monotonic() + timeout
+        while self.processed[0] < self.emu.last_update_id:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot handled updates up to {self.processed[0]}, not {self.emu.last_update_id}")
+            await asyncio.sleep(0.005)
+        await self.settle(max(0.1, deadline - time.monotonic()))
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until the outbox is empty (paced messages go out as fake time passes)."""
@@ -128,13 +140,19 @@ async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False
     store = Store(config.storage.database)
     app = build_application(config, store, load_all_guidance(config), emu.token, now=time.time if real_time else clock,
                             tick_seconds=0.05 if real_time else None)
+    processed = [emu.last_update_id]
+
+    async def handled(update: Update, _context: object) -> None:
+        processed[0] = max(processed[0], update.update_id)
+
+    app.add_handler(TypeHandler(Update, handled), group=1000)  # runs after every other group
     async with app:
         await app.start()
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         services = app.bot_data["services"]
         pacer = None if real_time else asyncio.create_task(pass_time_for_paced_messages(services, clock))
         try:
-            yield Harness(emu, app, services, clock, practitioner, admin)
+            yield Harness(emu, app, services, clock, practitioner, admin, processed)
         finally:
             if pacer:
                 pacer.cancel()

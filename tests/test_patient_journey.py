@@ -43,8 +43,8 @@ async def tap(h, user, message, text):
 
 
 async def settled(h):
-    """Wait until the outbox holds nothing unsent (replies are sent by the handler itself)."""
-    await h.settle()
+    """Wait until the bot has handled everything sent to it and its outbox is empty."""
+    await h.idle()
 
 
 async def write(h, user, text):

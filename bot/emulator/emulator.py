@@ -262,6 +262,10 @@ class BotApiEmulator:
         return self.recorder.violations
 
     @property
+    def last_update_id(self) -> int:
+        return self.world.updates.last_id
+
+    @property
     def pending_updates(self) -> list[dict[str, Any]]:
         return self.world.updates.pending
 

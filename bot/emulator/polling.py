@@ -32,6 +32,11 @@ class UpdateQueue:
         self._poll: _LongPoll | None = None
 
     @property
+    def last_id(self) -> int:
+        """The id of the newest update created (0 before the first)."""
+        return self._next_id - 1
+
+    @property
     def pending(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by an offset."""
         return list(self._updates)
