@@ -53,6 +53,12 @@ def _answer(store: Store, session: int, checkin: int, answers: dict, at: float) 
         store.add_answer(session, checkin, question, value, now=at)
 
 
+def _deliver(store: Store, checkin_id: int, chat_id: int, text: str, now: float) -> None:
+    """A check-in queued and taken by Telegram at once, as the delivery tick would."""
+    row = store.queue_checkin(checkin_id, chat_id, text, None, now=now)
+    store.outbox_sent(row, 1, now)
+
+
 def follow_up(store: Store, start: float = START) -> FollowUp:
     """Three patients as the bot would have left them 80 h after `start`:
 
@@ -73,12 +79,12 @@ def follow_up(store: Store, start: float = START) -> FollowUp:
     a = [c["id"] for c in store.checkins(sa)]
     alerts, assessments = {}, {}
     # Ana, 6 h: calm
-    store.queue_checkin(a[0], ANA_TG, "6 h check-in", None, now=start + 6 * H)
+    _deliver(store, a[0], ANA_TG, "6 h check-in", start + 6 * H)
     _answer(store, sa, a[0], CALM, start + 6 * H + 10 * M)
     assessments["ana6"] = store.add_assessment(sa, a[0], 6.0, "normal", [], [], 4, None, now=start + 6 * H + 10 * M)
     store.checkin_answered(a[0], start + 6 * H + 10 * M)
     # Ana, 24 h: numbness
-    store.queue_checkin(a[1], ANA_TG, "24 h check-in", None, now=start + 24 * H)
+    _deliver(store, a[1], ANA_TG, "24 h check-in", start + 24 * H)
     _answer(store, sa, a[1], {"soreness": 3, "bruising": "small", "fatigue": "none", "warning_signs": ["numbness"]}, start + 24 * H + 20 * M)
     assessments["ana24"] = store.add_assessment(sa, a[1], 24.0, "contact_practitioner", ["C10"], ["Numbness or tingling"], 3, "improving",
                                                 now=start + 24 * H + 20 * M)
@@ -86,7 +92,7 @@ def follow_up(store: Store, start: float = START) -> FollowUp:
     store.checkin_answered(a[1], start + 24 * H + 20 * M)
     assert store.acknowledge_alert(alerts["ana24"], 7, now=start + 24 * H + 32 * M)
     # Ana, 48 h: silence; 72 h: words only
-    store.queue_checkin(a[2], ANA_TG, "48 h check-in", None, now=start + 48 * H)
+    _deliver(store, a[2], ANA_TG, "48 h check-in", start + 48 * H)
     store.queue_checkin(a[3], ANA_TG, "72 h check-in", None, now=start + 72 * H)
     assert store.mark_missed(start + 72 * H) == [sa]
     store.add_answer(sa, a[3], "text", "much better, about a 1 out of 10", now=start + 73 * H)
@@ -97,7 +103,7 @@ def follow_up(store: Store, start: float = START) -> FollowUp:
     sb = _session(store, ben, treated, ["upper_back"], "heavy", ["gym"])
     b = [c["id"] for c in store.checkins(sb)]
     # Ben, 6 h: numbness, then an emergency in words during the same check-in
-    store.queue_checkin(b[0], BEN_TG, "6 h check-in", None, now=treated + 6 * H)
+    _deliver(store, b[0], BEN_TG, "6 h check-in", treated + 6 * H)
     _answer(store, sb, b[0], {"soreness": 6, "bruising": "none", "fatigue": "some", "warning_signs": ["numbness"]}, treated + 6 * H + 2 * M)
     assessments["ben6a"] = store.add_assessment(sb, b[0], 6.0, "contact_practitioner", ["C10"], ["Numbness or tingling"], 6, None,
                                                 now=treated + 6 * H + 2 * M)
@@ -110,7 +116,7 @@ def follow_up(store: Store, start: float = START) -> FollowUp:
     assert store.acknowledge_alert(alerts["ben6b"], 8, now=treated + 6 * H + 6 * M)
     assert store.acknowledge_alert(alerts["ben6a"], 7, now=treated + 6 * H + 10 * M)
     # Ben, 24 h: calm
-    store.queue_checkin(b[1], BEN_TG, "24 h check-in", None, now=treated + 24 * H)
+    _deliver(store, b[1], BEN_TG, "24 h check-in", treated + 24 * H)
     _answer(store, sb, b[1], {"soreness": 2, "bruising": "none", "fatigue": "none", "warning_signs": ["none"]}, treated + 25 * H)
     assessments["ben24"] = store.add_assessment(sb, b[1], 24.0, "normal", [], [], 2, "improving", now=treated + 25 * H)
     store.checkin_answered(b[1], treated + 25 * H)
