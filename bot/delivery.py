@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+import re
+import sqlite3
+import time
+from dataclasses import astuple, dataclass, field
 from datetime import timedelta
 from typing import Any, Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from .services import Services
 
@@ -72,6 +75,43 @@ def _retry_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def _trouble(error: TelegramError) -> str:
+    """What kind of Telegram fault a retryable error shows, for the log."""
+    if isinstance(error, RetryAfter):
+        return "rate limited"
+    if isinstance(error, TimedOut):
+        return "not answering in time"
+    if isinstance(error, NetworkError):  # PTB names the HTTP library when no answer came
+        return "unreachable" if re.match(r"httpx\.|Unknown error in HTTP", str(error)) else "server error"
+    return "error"
+
+
+@dataclass
+class Episode:
+    """One fault, told once: the first failure logs what is wrong, the first success after it
+    logs the recovery; the failures in between are only counted."""
+
+    name: str
+    what: str | None = None
+    since: float = 0.0
+    failures: int = 0
+
+    def failing(self, what: str, detail: str) -> None:
+        self.failures += 1
+        if what == self.what:
+            return
+        if self.what is None:
+            self.since = time.monotonic()
+        self.what = what
+        log.error("%s %s (%s)", self.name, what, detail)
+
+    def ok(self, detail: str) -> None:
+        if self.what is not None:
+            log.warning("%s back after %.0f s (%d failed attempts); %s",
+                        self.name, time.monotonic() - self.since, self.failures, detail)
+            self.what, self.failures = None, 0
+
+
 @dataclass
 class Delivery:
     services: Services
@@ -80,6 +120,13 @@ class Delivery:
     batch: int = 100
     counts: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0, "paced": 0})
     _buckets: dict[int, tuple[float, float]] = field(default_factory=dict)
+    # A claimed row whose outcome the database refused (locked, full): row -> (sent, message_id),
+    # recorded at the next tick, so it is neither stuck in 'sending' nor sent twice.
+    _unsettled: dict[int, tuple[bool, int | None]] = field(default_factory=dict)
+    _sending: dict[int, tuple[bool, int | None]] = field(default_factory=dict)
+    _telegram: Episode = field(default_factory=lambda: Episode("Telegram"))
+    _database: Episode = field(default_factory=lambda: Episode("database"))
+    _held_until: float = 0.0  # a 429's retry_after holds every send of the tick until then
 
     def _wait_for_chat(self, chat_id: int, now: float) -> float:
         """Seconds until this chat may get another message (a token bucket per chat)."""
@@ -93,8 +140,31 @@ class Delivery:
         return (1 - tokens) / rate
 
     async def tick(self) -> TickReport:
-        """Queue what has fallen due, then send what is waiting, most urgent first."""
+        """Queue what has fallen due, then send what is waiting, most urgent first. A database
+        that is locked or full fails this tick only: said once, retried at the next tick."""
         report = TickReport()
+        try:
+            settled = self._settle()
+            await self._tick(report)
+        except sqlite3.OperationalError as error:
+            self._database.failing("unavailable", f"{error}; will retry next tick")
+            return report
+        if settled or any(astuple(report)):  # this tick wrote: the database takes writes again
+            self._database.ok("ticks run again")
+        return report
+
+    def _settle(self) -> int:
+        """Record the outcomes the database refused earlier; how many."""
+        settled = len(self._unsettled)
+        for row_id, (sent, message_id) in list(self._unsettled.items()):
+            if sent:
+                self.services.store.outbox_sent(row_id, message_id, self.services.now())
+            else:
+                self.services.store.outbox_retry(row_id, self.services.now(), "database unavailable")
+            del self._unsettled[row_id]
+        return settled
+
+    async def _tick(self, report: TickReport) -> TickReport:
         store, now = self.services.store, self.services.now()
         report.missed_by_outage = store.skip_overtaken_checkins(now)
         for checkin in store.due_checkins(now, self.batch):
@@ -118,6 +188,8 @@ class Delivery:
                 report.alerts_queued += 1
         store.complete_finished_sessions()
         for row in store.due_outbox(now, self.batch):
+            if self.services.now() < self._held_until:
+                break  # Telegram's flood wait is for the whole bot, not one chat
             outcome = await self._deliver(row["id"])
             if outcome:
                 setattr(report, outcome, getattr(report, outcome) + 1)
@@ -136,6 +208,18 @@ class Delivery:
         store = self.services.store
         if not store.claim_outbox(row_id):
             return None
+        self._database.ok("writes succeed again")  # the claim was a write
+        self._sending[row_id] = (False, None)  # (Telegram took it, message id) while in flight
+        try:
+            return await self._deliver_claimed(row_id)
+        except sqlite3.OperationalError:
+            self._unsettled[row_id] = self._sending[row_id]  # recorded at the next tick (_settle)
+            raise
+        finally:
+            del self._sending[row_id]
+
+    async def _deliver_claimed(self, row_id: int) -> str:
+        store = self.services.store
         row = store.outbox_row(row_id)
         now = self.services.now()
         wait = self._wait_for_chat(row["chat_id"], now)
@@ -144,6 +228,7 @@ class Delivery:
             return self._count("paced")
         try:
             message_id = await self._call(row)
+            self._sending[row_id] = (True, message_id)
         except Forbidden as error:
             return await self._gone(row, error)
         except BadRequest as error:
@@ -157,13 +242,18 @@ class Delivery:
             store.outbox_failed(row_id, str(error))
             return self._count("failed")
         except RetryAfter as error:
+            self._telegram.failing("rate limited", f"retry after {_retry_seconds(error):.0f} s; messages stay queued")
+            self._held_until = max(self._held_until, self.services.now() + _retry_seconds(error))
             store.outbox_retry(row_id, self.services.now() + _retry_seconds(error), "rate limited")
             return self._count("retried")
         except (NetworkError, TelegramError) as error:
             delay = min(MAX_BACKOFF, 2.0 ** row["attempts"])
-            log.warning("outbox %s: %s; retrying in %.0f s", row_id, type(error).__name__, delay)
+            self._telegram.failing(_trouble(error), f"{type(error).__name__}: {error}; messages stay queued and are retried"
+                                   + ("; one it took anyway may arrive twice" if isinstance(error, TimedOut) else ""))
+            log.debug("outbox %s: %s; retrying in %.0f s", row_id, type(error).__name__, delay)
             store.outbox_retry(row_id, self.services.now() + delay, type(error).__name__)
             return self._count("retried")
+        self._telegram.ok("sending again")
         store.outbox_sent(row_id, message_id, self.services.now())
         return self._count("sent")
 
