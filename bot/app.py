@@ -90,7 +90,8 @@ def build_application(
         .post_init(post_init)
         .build()
     )
-    hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed, patient.on_unreachable)
+    hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed, patient.on_unreachable,
+                  on_alert_queued=alerts.send_chart)
     services.delivery = Delivery(services, application.bot, hooks)
     application.bot_data["services"] = services
     staff.register(application)

@@ -47,6 +47,7 @@ class Hooks:
     alert_round: Callable[[Services, dict], "tuple[list[tuple[int, str, dict | None]], float]"]
     on_missed: Callable[[Services, int, int], Awaitable[None]]  # session, missed in a row
     on_unreachable: Callable[[Services, int], Awaitable[None]]  # chat
+    on_alert_queued: Callable[[Services, dict, list[int]], Awaitable[object]] | None = None  # alert, its chats
 
 
 @dataclass
@@ -186,6 +187,8 @@ class Delivery:
             messages, next_notify_at = self.hooks.alert_round(self.services, alert)
             if store.queue_alert_round(alert["id"], alert["notify_count"], next_notify_at, messages, now):
                 report.alerts_queued += 1
+                if self.hooks.on_alert_queued:
+                    await self.hooks.on_alert_queued(self.services, alert, [chat for chat, _, _ in messages])
         store.complete_finished_sessions()
         for row in store.due_outbox(now, self.batch):
             if self.services.now() < self._held_until:

@@ -134,6 +134,8 @@ async def test_an_alert_is_acknowledged_once_and_the_ack_is_shown_everywhere(emu
     await h.tick()
     to_dana = await emu.wait_for_message(dana)
     in_group = await emu.wait_for_message(group)
+    for chat in (dana, group):  # the first round carries the soreness chart too
+        assert (await emu.wait_for_message(chat)).photo
     assert to_dana.text == in_group.text and to_dana.text.startswith("🟠 Needs review today: Ana")
     assert "Trend: 6h 3 → 24h 5 → 48h 7 (rising)" in to_dana.text
     assert emu.messages_to(sam) == []  # round 0: the session's practitioner and the alert chat
@@ -155,7 +157,7 @@ async def test_an_alert_is_acknowledged_once_and_the_ack_is_shown_everywhere(emu
 
     h.advance(3600)
     await h.tick()
-    assert len(emu.messages_to(dana)) == 2 and emu.messages_to(sam) == []  # no more rounds
+    assert len(emu.messages_to(dana)) == 3 and emu.messages_to(sam) == []  # no more rounds
 
 
 async def test_an_unacknowledged_alert_is_sent_again_to_the_next_staff_member(make_bot):
@@ -194,6 +196,7 @@ async def test_forged_acknowledgements_change_nothing(make_bot, data):
     alert, _ = await open_alert(h)
     await h.tick()
     message = await emu.wait_for_message(dana)
+    assert (await emu.wait_for_message(dana)).photo  # the chart follows the alert
     await press(emu, dana, message, data=data.format(alert=alert, alert_plus=alert + 1000), forge=True)
     assert (await emu.wait_for_message(dana)).text == STALE
     assert h.store.alert(alert)["status"] == "open"
