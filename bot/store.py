@@ -79,6 +79,58 @@ def m002_outbox_photo(db: Database) -> None:
     db["outbox"].add_column("photo", bytes)
 
 
+@migrations()
+def m003_tick_indexes(db: Database) -> None:
+    """The tick runs every second: what it reads must not grow with the history kept
+    (bench/scale.py). Answers by check-in (mark_missed and due_reminders skip a check-in being
+    answered; without this each sent check-in read every answer ever given), and the sent,
+    unreminded check-ins by reminder time."""
+    db["answers"].create_index(["checkin_id"])
+    # (status, ...) and partial: small, and preferred by the planner to idx_checkins_status_due_at.
+    db.execute("CREATE INDEX idx_checkins_reminder_due ON checkins (status, reminder_due_at) WHERE status = 'sent' AND reminded_at IS NULL")
+
+
+_OPEN = "('pending', 'sending', 'paused')"
+_TICK_TRIGGERS = """
+CREATE TRIGGER checkins_tick_{name} AFTER {event} ON checkins {when} BEGIN
+  UPDATE sessions SET open_checkins = (SELECT COUNT(*) FROM checkins c WHERE c.session_id = sessions.id AND c.status IN {open})
+    WHERE id = {row}.session_id;
+  UPDATE checkins SET settle_at = CASE
+      WHEN EXISTS (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id AND later.idx > checkins.idx
+                   AND later.status IN ('sent', 'answered', 'missed')) THEN 0
+      WHEN EXISTS (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id AND later.idx > checkins.idx
+                   AND later.status IN ('pending', 'paused')) THEN NULL
+      ELSE 2 * reminder_due_at - sent_at END
+    WHERE session_id = {row}.session_id AND idx <= {row}.idx AND status = 'sent';
+END"""
+
+
+@migrations()
+def m004_tick_bookkeeping(db: Database) -> None:
+    """Keep the tick's work proportional to what falls due, not to the follow-ups running (with
+    40,000 running, complete_finished_sessions and mark_missed read them all every second).
+    Triggers keep two columns true whatever writes the check-ins: `sessions.open_checkins`,
+    how many of its check-ins are pending, sending or paused; and `checkins.settle_at`, for a
+    sent check-in, the earliest time mark_missed can find it missed (0 once a later one has gone
+    out; NULL while a later one is pending or paused; else its deadline, twice the reminder delay
+    after it was sent). Both queries keep their full conditions and use these columns only to
+    find candidates through an index. Rebuilding the checkins table (sqlite-utils `transform`)
+    drops its triggers: a migration doing so must create them again."""
+    db.execute("ALTER TABLE sessions ADD COLUMN open_checkins INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE checkins ADD COLUMN settle_at REAL")
+    db.execute("CREATE INDEX idx_sessions_status_open_checkins ON sessions (status, open_checkins)")
+    db.execute("CREATE INDEX idx_checkins_settle_at ON checkins (status, settle_at) WHERE status = 'sent'")
+    for name, event, when, row in (
+        ("insert", "INSERT", "", "NEW"),
+        ("delete", "DELETE", "", "OLD"),
+        ("update", "UPDATE OF status, sent_at, reminder_due_at, idx, session_id", "", "NEW"),
+        ("moved", "UPDATE OF idx, session_id", "WHEN OLD.session_id IS NOT NEW.session_id OR OLD.idx IS NOT NEW.idx", "OLD"),
+    ):
+        db.execute(_TICK_TRIGGERS.format(name=name, event=event, when=when, row=row, open=_OPEN))
+    db.execute(f"UPDATE sessions SET open_checkins = (SELECT COUNT(*) FROM checkins c WHERE c.session_id = sessions.id AND c.status IN {_OPEN})")
+    db.execute("UPDATE checkins SET reminder_due_at = reminder_due_at WHERE status = 'sent'")  # fires the trigger: settle_at
+
+
 def _create_private(path: Path) -> None:
     """Health data: the database file is readable by the bot's user alone."""
     if not path.exists():
@@ -324,10 +376,11 @@ class Store:
     def mark_missed(self, now: float) -> list[int]:
         """Unanswered check-ins become missed once the next one has gone out, or, for the last,
         once twice the reminder delay has passed since it was sent. One the patient has started
-        answering is never missed. Returns their sessions."""
+        answering is never missed. Returns their sessions. (`settle_at`, kept by triggers since
+        m004, finds the candidates through an index; the full condition still decides.)"""
         with self.db.conn:
             rows = self.db.conn.execute(
-                """UPDATE checkins SET status = 'missed' WHERE status = 'sent'
+                """UPDATE checkins SET status = 'missed' WHERE status = 'sent' AND settle_at <= ?
                    AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.checkin_id = checkins.id) AND (
                      EXISTS (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id
                              AND later.idx > checkins.idx AND later.status IN ('sent', 'answered', 'missed'))
@@ -335,7 +388,7 @@ class Store:
                                      AND later.idx > checkins.idx AND later.status IN ('pending', 'paused'))
                          AND 2 * reminder_due_at - sent_at <= ?))
                    RETURNING session_id""",
-                [now],
+                [now, now],
             ).fetchall()
         return sorted({row[0] for row in rows})
 
@@ -366,9 +419,10 @@ class Store:
         self._update("UPDATE checkins SET status = 'answered', answered_at = ? WHERE id = ? AND status = 'sent'", [now, checkin_id])
 
     def complete_finished_sessions(self) -> None:
-        """A follow-up whose check-ins have all been sent or settled is complete."""
+        """A follow-up whose check-ins have all been sent or settled is complete. (`open_checkins`,
+        kept by triggers since m004, finds the candidates through an index.)"""
         self._update(
-            """UPDATE sessions SET status = 'completed' WHERE status = 'active' AND NOT EXISTS
+            """UPDATE sessions SET status = 'completed' WHERE status = 'active' AND open_checkins = 0 AND NOT EXISTS
                (SELECT 1 FROM checkins c WHERE c.session_id = sessions.id AND c.status IN ('pending', 'sending', 'paused'))"""
         )
 
