@@ -24,7 +24,8 @@ Per run, from the emulator's record of calls:
   429s, lost, dups (targets 0); p50/p99 reply latency: the time of the bot's reply minus the time
   the patient wrote (target p99 < 2 s).
 Exits 1 on a missed target. `--rtt` holds every sendMessage answer back that long (the network
-between a clinic and Telegram); `--batch` overrides the delivery rows per tick, to show their effect.
+between a clinic and Telegram); `--batch` and `--in-flight` override the delivery rows per tick and the sends in flight, to show
+their effect.
 """
 
 from __future__ import annotations
@@ -266,7 +267,7 @@ class Result:
 
 
 async def _burst(emu: EmulatorProcess, setup: Setup, config, burst: list[int], talkers: list[int], every: float,
-                 batch: int | None) -> int:
+                 batch: int | None, in_flight: int | None) -> int:
     """Run the bot until every check-in is accepted (or a deadline), talkers writing meanwhile;
     returns how many outbox rows were left unsent."""
     from bot.app import build_application, load_all_guidance
@@ -276,6 +277,8 @@ async def _burst(emu: EmulatorProcess, setup: Setup, config, burst: list[int], t
     app = build_application(config, store, load_all_guidance(config), emu.token)
     if batch:
         app.bot_data["services"].delivery.batch = batch
+    if in_flight:
+        app.bot_data["services"].delivery.concurrency = in_flight
     deadline = time.monotonic() + 30 + 3 * setup.patients / setup.bot_rate
     try:
         async with app:
@@ -299,7 +302,7 @@ async def _burst(emu: EmulatorProcess, setup: Setup, config, burst: list[int], t
         store.close()
 
 
-def run(setup: Setup, talkers: int, every: float, rtt: float, batch: int | None) -> Result:
+def run(setup: Setup, talkers: int, every: float, rtt: float, batch: int | None, in_flight: int | None = None) -> Result:
     from bot.config import load_config
 
     started = time.perf_counter()
@@ -316,7 +319,7 @@ def run(setup: Setup, talkers: int, every: float, rtt: float, batch: int | None)
                        [(chat, f"Patient{i:05d}") for i, chat in enumerate(burst)], now, now)
         seed_followups(config.storage.database, config.clinics[0].id, staff[0],
                        [(chat, f"Talker{i}") for i, chat in enumerate(talking)], now + 3600, now)
-        unsent = asyncio.run(_burst(emu, setup, config, burst, talking, every, batch))
+        unsent = asyncio.run(_burst(emu, setup, config, burst, talking, every, batch, in_flight))
         report = emu.call("report")
 
     burst_chats, talk_chats = set(burst), set(talking)
@@ -347,7 +350,8 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=0.5, help="seconds between two talkers' messages")
     parser.add_argument("--only", choices=("slow", "fast"))
     parser.add_argument("--rtt", type=float, default=0.0, help="seconds the emulator holds each sendMessage answer back")
-    parser.add_argument("--batch", type=int, help="delivery rows per tick (the bot's default: 100)")
+    parser.add_argument("--batch", type=int, help="delivery rows per tick (the bot's default: 2 s of sending, at least 100)")
+    parser.add_argument("--in-flight", type=int, help="sends in flight at once (the bot's default: from its rate)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
@@ -355,8 +359,8 @@ def main() -> int:
     setups = [s for s in setups if args.only in (None, s.name)]
     print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
           f"{multiprocessing.cpu_count()} cores; emulator in a child process; {args.talkers} talkers, a message every "
-          f"{args.every} s; rtt {args.rtt} s; delivery batch {args.batch or 'default'}")
-    results = [run(s, args.talkers, args.every, args.rtt, args.batch) for s in setups]
+          f"{args.every} s; rtt {args.rtt} s; delivery batch {args.batch or 'default'}, in flight {args.in_flight or 'default'}")
+    results = [run(s, args.talkers, args.every, args.rtt, args.batch, args.in_flight) for s in setups]
 
     print(f"{'run':<5}{'limit':>6}{'bot':>5}{'due':>6}{'sent':>6}{'check-ins/s':>12}{'msgs/s':>8}{'use':>6}"
           f"{'429s':>6}{'lost':>6}{'dups':>6}{'replies':>8}{'p50 s':>7}{'p99 s':>7}{'wall s':>8}")

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Callable, Mapping
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from . import alerts, patient, staff
 from .config import Config, default_guidance_dir
 from .delivery import Delivery, Hooks
 from .guidance import Guidance, load_guidance
+from .ratelimit import TelegramPace
 from .services import Services
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+# A slow answer from Telegram (seconds): sends in flight = rate x this keeps the allowance used.
+TELEGRAM_ROUND_TRIP = 0.3
+# httpx keeps a connection per send in flight and scans them all for each request: past this,
+# more in flight costs more CPU than it saves in waiting (bench/delivery.py at 300/s).
+MAX_IN_FLIGHT = 16
 PURGE_SECONDS = 24 * 3600
 
 
@@ -38,12 +45,6 @@ def load_all_guidance(config: Config) -> dict[str, Guidance]:
 def file_url(api_base_url: str) -> str:
     """Telegram serves files from /file/bot<token> beside /bot<token>."""
     return api_base_url[: -len("/bot")] + "/file/bot" if api_base_url.endswith("/bot") else api_base_url
-
-
-def rate_limiter(per_second: float) -> AIORateLimiter:
-    """Evenly spaced sends (one every 1/rate s) with retries on a 429. Measured against the
-    emulator (ENGINEERING.md), the default limiter lets a burst through and draws 429s."""
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second, max_retries=3)
 
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -86,20 +87,30 @@ def build_application(
         .token(token)
         .base_url(config.telegram.api_base_url)
         .base_file_url(file_url(config.telegram.api_base_url))
-        .rate_limiter(rate_limiter(config.telegram.max_messages_per_second))
+        .rate_limiter(TelegramPace(config.telegram.max_messages_per_second))
         .post_init(post_init)
         .build()
     )
     hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed, patient.on_unreachable,
                   on_alert_queued=alerts.send_chart)
-    services.delivery = Delivery(services, application.bot, hooks)
+    rate = config.telegram.max_messages_per_second
+    services.delivery = Delivery(
+        services, application.bot, hooks,
+        # Queue per tick what can go out in two ticks, so a burst's outbox never runs dry.
+        batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
+        concurrency=min(MAX_IN_FLIGHT, max(4, math.ceil(rate * TELEGRAM_ROUND_TRIP))),
+        running=lambda: application.running,
+    )
     application.bot_data["services"] = services
     staff.register(application)
     patient.register(application)
     application.add_error_handler(_log_error)
     if tick_seconds is not None:
         repeating = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-        application.job_queue.run_repeating(_tick, interval=tick_seconds, first=0, name="delivery", job_kwargs=repeating)
+        # A tick that sends a burst runs for as long as the burst; the next tick runs beside it
+        # and only queues what falls due (Delivery sends from one tick at a time).
+        application.job_queue.run_repeating(_tick, interval=tick_seconds, first=0, name="delivery",
+                                            job_kwargs={**repeating, "max_instances": 2})
         application.job_queue.run_repeating(_purge, interval=PURGE_SECONDS, first=60, name="retention", job_kwargs=repeating)
     return application
 

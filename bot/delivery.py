@@ -9,19 +9,21 @@ message; retrying it risks a duplicate, which we prefer to a loss.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import sqlite3
 import time
 from dataclasses import astuple, dataclass, field
-from datetime import timedelta
 from typing import Any, Awaitable, Callable
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
 
+from .ratelimit import retry_seconds
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -71,11 +73,6 @@ def telegram_markup(markup: dict | None) -> InlineKeyboardMarkup | None:
     )
 
 
-def _retry_seconds(error: RetryAfter) -> float:
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 def _trouble(error: TelegramError) -> str:
     """What kind of Telegram fault a retryable error shows, for the log."""
     if isinstance(error, RetryAfter):
@@ -116,9 +113,13 @@ class Episode:
 @dataclass
 class Delivery:
     services: Services
-    bot: Bot
+    bot: ExtBot  # with bot/ratelimit.py's TelegramPace, which reads each send's priority
     hooks: Hooks
     batch: int = 100
+    # Sends in flight at once: enough to keep Telegram's allowance busy while each waits for its
+    # answer, few enough that a reply queued behind them waits a fraction of a second.
+    concurrency: int = 8
+    running: Callable[[], bool] = lambda: True  # False once the bot is stopping: no new sends
     counts: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0, "paced": 0})
     _buckets: dict[int, tuple[float, float]] = field(default_factory=dict)
     # A claimed row whose outcome the database refused (locked, full): row -> (sent, message_id),
@@ -127,7 +128,9 @@ class Delivery:
     _sending: dict[int, tuple[bool, int | None]] = field(default_factory=dict)
     _telegram: Episode = field(default_factory=lambda: Episode("Telegram"))
     _database: Episode = field(default_factory=lambda: Episode("database"))
-    _held_until: float = 0.0  # a 429's retry_after holds every send of the tick until then
+    _held_until: float = 0.0  # a 429's retry_after holds every send until then
+    _pumping: bool = False  # one tick at a time sends; later ticks only queue what fell due
+    _chats_in_flight: set[int] = field(default_factory=set)  # one message per chat at a time keeps their order
 
     def _wait_for_chat(self, chat_id: int, now: float) -> float:
         """Seconds until this chat may get another message (a token bucket per chat)."""
@@ -190,13 +193,52 @@ class Delivery:
                 if self.hooks.on_alert_queued:
                     await self.hooks.on_alert_queued(self.services, alert, [chat for chat, _, _ in messages])
         store.complete_finished_sessions()
-        for row in store.due_outbox(now, self.batch):
-            if self.services.now() < self._held_until:
-                break  # Telegram's flood wait is for the whole bot, not one chat
-            outcome = await self._deliver(row["id"])
-            if outcome:
-                setattr(report, outcome, getattr(report, outcome) + 1)
+        if not self._pumping:
+            self._pumping = True
+            try:
+                await self._send_due(report)
+            finally:
+                self._pumping = False
         return report
+
+    async def _send_due(self, report: TickReport) -> None:
+        """Send every due message, most urgent first, `concurrency` at a time, until none is due.
+        A burst can outlast many ticks; they queue what falls due meanwhile and this picks it up."""
+        waiting: list[dict[str, Any]] = []
+
+        def next_row() -> dict[str, Any] | None:
+            nonlocal waiting
+            for fetched in (False, True):
+                for index, row in enumerate(waiting):
+                    if row["chat_id"] not in self._chats_in_flight:
+                        del waiting[index]
+                        return row
+                if not fetched:
+                    waiting = self.services.store.due_outbox(self.services.now(), self.batch)
+            return None  # what is left waits for a chat in flight; that chat's sender takes it next
+
+        failures: list[Exception] = []  # the first stops every sender: the tick reports it
+
+        async def sender() -> None:
+            while not failures and self.running() and self.services.now() >= self._held_until:  # a flood wait holds the whole bot
+                try:
+                    row = next_row()
+                    if row is None:
+                        return
+                    self._chats_in_flight.add(row["chat_id"])
+                    try:
+                        outcome = await self._deliver(row["id"])
+                    finally:
+                        self._chats_in_flight.discard(row["chat_id"])
+                except Exception as error:
+                    failures.append(error)
+                    return
+                if outcome:
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+
+        await asyncio.gather(*(sender() for _ in range(self.concurrency)))
+        if failures:
+            raise failures[0]
 
     def _reminder_delay(self, checkin: dict[str, Any]) -> float:
         session = self.services.store.session(checkin["session_id"])
@@ -208,22 +250,21 @@ class Delivery:
         return await self._deliver(row_id) == "sent"
 
     async def _deliver(self, row_id: int) -> str | None:
-        store = self.services.store
-        if not store.claim_outbox(row_id):
+        row = self.services.store.claim_outbox(row_id)
+        if row is None:
             return None
         self._database.ok("writes succeed again")  # the claim was a write
         self._sending[row_id] = (False, None)  # (Telegram took it, message id) while in flight
         try:
-            return await self._deliver_claimed(row_id)
+            return await self._deliver_claimed(row)
         except sqlite3.OperationalError:
             self._unsettled[row_id] = self._sending[row_id]  # recorded at the next tick (_settle)
             raise
         finally:
             del self._sending[row_id]
 
-    async def _deliver_claimed(self, row_id: int) -> str:
-        store = self.services.store
-        row = store.outbox_row(row_id)
+    async def _deliver_claimed(self, row: dict[str, Any]) -> str:
+        store, row_id = self.services.store, row["id"]
         now = self.services.now()
         wait = self._wait_for_chat(row["chat_id"], now)
         if wait:
@@ -245,9 +286,9 @@ class Delivery:
             store.outbox_failed(row_id, str(error))
             return self._count("failed")
         except RetryAfter as error:
-            self._telegram.failing("rate limited", f"retry after {_retry_seconds(error):.0f} s; messages stay queued")
-            self._held_until = max(self._held_until, self.services.now() + _retry_seconds(error))
-            store.outbox_retry(row_id, self.services.now() + _retry_seconds(error), "rate limited")
+            self._telegram.failing("rate limited", f"retry after {retry_seconds(error):.0f} s; messages stay queued")
+            self._held_until = max(self._held_until, self.services.now() + retry_seconds(error))
+            store.outbox_retry(row_id, self.services.now() + retry_seconds(error), "rate limited")
             return self._count("retried")
         except (NetworkError, TelegramError) as error:
             delay = min(MAX_BACKOFF, 2.0 ** row["attempts"])
@@ -262,17 +303,14 @@ class Delivery:
 
     async def _call(self, row: dict[str, Any]) -> int:
         markup = telegram_markup(json.loads(row["markup"]) if row["markup"] else None)
+        common = {"parse_mode": ParseMode.HTML, "reply_markup": markup, "rate_limit_args": row["priority"]}  # see bot/ratelimit.py
         if row["edit_message_id"]:
-            result = await self.bot.edit_message_text(
-                row["text"], chat_id=row["chat_id"], message_id=row["edit_message_id"], parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+            result = await self.bot.edit_message_text(row["text"], chat_id=row["chat_id"], message_id=row["edit_message_id"], **common)
             return row["edit_message_id"] if result is True else result.message_id
         if row["photo"]:
-            message = await self.bot.send_photo(row["chat_id"], row["photo"], caption=row["text"], parse_mode=ParseMode.HTML, reply_markup=markup)
+            message = await self.bot.send_photo(row["chat_id"], row["photo"], caption=row["text"], **common)
         else:
-            message = await self.bot.send_message(
-                row["chat_id"], row["text"], parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
-            )
+            message = await self.bot.send_message(row["chat_id"], row["text"], link_preview_options=NO_PREVIEW, **common)
         return message.message_id
 
     async def _gone(self, row: dict[str, Any], error: TelegramError) -> str:

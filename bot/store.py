@@ -527,10 +527,14 @@ class Store:
     def outbox_row(self, row_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM outbox WHERE id = ?", [row_id])
 
-    def claim_outbox(self, row_id: int) -> bool:
-        return self._update(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'", [row_id]
-        ) == 1
+    def claim_outbox(self, row_id: int) -> dict[str, Any] | None:
+        """The row, now 'sending', or None when another sender claimed it first."""
+        with self.db.conn:
+            cursor = self.db.conn.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending' RETURNING *", [row_id]
+            )
+            row = cursor.fetchone()
+            return dict(zip([c[0] for c in cursor.description], row)) if row else None
 
     def outbox_sent(self, row_id: int, message_id: int | None, now: float) -> None:
         self._update("UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ? WHERE id = ?", [now, message_id, row_id])

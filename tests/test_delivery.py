@@ -3,11 +3,12 @@
 import json
 
 import pytest
-from telegram import Bot
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import load_config
 from bot.delivery import Delivery, Hooks
+from bot.ratelimit import TelegramPace
 from bot.guidance import load_guidance
 from bot.render import keyboard
 from bot.services import Services
@@ -29,7 +30,7 @@ async def outbox(emulator, tmp_path):
     async def on_unreachable(_services, chat_id):
         unreachable.append(chat_id)
 
-    bot = Bot(emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.5))
+    bot = ExtBot(emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
     async with bot:
         async def nothing(*_):
             return None

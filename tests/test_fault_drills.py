@@ -7,7 +7,7 @@ import sqlite3
 from itertools import pairwise
 
 import pytest
-from telegram import Bot
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bench.drills.faultdrill import run_fault_drill
@@ -21,6 +21,7 @@ from bench.drills.injectors import (
 from bot.config import load_config
 from bot.delivery import Delivery, Hooks
 from bot.guidance import load_guidance
+from bot.ratelimit import TelegramPace
 from bot.services import Services
 from bot.store import Store
 
@@ -83,7 +84,7 @@ async def outbox(emulator, tmp_path):
     lines = Lines()
     logger = logging.getLogger("bot.delivery")
     logger.addHandler(lines)
-    bot = Bot(emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.5))
+    bot = ExtBot(emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
     try:
         async with bot:
             services.delivery = Delivery(services, bot, Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing, nothing))
