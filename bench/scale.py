@@ -48,7 +48,7 @@ TEXT = ("Hi Ana, it's about 24 hours since your session. A few quick questions: 
 # follow-up has 2.5 of its 4 check-ins still pending on average.
 RETAINED_PENDING = 3 / 90 * 2.5 / 4
 TICK_CALLS = ("skip_overtaken_checkins", "due_checkins", "mark_missed", "due_reminders", "due_alerts",
-              "complete_finished_sessions", "due_outbox")
+              "complete_finished_sessions", "due_outbox", "overtaken (each queued)")
 
 
 # ---- building a large store
@@ -240,9 +240,11 @@ def upgrade(database: Path) -> float:
 
 def time_tick_calls(database: Path, now: float, repeat: int) -> dict[str, tuple[float, list[str]]]:
     """Median ms of each store call the tick makes, and the statements it ran."""
-    from bot.store import Store
+    from bot.store import OVERTAKEN_IN_OUTBOX, Store
 
     store = Store(database)
+    due = store.due_checkins(now, 1) or store.db.execute("SELECT * FROM checkins LIMIT 1").fetchall()
+    checkin_id = due[0]["id"] if isinstance(due[0], dict) else due[0][0]
     calls = {
         "skip_overtaken_checkins": lambda: store.skip_overtaken_checkins(now),
         "due_checkins": lambda: store.due_checkins(now, 100),
@@ -251,6 +253,8 @@ def time_tick_calls(database: Path, now: float, repeat: int) -> dict[str, tuple[
         "due_alerts": lambda: store.due_alerts(now),
         "complete_finished_sessions": lambda: store.complete_finished_sessions(),
         "due_outbox": lambda: store.due_outbox(now, 100),
+        # run by queue_checkin for each check-in it queues, so its cost is per message, not per tick
+        "overtaken (each queued)": lambda: store.db.conn.execute(OVERTAKEN_IN_OUTBOX, [checkin_id]).fetchall(),
     }
     out = {}
     try:

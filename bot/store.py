@@ -138,12 +138,22 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
+# From the check-in to its follow-up's earlier ones, then to the outbox by (kind, ref_id). Written
+# as a join, SQLite walked every queued check-in in the outbox for each one queued (bench/scale.py).
+OVERTAKEN_IN_OUTBOX = """SELECT c.id FROM checkins this JOIN checkins c ON c.session_id = this.session_id AND c.idx < this.idx
+    WHERE this.id = ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'checkin' AND o.ref_id = c.id AND o.status = 'pending')"""
+
+
 class Store:
     def __init__(self, path: str | Path):
         if str(path) != ":memory:":
             _create_private(Path(path))
             self.db = Database(path)
             self.db.enable_wal()
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit (FULL cost 0.4 ms per
+            # commit, most of a reply's time). A committed transaction still survives the bot
+            # crashing or being killed; only an OS crash or power loss can undo the last few.
+            self.db.execute("PRAGMA synchronous = NORMAL")
         else:
             self.db = Database(memory=True)
         self.db.execute("PRAGMA foreign_keys = ON")
@@ -340,11 +350,7 @@ class Store:
     def _drop_overtaken(self, checkin_id: int) -> None:
         """An earlier check-in of the same follow-up still waiting in the outbox (Telegram or the
         bot was down) is overtaken by this one: recorded as missed by the outage, not sent late."""
-        stale = [row[0] for row in self.db.conn.execute(
-            """SELECT c.id FROM checkins c JOIN checkins this ON this.id = ? AND c.session_id = this.session_id
-               AND c.idx < this.idx JOIN outbox o ON o.kind = 'checkin' AND o.ref_id = c.id AND o.status = 'pending'""",
-            [checkin_id],
-        )]
+        stale = [row[0] for row in self.db.conn.execute(OVERTAKEN_IN_OUTBOX, [checkin_id])]
         if stale:
             marks = ",".join("?" * len(stale))
             self.db.conn.execute(
