@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -156,8 +157,12 @@ def _reasons_block(items: list[str]) -> Safe:
     return Safe("\n" + render.bullets(items))
 
 
+# Tip texts are guidance, loaded once, and a normal outcome renders four of them.
+_tip_html = lru_cache(maxsize=1024)(render.markdown)
+
+
 def tip_text(tip: Tip, lang: str) -> Safe:
-    return render.markdown(tip.texts.get(lang) or tip.text)
+    return _tip_html(tip.texts.get(lang) or tip.text)
 
 
 def tips_block(tips: Iterable[Tip], lang: str, limit: int) -> Safe:

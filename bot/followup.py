@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -244,12 +244,14 @@ def _closed(services: Services, f: Followup, checkin: dict[str, Any], answers: d
                for a in services.store.assessments(f.session["id"]))
 
 
-def open_checkin(services: Services, f: Followup) -> dict[str, Any] | None:
-    """The check-in the patient is answering: the latest one sent, unless it is closed."""
+def open_checkin(services: Services, f: Followup) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The check-in the patient is answering (the latest one sent, unless it is closed) and its
+    answers so far."""
     checkin = services.store.latest_sent_checkin(f.session["id"])
-    if checkin is None or _closed(services, f, checkin, services.store.checkin_answers(checkin["id"])):
+    if checkin is None:
         return None
-    return checkin
+    answers = services.store.checkin_answers(checkin["id"])
+    return None if _closed(services, f, checkin, answers) else (checkin, answers)
 
 
 def _ints(value: str, count: int) -> list[int] | None:
@@ -269,10 +271,10 @@ def press(services: Services, telegram_id: int, button: Button, message_id: int)
     if checkin is None or checkin["session_id"] != f.session["id"]:
         return None
     open_ = open_checkin(services, f)
-    if open_ is None or open_["id"] != checkin["id"]:
+    if open_ is None or open_[0]["id"] != checkin["id"]:
         return None
     questions = _questions(f, checkin)
-    answers = store.checkin_answers(checkin["id"])
+    answers = open_[1]
     index = next(i for i, q in enumerate(questions) if q.id not in answers)
     question = questions[index]
     parsed = _ints(button.value, 3 if button.action == cr.TOGGLE else 2)
@@ -353,25 +355,43 @@ def _last(services: Services, f: Followup, checkin: dict[str, Any]) -> bool:
                    for c in services.store.checkins(f.session["id"]))
 
 
-def free_text(services: Services, telegram_id: int, text: str) -> list[Out] | None:
-    """Words from the patient, at any time: stored, triaged at once, answered. None: no follow-up.
+@dataclass(frozen=True)
+class Words:
+    """Words from the patient, stored, with what answering them needs."""
 
-    During a check-in the words join it (its final assessment reads them too), count as a reply
-    to it, and are triaged with the answers given so far."""
+    followup: Followup
+    text: str
+    received_at: float
+    checkin_id: int | None = None  # the open check-in they joined
+    answers: dict[str, Any] = field(default_factory=dict)  # its answers so far
+
+
+def take_words(services: Services, telegram_id: int, text: str) -> Words | None:
+    """Store words from the patient, at any time; None: no follow-up. They are committed on
+    their own, before anything else is done with them: answering may fail, keeping them may not.
+
+    During a check-in the words join it: its final assessment reads them too."""
     f = current(services, telegram_id)
     if f is None:
         return None
-    store, now = services.store, services.now()
-    checkin = open_checkin(services, f)
-    checkin_id = checkin["id"] if checkin else None
-    store.add_answer(f.session["id"], checkin_id, "text", text, now)
-    answers = store.checkin_answers(checkin_id) if checkin_id else {}
-    hours = nominal_hours(f.session, now)
-    assessment = judge(services, f, Reply(text, answers), hours)
+    now = services.now()
+    open_ = open_checkin(services, f)
+    checkin_id = open_[0]["id"] if open_ else None
+    services.store.add_answer(f.session["id"], checkin_id, "text", text, now)
+    return Words(f, text, now, checkin_id, open_[1] if open_ else {})
+
+
+def answer_words(services: Services, words: Words) -> Safe:
+    """Triage stored words (with the check-in's answers so far), record the assessment and any
+    alert, count the words as the check-in's reply; the patient's answer. The caller commits
+    these writes together with queuing the answer (`Store.transaction`)."""
+    f, checkin_id = words.followup, words.checkin_id
+    hours = nominal_hours(f.session, words.received_at)
+    assessment = judge(services, f, Reply(words.text, words.answers), hours)
     record(services, f, assessment, hours, checkin_id)
     if checkin_id:
-        store.checkin_answered(checkin_id, now)
-    return [Out(outcome(f, assessment))]
+        services.store.checkin_answered(checkin_id, words.received_at)
+    return outcome(f, assessment)
 
 
 # ---- patient commands

@@ -192,15 +192,18 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @guarded
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Words at any time are triaged at once; staff get a short help instead."""
+    """Words at any time are stored, triaged and answered at once; staff get a short help instead."""
     services = _services(context)
     if _is_staff(services, update):
         return await _say(services, update, "staff_help")
-    outs = followup.free_text(services, update.effective_user.id, update.effective_message.text or "")
-    if outs is not None:
-        return await send(services, update.effective_chat.id, outs)
-    pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
-    await _say(services, update, "consent_pending" if pending else "not_enrolled")
+    words = followup.take_words(services, update.effective_user.id, update.effective_message.text or "")
+    if words is None:
+        pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
+        return await _say(services, update, "consent_pending" if pending else "not_enrolled")
+    # One commit: an assessment (or an alert) is never stored without its answer queued.
+    with services.store.transaction():
+        row_id = services.queue(update.effective_chat.id, "reply", followup.answer_words(services, words))
+    await services.deliver(row_id)
 
 
 @guarded

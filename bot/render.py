@@ -11,6 +11,7 @@ import html
 import re
 import string
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .guidance import Guidance
 
@@ -29,9 +30,14 @@ def escape(value: object) -> str:
 def message(guidance: Guidance, key: str, language: str | None = None, **values: object) -> Safe:
     """The message `key` in the patient's language (English when missing), values escaped."""
     template = guidance.message(key, language or "en")
-    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-    filled = template.format(**{name: escape(values[name]) for name in names})
+    filled = template.format(**{name: escape(values[name]) for name in _placeholders(template)})
     return Safe(_fit(filled))
+
+
+@lru_cache(maxsize=1024)
+def _placeholders(template: str) -> frozenset[str]:
+    """Parsed once per template: guidance is loaded once, and every reply renders a message."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
 def _fit(text: str) -> str:

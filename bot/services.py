@@ -37,20 +37,31 @@ class Services:
         """The clinics this Telegram user is configured staff of (usually one)."""
         return [c for c in self.config.clinics if c.is_staff(telegram_id)]
 
-    async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None) -> int:
-        """Queue a reply and try to send it at once; the delivery tick retries it if that fails."""
-        row_id = self.store.enqueue(chat_id, kind, text, markup, self.now(), ref_id=ref_id, priority=0)
+    def queue(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None,
+              edit_message_id: int | None = None, photo: bytes | None = None) -> int:
+        """Queue a message ahead of scheduled ones; inside a store transaction it is committed
+        with the writes it answers. `deliver` sends it at once, the delivery tick otherwise."""
+        return self.store.enqueue(chat_id, kind, text, markup, self.now(), ref_id=ref_id, priority=0,
+                                  edit_message_id=edit_message_id, photo=photo)
+
+    async def deliver(self, row_id: int) -> None:
+        """Try a queued message now; the delivery tick retries it if that fails."""
         await self.delivery.send(row_id)
+
+    async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None) -> int:
+        """Queue a reply and try to send it at once."""
+        row_id = self.queue(chat_id, kind, text, markup, ref_id=ref_id)
+        await self.deliver(row_id)
         return row_id
 
     async def send_photo(self, chat_id: int, kind: str, photo: bytes, caption: str, markup: dict | None = None) -> int:
         """A picture with its caption, through the outbox like `say`."""
-        row_id = self.store.enqueue(chat_id, kind, caption, markup, self.now(), priority=0, photo=photo)
-        await self.delivery.send(row_id)
+        row_id = self.queue(chat_id, kind, caption, markup, photo=photo)
+        await self.deliver(row_id)
         return row_id
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: dict | None = None, kind: str = "edit") -> int:
         """Queue an edit of an earlier bot message and try it at once, like `say`."""
-        row_id = self.store.enqueue(chat_id, kind, text, markup, self.now(), priority=0, edit_message_id=message_id)
-        await self.delivery.send(row_id)
+        row_id = self.queue(chat_id, kind, text, markup, edit_message_id=message_id)
+        await self.deliver(row_id)
         return row_id

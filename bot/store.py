@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -163,15 +164,28 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    # Reads go straight to sqlite3: sqlite-utils' query() wraps each SELECT in a savepoint, three
+    # statements for one, and every patient message reads several rows.
     def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
-        return next(self.db.query(sql, list(params)), None)
+        cursor = self.db.conn.execute(sql, list(params))
+        row = cursor.fetchone()
+        return None if row is None else dict(zip([c[0] for c in cursor.description], row))
 
     def _all(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, list(params)))
+        cursor = self.db.conn.execute(sql, list(params))
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes committed together or not at all, with one commit. Inside another transaction
+        this one joins it (a savepoint), so writers that commit alone can also be grouped."""
+        with self.db.atomic():
+            yield
 
     def _update(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run a write and say how many rows it changed: 0 means another caller won the claim."""
-        with self.db.conn:
+        with self.transaction():
             return self.db.conn.execute(sql, list(params)).rowcount
 
     # ---- enrolment tokens
@@ -438,9 +452,10 @@ class Store:
 
     # ---- answers and assessments
 
+    # Plain INSERTs: sqlite-utils' insert() reads the table's schema on every call.
     def add_answer(self, session_id: int, checkin_id: int | None, question_id: str, value: Any, now: float) -> None:
-        self.db["answers"].insert({"session_id": session_id, "checkin_id": checkin_id, "question_id": question_id,
-                                   "value": json.dumps(value), "received_at": now})
+        self.db.execute("INSERT INTO answers (session_id, checkin_id, question_id, value, received_at) VALUES (?, ?, ?, ?, ?)",
+                        [session_id, checkin_id, question_id, json.dumps(value), now])
 
     def checkin_answers(self, checkin_id: int) -> dict[str, Any]:
         rows = self._all("SELECT question_id, value FROM answers WHERE checkin_id = ? AND question_id != 'text' ORDER BY id", [checkin_id])
@@ -451,10 +466,11 @@ class Store:
 
     def add_assessment(self, session_id: int, checkin_id: int | None, hours: float, bucket: str, rules: list[str],
                        reasons: list[str], soreness: int | None, trend: str | None, now: float) -> int:
-        return self.db["assessments"].insert({
-            "session_id": session_id, "checkin_id": checkin_id, "hours": hours, "bucket": bucket, "rules": json.dumps(rules),
-            "reasons": json.dumps(reasons), "soreness": soreness, "trend": trend, "created_at": now,
-        }).last_pk
+        return self.db.execute(
+            """INSERT INTO assessments (session_id, checkin_id, hours, bucket, rules, reasons, soreness, trend, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [session_id, checkin_id, hours, bucket, json.dumps(rules), json.dumps(reasons), soreness, trend, now],
+        ).lastrowid
 
     def assessments(self, session_id: int) -> list[dict[str, Any]]:
         rows = self._all("SELECT * FROM assessments WHERE session_id = ? ORDER BY id", [session_id])
@@ -463,10 +479,11 @@ class Store:
     # ---- alerts
 
     def add_alert(self, session_id: int, assessment_id: int, clinic_id: str, bucket: str, now: float) -> int:
-        return self.db["alerts"].insert({
-            "session_id": session_id, "assessment_id": assessment_id, "clinic_id": clinic_id, "bucket": bucket,
-            "status": "open", "created_at": now, "notify_count": 0, "next_notify_at": now,
-        }).last_pk
+        return self.db.execute(
+            """INSERT INTO alerts (session_id, assessment_id, clinic_id, bucket, status, created_at, notify_count, next_notify_at)
+               VALUES (?, ?, ?, ?, 'open', ?, 0, ?)""",
+            [session_id, assessment_id, clinic_id, bucket, now, now],
+        ).lastrowid
 
     def alert(self, alert_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM alerts WHERE id = ?", [alert_id])
@@ -512,7 +529,7 @@ class Store:
                 priority: int = 1, edit_message_id: int | None = None, photo: bytes | None = None) -> int:
         """Queue a message (with `edit_message_id`, an edit of one; with `photo`, a picture with
         the text as caption). Priority 0 goes first: replies and alerts; 2 is scheduled check-ins."""
-        with self.db.conn:
+        with self.transaction():
             return self._insert_outbox(chat_id, kind, text, markup, now, ref_id, priority, edit_message_id, photo)
 
     def _insert_outbox(self, chat_id: int, kind: str, text: str, markup: dict | None, now: float, ref_id: int | None,

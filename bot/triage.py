@@ -107,24 +107,24 @@ def _trend_matches(wanted: str, actual: str | None) -> bool:
 
 
 def _holds(when: When, facts: Facts) -> bool:
-    checks = (
-        when.findings <= facts.findings,
-        not when.findings_any or bool(when.findings_any & facts.findings),
-        when.thoracic is None or when.thoracic == facts.thoracic,
-        not when.areas or bool(when.areas & facts.areas),
-        not when.areas_not or not (when.areas_not & facts.areas),
-        when.hours_min is None or facts.hours >= when.hours_min,
-        when.hours_max is None or facts.hours <= when.hours_max,
-        when.soreness_min is None or (facts.soreness is not None and facts.soreness >= when.soreness_min),
-        when.soreness_max is None or (facts.soreness is not None and facts.soreness <= when.soreness_max),
-        when.soreness_known is None or when.soreness_known == (facts.soreness is not None),
-        when.trend is None or _trend_matches(when.trend, facts.trend),
-        not when.intensity or facts.intensity in when.intensity,
-        when.unrecognised is None or when.unrecognised == facts.unrecognised,
-        when.flagged is None or when.flagged == facts.flagged,
-        when.denied_flag is None or when.denied_flag == facts.denied_flag,
+    # Short-circuit: most conditions fail on their findings, and every rule is tested per reply.
+    return (
+        when.findings <= facts.findings
+        and (not when.findings_any or bool(when.findings_any & facts.findings))
+        and (when.thoracic is None or when.thoracic == facts.thoracic)
+        and (not when.areas or bool(when.areas & facts.areas))
+        and (not when.areas_not or not (when.areas_not & facts.areas))
+        and (when.hours_min is None or facts.hours >= when.hours_min)
+        and (when.hours_max is None or facts.hours <= when.hours_max)
+        and (when.soreness_min is None or (facts.soreness is not None and facts.soreness >= when.soreness_min))
+        and (when.soreness_max is None or (facts.soreness is not None and facts.soreness <= when.soreness_max))
+        and (when.soreness_known is None or when.soreness_known == (facts.soreness is not None))
+        and (when.trend is None or _trend_matches(when.trend, facts.trend))
+        and (not when.intensity or facts.intensity in when.intensity)
+        and (when.unrecognised is None or when.unrecognised == facts.unrecognised)
+        and (when.flagged is None or when.flagged == facts.flagged)
+        and (when.denied_flag is None or when.denied_flag == facts.denied_flag)
     )
-    return all(checks)
 
 
 def _answer_findings(answers: Mapping[str, Any], guidance: Guidance) -> tuple[set[str], int | None]:
@@ -149,7 +149,8 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     lexicon = guidance.lexicon
     tokens = lexicon.matcher.tokens(reply.text) if reply.text else []
     matches = lexicon.matcher.scan(tokens)
-    findings = {f.id for f in lexicon.findings if present(matches, f)}
+    matched = {owner for owner, _ in matches.spans}  # a finding without a span cannot be present
+    findings = {f.id for f in lexicon.findings if f.id in matched and present(matches, f)}
     scores = read_scores(tokens, lexicon.numbers, lexicon.fever_c, lexicon.fever_f)
     if has_fever(scores.temperatures, lexicon.fever_c, lexicon.fever_f):
         findings.add(lexicon.fever_finding)

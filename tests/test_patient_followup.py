@@ -51,6 +51,12 @@ def enrolled(services, telegram_id=ANA, areas=("calf",), treated_at=None, practi
     return followup.current(services, telegram_id)
 
 
+def free_text(services, telegram_id, text):
+    """What the bot does with words: keep them, then answer them; None when not enrolled."""
+    words = followup.take_words(services, telegram_id, text)
+    return None if words is None else followup.answer_words(services, words)
+
+
 # ---- the plan
 
 PLANS = [
@@ -100,24 +106,24 @@ def test_free_text_is_stored_triaged_and_alerts_once_per_problem(services):
     s = services()
     enrolled(s)
     s.now.advance(3 * 3600)
-    outs = followup.free_text(s, ANA, "my calf feels numb and tingly")
-    assert outs[0].text.startswith("<b>Please contact Harbour Physio today on +44 20 7946 0000.</b>")
-    followup.free_text(s, ANA, "still numb")
+    answer = free_text(s, ANA, "my calf feels numb and tingly")
+    assert answer.startswith("<b>Please contact Harbour Physio today on +44 20 7946 0000.</b>")
+    free_text(s, ANA, "still numb")
     assert [a["bucket"] for a in s.store.open_alerts("harbour")] == ["contact_practitioner"]
-    outs = followup.free_text(s, ANA, "now I can't breathe")
-    assert outs[0].text.startswith("<b>Call 999 now")
+    answer = free_text(s, ANA, "now I can't breathe")
+    assert answer.startswith("<b>Call 999 now")
     assert [a["bucket"] for a in s.store.open_alerts("harbour")] == ["contact_practitioner", "emergency"]
     session = followup.current(s, ANA).session
     assert [a["hours"] for a in s.store.assessments(session["id"])] == [3, 3, 3]
     assert s.store.session_answers(session["id"])[0]["value"] == "my calf feels numb and tingly"
-    assert followup.free_text(s, 12345, "hello") is None  # not enrolled
+    assert free_text(s, 12345, "hello") is None  # not enrolled
 
 
 def test_unreadable_words_ask_again_but_a_practitioner_reads_them(services):
     s = services()
     enrolled(s)
-    [out] = followup.free_text(s, ANA, "qwxz vbnm")
-    assert out.text.startswith("Sorry, I couldn't quite understand that")
+    answer = free_text(s, ANA, "qwxz vbnm")
+    assert answer.startswith("Sorry, I couldn't quite understand that")
     assert [a["bucket"] for a in s.store.open_alerts("harbour")] == ["contact_practitioner"]
 
 

@@ -6,6 +6,7 @@ small burst: a patient taps about once a second at most.
 """
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -214,6 +215,29 @@ async def test_free_text_is_triaged_at_any_time(make_bot):
     # the check-in's buttons still work after the words, and its assessment reads them too
     await answer_checkin(h, ana, checkin, 3)
     assert len(h.store.assessments(session["id"])) == 3
+
+
+async def test_words_are_kept_when_answering_them_fails(make_bot):
+    """The words are committed before anything is done with them; the assessment and the answer
+    are committed together, so a failure in between keeps the words, leaves no assessment
+    without its answer, and the patient still hears back."""
+    h = await patient_bot(make_bot)
+    ana = h.emu.add_user("Ana")
+    await consent(h, ana)
+    shipped = h.services.guidance("harbour")
+    english = {**shipped.messages["en"], "outcome_normal": shipped.messages["en"]["outcome_normal"] + "{no_such_value}"}
+    h.services.guidance_by_clinic = {"harbour": replace(shipped, messages={**shipped.messages, "en": english})}
+    h.advance(3600)
+    before = len(texts(h, ana))
+    await write(h, ana, "a bit sore, 3/10")
+    assert texts(h, ana)[before:] == [shipped.messages["en"]["error_generic"]]
+    session = session_of(h, ana)
+    assert [a["value"] for a in h.store.session_answers(session["id"])] == ["a bit sore, 3/10"]
+    assert h.store.assessments(session["id"]) == []
+    h.services.guidance_by_clinic = {"harbour": shipped}
+    reply = await write(h, ana, "a bit sore, 3/10")
+    assert reply.text.startswith("Thank you. From what you've told me")
+    assert [a["bucket"] for a in h.store.assessments(session["id"])] == ["normal"]
 
 
 async def test_a_red_flag_answer_is_told_at_once_and_the_clinic_alerted(make_bot):

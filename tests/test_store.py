@@ -2,7 +2,13 @@
 
 import json
 import os
+import signal
+import sqlite3
 import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +17,7 @@ from bot.store import Store
 TOKEN = {"clinic_id": "harbour", "areas": json.dumps(["calf"]), "intensity": "moderate", "activities": "[]",
          "first_session": 1, "treated_at": 1000.0, "practitioner_id": 7}
 SCHEDULE = [(0, 6.0, 1000.0 + 6 * 3600), (1, 24.0, 1000.0 + 24 * 3600)]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -149,3 +156,67 @@ def test_a_queued_check_in_overtaken_by_the_next_is_not_sent_late(store):
     assert store.outbox_row(stale)["status"] == "cancelled"
     assert store.outbox_row(fresh)["status"] == "pending"
     assert [c["status"] for c in store.checkins(session)] == ["missed_outage", "sent"]
+
+
+# ---- transactions and durability
+
+def _session(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    checkin = store.checkins(session)[0]
+    store.queue_checkin(checkin["id"], 42, "How are you?", None, now=checkin["due_at"])
+    return session, checkin["id"]
+
+
+# (what is written, the writer, what another connection sees once it is committed)
+WRITERS = [
+    ("words", lambda s, session, checkin: s.add_answer(session, checkin, "text", "a bit sore", 2000.0),
+     "SELECT COUNT(*) FROM answers"),
+    ("assessment", lambda s, session, checkin: s.add_assessment(session, checkin, 6.0, "normal", [], [], 3, None, 2000.0),
+     "SELECT COUNT(*) FROM assessments"),
+    ("alert", lambda s, session, checkin: s.add_alert(session, None, "harbour", "emergency", 2000.0),
+     "SELECT COUNT(*) FROM alerts"),
+    ("check-in answered", lambda s, session, checkin: s.checkin_answered(checkin, 2000.0),
+     "SELECT COUNT(*) FROM checkins WHERE status = 'answered'"),
+    ("reply queued", lambda s, session, checkin: s.enqueue(42, "reply", "Thank you", None, 2000.0, priority=0),
+     "SELECT COUNT(*) FROM outbox WHERE kind = 'reply'"),
+]
+
+
+def _seen(tmp_path, sql):
+    """What a second connection (another process, or the bot after a restart) reads."""
+    with sqlite3.connect(tmp_path / "db.sqlite3") as other:
+        return other.execute(sql).fetchone()[0]
+
+
+@pytest.mark.parametrize("name,write,count", WRITERS, ids=[w[0] for w in WRITERS])
+def test_a_write_commits_alone_or_with_the_transaction_around_it(store, tmp_path, name, write, count):
+    """Alone, each write is committed at once; inside `transaction()` it is committed with the
+    rest, or rolled back with it (a reply's assessment, alert and answer go together)."""
+    session, checkin = _session(store)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            write(store, session, checkin)
+            raise RuntimeError("answering failed")
+    assert _seen(tmp_path, count) == 0
+    with store.transaction():
+        write(store, session, checkin)
+        assert _seen(tmp_path, count) == 0  # not before the transaction ends
+    assert _seen(tmp_path, count) == 1
+
+
+def test_a_committed_write_survives_the_bot_being_killed(store, tmp_path):
+    """WAL with synchronous=NORMAL: a commit is in the log before the call returns, so killing
+    the process (not the machine) loses nothing committed."""
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    session, _ = _session(store)
+    code = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from bot.store import Store
+        Store({str(tmp_path / "db.sqlite3")!r}).add_answer({session}, None, "text", "my calf is numb", 2000.0)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    assert subprocess.run([sys.executable, "-c", code]).returncode == -signal.SIGKILL
+    assert [a["value"] for a in store.session_answers(session)] == ["my calf is numb"]
