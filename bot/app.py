@@ -17,6 +17,7 @@ from .guidance import Guidance, load_guidance
 from .ratelimit import TelegramPace
 from .services import Services
 from .store import Store
+from .transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ def load_all_guidance(config: Config) -> dict[str, Guidance]:
 def file_url(api_base_url: str) -> str:
     """Telegram serves files from /file/bot<token> beside /bot<token>."""
     return api_base_url[: -len("/bot")] + "/file/bot" if api_base_url.endswith("/bot") else api_base_url
+
+
+def sends_in_flight(per_second: float) -> int:
+    return min(MAX_IN_FLIGHT, max(4, math.ceil(per_second * TELEGRAM_ROUND_TRIP)))
 
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -87,6 +92,8 @@ def build_application(
         .token(token)
         .base_url(config.telegram.api_base_url)
         .base_file_url(file_url(config.telegram.api_base_url))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .rate_limiter(TelegramPace(config.telegram.max_messages_per_second))
         .post_init(post_init)
         .build()
@@ -98,7 +105,7 @@ def build_application(
         services, application.bot, hooks,
         # Queue per tick what can go out in two ticks, so a burst's outbox never runs dry.
         batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
-        concurrency=min(MAX_IN_FLIGHT, max(4, math.ceil(rate * TELEGRAM_ROUND_TRIP))),
+        concurrency=sends_in_flight(rate),
         running=lambda: application.running,
     )
     application.bot_data["services"] = services

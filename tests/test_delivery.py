@@ -5,15 +5,15 @@ import time
 
 import pytest
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.config import load_config
 from bot.delivery import Delivery, Hooks
-from bot.ratelimit import TelegramPace
 from bot.guidance import load_guidance
+from bot.ratelimit import TelegramPace
 from bot.render import keyboard
 from bot.services import Services
 from bot.store import Store
+from bot.transport import AiohttpRequest
 
 from .conftest import SHIPPED_GUIDANCE
 from .harness import FakeClock, write_config
@@ -31,7 +31,7 @@ async def outbox(emulator, tmp_path):
     async def on_unreachable(_services, chat_id):
         unreachable.append(chat_id)
 
-    bot = ExtBot(emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
+    bot = ExtBot(emulator.token, base_url=emulator.base_url, request=AiohttpRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
     async with bot:
         async def nothing(*_):
             return None

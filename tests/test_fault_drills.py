@@ -8,7 +8,6 @@ from itertools import pairwise
 
 import pytest
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bench.drills.faultdrill import run_fault_drill
 from bench.drills.injectors import (
@@ -24,6 +23,7 @@ from bot.guidance import load_guidance
 from bot.ratelimit import TelegramPace
 from bot.services import Services
 from bot.store import Store
+from bot.transport import AiohttpRequest
 
 from .conftest import SHIPPED_GUIDANCE
 from .harness import FakeClock, write_config
@@ -84,7 +84,7 @@ async def outbox(emulator, tmp_path):
     lines = Lines()
     logger = logging.getLogger("bot.delivery")
     logger.addHandler(lines)
-    bot = ExtBot(emulator.token, base_url=emulator.base_url, request=HTTPXRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
+    bot = ExtBot(emulator.token, base_url=emulator.base_url, request=AiohttpRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
     try:
         async with bot:
             services.delivery = Delivery(services, bot, Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing, nothing))
