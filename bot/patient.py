@@ -1,7 +1,8 @@
 """The patient's side in Telegram: thin PTB handlers and the delivery hooks.
 
 Handlers parse the update, call `bot/followup.py` and send what it returns through the outbox
-(`services.say` / `services.edit`). Everything the follow-up needs to remember is in the
+(`services.say` / `services.edit`); the answer to a patient's words goes out while the next
+update is handled (`services.send_answer`). Everything the follow-up needs to remember is in the
 database, so a restart between two taps loses nothing. Logs carry ids and buckets only: never a
 patient's words, name or enrolment token.
 """
@@ -196,14 +197,16 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     services = _services(context)
     if _is_staff(services, update):
         return await _say(services, update, "staff_help")
+    chat_id = update.effective_chat.id
+    await services.room_to_answer(chat_id)
     words = followup.take_words(services, update.effective_user.id, update.effective_message.text or "")
     if words is None:
         pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
         return await _say(services, update, "consent_pending" if pending else "not_enrolled")
     # One commit: an assessment (or an alert) is never stored without its answer queued.
     with services.store.transaction():
-        row_id = services.queue(update.effective_chat.id, "reply", followup.answer_words(services, words))
-    await services.deliver(row_id)
+        row_id = services.queue(chat_id, "reply", followup.answer_words(services, words))
+    await services.send_answer(chat_id, row_id, functools.partial(context.application.create_task, update=update))
 
 
 @guarded

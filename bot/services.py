@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .config import Clinic, Config
 from .guidance import Guidance
@@ -21,6 +23,7 @@ class Services:
     guidance_by_clinic: Mapping[str, Guidance]
     now: Callable[[], float] = time.time
     delivery: "Delivery" = field(init=False)
+    _in_flight: dict[int, asyncio.Task] = field(default_factory=dict, init=False, repr=False)  # chat -> its answer
 
     @property
     def bot_username(self) -> str:
@@ -44,24 +47,48 @@ class Services:
         return self.store.enqueue(chat_id, kind, text, markup, self.now(), ref_id=ref_id, priority=0,
                                   edit_message_id=edit_message_id, photo=photo)
 
-    async def deliver(self, row_id: int) -> None:
-        """Try a queued message now; the delivery tick retries it if that fails."""
-        await self.delivery.send(row_id)
+    async def chat_free(self, chat_id: int) -> None:
+        """Wait until the answer this chat has in flight (if any) is sent: one at a time keeps a
+        chat's messages in order. Before queuing for the chat."""
+        answer = self._in_flight.get(chat_id)
+        if answer is not None:
+            await asyncio.wait([answer])
+
+    async def room_to_answer(self, chat_id: int) -> None:
+        """`chat_free`, and fewer answers in flight than delivery sends at once (the same bound:
+        Telegram's allowance kept busy through its round trips). Before queuing the answer: one
+        committed and left waiting here would be picked up by the delivery tick."""
+        await self.chat_free(chat_id)
+        while len(self._in_flight) >= self.delivery.concurrency:
+            await asyncio.wait(self._in_flight.values(), return_when=asyncio.FIRST_COMPLETED)
+
+    async def send_answer(self, chat_id: int, row_id: int, spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task]) -> None:
+        """Send a queued answer while the next updates are handled: the bot does not sit idle
+        while Telegram takes it (on this machine idling cost more than the work, bench/README.md).
+        `spawn` is `Application.create_task`: errors reach the error handler, and stopping the
+        bot waits for the send. The row is committed, so a send that fails is left to the tick."""
+        answer = spawn(self.delivery.send(row_id))
+        self._in_flight[chat_id] = answer
+        answer.add_done_callback(lambda _: self._in_flight.pop(chat_id, None) if self._in_flight.get(chat_id) is answer else None)
+        await asyncio.sleep(0)  # it claims its row now, before the tick could see the row pending
 
     async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None) -> int:
-        """Queue a reply and try to send it at once."""
+        """Queue a reply and try to send it at once; the delivery tick retries it if that fails."""
+        await self.chat_free(chat_id)
         row_id = self.queue(chat_id, kind, text, markup, ref_id=ref_id)
-        await self.deliver(row_id)
+        await self.delivery.send(row_id)
         return row_id
 
     async def send_photo(self, chat_id: int, kind: str, photo: bytes, caption: str, markup: dict | None = None) -> int:
         """A picture with its caption, through the outbox like `say`."""
+        await self.chat_free(chat_id)
         row_id = self.queue(chat_id, kind, caption, markup, photo=photo)
-        await self.deliver(row_id)
+        await self.delivery.send(row_id)
         return row_id
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: dict | None = None, kind: str = "edit") -> int:
         """Queue an edit of an earlier bot message and try it at once, like `say`."""
+        await self.chat_free(chat_id)
         row_id = self.queue(chat_id, kind, text, markup, edit_message_id=message_id)
-        await self.deliver(row_id)
+        await self.delivery.send(row_id)
         return row_id

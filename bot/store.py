@@ -179,9 +179,21 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Writes committed together or not at all, with one commit. Inside another transaction
-        this one joins it (a savepoint), so writers that commit alone can also be grouped."""
-        with self.db.atomic():
+        this one is a savepoint of it, so writers that commit alone can also be grouped. (Like
+        sqlite-utils' atomic(), whose savepoints have a new name each time: a statement for
+        SQLite to compile on every nested write.)"""
+        conn = self.db.conn
+        nested = conn.in_transaction
+        conn.execute("SAVEPOINT store_nested" if nested else "BEGIN")
+        try:
             yield
+            conn.execute("RELEASE store_nested" if nested else "COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # an error may have ended the transaction already
+                conn.execute("ROLLBACK TO store_nested" if nested else "ROLLBACK")
+                if nested:
+                    conn.execute("RELEASE store_nested")
+            raise
 
     def _update(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run a write and say how many rows it changed: 0 means another caller won the claim."""

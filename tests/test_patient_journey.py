@@ -6,11 +6,16 @@ small burst: a patient taps about once a second at most.
 """
 
 import asyncio
+import time
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from bot.store import Store
+
+from .harness import running_bot
 
 LONDON = ZoneInfo("Europe/London")
 TAP = 2.0  # fake seconds between two taps of a patient
@@ -215,6 +220,58 @@ async def test_free_text_is_triaged_at_any_time(make_bot):
     # the check-in's buttons still work after the words, and its assessment reads them too
     await answer_checkin(h, ana, checkin, 3)
     assert len(h.store.assessments(session["id"])) == 3
+
+
+SLOW = 2.0  # seconds Telegram holds back the response to one send
+
+
+async def test_the_next_patient_is_answered_while_an_answer_is_in_flight(make_bot):
+    """The bot does not sit idle while Telegram takes an answer: it handles the next update."""
+    h = await patient_bot(make_bot)
+    ana, ben = h.emu.add_user("Ana"), h.emu.add_user("Ben")
+    for user in (ana, ben):
+        await consent(h, user)
+    h.advance(3600)
+    h.emu.faults.delay(SLOW, ["sendMessage"], times=1)
+    await h.emu.send_text(ana, "a bit sore, 3/10")
+    await h.emu.wait_for_message(ana)  # delivered; the response is held back
+    await h.emu.send_text(ben, "a bit sore, 3/10")
+    reply = await h.emu.wait_for_message(ben, timeout=SLOW / 2)
+    assert reply.text.startswith("Thank you. From what you've told me")
+    await settled(h)
+
+
+async def test_a_patients_next_answer_waits_for_the_one_in_flight(make_bot):
+    """One answer in flight per chat keeps a patient's answers in the order of their messages."""
+    h = await patient_bot(make_bot)
+    ana = h.emu.add_user("Ana")
+    await consent(h, ana)
+    h.advance(3600)
+    h.emu.faults.delay(SLOW, ["sendMessage"], times=1)
+    await h.emu.send_text(ana, "I can't breathe")
+    first = await h.emu.wait_for_message(ana)
+    held = time.monotonic()
+    h.advance(TAP)
+    await h.emu.send_text(ana, "a bit sore, 3/10")
+    second = await h.emu.wait_for_message(ana, timeout=3 * SLOW)
+    assert time.monotonic() - held > SLOW / 2
+    assert first.text.startswith("Call 999 now")
+    assert second.text.startswith("Thank you.")
+    await settled(h)
+
+
+async def test_stopping_the_bot_waits_for_the_answers_in_flight(emulator, tmp_path):
+    async with running_bot(emulator, tmp_path) as h:
+        ana = h.emu.add_user("Ana")
+        await consent(h, ana)
+        h.advance(3600)
+        h.emu.faults.delay(SLOW, ["sendMessage"], times=1)
+        await h.emu.send_text(ana, "a bit sore, 3/10")
+        await h.emu.wait_for_message(ana)  # in flight when the bot is told to stop
+        database = h.services.config.storage.database
+    store = Store(database)
+    assert store.unsent() == 0
+    store.close()
 
 
 async def test_words_are_kept_when_answering_them_fails(make_bot):

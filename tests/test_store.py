@@ -205,6 +205,18 @@ def test_a_write_commits_alone_or_with_the_transaction_around_it(store, tmp_path
     assert _seen(tmp_path, count) == 1
 
 
+def test_a_failed_inner_transaction_undoes_only_its_own_writes(store, tmp_path):
+    session, checkin = _session(store)
+    with store.transaction():
+        store.add_answer(session, checkin, "text", "a bit sore", 2000.0)
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.enqueue(42, "reply", "Thank you", None, 2000.0, priority=0)
+                raise RuntimeError("rendering failed")
+    assert _seen(tmp_path, "SELECT COUNT(*) FROM answers") == 1
+    assert _seen(tmp_path, "SELECT COUNT(*) FROM outbox WHERE kind = 'reply'") == 0
+
+
 def test_a_committed_write_survives_the_bot_being_killed(store, tmp_path):
     """WAL with synchronous=NORMAL: a commit is in the log before the call returns, so killing
     the process (not the machine) loses nothing committed."""
