@@ -28,7 +28,8 @@ from .services import Services
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 300.0
+MAX_BACKOFF = 300.0  # the longest a failed message waits for its next try
+MAX_HOLD = 15.0  # the longest all sending pauses after Telegram failed: how late we notice it is back
 # Telegram allows about one message a second in a chat, with a small burst, and 20 a minute in a
 # group; edits count. Paced a little under that so our clock and Telegram's never disagree.
 CHAT_BURST, CHAT_RATE = 3.0, 0.95
@@ -132,7 +133,7 @@ class Delivery:
     _sending: dict[int, tuple[bool, int | None]] = field(default_factory=dict)
     _telegram: Episode = field(default_factory=lambda: Episode("Telegram"))
     _database: Episode = field(default_factory=lambda: Episode("database"))
-    _held_until: float = 0.0  # a 429's retry_after holds every send until then
+    _held_until: float = 0.0  # after a 429 or a failure, no send from the pump until then
     _pumping: bool = False  # one tick at a time sends; later ticks only queue what fell due
     _chats_in_flight: set[int] = field(default_factory=set)  # one message per chat at a time keeps their order
 
@@ -224,9 +225,24 @@ class Delivery:
             return None  # what is left waits for a chat in flight; that chat's sender takes it next
 
         failures: list[Exception] = []  # the first stops every sender: the tick reports it
+        room, in_flight = asyncio.Condition(), 0
+
+        def going() -> bool:
+            return not failures and self.running() and self.services.now() >= self._held_until
+
+        def may_send() -> bool:
+            # While Telegram is failing, one message probes it: a burst sent into an outage or a
+            # slow Telegram would only multiply the failed calls, and the time-outs that arrive anyway.
+            return in_flight < (1 if self._telegram.what else self.concurrency)
 
         async def sender() -> None:
-            while not failures and self.running() and self.services.now() >= self._held_until:  # a flood wait holds the whole bot
+            nonlocal in_flight
+            while going():
+                async with room:
+                    await room.wait_for(lambda: may_send() or not going())
+                    if not going():
+                        return
+                    in_flight += 1
                 try:
                     row = next_row()
                     if row is None:
@@ -239,6 +255,10 @@ class Delivery:
                 except Exception as error:
                     failures.append(error)
                     return
+                finally:
+                    async with room:
+                        in_flight -= 1
+                        room.notify_all()
                 if outcome:
                     setattr(report, outcome, getattr(report, outcome) + 1)
 
@@ -300,6 +320,9 @@ class Delivery:
             delay = min(MAX_BACKOFF, 2.0 ** row["attempts"])
             self._telegram.failing(_trouble(error), f"{type(error).__name__}: {error}; messages stay queued and are retried"
                                    + ("; one it took anyway may arrive twice" if isinstance(error, TimedOut) else ""))
+            # Every send waits, longer after each failure in a row, then one probes (_send_due).
+            hold = min(MAX_HOLD, 2.0 ** (self._telegram.failures - 1))
+            self._held_until = max(self._held_until, self.services.now() + hold)
             log.debug("outbox %s: %s; retrying in %.0f s", row_id, type(error).__name__, delay)
             store.outbox_retry(row_id, self.services.now() + delay, type(error).__name__)
             return self._count("retried")

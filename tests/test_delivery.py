@@ -183,3 +183,23 @@ async def test_a_stopping_bot_sends_nothing_new(outbox, emulator):
     assert 1 <= report.sent <= 2
     assert outbox.store.unsent() == 10 - report.sent
     assert sum(len(emulator.messages_to(u)) for u in users) == report.sent
+
+
+async def test_an_outage_is_probed_by_one_message_at_a_time_not_by_the_whole_queue(outbox, emulator):
+    users = [emulator.add_user(f"P{i}") for i in range(20)]
+    for user in users:
+        outbox.store.enqueue(user.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
+    outbox.delivery.concurrency = 4
+    emulator.faults.fail_for(60, status=500, methods=("sendMessage",))
+    for _ in range(30):  # half a minute of ticks while Telegram answers 500
+        await outbox.delivery.tick()
+        outbox.clock.advance(1)
+    calls = [c for c in emulator.calls if c.method == "sendMessage"]
+    # the sends already in flight when it began, then a probe after each hold (1, 2, 4, 8, 15 s);
+    # each of the 20 messages retrying on its own backoff would have made about 100 calls
+    assert len(calls) <= 4 + 5
+    emulator.faults.clear()
+    outbox.clock.advance(15)
+    for _ in range(3):
+        await outbox.delivery.tick()
+    assert [len(emulator.messages_to(u)) for u in users] == [1] * 20
