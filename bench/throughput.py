@@ -14,9 +14,10 @@ to the last answer the emulator accepted.
              up, store the words, triage them, record the assessment, queue the answer in the
              outbox and send it; `telegram.max_messages_per_second` raised to 1000.
 
-Both run in this process, one after the other, each against a fresh emulator. Prints both rates
-and aftercare/echo (target >= 0.5); `--rounds` repeats the pair and keeps each one's best.
-Exits 1 when the target is missed or a message goes unanswered.
+Both run in this process, one after the other, each against a fresh emulator. Prints both rates,
+the bot's CPU time per reply (this process only: what is not CPU was spent waiting for the
+emulator) and aftercare/echo (target >= 0.5); `--rounds` repeats the pair and keeps each one's
+best. Exits 1 when the target is missed or a message goes unanswered.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Result:
     messages: int
     answered: int
     wall: float
+    cpu: float  # this process's CPU seconds, from the flood until every answer was counted
     paced: int = 0
 
     @property
@@ -83,24 +85,27 @@ def _aftercare_bot(emu: EmulatorProcess, folder: Path, staff: list[int], patient
     return build_application(config, store, load_all_guidance(config), emu.token), store
 
 
-async def _drive(app, emu: EmulatorProcess, patients: list[int], messages: int, timeout: float) -> tuple[int, float]:
-    """Start polling, queue every message at once, wait for the answers; (answered, wall seconds)."""
+async def _drive(app, emu: EmulatorProcess, patients: list[int], messages: int, timeout: float) -> tuple[int, float, float]:
+    """Start polling, queue every message at once, wait for the answers; (answered, wall seconds,
+    CPU seconds)."""
     total = len(patients) * messages
     async with app:
         await app.start()
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         try:
+            cpu = time.process_time()
             started = await emu.acall("flood", patients, messages, TEXTS)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and await emu.acall("count", patients, "") < total:
                 await asyncio.sleep(0.05)
+            cpu = time.process_time() - cpu
         finally:
             await app.updater.stop()
             await app.stop()
     report = emu.call("report")
     chats = set(patients)
     answers = [at for at, chat, _ in report["sent"] if chat in chats]
-    return len(answers), (max(answers) - started) if answers else 0.0
+    return len(answers), (max(answers) - started) if answers else 0.0, cpu
 
 
 def measure(name: str, patients: int, messages: int, timeout: float) -> Result:
@@ -109,12 +114,12 @@ def measure(name: str, patients: int, messages: int, timeout: float) -> Result:
         chats = emu.call("users", [f"Patient{i:04d}" for i in range(patients)])
         app, store = _echo_bot(emu) if name == "echo" else _aftercare_bot(emu, Path(tmp), staff, chats)
         try:
-            answered, wall = asyncio.run(_drive(app, emu, chats, messages, timeout))
+            answered, wall, cpu = asyncio.run(_drive(app, emu, chats, messages, timeout))
             paced = app.bot_data["services"].delivery.counts["paced"] if store else 0
         finally:
             if store:
                 store.close()
-    return Result(name, patients * messages, answered, wall, paced)
+    return Result(name, patients * messages, answered, wall, cpu, paced)
 
 
 def main() -> int:
@@ -138,9 +143,10 @@ def main() -> int:
     print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
           f"{multiprocessing.cpu_count()} cores; emulator in a child process, rate limits off")
     print(f"{args.patients} patients x {args.messages} messages = {bot.messages} messages; best of {args.rounds}")
-    print(f"{'bot':<11}{'answered':>9}{'wall s':>8}{'replies/s':>11}{'ms/reply':>10}")
+    print(f"{'bot':<11}{'answered':>9}{'wall s':>8}{'replies/s':>11}{'ms/reply':>10}{'cpu ms/reply':>14}")
     for r in (echo, bot):
-        print(f"{r.name:<11}{r.answered:>9}{r.wall:>8.2f}{r.rate:>11.1f}{1000 / r.rate if r.rate else float('nan'):>10.2f}")
+        print(f"{r.name:<11}{r.answered:>9}{r.wall:>8.2f}{r.rate:>11.1f}{1000 / r.rate if r.rate else float('nan'):>10.2f}"
+              f"{1000 * r.cpu / r.answered if r.answered else float('nan'):>14.2f}")
     print(f"ratio aftercare/echo: {ratio:.2f} (target >= {TARGET_RATIO})"
           + (f"; {bot.paced} answers held back by per-chat pacing" if bot.paced else ""))
     ok = ratio >= TARGET_RATIO and echo.answered == echo.messages and bot.answered == bot.messages

@@ -64,7 +64,7 @@ class Services:
 
     async def send_answer(self, chat_id: int, row_id: int, spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task]) -> None:
         """Send a queued answer while the next updates are handled: the bot does not sit idle
-        while Telegram takes it (on this machine idling cost more than the work, bench/README.md).
+        while Telegram takes it (a third of each reply's time in bench/throughput.py, README there).
         `spawn` is `Application.create_task`: errors reach the error handler, and stopping the
         bot waits for the send. The row is committed, so a send that fails is left to the tick."""
         answer = spawn(self.delivery.send(row_id))
