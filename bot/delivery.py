@@ -15,6 +15,7 @@ import logging
 import re
 import sqlite3
 import time
+from collections import Counter
 from dataclasses import astuple, dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -135,7 +136,10 @@ class Delivery:
     _database: Episode = field(default_factory=lambda: Episode("database"))
     _held_until: float = 0.0  # after a 429 or a failure, no send from the pump until then
     _pumping: bool = False  # one tick at a time sends; later ticks only queue what fell due
-    _chats_in_flight: set[int] = field(default_factory=set)  # one message per chat at a time keeps their order
+    # Sends in flight per chat, from the pump and from `send` alike: the pump leaves a chat with
+    # one in flight alone, which keeps a chat's messages in order.
+    _chats_in_flight: Counter[int] = field(default_factory=Counter)
+    _chat_free: dict[int, asyncio.Future[None]] = field(default_factory=dict)  # who waits for a chat's sends to end
 
     def _wait_for_chat(self, chat_id: int, now: float) -> float:
         """Seconds until this chat may get another message (a token bucket per chat)."""
@@ -217,7 +221,7 @@ class Delivery:
             nonlocal waiting
             for fetched in (False, True):
                 for index, row in enumerate(waiting):
-                    if row["chat_id"] not in self._chats_in_flight:
+                    if not self._chats_in_flight[row["chat_id"]]:
                         del waiting[index]
                         return row
                 if not fetched:
@@ -247,11 +251,7 @@ class Delivery:
                     row = next_row()
                     if row is None:
                         return
-                    self._chats_in_flight.add(row["chat_id"])
-                    try:
-                        outcome = await self._deliver(row["id"])
-                    finally:
-                        self._chats_in_flight.discard(row["chat_id"])
+                    outcome = await self._deliver(row["id"])
                 except Exception as error:
                     failures.append(error)
                     return
@@ -281,6 +281,7 @@ class Delivery:
             return None
         self._database.ok("writes succeed again")  # the claim was a write
         self._sending[row_id] = (False, None)  # (Telegram took it, message id) while in flight
+        self._chats_in_flight[row["chat_id"]] += 1
         try:
             return await self._deliver_claimed(row)
         except sqlite3.OperationalError:
@@ -288,6 +289,19 @@ class Delivery:
             raise
         finally:
             del self._sending[row_id]
+            self._chats_in_flight[row["chat_id"]] -= 1
+            if not self._chats_in_flight[row["chat_id"]]:
+                del self._chats_in_flight[row["chat_id"]]
+                waiting = self._chat_free.pop(row["chat_id"], None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)
+
+    async def chat_free(self, chat_id: int) -> None:
+        """Wait until no message to this chat is in flight: queue the next one after that, and
+        the chat's messages arrive in the order they were written."""
+        while self._chats_in_flight[chat_id]:
+            waiting = self._chat_free.setdefault(chat_id, asyncio.get_running_loop().create_future())
+            await asyncio.shield(waiting)  # a cancelled waiter must not cancel it for the others
 
     async def _deliver_claimed(self, row: dict[str, Any]) -> str:
         store, row_id = self.services.store, row["id"]

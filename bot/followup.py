@@ -381,17 +381,18 @@ def take_words(services: Services, telegram_id: int, text: str) -> Words | None:
     return Words(f, text, now, checkin_id, open_[1] if open_ else {})
 
 
-def answer_words(services: Services, words: Words) -> Safe:
+def assess_words(services: Services, words: Words) -> Assessment:
     """Triage stored words (with the check-in's answers so far), record the assessment and any
-    alert, count the words as the check-in's reply; the patient's answer. The caller commits
-    these writes together with queuing the answer (`Store.transaction`)."""
+    alert, and count the words as the check-in's reply. The caller commits these writes together
+    (`Store.transaction`), before building the answer (`outcome`): a failure there must not take
+    back an alert."""
     f, checkin_id = words.followup, words.checkin_id
     hours = nominal_hours(f.session, words.received_at)
     assessment = judge(services, f, Reply(words.text, words.answers), hours)
     record(services, f, assessment, hours, checkin_id)
     if checkin_id:
         services.store.checkin_answered(checkin_id, words.received_at)
-    return outcome(f, assessment)
+    return assessment
 
 
 # ---- patient commands

@@ -203,9 +203,9 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if words is None:
         pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
         return await _say(services, update, "consent_pending" if pending else "not_enrolled")
-    # One commit: an assessment (or an alert) is never stored without its answer queued.
-    with services.store.transaction():
-        row_id = services.queue(chat_id, "reply", followup.answer_words(services, words))
+    with services.store.transaction():  # the assessment, any alert and the answered check-in together
+        assessment = followup.assess_words(services, words)
+    row_id = services.queue(chat_id, "reply", followup.outcome(words.followup, assessment))
     await services.send_answer(chat_id, row_id, functools.partial(context.application.create_task, update=update))
 
 

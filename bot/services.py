@@ -43,7 +43,7 @@ class Services:
     def queue(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None,
               edit_message_id: int | None = None, photo: bytes | None = None) -> int:
         """Queue a message ahead of scheduled ones; inside a store transaction it is committed
-        with the writes it answers. `deliver` sends it at once, the delivery tick otherwise."""
+        with the writes it answers. `send_answer` sends it at once, the delivery tick otherwise."""
         return self.store.enqueue(chat_id, kind, text, markup, self.now(), ref_id=ref_id, priority=0,
                                   edit_message_id=edit_message_id, photo=photo)
 
@@ -53,6 +53,7 @@ class Services:
         answer = self._in_flight.get(chat_id)
         if answer is not None:
             await asyncio.wait([answer])
+        await self.delivery.chat_free(chat_id)  # a check-in or a retry the tick is sending
 
     async def room_to_answer(self, chat_id: int) -> None:
         """`chat_free`, and fewer answers in flight than delivery sends at once (the same bound:

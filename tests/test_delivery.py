@@ -1,5 +1,6 @@
 """The outbox delivers through Telegram's errors: permanent ones recorded, the rest retried."""
 
+import asyncio
 import json
 import time
 
@@ -203,3 +204,17 @@ async def test_an_outage_is_probed_by_one_message_at_a_time_not_by_the_whole_que
     for _ in range(3):
         await outbox.delivery.tick()
     assert [len(emulator.messages_to(u)) for u in users] == [1] * 20
+
+
+async def test_a_chat_is_free_only_once_its_message_in_flight_is_sent(outbox, emulator):
+    """What a handler waits for before queuing a reply to a patient the tick is sending to."""
+    ana = emulator.add_user("Ana")
+    emulator.faults.delay(0.3, for_methods=("sendMessage",))
+    row = outbox.store.enqueue(ana.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
+    tick = asyncio.create_task(outbox.delivery.tick())
+    await asyncio.sleep(0.1)
+    assert outbox.store.outbox_row(row)["status"] == "sending"
+    await outbox.delivery.chat_free(ana.id)
+    assert outbox.store.outbox_row(row)["status"] == "sent"
+    await tick
+    await outbox.delivery.chat_free(ana.id)  # nothing in flight: at once

@@ -274,27 +274,30 @@ async def test_stopping_the_bot_waits_for_the_answers_in_flight(emulator, tmp_pa
     store.close()
 
 
-async def test_words_are_kept_when_answering_them_fails(make_bot):
-    """The words are committed before anything is done with them; the assessment and the answer
-    are committed together, so a failure in between keeps the words, leaves no assessment
-    without its answer, and the patient still hears back."""
+async def test_words_and_their_alert_are_kept_when_answering_them_fails(make_bot):
+    """The words are committed before anything is done with them, and the assessment with any
+    alert before the answer is built: a failure building it keeps both, the clinic is still
+    alerted, and the patient still hears back."""
     h = await patient_bot(make_bot)
     ana = h.emu.add_user("Ana")
     await consent(h, ana)
     shipped = h.services.guidance("harbour")
-    english = {**shipped.messages["en"], "outcome_normal": shipped.messages["en"]["outcome_normal"] + "{no_such_value}"}
+    english = {**shipped.messages["en"], "outcome_contact": shipped.messages["en"]["outcome_contact"] + "{no_such_value}"}
     h.services.guidance_by_clinic = {"harbour": replace(shipped, messages={**shipped.messages, "en": english})}
     h.advance(3600)
     before = len(texts(h, ana))
-    await write(h, ana, "a bit sore, 3/10")
+    await write(h, ana, "pins and needles down my leg since the session")
     assert texts(h, ana)[before:] == [shipped.messages["en"]["error_generic"]]
     session = session_of(h, ana)
-    assert [a["value"] for a in h.store.session_answers(session["id"])] == ["a bit sore, 3/10"]
-    assert h.store.assessments(session["id"]) == []
+    assert [a["value"] for a in h.store.session_answers(session["id"])] == ["pins and needles down my leg since the session"]
+    assert [a["bucket"] for a in h.store.assessments(session["id"])] == ["contact_practitioner"]
+    assert [a["session_id"] for a in h.store.open_alerts("harbour")] == [session["id"]]
+    await h.tick()
+    alert = await h.emu.wait_for_message(h.practitioner)
+    assert "Ana" in alert.text
     h.services.guidance_by_clinic = {"harbour": shipped}
-    reply = await write(h, ana, "a bit sore, 3/10")
-    assert reply.text.startswith("Thank you. From what you've told me")
-    assert [a["bucket"] for a in h.store.assessments(session["id"])] == ["normal"]
+    reply = await write(h, ana, "pins and needles down my leg since the session")
+    assert reply.text.startswith("Please contact Harbour Physio today")
 
 
 async def test_a_red_flag_answer_is_told_at_once_and_the_clinic_alerted(make_bot):

@@ -217,6 +217,9 @@ class QueueOnly:
     async def send(self, row_id):
         return False
 
+    async def chat_free(self, chat_id):
+        return None
+
 
 async def test_the_first_acknowledgement_wins_and_every_copy_is_edited(make_services):
     from bot.alerts import acknowledge
