@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 # A slow answer from Telegram (seconds): sends in flight = rate x this keeps the allowance used.
 TELEGRAM_ROUND_TRIP = 0.3
-# httpx keeps a connection per send in flight and scans them all for each request: past this,
-# more in flight costs more CPU than it saves in waiting (bench/delivery.py at 300/s).
+# Each send in flight holds a claimed row and a connection: a kill re-sends those (duplicates)
+# and a slow Telegram times them all out together. 16 already keeps 280/s busy
+# (bench/delivery.py); only a Bot API server allowing more than ~50/s needs more than 16.
 MAX_IN_FLIGHT = 16
 PURGE_SECONDS = 24 * 3600
 
