@@ -152,6 +152,13 @@ class Delivery:
         self._buckets[chat_id] = (tokens, now)
         return (1 - tokens) / rate
 
+    def _reached_chat(self, chat_id: int, now: float) -> None:
+        """The message charged to this chat's bucket reached Telegram by now, perhaps long after
+        it was charged (it waited for a slot of the overall pace, behind more urgent ones): the
+        bucket refills from now, so the next message keeps its distance from this one."""
+        tokens, last = self._buckets.get(chat_id, (0.0, now))
+        self._buckets[chat_id] = (tokens, max(last, now))
+
     async def tick(self) -> TickReport:
         """Queue what has fallen due, then send what is waiting, most urgent first. A database
         that is locked or full fails this tick only: said once, retried at the next tick."""
@@ -311,7 +318,10 @@ class Delivery:
             store.outbox_retry(row_id, now + wait, "paced")
             return self._count("paced")
         try:
-            message_id = await self._call(row)
+            try:
+                message_id = await self._call(row)
+            finally:
+                self._reached_chat(row["chat_id"], self.services.now())
             self._sending[row_id] = (True, message_id)
         except Forbidden as error:
             return await self._gone(row, error)
