@@ -8,6 +8,7 @@ key would otherwise be ignored and its default used without anyone noticing.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import math
 import os
 import re
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import bot
@@ -68,6 +70,11 @@ class TelegramConfig:
         if self.token_file is None:
             raise ConfigError(self.source, key, f"no bot token: set {TOKEN_ENV} or {key}")
         try:
+            mode = self.token_file.stat().st_mode & 0o777
+            if mode & 0o077:  # like ssh with a private key: a token others can read is not secret
+                message = (f"{self.token_file} can be read by other users (mode {mode:04o}): "
+                           f"run chmod 600 {self.token_file} (or 400)")
+                raise ConfigError(self.source, key, message)
             token = self.token_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or error
@@ -169,7 +176,9 @@ def load_config(path: str | Path) -> Config:
 
 
 def _telegram(root: _Table, base: Path) -> TelegramConfig:
-    table = root.table("telegram", ("api_base_url", "token_file", "token", "max_messages_per_second"))
+    table = root.table(
+        "telegram", ("api_base_url", "token_file", "token", "max_messages_per_second", "allow_insecure_api")
+    )
     if "token" in table.data:
         raise table.error(
             "token", f"keep the token out of the config file: set {TOKEN_ENV} or token_file"
@@ -177,12 +186,27 @@ def _telegram(root: _Table, base: Path) -> TelegramConfig:
     url = table.get("api_base_url", str, DEFAULT_API_BASE_URL)
     if not url.startswith(("https://", "http://")):
         raise table.error("api_base_url", f"{url!r} is not an http(s) address")
+    if url.startswith("http://") and not _loopback(url) and not table.get("allow_insecure_api", bool, False):
+        # The token is part of every request's path: over plain http anyone on the way reads it.
+        message = (f"{url!r} sends the bot token unencrypted: use https, a loopback address, "
+                   "or set allow_insecure_api = true")
+        raise table.error("api_base_url", message)
     token_file = table.get("token_file", str, None)
     token_path = None if token_file is None else _resolve(base, token_file)
     rate = float(table.get("max_messages_per_second", float, 28.0))
     if not (math.isfinite(rate) and 0 < rate <= 1000):
         raise table.error("max_messages_per_second", f"must be above 0 and at most 1000, got {rate}")
     return TelegramConfig(url, token_path, str(root.file), rate)
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _storage(root: _Table, base: Path) -> StorageConfig:

@@ -303,6 +303,7 @@ def test_it_reads_the_token_only_when_asked(tmp_path, monkeypatch, env, content,
         if content != "missing":
             (tmp_path / "secret").mkdir()
             (tmp_path / "secret" / "token").write_text(content)
+            (tmp_path / "secret" / "token").chmod(0o600)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     if env is not None:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", env)
@@ -387,3 +388,47 @@ def test_summary_marks_absorbed_checkins_and_a_demo_clock(tmp_path):
     summary = summarise(demo, datetime(2026, 6, 1, 19, tzinfo=UTC))
     assert "  clock speed: 3600x (demo/test only)" in summary.splitlines()
     assert "      12h  Mon 01 Jun 15:00:12 EDT" in summary.splitlines()
+
+
+# Token file modes: only the owner may read it, as ssh demands of a private key.
+TOKEN_MODES = [(0o600, None), (0o400, None), (0o640, "mode 0640"), (0o604, "mode 0604"), (0o644, "mode 0644")]
+
+
+@pytest.mark.parametrize("mode, refused", TOKEN_MODES)
+def test_a_token_file_others_can_read_is_refused(tmp_path, monkeypatch, mode, refused):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    (tmp_path / "token").write_text("123:file")
+    (tmp_path / "token").chmod(mode)
+    config = load_config(write(tmp_path, edit("[telegram]\n", '[telegram]\ntoken_file = "token"\n')))
+    if refused is None:
+        assert config.telegram.token() == "123:file"
+        return
+    with pytest.raises(ConfigError) as error:
+        config.telegram.token()
+    assert f"telegram.token_file: {tmp_path / 'token'} can be read by other users ({refused})" in str(error.value)
+    assert f"chmod 600 {tmp_path / 'token'}" in str(error.value)
+
+
+# (api_base_url, allow_insecure_api or None, accepted)
+API_URLS = [
+    ("https://api.telegram.org/bot", None, True),
+    ("http://127.0.0.1:8081/bot", None, True),
+    ("http://127.5.0.1:8081/bot", None, True),
+    ("http://localhost:8081/bot", None, True),
+    ("http://[::1]:8081/bot", None, True),
+    ("http://10.0.0.5:8081/bot", None, False),
+    ("http://botapi.example.org/bot", None, False),
+    ("http://botapi.example.org/bot", "false", False),
+    ("http://botapi.example.org/bot", "true", True),
+]
+
+
+@pytest.mark.parametrize("url, allow, accepted", API_URLS)
+def test_plain_http_to_another_host_is_refused(tmp_path, url, allow, accepted):
+    extra = f'api_base_url = "{url}"\n' + (f"allow_insecure_api = {allow}\n" if allow else "")
+    path = write(tmp_path, edit('api_base_url = "http://127.0.0.1:8081/bot"\n', extra))
+    if accepted:
+        assert load_config(path).telegram.api_base_url == url
+        return
+    with pytest.raises(ConfigError, match=r"telegram\.api_base_url: .* sends the bot token unencrypted"):
+        load_config(path)
