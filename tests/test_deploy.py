@@ -3,6 +3,13 @@
 import json
 import re
 import shlex
+import shutil
+import subprocess
+import tomllib
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from bot.__main__ import build_parser
 
@@ -45,3 +52,41 @@ def test_the_instructions_use_commands_that_exist():
     for line in lines:
         argv = shlex.split(line.replace("$(date +%F)", "today"))
         assert parses(argv), line
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
+def test_the_systemd_unit_exposes_little():
+    result = subprocess.run(
+        ["systemd-analyze", "security", "--offline=yes", str(DEPLOY / "aftercare.service")],
+        capture_output=True, text=True, timeout=60,
+    )
+    found = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
+    assert found, result.stdout + result.stderr
+    assert float(found.group(1)) <= 2.0, result.stdout
+
+
+def _locked() -> dict[str, str]:
+    lock = (DEPLOY / "requirements.lock").read_text(encoding="utf-8")
+    entries = re.findall(r"^([a-z0-9_.-]+)==(\S+) \\\n((?:    --hash=sha256:[0-9a-f]{64}.*\n)+)", lock, re.MULTILINE)
+    pinned = re.findall(r"^[a-z0-9_.-]+==", lock, re.MULTILINE)
+    assert len(entries) == len(pinned), "every pinned requirement carries its hashes"
+    return {canonicalize_name(name): version for name, version, _ in entries}
+
+
+def test_the_image_is_pinned_and_installs_only_what_is_locked():
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-slim@sha256:[0-9a-f]{64}$", dockerfile, re.MULTILINE)
+    assert "--require-hashes -r requirements.lock" in dockerfile
+    assert "--no-deps ." in dockerfile
+    locked = _locked()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for dependency in map(Requirement, project["dependencies"]):
+        version = locked.get(canonicalize_name(dependency.name))
+        assert version is not None, f"{dependency.name} is not in deploy/requirements.lock"
+        assert dependency.specifier.contains(version), f"{dependency.name}=={version} misses {dependency.specifier}"
+
+
+def test_the_token_never_travels_in_the_environment_of_a_container():
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    assert "-e TELEGRAM_BOT_TOKEN" not in readme
+    assert "/run/secrets/telegram_token:ro" in readme and "-m 0400" in readme
