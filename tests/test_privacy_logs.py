@@ -4,6 +4,8 @@ tokens in the log."""
 import io
 import logging
 
+import pytest
+
 from bot.logs import configure
 
 from .test_patient_journey import tap, write
@@ -11,9 +13,10 @@ from .test_patient_journey import tap, write
 SECRETS_TYPED = ["zebra-striped ache", "my fingers are numb since the gym", "/delete"]
 
 
-async def test_the_log_of_a_full_journey_holds_nothing_private(make_bot):
+@pytest.mark.parametrize("level", [logging.INFO, logging.DEBUG], ids=["info", "debug"])
+async def test_the_log_of_a_full_journey_holds_nothing_private(make_bot, level):
     stream = io.StringIO()
-    handler = configure(logging.INFO, stream)
+    handler = configure(level, stream)
     logging.getLogger("httpx").setLevel(logging.INFO)  # prove the filter too, not only the quieting
     try:
         h = await make_bot()
@@ -33,7 +36,8 @@ async def test_the_log_of_a_full_journey_holds_nothing_private(make_bot):
         logging.getLogger().removeHandler(handler)
     log = stream.getvalue()
     assert "logger=bot." in log  # the journey was logged at all
-    private = [token, h.emu.token, "Zebedee", "Quillfeather", "Dana Reyes", *SECRETS_TYPED[:2], "zebra", "numb"]
+    private = [token, h.emu.token, "Zebedee", "Quillfeather", "Dana Reyes", *SECRETS_TYPED[:2], "zebra", "numb",
+               str(zeb.id)]
     assert [word for word in private if word in log] == []
 
 
@@ -42,6 +46,19 @@ def test_a_token_in_a_message_is_masked():
     handler = configure(logging.INFO, stream)
     try:
         logging.getLogger("anything").info("POST https://api.telegram.org/bot123456789:AAH-example_token_value_0123/getMe")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert "AAH-example" not in stream.getvalue() and "bot<token>/getMe" in stream.getvalue()
+
+
+def test_a_token_in_a_traceback_is_masked():
+    stream = io.StringIO()
+    handler = configure(logging.INFO, stream)
+    try:
+        try:
+            raise ValueError("POST https://api.telegram.org/bot123456789:AAH-example_token_value_0123/getMe")
+        except ValueError:
+            logging.getLogger("anything").exception("request failed")
     finally:
         logging.getLogger().removeHandler(handler)
     assert "AAH-example" not in stream.getvalue() and "bot<token>/getMe" in stream.getvalue()
