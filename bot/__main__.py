@@ -15,10 +15,11 @@ from .config import ConfigError, default_guidance_dir, load_config
 from .enrolment import (
     ACTIVITIES,
     EnrolmentError,
-    bot_username,
+    checked_username,
     create_enrolment,
     deep_link,
     parse_treated_at,
+    qr_text,
     write_qr,
 )
 from .evaluation import CaseError, evaluate, read_cases
@@ -79,14 +80,19 @@ def run_bot(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def enrol(args: argparse.Namespace, out: TextIO) -> int:
-    """Create a one-time enrolment link for a session, print it and write its QR code."""
+    """Create a one-time enrolment link for a session, print it and its QR code (to a file, the
+    terminal, or not at all), or all of it as JSON for scripts."""
     from .store import Store
 
-    username = args.bot_username or os.environ.get("AFTERCARE_BOT_USERNAME", "")
-    if not username:
-        raise EnrolmentError("give the bot's username with --bot-username or AFTERCARE_BOT_USERNAME")
-    username = bot_username(username)
     config = load_config(args.config)
+    telegram = config.telegram
+    name = args.bot_username or telegram.bot_username or os.environ.get("AFTERCARE_BOT_USERNAME", "")
+    if not name:
+        raise EnrolmentError("give the bot's username with --bot-username, telegram.bot_username in the "
+                             "config, or AFTERCARE_BOT_USERNAME")
+    username, warning = checked_username(name, telegram.api_base_url, telegram.token() if telegram.has_token else None)
+    if warning:
+        print(f"aftercare: {warning}", file=sys.stderr)
     clinic = config.clinic(args.clinic)
     now = time.time()
     treated_at = now if args.treated_at is None else parse_treated_at(args.treated_at, clinic)
@@ -97,14 +103,24 @@ def enrol(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         store.close()
     link = deep_link(username, enrolment.token)
-    print(link, file=out)
-    try:
-        qr = write_qr(link, args.qr or f"enrol-{enrolment.token[:8]}.png")
-    except EnrolmentError as error:
-        print(f"aftercare: {error} (the link above works without it)", file=sys.stderr)
-        return 2
     expires = datetime.fromtimestamp(enrolment.expires_at, clinic.timezone)
-    print(f"QR code: {qr}", file=out)
+    if not args.json:
+        print(link, file=out)
+    qr: Path | None = None
+    if args.qr == "-":
+        if not args.json:
+            print(qr_text(link), file=out)
+    elif not args.no_qr:
+        try:
+            qr = write_qr(link, args.qr or f"enrol-{enrolment.token[:8]}.png")
+        except EnrolmentError as error:
+            print(f"aftercare: {error} (the link works without it)", file=sys.stderr)
+            return 2
+    if args.json:
+        print(json.dumps({"link": link, "expires_at": expires.isoformat(), "qr": str(qr) if qr else None}), file=out)
+        return 0
+    if qr is not None:
+        print(f"QR code: {qr}", file=out)
     print(f"Expires: {expires:%Y-%m-%d %H:%M %Z}", file=out)
     return 0
 
@@ -134,7 +150,8 @@ def _since(text: str):
 
 def report(args: argparse.Namespace, out: TextIO) -> int:
     """Write a CSV of a clinic's recent follow-ups (one row per check-in, no free text) and print a summary."""
-    from .report import build_report, csv_text, default_csv_path, format_summary, write_private
+    from .private_files import write_private
+    from .report import build_report, csv_text, default_csv_path, format_summary
     from .store import Store
 
     config = load_config(args.config)
@@ -157,7 +174,7 @@ def report(args: argparse.Namespace, out: TextIO) -> int:
 def export_fhir(args: argparse.Namespace, out: TextIO) -> int:
     """Write a FHIR R4 Bundle of one patient's follow-ups, or of every patient of the clinic."""
     from .fhir import ExportError, bundle, default_out_path
-    from .report import write_private
+    from .private_files import write_private
     from .store import Store
 
     config = load_config(args.config)
@@ -245,8 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the patient has had dry needling before")
     enr.add_argument("--treated-at", help="ISO time of the treatment (default now; without an offset: clinic time)")
     enr.add_argument("--practitioner", type=int, help="Telegram id of the treating practitioner (gets the alerts)")
-    enr.add_argument("--qr", help="where to write the QR code PNG (default ./enrol-<token start>.png)")
-    enr.add_argument("--bot-username", help="the bot's @username (default $AFTERCARE_BOT_USERNAME)")
+    qr = enr.add_mutually_exclusive_group()
+    qr.add_argument("--qr", help="where to write the QR code PNG (default ./enrol-<token start>.png); "
+                    "- draws it in the terminal")
+    qr.add_argument("--no-qr", action="store_true", help="write no QR code (the link alone)")
+    enr.add_argument("--bot-username", help="the bot's @username (default: telegram.bot_username in the "
+                     "config, else $AFTERCARE_BOT_USERNAME); checked with getMe when a token is configured")
+    enr.add_argument("--json", action="store_true",
+                     help="print the link, its expiry and the QR file (null with --no-qr or --qr -) as JSON")
     enr.set_defaults(handler=enrol)
 
     dem = commands.add_parser("demo", help="play a clinic day against the built-in Telegram emulator (no token needed)")

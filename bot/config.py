@@ -32,6 +32,7 @@ MAX_QUIET = timedelta(hours=20)
 _CLINIC_ID = re.compile(r"[a-z0-9_-]{1,32}")
 _EMERGENCY = re.compile(r"\d{2,6}")
 _PHONE = re.compile(r"\+?[ ()./-]*(\d[ ()./-]*){3,}")
+_BOT_USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 _CLINIC_KEYS = (
     "id", "name", "timezone", "phone", "emergency_number", "checkins", "clock_speed",
@@ -57,6 +58,11 @@ class TelegramConfig:
     token_file: Path | None
     source: str = "config"  # the config file, so token errors can name it
     max_messages_per_second: float = 28.0
+    bot_username: str | None = None  # for enrolment links made outside the bot
+
+    @property
+    def has_token(self) -> bool:
+        return bool(os.environ.get(TOKEN_ENV, "").strip()) or self.token_file is not None
 
     def token(self) -> str:
         """The bot token: TELEGRAM_BOT_TOKEN if set, else the contents of token_file.
@@ -177,7 +183,8 @@ def load_config(path: str | Path) -> Config:
 
 def _telegram(root: _Table, base: Path) -> TelegramConfig:
     table = root.table(
-        "telegram", ("api_base_url", "token_file", "token", "max_messages_per_second", "allow_insecure_api")
+        "telegram",
+        ("api_base_url", "token_file", "token", "max_messages_per_second", "allow_insecure_api", "bot_username"),
     )
     if "token" in table.data:
         raise table.error(
@@ -196,7 +203,11 @@ def _telegram(root: _Table, base: Path) -> TelegramConfig:
     rate = float(table.get("max_messages_per_second", float, 28.0))
     if not (math.isfinite(rate) and 0 < rate <= 1000):
         raise table.error("max_messages_per_second", f"must be above 0 and at most 1000, got {rate}")
-    return TelegramConfig(url, token_path, str(root.file), rate)
+    username = None
+    if "bot_username" in table.data:
+        hint = "write the bot's @username, e.g. harbour_aftercare_bot"
+        username = table.match("bot_username", _BOT_USERNAME, hint).removeprefix("@")
+    return TelegramConfig(url, token_path, str(root.file), rate, username)
 
 
 def _loopback(url: str) -> bool:

@@ -9,8 +9,11 @@ Tokens are secrets: they are printed for the practitioner, never logged.
 from __future__ import annotations
 
 import io
+import json
 import re
 import secrets
+import urllib.error
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +23,7 @@ import segno
 
 from .config import Clinic, default_guidance_dir
 from .guidance import INTENSITIES, Guidance, load_guidance
+from .private_files import write_private
 from .store import Store
 
 ACTIVITIES = ("running", "gym")
@@ -135,12 +139,56 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
+def qr_text(link: str) -> str:
+    """The link as a QR code drawn with block characters, to scan from a terminal."""
+    buffer = io.StringIO()
+    segno.make(link, error="m", micro=False).terminal(out=buffer, compact=True)
+    return buffer.getvalue()
+
+
 def write_qr(link: str, path: str | Path) -> Path:
-    """Write the link as a QR code PNG at `path` (folders made as needed)."""
+    """Write the link as a QR code PNG at `path` (folders made as needed), for its owner alone:
+    the code is a live enrolment token."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        segno.make(link, error="m", micro=False).save(str(path), kind="png", scale=8, border=4)
+        write_private(path, qr_png(link))
     except OSError as error:
         raise EnrolmentError(f"cannot write the QR code to {path}: {error.strerror or error}") from None
     return path
+
+
+def token_username(api_base_url: str, token: str, timeout: float = 10.0) -> str:
+    """The username of the bot a token belongs to (Bot API getMe). OSError when Telegram cannot
+    be asked; EnrolmentError when it refuses the token."""
+    url = f"{api_base_url}{token}/getMe"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as error:
+        if error.code in (401, 404):
+            raise EnrolmentError("Telegram does not accept the bot token (getMe answered "
+                                 f"{error.code}); check TELEGRAM_BOT_TOKEN or token_file") from None
+        raise OSError(f"getMe answered {error.code}") from None
+    except ValueError:
+        raise OSError("getMe did not answer JSON") from None
+    username = answer.get("result", {}).get("username") if isinstance(answer, dict) else None
+    if not isinstance(username, str):
+        raise OSError("getMe gave no username")
+    return username
+
+
+def checked_username(name: str, api_base_url: str, token: str | None) -> tuple[str, str | None]:
+    """`name` as a bot username, checked against the token's own bot when there is a token: a
+    typo would make links to somebody else's bot. Returns the username and a warning, if the
+    check could not be made."""
+    username = bot_username(name)
+    if token is None:
+        return username, None
+    try:
+        actual = token_username(api_base_url, token)
+    except OSError as error:
+        return username, f"could not check @{username} against the token ({error})"
+    if actual.lower() != username.lower():
+        raise EnrolmentError(f"the bot token belongs to @{actual}, not @{username}")
+    return actual, None

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import statistics
 from collections import Counter
 from dataclasses import dataclass
@@ -187,15 +186,6 @@ def csv_text(rows: tuple[dict[str, str], ...] | list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
-
-
-def write_private(path: str | Path, text: str) -> Path:
-    """Write a file readable by its owner alone (a new file; an existing one keeps its mode)."""
-    path = Path(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding="utf-8", newline="") as file:
-        file.write(text)
-    return path
 
 
 def default_csv_path(clinic: Clinic, now: float) -> Path:

@@ -1,5 +1,6 @@
 """Enrolment links: tokens, deep links, stored session details, QR codes and `aftercare enrol`."""
 
+import asyncio
 import io
 import json
 import re
@@ -203,7 +204,7 @@ def test_enrol_errors_exit_2_with_a_message_and_store_nothing(config, tmp_path, 
 def test_enrol_without_a_bot_username_says_how_to_give_one(config, monkeypatch, capsys):
     monkeypatch.delenv("AFTERCARE_BOT_USERNAME", raising=False)
     assert run(cli_args(config))[0] == 2
-    assert "--bot-username or AFTERCARE_BOT_USERNAME" in capsys.readouterr().err
+    assert "--bot-username, telegram.bot_username in the config, or AFTERCARE_BOT_USERNAME" in capsys.readouterr().err
 
 
 def test_enrol_requires_area_and_intensity(config, capsys):
@@ -219,3 +220,79 @@ def test_enrol_still_prints_the_link_when_the_qr_cannot_be_written(config, tmp_p
     code, out = run(cli_args(config, "--qr", str(blocker / "qr.png"), "--bot-username", "aftercare_test_bot"))
     assert code == 2 and out.startswith("https://t.me/aftercare_test_bot?start=")
     assert "cannot write the QR code" in capsys.readouterr().err
+
+
+# ---- QR codes stay private; the link can go to the terminal or a script
+
+def test_the_qr_code_is_private_even_when_it_replaces_a_readable_file(config, tmp_path):
+    qr = tmp_path / "patient.png"
+    qr.write_bytes(b"old")
+    qr.chmod(0o644)
+    code, _ = run(cli_args(config, "--qr", str(qr), "--bot-username", "aftercare_test_bot"))
+    assert code == 0 and png_size(qr) and qr.stat().st_mode & 0o777 == 0o600
+
+
+# (extra arguments, QR written to the working folder, QR drawn on stdout)
+QR_CHOICES = [
+    ([], True, False),
+    (["--no-qr"], False, False),
+    (["--qr", "-"], False, True),
+]
+
+
+@pytest.mark.parametrize("extra, written, drawn", QR_CHOICES)
+def test_enrol_writes_draws_or_skips_the_qr(config, tmp_path, monkeypatch, extra, written, drawn):
+    monkeypatch.chdir(tmp_path)
+    code, out = run(cli_args(config, "--bot-username", "aftercare_test_bot", *extra))
+    assert code == 0 and out.startswith("https://t.me/aftercare_test_bot?start=")
+    assert bool(list(tmp_path.glob("enrol-*.png"))) == written
+    assert ("\u2580" in out or "\u2584" in out) == drawn  # half blocks draw the symbol
+    assert ("QR code: " in out) == written
+
+
+def test_enrol_json_gives_link_expiry_and_file(config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out = run(cli_args(config, "--bot-username", "aftercare_test_bot", "--json"))
+    result = json.loads(out)
+    assert code == 0 and result["link"].startswith("https://t.me/aftercare_test_bot?start=")
+    assert datetime.fromisoformat(result["expires_at"]).tzinfo is not None
+    assert (tmp_path / result["qr"]).is_file()
+    code, out = run(cli_args(config, "--bot-username", "aftercare_test_bot", "--json", "--no-qr"))
+    assert json.loads(out)["qr"] is None
+
+
+def config_with(config, tmp_path, api_base_url, extra=""):
+    text = config.path.read_text(encoding="utf-8")
+    text = re.sub(r'api_base_url = "[^"]*"', f'api_base_url = "{api_base_url}"' + extra, text)
+    path = tmp_path / "bot.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
+
+
+# (username given, what the run says: a link for this bot, or an error)
+USERNAME_CHECKS = [
+    ("aftercare_test_bot", "https://t.me/aftercare_test_bot?start="),
+    ("@Aftercare_Test_Bot", "https://t.me/aftercare_test_bot?start="),
+    ("aftercare_tset_bot", "the bot token belongs to @aftercare_test_bot, not @aftercare_tset_bot"),
+]
+
+
+@pytest.mark.parametrize("given, says", USERNAME_CHECKS)
+async def test_enrol_checks_the_username_against_the_token(emulator, config, tmp_path, monkeypatch, capsys, given, says):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", emulator.token)
+    checked = config_with(config, tmp_path, emulator.base_url, f'\nbot_username = "{given}"')
+    code, out = await asyncio.to_thread(run, cli_args(checked, "--no-qr"))
+    if says.startswith("https://"):
+        assert code == 0 and out.startswith(says)
+    else:
+        assert code == 2 and says in capsys.readouterr().err
+
+
+async def test_enrol_without_telegram_warns_and_still_makes_the_link(config, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST-TOKEN")
+    unreachable = config_with(config, tmp_path, "http://127.0.0.1:9/bot")
+    code, out = run(cli_args(unreachable, "--no-qr", "--bot-username", "aftercare_test_bot"))
+    assert code == 0 and out.startswith("https://t.me/aftercare_test_bot?start=")
+    assert "could not check @aftercare_test_bot against the token" in capsys.readouterr().err
