@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -11,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from .config import ConfigError, default_guidance_dir, load_config
+from .config import LOG_LEVELS, ConfigError, default_guidance_dir, load_config
 from .enrolment import (
     ACTIVITIES,
     EnrolmentError,
@@ -74,8 +75,9 @@ def run_bot(args: argparse.Namespace, out: TextIO) -> int:
 
     from .logs import configure
 
-    configure()
-    run(load_config(args.config))
+    config = load_config(args.config)
+    configure(getattr(logging, (args.log_level or config.log_level).upper()))
+    run(config)
     return 0
 
 
@@ -218,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_cmd = commands.add_parser("run", help="run the bot (polling)")
     run_cmd.add_argument("--config", required=True, help="the clinic's TOML config")
+    run_cmd.add_argument("--log-level", choices=LOG_LEVELS,
+                         help="how much to log (default: [logging] level in the config, else info); "
+                         "no level logs patients' words or names")
     run_cmd.set_defaults(handler=run_bot)
 
     backup_cmd = commands.add_parser("backup", help="copy the database consistently while the bot runs")

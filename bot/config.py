@@ -27,6 +27,7 @@ from bot.schedule import QuietHours
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 ROLES = ("practitioner", "admin")
+LOG_LEVELS = ("debug", "info", "warning", "error")
 MAX_QUIET = timedelta(hours=20)
 
 _CLINIC_ID = re.compile(r"[a-z0-9_-]{1,32}")
@@ -136,6 +137,7 @@ class Config:
     storage: StorageConfig
     clinics: tuple[Clinic, ...]
     path: Path
+    log_level: str = "info"
 
     def clinic(self, clinic_id: str) -> Clinic:
         for clinic in self.clinics:
@@ -167,7 +169,7 @@ def load_config(path: str | Path) -> Config:
         where = re.fullmatch(r"(.*) \(at (line \d+, column \d+)\)", str(error))
         key, message = (where[2], where[1]) if where else (None, str(error))
         raise ConfigError(path, key, f"invalid TOML: {message}") from None
-    root = _Table(path, "", data, ("telegram", "storage", "clinics"))
+    root = _Table(path, "", data, ("telegram", "storage", "clinics", "logging"))
     base = path.resolve().parent
     clinics = tuple(_clinic(table, base) for table in root.tables("clinics", _CLINIC_KEYS))
     if not clinics:
@@ -178,7 +180,7 @@ def load_config(path: str | Path) -> Config:
             message = f"{clinic.id!r} is already clinics[{seen[clinic.id]}].id"
             raise root.error(f"clinics[{index}].id", message)
         seen[clinic.id] = index
-    return Config(_telegram(root, base), _storage(root, base), clinics, path)
+    return Config(_telegram(root, base), _storage(root, base), clinics, path, _log_level(root))
 
 
 def _telegram(root: _Table, base: Path) -> TelegramConfig:
@@ -218,6 +220,14 @@ def _loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _log_level(root: _Table) -> str:
+    table = root.table("logging", ("level",))
+    level = table.get("level", str, "info")
+    if level not in LOG_LEVELS:
+        raise table.error("level", f"{level!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def _storage(root: _Table, base: Path) -> StorageConfig:

@@ -19,7 +19,6 @@ BOT_TOKEN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{8,}")
 QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.ERROR, "telegram.ext.Updater": logging.WARNING}
 # Their DEBUG lines carry request parameters and updates: message texts, names, deep links.
 PAYLOADS = ("telegram", "aiohttp")
-LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
 class RedactingFormatter(logging.Formatter):

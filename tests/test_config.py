@@ -432,3 +432,24 @@ def test_plain_http_to_another_host_is_refused(tmp_path, url, allow, accepted):
         return
     with pytest.raises(ConfigError, match=r"telegram\.api_base_url: .* sends the bot token unencrypted"):
         load_config(path)
+
+
+# ([logging] table or None, the level the bot logs at, or the error)
+LOG_LEVEL_CONFIGS = [
+    (None, "info"),
+    ('level = "debug"', "debug"),
+    ('level = "warning"', "warning"),
+    ('level = "loud"', "logging.level: 'loud' is not one of debug, info, warning, error"),
+    ('levle = "debug"', "logging.levle: unknown key (did you mean 'level'?)"),
+]
+
+
+@pytest.mark.parametrize("table, expected", LOG_LEVEL_CONFIGS)
+def test_the_log_level_comes_from_the_config(tmp_path, table, expected):
+    path = write(tmp_path, BASE if table is None else BASE + f"\n[logging]\n{table}\n")
+    if " " not in expected:
+        assert load_config(path).log_level == expected
+        return
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert expected in str(error.value)
