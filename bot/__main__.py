@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .config import LOG_LEVELS, ConfigError, default_guidance_dir, load_config
+from .config_checks import offline_problems, online_check, token_note
 from .enrolment import (
     ACTIVITIES,
     EnrolmentError,
@@ -35,8 +36,14 @@ def _guidance(path: str | None) -> Guidance:
 
 
 def check_config(args: argparse.Namespace, out: TextIO) -> int:
-    """Validate the config and every clinic's guidance, then print what the bot would do."""
+    """Validate the config and every clinic's guidance, check that the bot could start (the
+    token with Telegram too, with --online), then print what the bot would do."""
     config = load_config(args.config)
+    problems = offline_problems(config)
+    if problems:
+        for problem in problems:
+            print(f"aftercare: {problem}", file=sys.stderr)
+        return 2
     print(summarise(config, datetime.now(timezone.utc)), file=out)
     for clinic in config.clinics:
         guidance = load_guidance(clinic.guidance_dir or default_guidance_dir())
@@ -47,6 +54,13 @@ def check_config(args: argparse.Namespace, out: TextIO) -> int:
             f"languages {', '.join(sorted(guidance.messages))}",
             file=out,
         )
+    note = token_note(config)
+    if args.online:
+        if note:
+            raise ConfigError(config.path, "telegram.token_file", note)
+        print(f"Telegram accepts the token: the bot is @{online_check(config)}", file=out)
+    elif note:
+        print(note, file=out)
     print("OK", file=out)
     return 0
 
@@ -216,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="validate a config file and its guidance")
     check.add_argument("--config", required=True, help="the clinic's TOML config")
+    check.add_argument("--online", action="store_true", help="also ask Telegram whether the token works (getMe)")
     check.set_defaults(handler=check_config)
 
     run_cmd = commands.add_parser("run", help="run the bot (polling)")

@@ -1,9 +1,11 @@
 """The command line: triage one reply, replay cases, check a config."""
 
+import asyncio
 import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +88,80 @@ def test_check_config_names_a_broken_guidance_file(tmp_path, capsys):
 def test_console_script_runs_as_a_module():
     done = subprocess.run([sys.executable, "-m", "bot", "triage", "--hours", "6", "gasping"], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)["bucket"] == "emergency"
+
+
+def example_config(tmp_path, *edits: tuple[str, str]) -> Path:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "clinic.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+TOKEN_FILE = ("# api_base_url", 'token_file = "token"\n# api_base_url')
+DATABASE = 'database = "aftercare.sqlite3"'
+
+
+def make_token(mode: int):
+    def setup(tmp_path):
+        (tmp_path / "token").write_text("123456:TEST-TOKEN")
+        (tmp_path / "token").chmod(mode)
+    return setup
+
+
+def make_file(name: str, content: bytes):
+    def setup(tmp_path):
+        (tmp_path / name).write_bytes(content)
+    return setup
+
+
+# (config edits, files to make, the line check-config ends with on stderr, or None for OK)
+OFFLINE_CHECKS = [
+    ([], None, None),
+    ([TOKEN_FILE], make_token(0o600), None),
+    ([TOKEN_FILE], make_token(0o644), "can be read by other users (mode 0644): run chmod 600"),
+    ([TOKEN_FILE], None, "telegram.token_file: cannot read"),
+    ([(DATABASE, 'database = "missing/aftercare.sqlite3"')], None, "storage.database: the folder"),
+    ([], make_file("aftercare.sqlite3", b"not a database at all"), "is not a SQLite database"),
+    ([(DATABASE, 'database = "folder"')], lambda tmp_path: (tmp_path / "folder").mkdir(), "is not a file"),
+]
+
+
+@pytest.mark.parametrize("edits, setup, problem", OFFLINE_CHECKS)
+def test_check_config_says_what_would_stop_the_bot_without_the_network(tmp_path, capsys, monkeypatch,
+                                                                     edits, setup, problem):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    path = example_config(tmp_path, *edits)
+    if setup:
+        setup(tmp_path)
+    code, out = run(["check-config", "--config", str(path)])
+    if problem is None:
+        assert code == 0 and out.rstrip().endswith("OK")
+        return
+    err = capsys.readouterr().err
+    assert code == 2 and out == "" and err.startswith("aftercare: ") and problem in err
+
+
+async def test_check_config_online_asks_telegram_about_the_token(emulator, tmp_path, capsys, monkeypatch):
+    path = example_config(tmp_path, ('# api_base_url = "https://api.telegram.org/bot"',
+                                     f'api_base_url = "{emulator.base_url}"'))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", emulator.token)
+    code, out = await asyncio.to_thread(run, ["check-config", "--config", str(path), "--online"])
+    assert code == 0 and "Telegram accepts the token: the bot is @aftercare_test_bot" in out
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999:WRONG-TOKEN")
+    with emulator.expect_violation("Unauthorized"):
+        code, out = await asyncio.to_thread(run, ["check-config", "--config", str(path), "--online"])
+    assert code == 2 and "Telegram does not accept the bot token" in capsys.readouterr().err
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
+    code, out = await asyncio.to_thread(run, ["check-config", "--config", str(path), "--online"])
+    assert code == 2 and "No bot token configured yet" in capsys.readouterr().err
+
+
+def test_check_config_online_names_an_unreachable_telegram(tmp_path, capsys, monkeypatch):
+    path = example_config(tmp_path, ('# api_base_url = "https://api.telegram.org/bot"',
+                                     'api_base_url = "http://127.0.0.1:9/bot"'))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST-TOKEN")
+    code, _ = run(["check-config", "--config", str(path), "--online"])
+    assert code == 2 and "telegram.api_base_url: cannot reach http://127.0.0.1:9/bot" in capsys.readouterr().err
