@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .config import LOG_LEVELS, ConfigError, default_guidance_dir, load_config
-from .config_checks import offline_problems, online_check, token_note
+from .config_checks import offline_problems, online_check, token_note, wait_for_telegram
 from .enrolment import (
     ACTIVITIES,
     EnrolmentError,
@@ -90,7 +90,13 @@ def run_bot(args: argparse.Namespace, out: TextIO) -> int:
     from .logs import configure
 
     config = load_config(args.config)
+    problems = offline_problems(config)
+    if problems:
+        for problem in problems:
+            print(f"aftercare: {problem}", file=sys.stderr)
+        return 2
     configure(getattr(logging, (args.log_level or config.log_level).upper()))
+    wait_for_telegram(config, logging.getLogger("bot.start"))
     run(config)
     return 0
 
@@ -307,6 +313,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         return args.handler(args, out)
     except (ConfigError, GuidanceError, CaseError, EnrolmentError) as error:
         print(f"aftercare: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader left early (`check-config | head`); stdout is closed so that exiting
+        # does not fail again while flushing it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("aftercare: standard output was closed early (broken pipe)", file=sys.stderr)
         return 2
 
 

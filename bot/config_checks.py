@@ -7,13 +7,18 @@ Each problem is one line naming the file or key; none needs the network unless a
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .config import TOKEN_ENV, Config, ConfigError
 from .enrolment import EnrolmentError, token_username
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+RETRY_FIRST, RETRY_LONGEST = 1.0, 60.0  # seconds between asking an unreachable Telegram again
 
 
 def offline_problems(config: Config) -> list[str]:
@@ -38,12 +43,25 @@ def _database_problems(database: Path, source: Path) -> list[str]:
         with database.open("rb") as file:
             if database.stat().st_size and file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                 return [f"{where}: {database} is not a SQLite database"]
-        return []
+        return _damage(database, where)
     folder = database.parent
     if not folder.is_dir():
         return [f"{where}: the folder {folder} does not exist"]
     if not os.access(folder, os.W_OK | os.X_OK):
         return [f"{where}: the folder {folder} is not writable by this user"]
+    return []
+
+
+def _damage(database: Path, where: str) -> list[str]:
+    """A damaged schema fails at the first statement; reading it is cheap whatever the size."""
+    try:
+        connection = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        return [f"{where}: {database} is damaged ({error}); restore it from a backup (deploy/README.md)"]
     return []
 
 
@@ -64,3 +82,24 @@ def online_check(config: Config) -> str:
     except OSError as error:
         raise ConfigError(config.path, "telegram.api_base_url",
                           f"cannot reach {config.telegram.api_base_url} ({error})") from None
+
+
+def wait_for_telegram(config: Config, log: logging.Logger, sleep: Callable[[float], None] = time.sleep) -> str:
+    """Ask Telegram for the bot's username until it answers: a clinic's bot that boots during a
+    network outage comes up by itself once the network is back. A refused token is final."""
+    delay, failures = RETRY_FIRST, 0
+    while True:
+        try:
+            username = online_check(config)
+        except ConfigError as error:
+            if error.key != "telegram.api_base_url":
+                raise
+            failures += 1
+            if failures == 1:
+                log.error("%s; retrying with backoff (up to every %.0f s)", error, RETRY_LONGEST)
+            sleep(delay)
+            delay = min(RETRY_LONGEST, delay * 2)
+            continue
+        if failures:
+            log.warning("Telegram answers again after %d failed attempts", failures)
+        return username
