@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from .backup import BackupError
 from .config import LOG_LEVELS, ConfigError, default_guidance_dir, load_config
 from .config_checks import offline_problems, online_check, token_note, wait_for_telegram
 from .enrolment import (
@@ -149,13 +150,9 @@ def enrol(args: argparse.Namespace, out: TextIO) -> int:
 
 def backup(args: argparse.Namespace, out: TextIO) -> int:
     """Copy the database consistently while the bot runs (SQLite's online backup)."""
-    from .store import Store
+    from .backup import back_up
 
-    store = Store(load_config(args.config).storage.database)
-    try:
-        store.backup(args.to)
-    finally:
-        store.close()
+    back_up(load_config(args.config).storage.database, Path(args.to), args.force)
     print(f"backed up to {args.to}", file=out)
     return 0
 
@@ -248,7 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup_cmd = commands.add_parser("backup", help="copy the database consistently while the bot runs")
     backup_cmd.add_argument("--config", required=True, help="the clinic's TOML config")
-    backup_cmd.add_argument("--to", required=True, help="the copy's path")
+    backup_cmd.add_argument("--to", required=True, help="the copy's path (its folder must exist)")
+    backup_cmd.add_argument("--force", action="store_true", help="replace the file at --to if there is one")
     backup_cmd.set_defaults(handler=backup)
 
     rep = commands.add_parser("report", help="CSV of a clinic's recent follow-ups and a summary (no free text)")
@@ -311,7 +309,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args, out)
-    except (ConfigError, GuidanceError, CaseError, EnrolmentError) as error:
+    except (ConfigError, GuidanceError, CaseError, EnrolmentError, BackupError) as error:
         print(f"aftercare: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
