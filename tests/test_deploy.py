@@ -6,6 +6,7 @@ import shlex
 import shutil
 import subprocess
 import tomllib
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -50,7 +51,7 @@ def test_the_instructions_use_commands_that_exist():
     lines = re.findall(r"bin/aftercare ([^\n]+)$", readme, re.MULTILINE)
     assert len(lines) >= 2
     for line in lines:
-        argv = shlex.split(line.replace("$(date +%F)", "today"))
+        argv = shlex.split(re.sub(r"\$\(date [^)]*\)", "today", line))
         assert parses(argv), line
 
 
@@ -90,3 +91,13 @@ def test_the_token_never_travels_in_the_environment_of_a_container():
     readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
     assert "-e TELEGRAM_BOT_TOKEN" not in readme
     assert "/run/secrets/telegram_token:ro" in readme and "-m 0400" in readme
+
+
+def test_litestream_replicates_the_database_the_unit_uses():
+    litestream = (DEPLOY / "litestream.yml").read_text(encoding="utf-8")
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    path = re.search(r"^  - path: (\S+)$", litestream, re.MULTILINE).group(1)
+    assert f'database = "{path}"' in readme
+    unit = (DEPLOY / "aftercare.service").read_text(encoding="utf-8")
+    assert f"ReadWritePaths={Path(path).parent}" in unit
+    assert re.search(r"^\s+age:\n\s+recipients:", litestream, re.MULTILINE)
