@@ -13,11 +13,17 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .lexicon import Finding, Matcher, Pattern, compile_pattern
+from .textread import normalise
 from .messages import REQUIRED_MESSAGES
 from .scores import NumberWords
 from .schemas import GuidanceError, Doc
 
 BUCKETS = ("normal", "contact_practitioner", "emergency")
+# A rule may also decide that a message is no assessment at all (U2: small talk).
+RULE_BUCKETS = ("none", *BUCKETS)
+CONVERSATIONAL = ("always", "unless_answering")
+# What a rule's `reply` or `note` message may say: the outcome's own placeholders.
+REPLY_PLACEHOLDERS = frozenset({"clinic_name", "clinic_phone", "emergency_number", "reasons"})
 QUESTION_KINDS = ("scale", "choice", "checklist")
 TRENDS = ("rising", "not_improving", "improving")
 INTENSITIES = ("light", "moderate", "heavy")
@@ -76,6 +82,9 @@ class When:
     unrecognised: bool | None
     flagged: bool | None
     denied_flag: bool | None
+    findings_not: frozenset[str] = frozenset()
+    answering: bool | None = None
+    conversational: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,9 @@ class Rule:
     reason: str
     when: tuple[When, ...]
     reasons: Mapping[str, str]
+    reply: str | None = None  # the message key of the outcome when this rule decides it
+    note: str | None = None  # a message key added to the outcome whenever this rule fires
+    unless: frozenset[str] = frozenset()  # rule ids: this rule holds back when one of them fires
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,8 @@ class Lexicon:
     fever_c: float
     fever_f: float
     fever_finding: str
+    # Words a message of small talk may hold besides its small-talk phrases ("hi there").
+    conversation_words: frozenset[str] = frozenset()
 
     def is_flag(self, finding_id: str) -> bool:
         finding = self.matcher.findings.get(finding_id)
@@ -177,15 +191,29 @@ def _load_areas(doc: Doc) -> dict[str, Area]:
     return areas
 
 
+def _filler(doc: Doc, index: int, text: str) -> Pattern:
+    pattern = doc.pattern(f"fillers[{index}]", text, {})
+    if pattern.anchored or any(e.kind != "word" for e in pattern.elements):
+        doc.fail(f"fillers[{index}]", f"'{text}': a filler is plain words only")
+    return pattern
+
+
 def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
-    top = doc.sub("", doc.data, required={"terms": dict, "findings": dict, "negation": dict, "numbers": dict, "fever": dict}, optional={"emoji": dict, "spelling": dict, "keep": list})
+    top = doc.sub("", doc.data, required={"terms": dict, "findings": dict, "negation": dict, "numbers": dict, "fever": dict},
+                  optional={"emoji": dict, "spelling": dict, "keep": list, "fillers": list, "conversation": dict})
     groups: dict[str, list[Pattern]] = {}
     for name, words in doc.table("terms").items():
         groups[name] = [doc.pattern(f"terms.{name}[{i}]", w, groups) for i, w in enumerate(doc.string_list(f"terms.{name}", words))]
     findings = []
     for fid, table in doc.table("findings").items():
         key = f"findings.{fid}"
-        entry = doc.sub(key, table, required={"label": str}, optional={"flag": bool, "resolvable": bool, "negatable": bool, "inverted_by": list, "patterns": list, "all": list, "exclude": list})
+        entry = doc.sub(key, table, required={"label": str}, optional={
+            "flag": bool, "resolvable": bool, "negatable": bool, "inverted_by": list, "patterns": list, "all": list,
+            "exclude": list, "conversational": str})
+        if "conversational" in entry:
+            doc.choice(f"{key}.conversational", entry["conversational"], CONVERSATIONAL)
+            if entry.get("flag"):
+                doc.fail(f"{key}.conversational", "a warning sign is never small talk")
         patterns = tuple(doc.pattern(f"{key}.patterns[{i}]", p, groups) for i, p in enumerate(entry.strings("patterns")))
         components = []
         for c, component in enumerate(entry.get("all", [])):
@@ -195,14 +223,18 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
             doc.fail(key, "a finding needs `patterns` or `all`")
         excludes = tuple(doc.pattern(f"{key}.exclude[{i}]", p, groups) for i, p in enumerate(entry.strings("exclude")))
         findings.append(Finding(fid, entry["label"], entry.get("flag", False), entry.get("resolvable", True),
-                                entry.get("negatable", True), frozenset(entry.strings("inverted_by")), patterns, tuple(components), excludes))
+                                entry.get("negatable", True), frozenset(entry.strings("inverted_by")), patterns, tuple(components), excludes,
+                                entry.get("conversational")))
     for area in areas.values():
         sources = [area.id.replace("_", " "), *area.aliases]
         patterns = tuple(compile_pattern(s, groups) for s in sources)
         findings.append(Finding(f"area_{area.id}", area.label, False, True, False, frozenset(), patterns, (), ()))
-    negation = doc.sub("negation", doc.data["negation"], required={"words": list, "window": int}, optional={"pseudo": list, "after": list, "resolved": list, "elsewhere": list})
+    negation = doc.sub("negation", doc.data["negation"], required={"words": list, "window": int},
+                       optional={"pseudo": list, "after": list, "after_label": list, "resolved": list, "elsewhere": list,
+                                 "reported": list, "own": list})
+    conversation = doc.sub("conversation", top.get("conversation", {}), optional={"words": list})
     pseudo = [doc.pattern(f"negation.pseudo[{i}]", p, groups) for i, p in enumerate(negation.strings("pseudo"))]
-    numbers = doc.sub("numbers", doc.data["numbers"], required={"words": dict, "units": list, "cues": list, "past": list, "past_before": list, "current": list, "current_before": list})
+    numbers = doc.sub("numbers", doc.data["numbers"], required={"words": dict, "units": list, "cues": list, "past": list, "past_before": list, "current": list, "current_before": list}, optional={"labels": list})
     fever = doc.sub("fever", doc.data["fever"], required={"celsius_min": (int, float), "fahrenheit_min": (int, float), "finding": str})
     ids = {f.id for f in findings}
     if fever["finding"] not in ids:
@@ -215,12 +247,17 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
         negators=negation.strings("words"),
         pseudo_negations=pseudo,
         denials_after=[doc.pattern(f"negation.after[{i}]", p, groups) for i, p in enumerate(negation.strings("after"))],
+        denials_after_label=[doc.pattern(f"negation.after_label[{i}]", p, groups)
+                             for i, p in enumerate(negation.strings("after_label"))],
         resolutions=[doc.pattern(f"negation.resolved[{i}]", p, groups) for i, p in enumerate(negation.strings("resolved"))],
         elsewhere=[doc.pattern(f"negation.elsewhere[{i}]", p, groups) for i, p in enumerate(negation.strings("elsewhere"))],
         emoji={k: doc.string(f"emoji.{k}", v) for k, v in top.get("emoji", {}).items()},
         spelling={k: doc.string(f"spelling.{k}", v) for k, v in top.get("spelling", {}).items()},
         keep=top.strings("keep"),
         negation_window=negation["window"],
+        fillers=[_filler(doc, i, p) for i, p in enumerate(doc.string_list("fillers", top.get("fillers", [])))],
+        reported=[doc.pattern(f"negation.reported[{i}]", p, groups) for i, p in enumerate(negation.strings("reported"))],
+        own=[normalise(w, {}, {}) for w in doc.string_list("negation.own", negation.get("own", []))],
     )
     number_words = NumberWords(
         values=dict(numbers["words"]),
@@ -230,20 +267,39 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
         past_before=frozenset(numbers.strings("past_before")),
         current=frozenset(numbers.strings("current")),
         current_before=frozenset(numbers.strings("current_before")),
+        labels=frozenset(numbers.strings("labels")),
     )
-    return Lexicon(matcher, tuple(findings), number_words, float(fever["celsius_min"]), float(fever["fahrenheit_min"]), fever["finding"])
+    words = frozenset(normalise(w, {}, {}) for w in doc.string_list("conversation.words", conversation.get("words", [])))
+    return Lexicon(matcher, tuple(findings), number_words, float(fever["celsius_min"]), float(fever["fahrenheit_min"]),
+                   fever["finding"], words)
 
 
-def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area]) -> tuple[Rule, ...]:
+def _message_key(doc: Doc, key: str, name: str, messages: Mapping[str, Mapping[str, str]]) -> str:
+    """A rule's `reply` or `note`: a message in every language, using only outcome placeholders."""
+    for language, texts in messages.items():
+        if name not in texts:
+            if language == "en":
+                doc.fail(key, f"unknown message '{name}'")
+            doc.fail(key, f"message '{name}' is missing in [{language}] of messages.toml")
+        extra = set(_PLACEHOLDER.findall(texts[name])) - REPLY_PLACEHOLDERS
+        if extra:
+            doc.fail(key, f"message '{name}' uses {{{sorted(extra)[0]}}}; a rule's message may use only "
+                          f"{', '.join(sorted(REPLY_PLACEHOLDERS))}")
+    return name
+
+
+def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area],
+                messages: Mapping[str, Mapping[str, str]]) -> tuple[Rule, ...]:
     rules = []
     seen: set[str] = set()
     for r, table in enumerate(doc.array("rules")):
         key = f"rules[{r}]"
-        entry = doc.sub(key, table, required={"id": str, "bucket": str, "source": str, "reason": str, "when": list}, localised=True)
+        entry = doc.sub(key, table, required={"id": str, "bucket": str, "source": str, "reason": str, "when": list},
+                        optional={"reply": str, "note": str, "unless": list}, localised=True)
         if entry["id"] in seen:
             doc.fail(f"{key}.id", f"duplicate rule id '{entry['id']}'")
         seen.add(entry["id"])
-        doc.choice(f"{key}.bucket", entry["bucket"], BUCKETS)
+        doc.choice(f"{key}.bucket", entry["bucket"], RULE_BUCKETS)
         if not entry["source"].strip():
             doc.fail(f"{key}.source", "every rule names its source")
         whens = []
@@ -252,10 +308,11 @@ def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area]) -> tupl
             cond = doc.sub(wkey, raw, optional={
                 "findings": list, "findings_any": list, "thoracic": bool, "areas": list, "areas_not": list,
                 "hours_min": (int, float), "hours_max": (int, float), "soreness_min": int, "soreness_max": int, "soreness_known": bool,
-                "trend": str, "intensity": list, "unrecognised": bool, "flagged": bool, "denied_flag": bool})
+                "trend": str, "intensity": list, "unrecognised": bool, "flagged": bool, "denied_flag": bool,
+                "findings_not": list, "answering": bool, "conversational": bool})
             if not raw:
                 doc.fail(wkey, "an empty condition would fire on every reply")
-            for name in ("findings", "findings_any"):
+            for name in ("findings", "findings_any", "findings_not"):
                 for f in cond.strings(name):
                     if f not in findings:
                         doc.fail(f"{wkey}.{name}", f"unknown finding '{f}'")
@@ -273,10 +330,23 @@ def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area]) -> tupl
                 hours_min=cond.get("hours_min"), hours_max=cond.get("hours_max"),
                 soreness_min=cond.get("soreness_min"), soreness_max=cond.get("soreness_max"), soreness_known=cond.get("soreness_known"),
                 trend=cond.get("trend"), intensity=frozenset(cond.strings("intensity")),
-                unrecognised=cond.get("unrecognised"), flagged=cond.get("flagged"), denied_flag=cond.get("denied_flag")))
+                unrecognised=cond.get("unrecognised"), flagged=cond.get("flagged"), denied_flag=cond.get("denied_flag"),
+                findings_not=frozenset(cond.strings("findings_not")), answering=cond.get("answering"),
+                conversational=cond.get("conversational")))
         if not whens:
             doc.fail(f"{key}.when", "a rule needs at least one condition")
-        rules.append(Rule(entry["id"], entry["bucket"], entry["source"], entry["reason"], tuple(whens), _localised(entry, "reason")))
+        reply = _message_key(doc, f"{key}.reply", entry["reply"], messages) if "reply" in entry else None
+        note = _message_key(doc, f"{key}.note", entry["note"], messages) if "note" in entry else None
+        unless = frozenset(doc.string_list(f"{key}.unless", entry.get("unless", [])))
+        rules.append(Rule(entry["id"], entry["bucket"], entry["source"], entry["reason"], tuple(whens),
+                          _localised(entry, "reason"), reply, note, unless))
+    ids = {rule.id for rule in rules}
+    for r, rule in enumerate(rules):
+        for other in sorted(rule.unless):
+            if other not in ids:
+                doc.fail(f"rules[{r}].unless", f"unknown rule '{other}'")
+            if rules[[x.id for x in rules].index(other)].unless:
+                doc.fail(f"rules[{r}].unless", f"'{other}' has an `unless` of its own; only plain rules can hold one back")
     return tuple(rules)
 
 
@@ -433,10 +503,10 @@ def load_guidance(root: Path) -> Guidance:
     areas = _load_areas(Doc.open(root, "areas.toml"))
     lexicon = _load_lexicon(Doc.open(root, "lexicon.toml"), areas)
     finding_ids = {f.id for f in lexicon.findings}
-    rules = _load_rules(Doc.open(root, "rules.toml"), finding_ids, areas)
+    messages = _load_messages(Doc.open(root, "messages.toml"), REQUIRED_MESSAGES)
+    rules = _load_rules(Doc.open(root, "rules.toml"), finding_ids, areas, messages)
     hours, questions = _load_questions(Doc.open(root, "questions.toml"), finding_ids)
     topics = {f[len("topic_"):] for f in finding_ids if f.startswith("topic_")}
     tips = _load_tips(Doc.open(root, "tips.toml"), hours, topics)
-    messages = _load_messages(Doc.open(root, "messages.toml"), REQUIRED_MESSAGES)
     course = _load_course(Doc.open(root, "course.toml"), hours)
     return Guidance(root, areas, lexicon, rules, questions, hours, tips, messages, course=course)

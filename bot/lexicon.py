@@ -21,6 +21,10 @@ FUZZY_MIN_LENGTH = 5
 RESOLUTION_REACH = 3
 
 
+# A denial may follow a sign after one of these ("Fever - no", "chest pain: none", "fiebre: no").
+LABEL_SEPARATORS = frozenset({":", "-", "?", "="})
+
+
 class PatternError(ValueError):
     """A lexicon pattern that cannot be compiled; the message says why."""
 
@@ -39,6 +43,8 @@ class Element:
 
 
 def _alternation(name: str, alternatives: Sequence["Pattern"]) -> Element:
+    if any(a.anchored for a in alternatives):
+        raise PatternError(f"'^' only opens a finding's pattern, not a word of @{name}")
     single = [a.elements[0] for a in alternatives if len(a.elements) == 1 and a.elements[0].kind in ("word", "prefix")]
     multi = [a for a in alternatives if not (len(a.elements) == 1 and a.elements[0].kind in ("word", "prefix"))]
     by_word: dict[str, list[Pattern]] = defaultdict(list)
@@ -58,14 +64,19 @@ def _alternation(name: str, alternatives: Sequence["Pattern"]) -> Element:
 class Pattern:
     source: str
     elements: tuple[Element, ...]
+    anchored: bool = False  # `^`: only where a clause starts
 
 
 def compile_pattern(source: str, groups: Mapping[str, Sequence["Pattern"]]) -> Pattern:
     """Compile `cant ~ @breath` style text; `groups` holds already compiled @groups. A `$`
-    matches where the clause ends ("bien $": "pecho bien," but not "pecho bien fuerte")."""
+    matches where the clause ends ("bien $": "pecho bien," but not "pecho bien fuerte"); a
+    leading `^` where it starts ("^ help": a bare "help", not "would heat help")."""
     pieces = normalise(source, {}, {}).replace("-", " ").split()
+    anchored = bool(pieces) and pieces[0] == "^"
+    if anchored:
+        pieces = pieces[1:]
     if not pieces:
-        raise PatternError("empty pattern")
+        raise PatternError(f"'{source}': empty pattern")
     elements = []
     for piece in pieces:
         if piece == "~":
@@ -85,12 +96,12 @@ def compile_pattern(source: str, groups: Mapping[str, Sequence["Pattern"]]) -> P
         elif piece.isalnum():
             elements.append(Element("word", piece))
         else:
-            raise PatternError(f"'{piece}' in '{source}': only words, word*, ~ and @group")
+            raise PatternError(f"'{piece}' in '{source}': only words, word*, ~, $, a leading ^ and @group")
     if elements[0].kind == "gap" or elements[-1].kind == "gap":
         raise PatternError(f"'{source}': a pattern cannot start or end with ~")
     if elements[0].kind == "end":
         raise PatternError(f"'{source}': a pattern cannot start with $")
-    return Pattern(source, tuple(elements))
+    return Pattern(source, tuple(elements), anchored)
 
 
 def _first_keys(pattern: Pattern) -> Iterator[tuple[str, str]]:
@@ -110,41 +121,48 @@ def _words(pattern: Pattern) -> Iterator[str]:
             yield from _words(alternative)
 
 
-def _ends(tokens: Sequence[Token], i: int, elements: Sequence[Element], stop: frozenset[str], k: int = 0) -> Iterator[int]:
+def _ends(tokens: Sequence[Token], i: int, elements: Sequence[Element], stop: frozenset[str], k: int = 0,
+          skip: Sequence[int] = ()) -> Iterator[int]:
     """Every end index at which `elements[k:]` matches tokens starting at `i`. A gap never
-    swallows a word in `stop` (negations), so "bruise is not big" is not "bruise ~ big"."""
+    swallows a word in `stop` (negations), so "bruise is not big" is not "bruise ~ big".
+    `skip[i]`, where given, is the index after a run of filler words starting at `i`: a word
+    after the first may follow them ("can't properly sleep" is "cant sleep")."""
     if k == len(elements):
         yield i
         return
     element = elements[k]
+    if k and skip and skip[i] > i and element.kind != "gap" and element.kind != "end":
+        # skip[i] ends a maximal run, so this does not skip again; the filler words themselves
+        # may still be what the pattern wants ("a bit of blood"), so go on at i as well.
+        yield from _ends(tokens, skip[i], elements, stop, k, skip)
     if element.kind == "gap":
         j = i
-        yield from _ends(tokens, j, elements, stop, k + 1)
+        yield from _ends(tokens, j, elements, stop, k + 1, skip)
         for _ in range(GAP_WORDS):
             if j >= len(tokens) or not tokens[j].is_word or tokens[j].text in SENTENCE_WORDS or tokens[j].text in stop:
                 return
             j += 1
-            yield from _ends(tokens, j, elements, stop, k + 1)
+            yield from _ends(tokens, j, elements, stop, k + 1, skip)
         return
     if element.kind == "end":
         if i >= len(tokens) or is_boundary(tokens[i]):
-            yield from _ends(tokens, i, elements, stop, k + 1)
+            yield from _ends(tokens, i, elements, stop, k + 1, skip)
         return
     if i >= len(tokens):
         return
     text = tokens[i].text
     if element.kind == "word":
         if text == element.text:
-            yield from _ends(tokens, i + 1, elements, stop, k + 1)
+            yield from _ends(tokens, i + 1, elements, stop, k + 1, skip)
     elif element.kind == "prefix":
         if text.startswith(element.text):
-            yield from _ends(tokens, i + 1, elements, stop, k + 1)
+            yield from _ends(tokens, i + 1, elements, stop, k + 1, skip)
     else:
         if text in element.words or any(text.startswith(p) for p in element.prefixes):
-            yield from _ends(tokens, i + 1, elements, stop, k + 1)
+            yield from _ends(tokens, i + 1, elements, stop, k + 1, skip)
         for alternative in (*element.multi_by_word.get(text, ()), *element.multi):
-            for end in _ends(tokens, i, alternative.elements, stop):
-                yield from _ends(tokens, end, elements, stop, k + 1)
+            for end in _ends(tokens, i, alternative.elements, stop, 0, skip):
+                yield from _ends(tokens, end, elements, stop, k + 1, skip)
 
 
 @dataclass(frozen=True)
@@ -158,6 +176,9 @@ class Finding:
     patterns: tuple[Pattern, ...]
     components: tuple[tuple[Pattern, ...], ...]
     excludes: tuple[Pattern, ...]
+    # "always": says nothing about the patient (greetings, thanks, questions about the bot);
+    # "unless_answering": a short answer ("fine", "ok") that only answers an open check-in.
+    conversational: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +186,7 @@ class Span:
     start: int
     end: int
     denied: bool
+    elsewhere: bool = False  # not the patient's now (the past, someone else): denied, yet no denial
 
 
 @dataclass
@@ -190,9 +212,17 @@ class Matcher:
         spelling: Mapping[str, str],
         keep: Sequence[str],
         negation_window: int,
+        denials_after_label: Sequence[Pattern] = (),
+        fillers: Sequence[Pattern] = (),
+        reported: Sequence[Pattern] = (),
+        own: Sequence[str] = (),
     ):
         self.findings = {f.id: f for f in findings}
         self.negators = frozenset(negators)
+        self.fillers: dict[str, list[Pattern]] = defaultdict(list)  # by first word (fillers are plain words)
+        for filler in fillers:
+            self.fillers[filler.elements[0].text].append(filler)
+        self.own = frozenset(own)
         self.emoji = dict(emoji)
         self.spelling = dict(spelling)
         self.negation_window = negation_window
@@ -203,14 +233,18 @@ class Matcher:
         self._prefix: dict[str, list[tuple[str, str, int, Pattern]]] = defaultdict(list)
         entries: list[tuple[str, int, Pattern]] = [("~pseudo", -1, p) for p in pseudo_negations]
         entries += [("~denial", -1, p) for p in denials_after]
+        entries += [("~label_denial", -1, p) for p in denials_after_label]
         entries += [("~resolution", -1, p) for p in resolutions]
         entries += [("~elsewhere", -1, p) for p in elsewhere]
+        entries += [("~reported", -1, p) for p in reported]
         for finding in findings:
             entries += [(finding.id, -1, p) for p in finding.patterns]
             entries += [(finding.id, -2, p) for p in finding.excludes]
             for index, component in enumerate(finding.components):
                 entries += [(finding.id, index, p) for p in component]
-        vocabulary: set[str] = set(keep) | set(self.negators)
+        vocabulary: set[str] = set(keep) | set(self.negators) | set(self.own)
+        for filler in fillers:
+            vocabulary.update(_words(filler))
         for owner, component, pattern in entries:
             vocabulary.update(_words(pattern))
             for kind, text in set(_first_keys(pattern)):
@@ -245,18 +279,35 @@ class Matcher:
         raw = tokenize(text, self.emoji, self.spelling)
         return [Token(self._correct(t.text), t.sentence, t.clause) if t.is_word else t for t in raw]
 
+    def _skips(self, tokens: list[Token]) -> list[int]:
+        """For each index, the index after the run of filler words that starts there (itself
+        when none does): "really", "a bit", "as well" may stand between a pattern's words."""
+        skip = list(range(len(tokens) + 1))
+        for i in range(len(tokens) - 1, -1, -1):
+            for filler in self.fillers.get(tokens[i].text, ()):
+                for end in _ends(tokens, i, filler.elements, frozenset()):
+                    skip[i] = max(skip[i], skip[end])
+        return skip
+
     def scan(self, tokens: list[Token]) -> Matches:
         """Every pattern match in the tokens, each marked denied or not."""
         matches = Matches(tokens)
         found: dict[tuple[str, int, int], int] = {}
+        skip = self._skips(tokens)
         for i, token in enumerate(tokens):
             text = token.text
             candidates = list(self._exact.get(text, ()))
             if i + 1 < len(tokens):
                 candidates += self._pairs.get((text, tokens[i + 1].text), ())
+                after = skip[i + 1]
+                if after > i + 1 and after < len(tokens):
+                    candidates += self._pairs.get((text, tokens[after].text), ())
             candidates += [(o, c, p) for stem, o, c, p in self._prefix.get(text[:MIN_PREFIX], ()) if text.startswith(stem)]
+            opens = i == 0 or is_boundary(tokens[i - 1])
             for owner, component, pattern in candidates:
-                for end in _ends(tokens, i, pattern.elements, self.negators):
+                if pattern.anchored and not opens:
+                    continue
+                for end in _ends(tokens, i, pattern.elements, self.negators, 0, skip):
                     key = (owner, component, i)
                     found[key] = max(found.get(key, i), end)
         helpers: dict[str, set[int]] = defaultdict(set)
@@ -267,27 +318,34 @@ class Matcher:
                     helpers["~pseudo_span"].update(range(start, end))
                 if owner == "~elsewhere":
                     helpers["~elsewhere_clause"].add(tokens[start].clause)
+                if owner == "~reported":
+                    helpers["~reported_end"].add(end)
         for (owner, component, start), end in found.items():
             if not owner.startswith("~"):
                 finding = self.findings[owner]
+                # Only a sign that can pass is placed elsewhere: an emergency sign always counts.
+                elsewhere = finding.resolvable and finding.negatable and (
+                    tokens[start].clause in helpers["~elsewhere_clause"] or self._reported(tokens, start, helpers))
                 if finding.inverted_by:
                     denied = not self._inverted(tokens, start, finding.inverted_by, helpers)
                 else:
                     denied = finding.negatable and self._denied(tokens, start, end, helpers, finding.resolvable)
-                matches.spans[(owner, component)].append(Span(start, end, denied))
+                matches.spans[(owner, component)].append(Span(start, end, denied or elsewhere, elsewhere))
         return matches
 
     def _denied(self, tokens: list[Token], start: int, end: int, helpers: dict[str, set[int]], resolvable: bool) -> bool:
         """A negation before the span in its clause, or a denial ("no problem", "fine") or, for
-        a finding that can pass, a resolution ("gone", "wore off") right after it."""
+        a finding that can pass, a resolution ("gone", "wore off") right after it, also after a
+        label ("Fever - no", "chest pain: none")."""
         clause = tokens[start].clause
-        if resolvable and clause in helpers["~elsewhere_clause"]:
-            return True
         for j in range(start - 1, max(-1, start - 1 - self.negation_window), -1):
             if tokens[j].clause != clause:
                 break
             if tokens[j].text in self.negators and j not in helpers["~pseudo_span"]:
                 return True
+        if end + 1 < len(tokens) and tokens[end].text in LABEL_SEPARATORS and (
+                end + 1 in helpers["~denial"] or end + 1 in helpers["~label_denial"]):
+            return True
         last_clause = tokens[end - 1].clause
         for j in range(end, min(len(tokens), end + self.negation_window)):
             if tokens[j].clause != last_clause or tokens[j].text in SENTENCE_WORDS:
@@ -298,6 +356,15 @@ class Matcher:
                 break
         return False
 
+    def _reported(self, tokens: list[Token], start: int, helpers: dict[str, set[int]]) -> bool:
+        """After someone else or something read about, in the same sentence, unless the patient
+        speaks of themselves again in between ("my son has a cough and I'm shattered")."""
+        sentence = tokens[start].sentence
+        for end in helpers["~reported_end"]:
+            if end <= start and tokens[end - 1].sentence == sentence:
+                if not any(tokens[j].text in self.own for j in range(end, start)):
+                    return True
+        return False
 
     def _inverted(self, tokens: list[Token], start: int, inverters: frozenset[str], helpers: dict[str, set[int]]) -> bool:
         """For a sign told through a negation ("can't get a full breath"): an inverting word
@@ -316,14 +383,16 @@ class Matcher:
         return inverted
 
 
-def present(matches: Matches, finding: Finding) -> list[Span]:
+def present(matches: Matches, finding: Finding, said: frozenset[int] = frozenset()) -> list[Span]:
     """The undenied evidence for a finding: its own spans, or one span per component that
-    co-occur in one sentence. Spans overlapping an exclusion ("hay fever") never count."""
+    co-occur in one sentence. Spans overlapping an exclusion ("hay fever") never count, nor
+    spans lying within `said` (the words of small talk: "good" in "good morning")."""
     tokens = matches.tokens
     excluded = {i for s in matches.spans.get((finding.id, -2), ()) for i in range(s.start, s.end)}
 
     def usable(spans: Sequence[Span]) -> list[Span]:
-        return [s for s in spans if not s.denied and not excluded.intersection(range(s.start, s.end))]
+        return [s for s in spans if not s.denied and not excluded.intersection(range(s.start, s.end))
+                and not (said and said.issuperset(range(s.start, s.end)))]
 
     evidence = usable(matches.spans.get((finding.id, -1), ()))
     if finding.components:
@@ -332,3 +401,21 @@ def present(matches: Matches, finding: Finding) -> list[Span]:
         for sentence in sorted(sentences):
             evidence += [next(s for s in spans if tokens[s.start].sentence == sentence) for spans in per_component]
     return evidence
+
+
+def denied(matches: Matches, finding: Finding) -> bool:
+    """The patient denied the finding: a span of it negated, or for a finding of components, a
+    negated one among a full set in one sentence. "No pain" denies no pain-on-breathing, and
+    a sign placed in the past or in someone else is not a denial."""
+    def said_no(spans: Sequence[Span]) -> bool:
+        return any(s.denied and not s.elsewhere for s in spans)
+
+    if said_no(matches.spans.get((finding.id, -1), ())):
+        return True
+    if not finding.components:
+        return False
+    tokens = matches.tokens
+    per_component = [matches.spans.get((finding.id, i), []) for i in range(len(finding.components))]
+    sentences = set.intersection(*({tokens[s.start].sentence for s in spans} for spans in per_component))
+    return any(said_no([s for spans in per_component for s in spans if tokens[s.start].sentence == sentence])
+               for sentence in sentences)

@@ -1,7 +1,7 @@
 """Soreness scores and temperatures written in free text.
 
 "6/10", "six out of ten", "about a 4 now", "was a 4, now a 2", "3 yesterday, 6 today",
-"38.9" are read here; "15 min", "a 10 cent coin", "my 3rd tissue" are not scores. The word
+"38.9" are read here; "15 min", "a 10 cent coin", "my 3rd tissue", "day 2" are not scores. The word
 lists (number words, units, time markers) come from `guidance/lexicon.toml`.
 """
 
@@ -24,6 +24,7 @@ class NumberWords:
     past_before: frozenset[str]
     current: frozenset[str]
     current_before: frozenset[str]
+    labels: frozenset[str] = frozenset()  # "day 2", "dia tres": a number naming a day, not a score
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ def _out_of_ten(tokens: Sequence[Token], i: int, words: NumberWords) -> bool:
 
 def _is_score(tokens: Sequence[Token], i: int, value: float, words: NumberWords) -> bool:
     if value != int(value) or not 0 <= value <= 10:
+        return False
+    if i > 0 and tokens[i - 1].text in words.labels:
         return False
     if _out_of_ten(tokens, i, words):
         return True

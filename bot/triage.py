@@ -1,8 +1,10 @@
-"""Sort one reply into normal, contact_practitioner or emergency. Pure: no I/O, no clock.
+"""Sort one reply into normal, contact_practitioner or emergency, or none: a message that
+says nothing about how the patient is (rule U2). Pure: no I/O, no clock.
 
 The reply's free text is read into findings by the lexicon, the structured answers add theirs,
 and every rule of `guidance/rules.toml` is tested against them. The most serious bucket among
-the rules that fire decides; nothing firing means normal.
+the rules that fire decides. Text that says nothing readable is U1 (contact), not normal; a rule
+with `unless` is tested after the others and holds back when one of those fired.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .guidance import Guidance, Tip, When
-from .lexicon import present
+from .lexicon import Matches, denied, present
 from .scores import has_fever, read_scores
 
 BUCKETS = ("normal", "contact_practitioner", "emergency")
-SEVERITY = {bucket: rank for rank, bucket in enumerate(BUCKETS)}
+NO_BUCKET = "none"  # small talk (U2): no assessment, answered conversationally, never stored
+SEVERITY = {NO_BUCKET: -1} | {bucket: rank for rank, bucket in enumerate(BUCKETS)}
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class Context:
     intensity: str | None = None
     activities: tuple[str, ...] = ()
     history: tuple[PriorCheckin, ...] = ()
+    # The text answers an open check-in: a bare "fine" or "👍" then says how the patient is (N8);
+    # unprompted ("ok thanks" after a message from staff) it is small talk (U2).
+    answering: bool = True
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,8 @@ class FiredRule:
     bucket: str
     reason: str
     source: str
+    reply: str | None = None  # message key of the outcome when this rule decides the bucket
+    note: str | None = None  # message key of a line the outcome adds because this rule fired
 
 
 @dataclass(frozen=True)
@@ -59,13 +67,31 @@ class Assessment:
     tips: tuple[Tip, ...]
 
     @property
+    def deciding(self) -> tuple[FiredRule, ...]:
+        """The rules of the bucket that decided: a normal rule (N12) never shows beside an
+        emergency one."""
+        return tuple(r for r in self.fired if r.bucket == self.bucket)
+
+    @property
     def rules(self) -> list[str]:
-        return [r.id for r in self.fired]
+        return [r.id for r in self.deciding]
 
     @property
     def reasons(self) -> list[str]:
         """The reasons of the rules that decided the bucket, worst first."""
-        return [r.reason for r in self.fired if r.bucket == self.bucket]
+        return [r.reason for r in self.deciding]
+
+    @property
+    def reply(self) -> str | None:
+        """The message key of the outcome when every deciding rule names the same one (U3's kind
+        reply; U1's "could not read"), else None: the bucket's usual outcome."""
+        replies = {r.reply for r in self.deciding}
+        return replies.pop() if len(replies) == 1 else None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Message keys of the lines to add to the outcome, one per fired rule's `note`."""
+        return tuple(dict.fromkeys(r.note for r in self.fired if r.note))
 
     def as_dict(self) -> dict[str, Any]:
         return {"bucket": self.bucket, "rules": self.rules, "reasons": self.reasons}
@@ -86,6 +112,8 @@ class Facts:
     trend: str | None
     intensity: str | None
     unrecognised: bool
+    answering: bool
+    conversational: bool
 
 
 TREND_RANK = {"improving": 0, "steady": 1, "rising": 2}
@@ -111,6 +139,7 @@ def _holds(when: When, facts: Facts) -> bool:
     return (
         when.findings <= facts.findings
         and (not when.findings_any or bool(when.findings_any & facts.findings))
+        and not (when.findings_not & facts.findings)
         and (when.thoracic is None or when.thoracic == facts.thoracic)
         and (not when.areas or bool(when.areas & facts.areas))
         and (not when.areas_not or not (when.areas_not & facts.areas))
@@ -124,6 +153,8 @@ def _holds(when: When, facts: Facts) -> bool:
         and (when.unrecognised is None or when.unrecognised == facts.unrecognised)
         and (when.flagged is None or when.flagged == facts.flagged)
         and (when.denied_flag is None or when.denied_flag == facts.denied_flag)
+        and (when.answering is None or when.answering == facts.answering)
+        and (when.conversational is None or when.conversational == facts.conversational)
     )
 
 
@@ -145,12 +176,32 @@ def _answer_findings(answers: Mapping[str, Any], guidance: Guidance) -> tuple[se
     return findings, soreness
 
 
+def _said(matches: Matches, ids: set[str], lexicon: Any) -> frozenset[int]:
+    return frozenset(i for f in lexicon.findings if f.id in ids for s in present(matches, f) for i in range(s.start, s.end))
+
+
 def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     lexicon = guidance.lexicon
     tokens = lexicon.matcher.tokens(reply.text) if reply.text else []
     matches = lexicon.matcher.scan(tokens)
     matched = {owner for owner, _ in matches.spans}  # a finding without a span cannot be present
-    findings = {f.id for f in lexicon.findings if f.id in matched and present(matches, f)}
+    # Small talk and short answers claim their words: "good" in "good morning" is no N8.
+    conversational = {f.id for f in lexicon.findings if f.conversational and f.id in matched}
+    said = _said(matches, conversational, lexicon)
+    findings = {
+        f.id for f in lexicon.findings
+        if f.id in matched and present(matches, f, frozenset() if f.conversational or f.flag else said)
+    }
+    talk = {f for f in findings if f in conversational
+            and (lexicon.matcher.findings[f].conversational == "always" or not context.answering)}
+    talked = _said(matches, talk, lexicon)
+    areas = {f"area_{a}" for a in guidance.areas}
+    # Words that say something about the patient, present or denied ("no fever" is a statement).
+    statement = any(
+        owner not in talk and owner not in areas
+        and (owner in conversational or not all(said.issuperset(range(s.start, s.end)) for s in spans))
+        for (owner, _), spans in matches.spans.items()
+    )
     scores = read_scores(tokens, lexicon.numbers, lexicon.fever_c, lexicon.fever_f)
     if has_fever(scores.temperatures, lexicon.fever_c, lexicon.fever_f):
         findings.add(lexicon.fever_finding)
@@ -164,11 +215,16 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     treated = {guidance.resolve_area(a) for a in context.areas} or {None}
     mentioned = {a.id for a in guidance.areas.values() if f"area_{a.id}" in findings}
     thoracic = any(guidance.is_thoracic(a) for a in treated) or any(guidance.is_thoracic(a) for a in mentioned)
-    recognised = bool(matches.spans) or bool(findings) or soreness is not None or bool(reply.answers)
+    recognised = statement or bool(findings - talk - areas) or soreness is not None or bool(reply.answers)
+    # Only small talk: every word is in a small-talk phrase or one of the words it may hold.
+    chat = bool(talk) and not recognised and all(
+        i in talked or not t.is_word or t.text in lexicon.conversation_words for i, t in enumerate(tokens)
+    )
     return Facts(
         findings=frozenset(findings),
         flagged=any(lexicon.is_flag(f) for f in findings),
-        denied_flag=any(lexicon.is_flag(f) and f not in findings for f, _ in matches.spans),
+        denied_flag=any(f not in findings and lexicon.is_flag(f) and denied(matches, lexicon.matcher.findings[f])
+                        for f in matched),
         thoracic=thoracic,
         areas=frozenset(a for a in treated if a),
         hours=guidance.checkin_hour(context.hours),
@@ -176,7 +232,9 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
         previous_soreness=previous,
         trend=_trend(soreness, previous, frozenset(findings)),
         intensity=context.intensity,
-        unrecognised=bool(reply.text.strip()) and not recognised,
+        unrecognised=bool(reply.text.strip()) and not recognised and not chat,
+        answering=context.answering,
+        conversational=chat,
     )
 
 
@@ -195,10 +253,11 @@ def _tips(guidance: Guidance, facts: Facts, context: Context) -> tuple[Tip, ...]
 
 def triage(reply: Reply, context: Context, guidance: Guidance) -> Assessment:
     facts = gather(reply, context, guidance)
+    plain = {rule.id for rule in guidance.rules if not rule.unless and any(_holds(w, facts) for w in rule.when)}
     fired = [
-        FiredRule(rule.id, rule.bucket, rule.reason, rule.source)
+        FiredRule(rule.id, rule.bucket, rule.reason, rule.source, rule.reply, rule.note)
         for rule in guidance.rules
-        if any(_holds(when, facts) for when in rule.when)
+        if rule.id in plain or (rule.unless and not rule.unless & plain and any(_holds(w, facts) for w in rule.when))
     ]
     fired.sort(key=lambda r: -SEVERITY[r.bucket])
     bucket = fired[0].bucket if fired else "normal"
