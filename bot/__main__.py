@@ -67,19 +67,24 @@ def check_config(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_triage(args: argparse.Namespace, out: TextIO) -> int:
-    """Triage one reply, or a JSONL file of cases with an optional summary against `expected`."""
+    """Triage one reply (as the answer to the check-in at --hours), or a JSONL file of cases
+    with a summary against `expected`: exit 1 when any case misses, so a clinic's CI can refuse
+    a guidance edit that breaks its own cases."""
+    from .enrolment import resolve_areas
+
     guidance = _guidance(args.guidance)
     if args.cases:
         cases = read_cases(Path(args.cases))
         report = evaluate(cases, guidance)
         for result in report.results:
-            print(json.dumps(result), file=out)
+            print(json.dumps(result, ensure_ascii=False), file=out)
         if report.labelled:
             print(report.summary(), file=sys.stderr)
-        return 0
+        return 1 if report.misses else 0
     if not args.text:
         raise CaseError("give the reply text, or --cases FILE")
-    context = Context(hours=args.hours, areas=tuple(args.area), intensity=args.intensity, activities=tuple(args.activity))
+    areas = tuple(resolve_areas(guidance, args.area)) if args.area else ()  # none given: unknown (A3)
+    context = Context(hours=args.hours, areas=areas, intensity=args.intensity, activities=tuple(args.activity))
     print(json.dumps(triage(Reply(" ".join(args.text)), context, guidance).as_dict(), ensure_ascii=False), file=out)
     return 0
 
@@ -266,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     tri = commands.add_parser("triage", help="triage a reply, or regression-test guidance with --cases")
     tri.add_argument("text", nargs="*", help="the patient's reply")
     tri.add_argument("--hours", type=float, default=24.0, help="hours since the session (default 24)")
-    tri.add_argument("--area", action="append", default=[], help="treated area (repeatable)")
+    tri.add_argument("--area", action="append", default=[],
+                     help="treated area, id or alias (repeatable; none given: unknown, so thoracic-risk)")
     tri.add_argument("--intensity", choices=("light", "moderate", "heavy"))
     tri.add_argument("--activity", action="append", default=[], help="running, gym (repeatable)")
     tri.add_argument("--cases", help="JSONL with text, hours, area and optionally expected")

@@ -2,7 +2,9 @@
 
 A clinic that edits its rules replays its own cases with `aftercare triage --cases FILE.jsonl`;
 the same figures gate the shipped guidance in the tests. Safety figures come first: a missed
-emergency or a missed escalation matters far more than an over-cautious normal.
+emergency or a missed escalation matters far more than an over-cautious normal. A case may
+expect "none" (small talk, rule U2): it counts in the exact accuracy, so a greeting answered as
+"normal" is a miss, and an escalation answered "none" is a missed escalation.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .guidance import Guidance
-from .triage import BUCKETS, Context, Reply, triage
+from .triage import BUCKETS, NO_BUCKET, Context, Reply, triage
+
+EXPECTABLE = (*BUCKETS, NO_BUCKET)
+ESCALATED = ("contact_practitioner", "emergency")
 
 
 class CaseError(ValueError):
@@ -44,8 +49,8 @@ def read_cases(path: Path) -> list[Case]:
                 raise ValueError("each line needs a \"text\"")
             area = data.get("area") or ()
             expected = data.get("expected")
-            if expected is not None and expected not in BUCKETS:
-                raise ValueError(f"expected must be one of {', '.join(BUCKETS)}")
+            if expected is not None and expected not in EXPECTABLE:
+                raise ValueError(f"expected must be one of {', '.join(EXPECTABLE)}")
             cases.append(Case(data["text"], float(data.get("hours", 24)), (area,) if isinstance(area, str) else tuple(area), expected, number))
         except (ValueError, TypeError) as error:
             raise CaseError(f"{path}: line {number}: {error}") from None
@@ -94,14 +99,14 @@ def evaluate(cases: Sequence[Case], guidance: Guidance) -> Report:
         results.append(result)
     labelled = [r for r in results if "expected" in r]
     emergencies = [r for r in labelled if r["expected"] == "emergency"]
-    escalations = [r for r in labelled if r["expected"] != "normal"]
+    escalations = [r for r in labelled if r["expected"] in ESCALATED]
     normals = [r for r in labelled if r["expected"] == "normal"]
     return Report(
         results=results,
         misses=misses,
         labelled=len(labelled),
         emergency_recall=_ratio(sum(r["bucket"] == "emergency" for r in emergencies), len(emergencies)),
-        escalation_recall=_ratio(sum(r["bucket"] != "normal" for r in escalations), len(escalations)),
+        escalation_recall=_ratio(sum(r["bucket"] in ESCALATED for r in escalations), len(escalations)),
         normal_specificity=_ratio(sum(r["bucket"] == "normal" for r in normals), len(normals)),
         exact_accuracy=_ratio(sum(r["bucket"] == r["expected"] for r in labelled), len(labelled)),
     )

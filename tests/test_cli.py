@@ -40,7 +40,7 @@ def test_triage_cases_prints_one_line_each_and_a_summary(tmp_path, capsys):
     code, out = run(["triage", "--cases", str(cases)])
     lines = [json.loads(line) for line in out.splitlines()]
     summary = capsys.readouterr().err
-    assert code == 0
+    assert code == 1  # a miss fails the run (see test_triage_cli.py)
     assert [line["bucket"] for line in lines] == ["emergency", "normal", "normal"]
     assert "emergency recall:    50.0%" in summary
     assert "line 2: expected emergency, got normal" in summary
