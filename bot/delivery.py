@@ -5,11 +5,17 @@ immediate `send` never sends it twice. Telegram's errors are sorted into permane
 gone, or the message is wrong: recorded, never retried) and retryable (rate limit, time-out,
 network, server error: retried later, so nothing is lost). A time-out may hide a delivered
 message; retrying it risks a duplicate, which we prefer to a loss.
+
+An emergency answer (priority EMERGENCY) is never held by what else goes to its chat or by a
+brief fault: it may go while the chat has another message in flight, each private chat keeps a
+send of its bucket in reserve for it, it goes through a pause after failures (a probe of its
+own), and it retries on a short schedule of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import re
@@ -24,17 +30,26 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
-from .ratelimit import retry_seconds
+from .ratelimit import EMERGENCY, retry_seconds
 from .services import Services
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0  # the longest a failed message waits for its next try
-MAX_HOLD = 15.0  # the longest all sending pauses after Telegram failed: how late we notice it is back
+MAX_PAUSE = 15.0  # the longest all sending pauses after Telegram failed: how late we notice it is back
+# An emergency answer that failed tries again after these waits of its own, whatever the pause of
+# everything else (one call each, nothing to an outage), then is left to the tick.
+URGENT_RETRIES = (0.25, 0.5, 1.0, 2.0)
 # Telegram allows about one message a second in a chat, with a small burst, and 20 a minute in a
 # group; edits count. Paced a little under that so our clock and Telegram's never disagree.
 CHAT_BURST, CHAT_RATE = 3.0, 0.95
 GROUP_BURST, GROUP_RATE = 3.0, 19 / 60
+# Of a private chat's burst, one send is kept for an emergency answer: other messages leave it, so
+# however chatty the conversation, the emergency finds the chat's allowance free.
+URGENT_RESERVE = 1.0
+# The pump's list of due rows is read again when older than this, so an urgent row that fell due
+# meanwhile is not passed over for a chat's other rows.
+FRESH_ROWS = 0.5
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough rights to send")
 ALREADY_DONE = ("message is not modified",)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -90,18 +105,25 @@ def _trouble(error: TelegramError) -> str:
     return "error"
 
 
+def _urgent(row: dict[str, Any]) -> bool:
+    return row["priority"] <= EMERGENCY
+
+
 @dataclass
 class Episode:
     """One fault, told once: the first failure logs what is wrong, the first success after it
-    logs the recovery; the failures in between are only counted."""
+    logs the recovery; the failures in between are only counted, and so are the pauses they
+    began (sends in flight together that fail begin one pause, not one each)."""
 
     name: str
     what: str | None = None
     since: float = 0.0
     failures: int = 0
+    pauses: int = 0
 
-    def failing(self, what: str, detail: str) -> None:
+    def failing(self, what: str, detail: str, pause: bool = False) -> None:
         self.failures += 1
+        self.pauses += pause
         if what == self.what:
             return
         if self.what is None:
@@ -111,9 +133,10 @@ class Episode:
 
     def ok(self, detail: str) -> None:
         if self.what is not None:
-            log.warning("%s back after %.0f s (%d failed attempts); %s",
-                        self.name, time.monotonic() - self.since, self.failures, detail)
-            self.what, self.failures = None, 0
+            paused = f"; sending paused {self.pauses} time{'s' if self.pauses != 1 else ''}" if self.pauses else ""
+            log.warning("%s back after %.1f s (%d failed attempts%s); %s",
+                        self.name, time.monotonic() - self.since, self.failures, paused, detail)
+            self.what, self.failures, self.pauses = None, 0, 0
 
 
 @dataclass
@@ -134,23 +157,32 @@ class Delivery:
     _sending: dict[int, tuple[bool, int | None]] = field(default_factory=dict)
     _telegram: Episode = field(default_factory=lambda: Episode("Telegram"))
     _database: Episode = field(default_factory=lambda: Episode("database"))
-    _held_until: float = 0.0  # after a 429 or a failure, no send from the pump until then
+    _held_until: float = 0.0  # after a 429: no send until then (Telegram's order; the pace holds too)
+    # After a failure, no send until then but one probe (and emergency answers). A success that
+    # started after the last failure ends it; failures in a row lengthen it (1 s, doubling).
+    _paused_until: float = 0.0
+    _pauses: int = 0  # pauses begun so far: a send notes it as it starts, to tell whether its failure is news
+    _pauses_in_a_row: int = 0
     _pumping: bool = False  # one tick at a time sends; later ticks only queue what fell due
     # Sends in flight per chat, from the pump and from `send` alike: the pump leaves a chat with
-    # one in flight alone, which keeps a chat's messages in order.
+    # one in flight alone, which keeps a chat's messages in order; an emergency answer waits only
+    # for another emergency answer in flight.
     _chats_in_flight: Counter[int] = field(default_factory=Counter)
+    _urgent_in_flight: Counter[int] = field(default_factory=Counter)
     _chat_free: dict[int, asyncio.Future[None]] = field(default_factory=dict)  # who waits for a chat's sends to end
 
-    def _wait_for_chat(self, chat_id: int, now: float) -> float:
-        """Seconds until this chat may get another message (a token bucket per chat)."""
+    def _wait_for_chat(self, chat_id: int, now: float, urgent: bool = False) -> float:
+        """Seconds until this chat may get another message (a token bucket per chat); in a private
+        chat only an urgent message may take the last send."""
         burst, rate = (GROUP_BURST, GROUP_RATE) if chat_id < 0 else (CHAT_BURST, CHAT_RATE)
+        need = 1.0 if urgent or chat_id < 0 else 1.0 + URGENT_RESERVE
         tokens, last = self._buckets.get(chat_id, (burst, now))
         tokens = min(burst, tokens + max(0.0, now - last) * rate)
-        if tokens >= 1:
+        if tokens >= need:
             self._buckets[chat_id] = (tokens - 1, now)
             return 0.0
         self._buckets[chat_id] = (tokens, now)
-        return (1 - tokens) / rate
+        return (need - tokens) / rate
 
     def _reached_chat(self, chat_id: int, now: float) -> None:
         """The message charged to this chat's bucket reached Telegram by now, perhaps long after
@@ -217,29 +249,41 @@ class Delivery:
                 await self._send_due(report)
             finally:
                 self._pumping = False
+        else:  # the pump may be waiting for a slow send; an emergency answer does not wait with it
+            await self._send_urgent_due(report)
         return report
+
+    async def _send_urgent_due(self, report: TickReport) -> None:
+        first: dict[int, int] = {}  # chat -> its first urgent row: one at a time to a chat
+        for row in itertools.takewhile(_urgent, self.services.store.due_outbox(self.services.now(), self.batch)):
+            if self._free_for(row):
+                first.setdefault(row["chat_id"], row["id"])
+        outcomes = await asyncio.gather(*(self._deliver(row_id) for row_id in first.values()))
+        for outcome in filter(None, outcomes):
+            setattr(report, outcome, getattr(report, outcome) + 1)
 
     async def _send_due(self, report: TickReport) -> None:
         """Send every due message, most urgent first, `concurrency` at a time, until none is due.
         A burst can outlast many ticks; they queue what falls due meanwhile and this picks it up."""
         waiting: list[dict[str, Any]] = []
+        read_at = -FRESH_ROWS
 
         def next_row() -> dict[str, Any] | None:
-            nonlocal waiting
-            for fetched in (False, True):
-                for index, row in enumerate(waiting):
-                    if not self._chats_in_flight[row["chat_id"]]:
+            nonlocal waiting, read_at
+            for read in ((True,) if time.monotonic() - read_at > FRESH_ROWS else (False, True)):
+                if read:
+                    waiting, read_at = self.services.store.due_outbox(self.services.now(), self.batch), time.monotonic()
+                for index, row in enumerate(waiting):  # most urgent first
+                    if self._free_for(row):
                         del waiting[index]
                         return row
-                if not fetched:
-                    waiting = self.services.store.due_outbox(self.services.now(), self.batch)
             return None  # what is left waits for a chat in flight; that chat's sender takes it next
 
         failures: list[Exception] = []  # the first stops every sender: the tick reports it
         room, in_flight = asyncio.Condition(), 0
 
         def going() -> bool:
-            return not failures and self.running() and self.services.now() >= self._held_until
+            return not failures and self.running() and not self._paused()
 
         def may_send() -> bool:
             # While Telegram is failing, one message probes it: a burst sent into an outage or a
@@ -273,14 +317,31 @@ class Delivery:
         if failures:
             raise failures[0]
 
+    def _free_for(self, row: dict[str, Any]) -> bool:
+        """Whether the pump may send this row now: its chat has nothing in flight, or, for an
+        emergency answer, no other emergency answer."""
+        return not (self._urgent_in_flight if _urgent(row) else self._chats_in_flight)[row["chat_id"]]
+
+    def _paused(self) -> bool:
+        return self.services.now() < max(self._held_until, self._paused_until)
+
     def _reminder_delay(self, checkin: dict[str, Any]) -> float:
         session = self.services.store.session(checkin["session_id"])
         clinic = self.services.clinic(session["clinic_id"])
         return clinic.reminder_after.total_seconds() / (session["clock_speed"] or 1.0)
 
-    async def send(self, row_id: int) -> bool:
-        """Try one queued message now; True when Telegram took it."""
-        return await self._deliver(row_id) == "sent"
+    async def send(self, row_id: int, urgent: bool = False) -> bool:
+        """Try one queued message now; True when Telegram took it. While sending is paused (Telegram
+        failed, or asked us to wait) a message is left to the tick, where one probes Telegram; an
+        urgent one goes anyway, and after a failure tries again on its own short schedule."""
+        if not urgent:
+            return not self._paused() and await self._deliver(row_id) == "sent"
+        for wait in (*URGENT_RETRIES, None):
+            outcome = await self._deliver(row_id)
+            if outcome != "retried" or wait is None or not self.running():
+                return outcome == "sent"
+            await asyncio.sleep(wait)
+        return False
 
     async def _deliver(self, row_id: int) -> str | None:
         row = self.services.store.claim_outbox(row_id)
@@ -288,7 +349,9 @@ class Delivery:
             return None
         self._database.ok("writes succeed again")  # the claim was a write
         self._sending[row_id] = (False, None)  # (Telegram took it, message id) while in flight
-        self._chats_in_flight[row["chat_id"]] += 1
+        chat_id, urgent = row["chat_id"], _urgent(row)
+        self._chats_in_flight[chat_id] += 1
+        self._urgent_in_flight[chat_id] += urgent
         try:
             return await self._deliver_claimed(row)
         except sqlite3.OperationalError:
@@ -296,6 +359,10 @@ class Delivery:
             raise
         finally:
             del self._sending[row_id]
+            if urgent:
+                self._urgent_in_flight[chat_id] -= 1
+                if not self._urgent_in_flight[chat_id]:
+                    del self._urgent_in_flight[chat_id]
             self._chats_in_flight[row["chat_id"]] -= 1
             if not self._chats_in_flight[row["chat_id"]]:
                 del self._chats_in_flight[row["chat_id"]]
@@ -311,12 +378,15 @@ class Delivery:
             await asyncio.shield(waiting)  # a cancelled waiter must not cancel it for the others
 
     async def _deliver_claimed(self, row: dict[str, Any]) -> str:
-        store, row_id = self.services.store, row["id"]
-        now = self.services.now()
-        wait = self._wait_for_chat(row["chat_id"], now)
+        store, row_id, urgent = self.services.store, row["id"], _urgent(row)
+        wait = self._wait_for_chat(row["chat_id"], self.services.now(), urgent)
+        if wait and urgent and wait <= 1 / CHAT_RATE:  # another emergency answer took the reserve just now
+            await asyncio.sleep(wait)
+            wait = self._wait_for_chat(row["chat_id"], self.services.now(), urgent)
         if wait:
-            store.outbox_retry(row_id, now + wait, "paced")
+            store.outbox_retry(row_id, self.services.now() + wait, "paced")
             return self._count("paced")
+        pauses = self._pauses  # a failure is news only if no pause began since this send started
         try:
             try:
                 message_id = await self._call(row)
@@ -341,16 +411,23 @@ class Delivery:
             store.outbox_retry(row_id, self.services.now() + retry_seconds(error), "rate limited")
             return self._count("retried")
         except (NetworkError, TelegramError) as error:
-            delay = min(MAX_BACKOFF, 2.0 ** row["attempts"])
+            now, news = self.services.now(), pauses == self._pauses
+            if news:  # the sends in flight with this one fail together: one pause, not one each
+                # Every send waits, longer after each failure in a row, then one probes (_send_due).
+                self._pauses, self._pauses_in_a_row = self._pauses + 1, self._pauses_in_a_row + 1
+                self._paused_until = max(self._paused_until, now + min(MAX_PAUSE, 2.0 ** (self._pauses_in_a_row - 1)))
             self._telegram.failing(_trouble(error), f"{type(error).__name__}: {error}; messages stay queued and are retried"
-                                   + ("; one it took anyway may arrive twice" if isinstance(error, TimedOut) else ""))
-            # Every send waits, longer after each failure in a row, then one probes (_send_due).
-            hold = min(MAX_HOLD, 2.0 ** (self._telegram.failures - 1))
-            self._held_until = max(self._held_until, self.services.now() + hold)
+                                   + ("; one it took anyway may arrive twice" if isinstance(error, TimedOut) else ""), news)
+            # Due when the pause ends (the most urgent due row probes), or later after failing again
+            # and again; an emergency answer at once for its first tries (`send` retries it too).
+            quick = urgent and row["attempts"] <= len(URGENT_RETRIES) + 1
+            delay = 0.0 if quick else min(MAX_BACKOFF, 2.0 ** (row["attempts"] - 1))
             log.debug("outbox %s: %s; retrying in %.0f s", row_id, type(error).__name__, delay)
-            store.outbox_retry(row_id, self.services.now() + delay, type(error).__name__)
+            store.outbox_retry(row_id, max(self._paused_until, now + delay), type(error).__name__)
             return self._count("retried")
-        self._telegram.ok("sending again")
+        if pauses == self._pauses:  # it left after the last failure: Telegram is back
+            self._paused_until, self._pauses_in_a_row = 0.0, 0
+            self._telegram.ok("sending again")
         store.outbox_sent(row_id, message_id, self.services.now())
         return self._count("sent")
 

@@ -28,6 +28,9 @@ from telegram.ext import BaseRateLimiter
 # 1 + 1.02 x rate sends: 29 at 28/s, the same as a bucket of 1; 286 at 280/s.
 LATE_WAKE_UP = 0.02
 URGENT = 0  # the priority of a request that names none (a reply, an alert)
+# The most urgent priority: an emergency answer. It takes the next slot ahead of every reply,
+# alert (0), reminder (1) and check-in (2), and bot/delivery.py keeps a send a chat in reserve for it.
+EMERGENCY = -1
 
 
 def retry_seconds(error: RetryAfter) -> float:

@@ -23,7 +23,8 @@ class Services:
     guidance_by_clinic: Mapping[str, Guidance]
     now: Callable[[], float] = time.time
     delivery: "Delivery" = field(init=False)
-    _in_flight: dict[int, asyncio.Task] = field(default_factory=dict, init=False, repr=False)  # chat -> its answer
+    _answers: dict[int, asyncio.Task] = field(default_factory=dict, init=False, repr=False)  # chat -> its newest answer
+    _answer_slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
     @property
     def bot_username(self) -> str:
@@ -41,37 +42,53 @@ class Services:
         return [c for c in self.config.clinics if c.is_staff(telegram_id)]
 
     def queue(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None,
-              edit_message_id: int | None = None, photo: bytes | None = None) -> int:
-        """Queue a message ahead of scheduled ones; inside a store transaction it is committed
-        with the writes it answers. `send_answer` sends it at once, the delivery tick otherwise."""
-        return self.store.enqueue(chat_id, kind, text, markup, self.now(), ref_id=ref_id, priority=0,
+              edit_message_id: int | None = None, photo: bytes | None = None, priority: int = 0) -> int:
+        """Queue a message ahead of scheduled ones (priority 0; an emergency answer EMERGENCY,
+        bot/ratelimit.py); inside a store transaction it is committed with the writes it answers.
+        `send_answer` sends it at once, the delivery tick otherwise."""
+        return self.store.enqueue(chat_id, kind, text, markup, self.now(), ref_id=ref_id, priority=priority,
                                   edit_message_id=edit_message_id, photo=photo)
 
     async def chat_free(self, chat_id: int) -> None:
-        """Wait until the answer this chat has in flight (if any) is sent: one at a time keeps a
-        chat's messages in order. Before queuing for the chat."""
-        answer = self._in_flight.get(chat_id)
+        """Wait until this chat's answers (if any) are sent: one at a time keeps a chat's messages
+        in order. Before queuing for the chat."""
+        answer = self._answers.get(chat_id)
         if answer is not None:
             await asyncio.wait([answer])
         await self.delivery.chat_free(chat_id)  # a check-in or a retry the tick is sending
 
     async def room_to_answer(self, chat_id: int) -> None:
-        """`chat_free`, and fewer answers in flight than delivery sends at once (the same bound:
-        Telegram's allowance kept busy through its round trips). Before queuing the answer: one
-        committed and left waiting here would be picked up by the delivery tick."""
+        """`chat_free`, and fewer answers in flight than delivery sends at once."""
         await self.chat_free(chat_id)
-        while len(self._in_flight) >= self.delivery.concurrency:
-            await asyncio.wait(self._in_flight.values(), return_when=asyncio.FIRST_COMPLETED)
+        while len(self._answers) >= self.delivery.concurrency:
+            await asyncio.wait(self._answers.values(), return_when=asyncio.FIRST_COMPLETED)
 
-    async def send_answer(self, chat_id: int, row_id: int, spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task]) -> None:
-        """Send a queued answer while the next updates are handled: the bot does not sit idle
-        while Telegram takes it (a third of each reply's time in bench/throughput.py, README there).
+    async def send_answer(self, chat_id: int, row_id: int, spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task],
+                          urgent: bool = False) -> None:
+        """Send a queued answer in the background: the handler goes on to the next update at once,
+        never waiting for the chat's pace or for Telegram (a third of each reply's time in
+        bench/throughput.py, README there). An urgent one goes now, beside whatever the chat has
+        queued or in flight. Any other waits for the chat's earlier answers and its message in
+        flight, and for a place among the answers in flight (as many as delivery sends at once),
+        then is sent unless a newer answer took its place meanwhile (its claim fails).
         `spawn` is `Application.create_task`: errors reach the error handler, and stopping the
         bot waits for the send. The row is committed, so a send that fails is left to the tick."""
-        answer = spawn(self.delivery.send(row_id))
-        self._in_flight[chat_id] = answer
-        answer.add_done_callback(lambda _: self._in_flight.pop(chat_id, None) if self._in_flight.get(chat_id) is answer else None)
-        await asyncio.sleep(0)  # it claims its row now, before the tick could see the row pending
+        if urgent:
+            answer = spawn(self.delivery.send(row_id, urgent=True))
+        else:
+            answer = spawn(self._answer_in_turn(chat_id, row_id, self._answers.get(chat_id)))
+        self._answers[chat_id] = answer
+        answer.add_done_callback(lambda _: self._answers.pop(chat_id, None) if self._answers.get(chat_id) is answer else None)
+        await asyncio.sleep(0)  # an urgent one claims its row now, before the tick could see it pending
+
+    async def _answer_in_turn(self, chat_id: int, row_id: int, earlier: asyncio.Task | None) -> None:
+        if earlier is not None:
+            await asyncio.wait([earlier])
+        await self.delivery.chat_free(chat_id)
+        if self._answer_slots is None:
+            self._answer_slots = asyncio.Semaphore(self.delivery.concurrency)
+        async with self._answer_slots:
+            await self.delivery.send(row_id)
 
     async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None) -> int:
         """Queue a reply and try to send it at once; the delivery tick retries it if that fails."""

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 import time
 
 import pytest
@@ -10,7 +11,7 @@ from telegram.ext import ExtBot
 from bot.config import load_config
 from bot.delivery import Delivery, Hooks
 from bot.guidance import load_guidance
-from bot.ratelimit import TelegramPace
+from bot.ratelimit import EMERGENCY, TelegramPace
 from bot.render import keyboard
 from bot.services import Services
 from bot.store import Store
@@ -153,19 +154,19 @@ async def test_one_chats_messages_keep_their_order_while_others_go_beside_them(o
     ana = emulator.add_user("Ana")
     others = [emulator.add_user(f"P{i}") for i in range(6)]
     emulator.faults.delay(0.05, for_methods=("sendMessage",))
-    for n in range(3):
+    for n in range(2):  # Ana's burst, less the send kept for an emergency answer
         outbox.store.enqueue(ana.id, "reply", f"part {n}", None, outbox.now())
     for user in others:
         outbox.store.enqueue(user.id, "reply", "hello", None, outbox.now())
     outbox.delivery.concurrency = 4
-    assert (await outbox.delivery.tick()).sent == 9
-    assert [m.text for m in emulator.messages_to(ana)] == ["part 0", "part 1", "part 2"]
+    assert (await outbox.delivery.tick()).sent == 8
+    assert [m.text for m in emulator.messages_to(ana)] == ["part 0", "part 1"]
     arrivals = [c.at for c in emulator.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == ana.id]
     # never two in flight to one chat (over a real network they could overtake each other): each
     # left only once the previous one's answer, held back 0.05 s, had come
     assert all(later - earlier >= 0.05 for earlier, later in zip(arrivals, arrivals[1:]))
-    others_done = max(c.at for c in emulator.calls if c.method == "sendMessage" and int(c.params["chat_id"]) != ana.id)
-    assert others_done < arrivals[-1]  # the others went beside Ana's, not after them
+    others_began = min(c.at for c in emulator.calls if c.method == "sendMessage" and int(c.params["chat_id"]) != ana.id)
+    assert others_began < arrivals[-1]  # the others went beside Ana's, not after them
 
 
 async def test_a_stopping_bot_sends_nothing_new(outbox, emulator):
@@ -218,3 +219,86 @@ async def test_a_chat_is_free_only_once_its_message_in_flight_is_sent(outbox, em
     assert outbox.store.outbox_row(row)["status"] == "sent"
     await tick
     await outbox.delivery.chat_free(ana.id)  # nothing in flight: at once
+
+
+def sent_texts(emulator, status=200):
+    return [c.params.get("text") for c in emulator.calls if c.method == "sendMessage" and c.status == status]
+
+
+async def test_sends_in_flight_that_fail_together_pause_sending_once(outbox, emulator, caplog):
+    """A blip of 502s across the sends in flight is one failure: a 1 s pause, not 15."""
+    users = [emulator.add_user(f"P{i}") for i in range(9)]
+    for user in users:
+        outbox.store.enqueue(user.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
+    outbox.delivery.concurrency = 9
+    emulator.faults.fail_next(9, status=502, methods=("sendMessage",))
+    assert (await outbox.delivery.tick()).retried == 9
+    outbox.clock.advance(1)
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        assert (await outbox.delivery.tick()).sent == 9
+    assert [len(emulator.messages_to(u)) for u in users] == [1] * 9
+    back = [r.getMessage() for r in caplog.records if "back after" in r.getMessage()]
+    assert len(back) == 1 and "(9 failed attempts; sending paused 1 time)" in back[0], back
+
+
+async def test_the_probe_after_a_pause_is_the_most_urgent_row_and_the_pause_doubles(outbox, emulator):
+    ana, ben = emulator.add_user("Ana"), emulator.add_user("Ben")
+    others = [emulator.add_user(f"P{i}") for i in range(6)]
+    for user in others:
+        outbox.store.enqueue(user.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
+    outbox.store.enqueue(ben.id, "reply", "reply", None, outbox.now())
+    outbox.store.enqueue(ana.id, "reply", "emergency", None, outbox.now(), priority=EMERGENCY)
+    outbox.delivery.concurrency = 8
+    emulator.faults.fail_next(8, status=502, methods=("sendMessage",))
+    await outbox.delivery.tick()
+    assert len(sent_texts(emulator, 502)) == 8
+
+    emulator.faults.fail_next(1, status=502, methods=("sendMessage",))
+    outbox.clock.advance(1)  # the pause is over: one row probes, the most urgent
+    await outbox.delivery.tick()
+    assert sent_texts(emulator, 502)[8:] == ["emergency"]
+    outbox.clock.advance(1)  # it failed again: the pause is 2 s now
+    await outbox.delivery.tick()
+    assert sent_texts(emulator) == []
+    outbox.clock.advance(1)
+    await outbox.delivery.tick()
+    assert sent_texts(emulator)[:2] == ["emergency", "reply"]
+    assert len(sent_texts(emulator)) == 8
+
+
+@pytest.mark.parametrize("priority, goes", [(0, False), (EMERGENCY, True)])
+async def test_only_an_emergency_answer_takes_a_chats_last_send(outbox, emulator, priority, goes):
+    """Other messages leave a private chat's last send of its burst for an emergency answer."""
+    ana = emulator.add_user("Ana")
+    for n in range(2):
+        assert await outbox.delivery.send(outbox.store.enqueue(ana.id, "reply", f"reply {n}", None, outbox.now()))
+    row = outbox.store.enqueue(ana.id, "reply", "third", None, outbox.now(), priority=priority)
+    assert await outbox.delivery.send(row, urgent=priority == EMERGENCY) is goes
+    assert outbox.store.outbox_row(row)["status"] == ("sent" if goes else "pending")
+    assert len(emulator.messages_to(ana)) == 2 + goes  # and no 429 (the emulator fails the test on one)
+
+
+async def test_an_emergency_row_goes_beside_its_chats_message_in_flight(outbox, emulator):
+    """The pump waits for a slow check-in; the next tick sends an emergency answer to the same
+    chat without waiting for it."""
+    ana = emulator.add_user("Ana")
+    emulator.faults.delay(0.4, for_methods=("sendMessage",), times=1)
+    outbox.store.enqueue(ana.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
+    pump = asyncio.create_task(outbox.delivery.tick())
+    await emulator.wait_for_message(ana)
+    outbox.store.enqueue(ana.id, "reply", "emergency", None, outbox.now(), priority=EMERGENCY)
+    assert (await outbox.delivery.tick()).sent == 1
+    assert not pump.done()  # the check-in's answer is still held back
+    assert (await pump).sent == 1
+    assert [m.text for m in emulator.messages_to(ana)] == ["How is the calf?", "emergency"]
+
+
+async def test_an_emergency_answer_retries_at_once_through_a_blip(outbox, emulator):
+    """Its first try meets the blip; it does not wait for the pause of everything else."""
+    ana = emulator.add_user("Ana")
+    emulator.faults.fail_next(2, status=502, methods=("sendMessage",))
+    row = outbox.store.enqueue(ana.id, "reply", "emergency", None, outbox.now(), priority=EMERGENCY)
+    started = time.monotonic()
+    assert await outbox.delivery.send(row, urgent=True)
+    assert time.monotonic() - started < 1.0
+    assert [m.text for m in emulator.messages_to(ana)] == ["emergency"]
