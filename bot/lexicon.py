@@ -68,7 +68,8 @@ class Pattern:
 
 
 def compile_pattern(source: str, groups: Mapping[str, Sequence["Pattern"]]) -> Pattern:
-    """Compile `cant ~ @breath` style text; `groups` holds already compiled @groups. A `$`
+    """Compile `cant ~ @breath` style text; `groups` holds already compiled @groups. A `~` steps
+    over words and a label's colon ("Breathing: a bit hard"), never over other punctuation. A `$`
     matches where the clause ends ("bien $": "pecho bien," but not "pecho bien fuerte"); a
     leading `^` where it starts ("^ help": a bare "help", not "would heat help")."""
     pieces = normalise(source, {}, {}).replace("-", " ").split()
@@ -139,7 +140,9 @@ def _ends(tokens: Sequence[Token], i: int, elements: Sequence[Element], stop: fr
         j = i
         yield from _ends(tokens, j, elements, stop, k + 1, skip)
         for _ in range(GAP_WORDS):
-            if j >= len(tokens) or not tokens[j].is_word or tokens[j].text in SENTENCE_WORDS or tokens[j].text in stop:
+            if j >= len(tokens) or tokens[j].text in SENTENCE_WORDS or tokens[j].text in stop:
+                return
+            if not tokens[j].is_word and tokens[j].text != ":":  # "Breathing: hard" is one statement
                 return
             j += 1
             yield from _ends(tokens, j, elements, stop, k + 1, skip)

@@ -199,7 +199,7 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     # Words that say something about the patient, present or denied ("no fever" is a statement).
     statement = any(
         owner not in talk and owner not in areas
-        and (owner in conversational or not all(said.issuperset(range(s.start, s.end)) for s in spans))
+        and (owner in findings if owner in conversational else not all(said.issuperset(range(s.start, s.end)) for s in spans))
         for (owner, _), spans in matches.spans.items()
     )
     scores = read_scores(tokens, lexicon.numbers, lexicon.fever_c, lexicon.fever_f)
