@@ -234,7 +234,7 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
                                  "reported": list, "own": list})
     conversation = doc.sub("conversation", top.get("conversation", {}), optional={"words": list})
     pseudo = [doc.pattern(f"negation.pseudo[{i}]", p, groups) for i, p in enumerate(negation.strings("pseudo"))]
-    numbers = doc.sub("numbers", doc.data["numbers"], required={"words": dict, "units": list, "cues": list, "past": list, "past_before": list, "current": list, "current_before": list}, optional={"labels": list})
+    numbers = doc.sub("numbers", doc.data["numbers"], required={"words": dict, "units": list, "cues": list, "past": list, "past_before": list, "current": list, "current_before": list}, optional={"labels": list, "compare": list})
     fever = doc.sub("fever", doc.data["fever"], required={"celsius_min": (int, float), "fahrenheit_min": (int, float), "finding": str})
     ids = {f.id for f in findings}
     if fever["finding"] not in ids:
@@ -268,6 +268,7 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
         current=frozenset(numbers.strings("current")),
         current_before=frozenset(numbers.strings("current_before")),
         labels=frozenset(numbers.strings("labels")),
+        compare=frozenset(numbers.strings("compare")),
     )
     words = frozenset(normalise(w, {}, {}) for w in doc.string_list("conversation.words", conversation.get("words", [])))
     return Lexicon(matcher, tuple(findings), number_words, float(fever["celsius_min"]), float(fever["fahrenheit_min"]),

@@ -25,6 +25,7 @@ class NumberWords:
     current: frozenset[str]
     current_before: frozenset[str]
     labels: frozenset[str] = frozenset()  # "day 2", "dia tres": a number naming a day, not a score
+    compare: frozenset[str] = frozenset()  # "same as yesterday": "yesterday" dates no number
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def _tense(tokens: Sequence[Token], i: int, words: NumberWords) -> str | None:
                 if text in words.current or (before and text in words.current_before):
                     return "current"
                 if text in words.past or (before and text in words.past_before):
+                    if j > 0 and tokens[j - 1].text in words.compare:
+                        continue
                     return "past"
     return None
 

@@ -79,12 +79,21 @@ BROKEN_EDITS = [
     ("messages.toml", "[en]\n", "[en]\nbroken = '<b>bold'\n", "messages.toml: en.broken: <b> is never closed"),
     ("messages.toml", "[en]\n", "[en]\nbroken = '<script>x</script>'\n", "messages.toml: en.broken: tag <script> is not allowed"),
     ("messages.toml", "{clinic_phone}", "{clinic_fax}", "unknown placeholder {clinic_fax}"),
+    # a rule's reply and note name messages in every language; `unless` names plain rules
+    ("rules.toml", 'reply = "outcome_distress"', 'reply = "outcome_distres"', "rules.toml: rules[27].reply: unknown message 'outcome_distres'"),
+    ("rules.toml", 'note = "note_breathing_watch"', 'note = "alert"', "rules.toml: rules[26].note: message 'alert' uses {answers}"),
+    ("rules.toml", 'unless = ["N1",', 'unless = ["N99",', "rules.toml: rules[27].unless: unknown rule 'N99'"),
+    ("rules.toml", 'unless = ["N1",', 'unless = ["U3",', "rules.toml: rules[27].unless: 'U3' has an `unless` of its own"),
+    ("rules.toml", 'bucket = "none"', 'bucket = "nothing"', "rules.toml: rules[29].bucket: 'nothing' is not one of none,"),
+    ("rules.toml", 'when = [{ conversational = true }]', 'when = [{ conversational = "yes" }]', "rules.toml: rules[29].when[0].conversational: must be true/false"),
+    ("lexicon.toml", 'conversational = "always"', 'conversational = "sometimes"', "lexicon.toml: findings.small_talk.conversational: 'sometimes' is not one of"),
+    ("lexicon.toml", '"^ help", "help me"', '"help ^", "help me"', "lexicon.toml: findings.distress.patterns["),
     ("areas.toml", "cervical\", \"side of my neck\", \"back of my neck\"]\nthoracic_risk = true", "cervical\"]\nthoracic_risk = \"yes\"", "areas.toml: areas.neck.thoracic_risk: must be true/false"),
 ]
 
 
-@pytest.mark.parametrize("name, old, new, expected", BROKEN_EDITS)
-def test_a_broken_edit_is_refused_naming_file_and_key(tmp_path, name, old, new, expected):
+def edited_guidance_error(tmp_path, name: str, old: str, new: str) -> str:
+    """The error loading the shipped guidance with one edit in `name`."""
     edited = tmp_path / "guidance"
     shutil.copytree(SHIPPED_GUIDANCE, edited)
     path = edited / name
@@ -93,7 +102,12 @@ def test_a_broken_edit_is_refused_naming_file_and_key(tmp_path, name, old, new, 
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(GuidanceError) as raised:
         load_guidance(edited)
-    assert expected in str(raised.value)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize("name, old, new, expected", BROKEN_EDITS)
+def test_a_broken_edit_is_refused_naming_file_and_key(tmp_path, name, old, new, expected):
+    assert expected in edited_guidance_error(tmp_path, name, old, new)
 
 
 def test_a_missing_file_is_named(tmp_path):
@@ -111,4 +125,15 @@ def test_a_missing_message_is_named(tmp_path):
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("stale_button")]
     path.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(GuidanceError, match="messages.toml: en.stale_button: missing message"):
+        load_guidance(edited)
+
+
+def test_a_rule_message_missing_in_a_language_is_named(tmp_path):
+    edited = tmp_path / "guidance"
+    shutil.copytree(SHIPPED_GUIDANCE, edited)
+    messages = edited / "messages.toml"
+    messages.write_text(messages.read_text(encoding="utf-8").replace("[en]\n", "[en]\nonly_en = 'x'\n", 1), encoding="utf-8")
+    rules = edited / "rules.toml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace('reply = "outcome_distress"', 'reply = "only_en"'), encoding="utf-8")
+    with pytest.raises(GuidanceError, match=r"rules.toml: rules\[27\].reply: message 'only_en' is missing in \[es\]"):
         load_guidance(edited)
