@@ -84,7 +84,8 @@ def run_triage(args: argparse.Namespace, out: TextIO) -> int:
     if not args.text:
         raise CaseError("give the reply text, or --cases FILE")
     areas = tuple(resolve_areas(guidance, args.area)) if args.area else ()  # none given: unknown (A3)
-    context = Context(hours=args.hours, areas=areas, intensity=args.intensity, activities=tuple(args.activity))
+    context = Context(hours=args.hours, areas=areas, intensity=args.intensity,
+                      activities=tuple(args.activity))
     print(json.dumps(triage(Reply(" ".join(args.text)), context, guidance).as_dict(), ensure_ascii=False), file=out)
     return 0
 

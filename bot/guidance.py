@@ -199,8 +199,11 @@ def _filler(doc: Doc, index: int, text: str) -> Pattern:
 
 
 def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
-    top = doc.sub("", doc.data, required={"terms": dict, "findings": dict, "negation": dict, "numbers": dict, "fever": dict},
-                  optional={"emoji": dict, "spelling": dict, "keep": list, "fillers": list, "conversation": dict})
+    top = doc.sub("", doc.data,
+                  required={"terms": dict, "findings": dict, "negation": dict, "numbers": dict,
+                            "fever": dict},
+                  optional={"emoji": dict, "spelling": dict, "keep": list, "fillers": list,
+                            "conversation": dict})
     groups: dict[str, list[Pattern]] = {}
     for name, words in doc.table("terms").items():
         groups[name] = [doc.pattern(f"terms.{name}[{i}]", w, groups) for i, w in enumerate(doc.string_list(f"terms.{name}", words))]
@@ -208,8 +211,8 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
     for fid, table in doc.table("findings").items():
         key = f"findings.{fid}"
         entry = doc.sub(key, table, required={"label": str}, optional={
-            "flag": bool, "resolvable": bool, "negatable": bool, "inverted_by": list, "patterns": list, "all": list,
-            "exclude": list, "conversational": str})
+            "flag": bool, "resolvable": bool, "negatable": bool, "inverted_by": list, "patterns": list,
+            "all": list, "exclude": list, "conversational": str})
         if "conversational" in entry:
             doc.choice(f"{key}.conversational", entry["conversational"], CONVERSATIONAL)
             if entry.get("flag"):
@@ -223,18 +226,21 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
             doc.fail(key, "a finding needs `patterns` or `all`")
         excludes = tuple(doc.pattern(f"{key}.exclude[{i}]", p, groups) for i, p in enumerate(entry.strings("exclude")))
         findings.append(Finding(fid, entry["label"], entry.get("flag", False), entry.get("resolvable", True),
-                                entry.get("negatable", True), frozenset(entry.strings("inverted_by")), patterns, tuple(components), excludes,
-                                entry.get("conversational")))
+                                entry.get("negatable", True), frozenset(entry.strings("inverted_by")),
+                                patterns, tuple(components), excludes, entry.get("conversational")))
     for area in areas.values():
         sources = [area.id.replace("_", " "), *area.aliases]
         patterns = tuple(compile_pattern(s, groups) for s in sources)
         findings.append(Finding(f"area_{area.id}", area.label, False, True, False, frozenset(), patterns, (), ()))
     negation = doc.sub("negation", doc.data["negation"], required={"words": list, "window": int},
-                       optional={"pseudo": list, "after": list, "after_label": list, "resolved": list, "elsewhere": list,
-                                 "reported": list, "own": list})
+                       optional={"pseudo": list, "after": list, "after_label": list, "resolved": list,
+                                 "elsewhere": list, "reported": list, "own": list})
     conversation = doc.sub("conversation", top.get("conversation", {}), optional={"words": list})
     pseudo = [doc.pattern(f"negation.pseudo[{i}]", p, groups) for i, p in enumerate(negation.strings("pseudo"))]
-    numbers = doc.sub("numbers", doc.data["numbers"], required={"words": dict, "units": list, "cues": list, "past": list, "past_before": list, "current": list, "current_before": list}, optional={"labels": list, "compare": list})
+    numbers = doc.sub("numbers", doc.data["numbers"],
+                      required={"words": dict, "units": list, "cues": list, "past": list, "past_before": list,
+                                "current": list, "current_before": list},
+                      optional={"labels": list, "compare": list})
     fever = doc.sub("fever", doc.data["fever"], required={"celsius_min": (int, float), "fahrenheit_min": (int, float), "finding": str})
     ids = {f.id for f in findings}
     if fever["finding"] not in ids:
@@ -255,8 +261,10 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
         spelling={k: doc.string(f"spelling.{k}", v) for k, v in top.get("spelling", {}).items()},
         keep=top.strings("keep"),
         negation_window=negation["window"],
-        fillers=[_filler(doc, i, p) for i, p in enumerate(doc.string_list("fillers", top.get("fillers", [])))],
-        reported=[doc.pattern(f"negation.reported[{i}]", p, groups) for i, p in enumerate(negation.strings("reported"))],
+        fillers=[_filler(doc, i, p)
+                 for i, p in enumerate(doc.string_list("fillers", top.get("fillers", [])))],
+        reported=[doc.pattern(f"negation.reported[{i}]", p, groups)
+                  for i, p in enumerate(negation.strings("reported"))],
         own=[normalise(w, {}, {}) for w in doc.string_list("negation.own", negation.get("own", []))],
     )
     number_words = NumberWords(
@@ -270,9 +278,10 @@ def _load_lexicon(doc: Doc, areas: Mapping[str, Area]) -> Lexicon:
         labels=frozenset(numbers.strings("labels")),
         compare=frozenset(numbers.strings("compare")),
     )
-    words = frozenset(normalise(w, {}, {}) for w in doc.string_list("conversation.words", conversation.get("words", [])))
-    return Lexicon(matcher, tuple(findings), number_words, float(fever["celsius_min"]), float(fever["fahrenheit_min"]),
-                   fever["finding"], words)
+    words = doc.string_list("conversation.words", conversation.get("words", []))
+    return Lexicon(matcher, tuple(findings), number_words, float(fever["celsius_min"]),
+                   float(fever["fahrenheit_min"]), fever["finding"],
+                   frozenset(normalise(w, {}, {}) for w in words))
 
 
 def _message_key(doc: Doc, key: str, name: str, messages: Mapping[str, Mapping[str, str]]) -> str:
@@ -295,7 +304,8 @@ def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area],
     seen: set[str] = set()
     for r, table in enumerate(doc.array("rules")):
         key = f"rules[{r}]"
-        entry = doc.sub(key, table, required={"id": str, "bucket": str, "source": str, "reason": str, "when": list},
+        entry = doc.sub(key, table,
+                        required={"id": str, "bucket": str, "source": str, "reason": str, "when": list},
                         optional={"reply": str, "note": str, "unless": list}, localised=True)
         if entry["id"] in seen:
             doc.fail(f"{key}.id", f"duplicate rule id '{entry['id']}'")
@@ -331,8 +341,9 @@ def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area],
                 hours_min=cond.get("hours_min"), hours_max=cond.get("hours_max"),
                 soreness_min=cond.get("soreness_min"), soreness_max=cond.get("soreness_max"), soreness_known=cond.get("soreness_known"),
                 trend=cond.get("trend"), intensity=frozenset(cond.strings("intensity")),
-                unrecognised=cond.get("unrecognised"), flagged=cond.get("flagged"), denied_flag=cond.get("denied_flag"),
-                findings_not=frozenset(cond.strings("findings_not")), answering=cond.get("answering"),
+                unrecognised=cond.get("unrecognised"), flagged=cond.get("flagged"),
+                denied_flag=cond.get("denied_flag"), findings_not=frozenset(cond.strings("findings_not")),
+                answering=cond.get("answering"),
                 conversational=cond.get("conversational")))
         if not whens:
             doc.fail(f"{key}.when", "a rule needs at least one condition")
@@ -341,13 +352,14 @@ def _load_rules(doc: Doc, findings: set[str], areas: Mapping[str, Area],
         unless = frozenset(doc.string_list(f"{key}.unless", entry.get("unless", [])))
         rules.append(Rule(entry["id"], entry["bucket"], entry["source"], entry["reason"], tuple(whens),
                           _localised(entry, "reason"), reply, note, unless))
-    ids = {rule.id for rule in rules}
+    by_id = {rule.id: rule for rule in rules}
     for r, rule in enumerate(rules):
         for other in sorted(rule.unless):
-            if other not in ids:
+            if other not in by_id:
                 doc.fail(f"rules[{r}].unless", f"unknown rule '{other}'")
-            if rules[[x.id for x in rules].index(other)].unless:
-                doc.fail(f"rules[{r}].unless", f"'{other}' has an `unless` of its own; only plain rules can hold one back")
+            if by_id[other].unless:
+                doc.fail(f"rules[{r}].unless", f"'{other}' has an `unless` of its own; only plain rules hold "
+                                               "one back")
     return tuple(rules)
 
 

@@ -328,7 +328,8 @@ class Matcher:
                 finding = self.findings[owner]
                 # Only a sign that can pass is placed elsewhere: an emergency sign always counts.
                 elsewhere = finding.resolvable and finding.negatable and (
-                    tokens[start].clause in helpers["~elsewhere_clause"] or self._reported(tokens, start, helpers))
+                    tokens[start].clause in helpers["~elsewhere_clause"]
+                    or self._reported(tokens, start, helpers))
                 if finding.inverted_by:
                     denied = not self._inverted(tokens, start, finding.inverted_by, helpers)
                 else:

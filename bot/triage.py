@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .guidance import Guidance, Tip, When
+from .guidance import Guidance, Rule, Tip, When
 from .lexicon import Matches, denied, present
 from .scores import has_fever, read_scores
 
@@ -177,7 +177,9 @@ def _answer_findings(answers: Mapping[str, Any], guidance: Guidance) -> tuple[se
 
 
 def _said(matches: Matches, ids: set[str], lexicon: Any) -> frozenset[int]:
-    return frozenset(i for f in lexicon.findings if f.id in ids for s in present(matches, f) for i in range(s.start, s.end))
+    """The token positions of the present spans of these findings."""
+    spans = [s for f in lexicon.findings if f.id in ids for s in present(matches, f)]
+    return frozenset(i for s in spans for i in range(s.start, s.end))
 
 
 def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
@@ -199,7 +201,8 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     # Words that say something about the patient, present or denied ("no fever" is a statement).
     statement = any(
         owner not in talk and owner not in areas
-        and (owner in findings if owner in conversational else not all(said.issuperset(range(s.start, s.end)) for s in spans))
+        and (owner in findings if owner in conversational
+             else not all(said.issuperset(range(s.start, s.end)) for s in spans))
         for (owner, _), spans in matches.spans.items()
     )
     scores = read_scores(tokens, lexicon.numbers, lexicon.fever_c, lexicon.fever_f)
@@ -223,8 +226,8 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     return Facts(
         findings=frozenset(findings),
         flagged=any(lexicon.is_flag(f) for f in findings),
-        denied_flag=any(f not in findings and lexicon.is_flag(f) and denied(matches, lexicon.matcher.findings[f])
-                        for f in matched),
+        denied_flag=any(f not in findings and lexicon.is_flag(f)
+                        and denied(matches, lexicon.matcher.findings[f]) for f in matched),
         thoracic=thoracic,
         areas=frozenset(a for a in treated if a),
         hours=guidance.checkin_hour(context.hours),
@@ -253,11 +256,14 @@ def _tips(guidance: Guidance, facts: Facts, context: Context) -> tuple[Tip, ...]
 
 def triage(reply: Reply, context: Context, guidance: Guidance) -> Assessment:
     facts = gather(reply, context, guidance)
-    plain = {rule.id for rule in guidance.rules if not rule.unless and any(_holds(w, facts) for w in rule.when)}
+    def holds(rule: Rule) -> bool:
+        return any(_holds(when, facts) for when in rule.when)
+
+    plain = {rule.id for rule in guidance.rules if not rule.unless and holds(rule)}
     fired = [
         FiredRule(rule.id, rule.bucket, rule.reason, rule.source, rule.reply, rule.note)
         for rule in guidance.rules
-        if rule.id in plain or (rule.unless and not rule.unless & plain and any(_holds(w, facts) for w in rule.when))
+        if rule.id in plain or (rule.unless and not rule.unless & plain and holds(rule))
     ]
     fired.sort(key=lambda r: -SEVERITY[r.bucket])
     bucket = fired[0].bucket if fired else "normal"

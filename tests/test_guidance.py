@@ -132,8 +132,10 @@ def test_a_rule_message_missing_in_a_language_is_named(tmp_path):
     edited = tmp_path / "guidance"
     shutil.copytree(SHIPPED_GUIDANCE, edited)
     messages = edited / "messages.toml"
-    messages.write_text(messages.read_text(encoding="utf-8").replace("[en]\n", "[en]\nonly_en = 'x'\n", 1), encoding="utf-8")
+    text = messages.read_text(encoding="utf-8")
+    messages.write_text(text.replace("[en]\n", "[en]\nonly_en = 'x'\n", 1), encoding="utf-8")
     rules = edited / "rules.toml"
-    rules.write_text(rules.read_text(encoding="utf-8").replace('reply = "outcome_distress"', 'reply = "only_en"'), encoding="utf-8")
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace('reply = "outcome_distress"', 'reply = "only_en"'), encoding="utf-8")
     with pytest.raises(GuidanceError, match=r"rules.toml: rules\[27\].reply: message 'only_en' is missing in \[es\]"):
         load_guidance(edited)
