@@ -90,6 +90,31 @@ def alert_round(services: Services, alert_row: dict[str, Any]) -> tuple[list[tup
     return [(chat, text, markup) for chat in chats], next_at
 
 
+async def after_first_round(services: Services, alert_row: dict[str, Any], chats: list[int]) -> int:
+    """After an alert's first round is queued: the soreness chart and the patient's photos not
+    yet sent to staff, to the same chats, behind the alert's text. Returns the pictures queued."""
+    charts = await send_chart(services, alert_row, chats)
+    if alert_row["notify_count"] or not chats:  # a reminder repeats the text, not the pictures
+        return charts
+    session = services.store.session(alert_row["session_id"])
+    return charts + (forward_photos(services, alert_row, session, chats) if session else 0)
+
+
+def forward_photos(services: Services, alert_row: dict[str, Any], session: dict[str, Any],
+                   chats: list[int] | None = None) -> int:
+    """The follow-up's photos not yet sent to staff, by Telegram file_id, to `chats` (by
+    default those the alert's first round went to), as part of alert `alert_row`."""
+    clinic = services.clinic(alert_row["clinic_id"])
+    chats = chats if chats is not None else round_recipients(clinic, session["practitioner_id"], 0)
+    patient = services.store.patient(session["patient_id"]) or {}
+    caption = render.message(services.guidance(clinic.id), "alert_photo_caption", clinic.language,
+                             first_name=patient.get("first_name") or "?")
+    sent = services.store.forward_photos(session["id"], alert_row["id"], chats, caption, services.now())
+    if sent:
+        log.info("alert %s: %d photos queued to %d chats", alert_row["id"], sent, len(chats))
+    return sent
+
+
 async def send_chart(services: Services, alert_row: dict[str, Any], chats: list[int]) -> int:
     """After an alert's first round is queued: the patient's soreness chart to the same chats.
 

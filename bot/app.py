@@ -100,7 +100,7 @@ def build_application(
         .build()
     )
     hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed, patient.on_unreachable,
-                  on_alert_queued=alerts.send_chart)
+                  on_alert_queued=alerts.after_first_round)
     rate = config.telegram.max_messages_per_second
     services.delivery = Delivery(
         services, application.bot, hooks,

@@ -144,13 +144,6 @@ def reasons(guidance: Guidance, assessment: Assessment, lang: str = "en") -> lis
     return seen
 
 
-def only_unclear(guidance: Guidance, assessment: Assessment) -> bool:
-    """Contact only because the words could not be read (U1): ask again rather than alarm."""
-    rules = {r.id: r for r in guidance.rules}
-    deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
-    return bool(deciding) and all(r.id in rules and any(w.unrecognised for w in rules[r.id].when) for r in deciding)
-
-
 def _reasons_block(items: list[str]) -> Safe:
     if len(items) == 1:
         return Safe(render.escape(items[0]))
@@ -169,17 +162,50 @@ def tips_block(tips: Iterable[Tip], lang: str, limit: int) -> Safe:
     return render.bullets([tip_text(t, lang) for t in list(tips)[:limit]])
 
 
+DEFAULT_OUTCOME = {"emergency": "outcome_emergency", "contact_practitioner": "outcome_contact", "normal": "outcome_normal"}
+
+
 def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessment) -> Safe:
-    """What the patient is told after an assessment; emergency puts the number first."""
-    if assessment.bucket == "emergency":
-        return render.message(guidance, "outcome_emergency", lang, emergency_number=clinic.emergency_number,
-                              reasons=_reasons_block(reasons(guidance, assessment, lang)), clinic_name=clinic.name)
-    if assessment.bucket == "contact_practitioner":
-        if only_unclear(guidance, assessment):
-            return render.message(guidance, "unclear_reply", lang)
-        return render.message(guidance, "outcome_contact", lang, clinic_name=clinic.name, clinic_phone=clinic.phone,
-                              reasons=_reasons_block(reasons(guidance, assessment, lang)))
-    return render.message(guidance, "outcome_normal", lang, tips=tips_block(assessment.tips, lang, OUTCOME_TIPS))
+    """What the patient is told after an assessment; emergency puts the number first.
+
+    The rules decide the words: a rule's `reply` replaces the bucket's outcome when every rule
+    deciding the bucket names it (a named sign keeps the outcome that lists what was found), and
+    each fired rule's `note` is added below, except under an emergency, which already says to
+    call now."""
+    deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
+    replies = {r.reply for r in deciding}
+    key = replies.pop() if len(replies) == 1 and None not in replies else DEFAULT_OUTCOME[assessment.bucket]
+    values = {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "emergency_number": clinic.emergency_number,
+              "reasons": _reasons_block(reasons(guidance, assessment, lang)),
+              "tips": tips_block(assessment.tips, lang, OUTCOME_TIPS)}
+    parts = [render.message(guidance, key, lang, **values)]
+    if assessment.bucket != "emergency":
+        notes = dict.fromkeys(r.note for r in assessment.fired if r.note)
+        parts += [render.message(guidance, note, lang, **values) for note in notes]
+    return Safe("\n\n".join(parts))
+
+
+def emergency_unfollowed(guidance: Guidance, clinic: Clinic, lang: str) -> Safe:
+    """The emergency text for someone no clinic follows any more: nothing of their words, no alert."""
+    return render.message(guidance, "outcome_emergency_unfollowed", lang, emergency_number=clinic.emergency_number)
+
+
+def small_talk(guidance: Guidance, clinic: Clinic, lang: str, question: Safe | None) -> Safe:
+    """The answer to words that say nothing about the patient: what I am for, the open
+    check-in's question again (its buttons go with this message), and the emergency number."""
+    parts = [render.message(guidance, "small_talk", lang, clinic_name=clinic.name)]
+    if question is not None:
+        parts.append(question)
+    parts.append(emergency_line(guidance, clinic, lang))
+    return Safe("\n\n".join(parts))
+
+
+def with_emergency_line(guidance: Guidance, clinic: Clinic, lang: str, key: str) -> Safe:
+    return Safe(render.message(guidance, key, lang) + "\n\n" + emergency_line(guidance, clinic, lang))
+
+
+def emergency_line(guidance: Guidance, clinic: Clinic, lang: str) -> Safe:
+    return render.message(guidance, "emergency_line", lang, emergency_number=clinic.emergency_number)
 
 
 # ---- times and status

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from . import alerts
 from . import checkin_render as cr
 from . import render
 from .alerts import round_recipients
@@ -25,7 +26,7 @@ from .config import Clinic
 from .guidance import Guidance, Question
 from .render import Button, Safe
 from .schedule import plan_checkins
-from .triage import SEVERITY, Assessment, Context, PriorCheckin, Reply, triage
+from .triage import NO_BUCKET, SEVERITY, Assessment, Context, PriorCheckin, Reply, triage
 
 if TYPE_CHECKING:
     from .services import Services
@@ -68,10 +69,12 @@ class Followup:
 
 
 def current(services: Services, telegram_id: int) -> Followup | None:
-    """The user's follow-up that is still running or just finished, or None."""
+    """The user's follow-up that is still running or just finished, or None: also after /stop
+    or a blocked bot (the patient opted out), whatever older follow-up is on file."""
     patient = services.store.patient_by_telegram(telegram_id)
-    session = services.store.current_session(patient["id"]) if patient else None
-    return _followup(services, patient, session)
+    if patient is None or patient["status"] != "active":
+        return None
+    return _followup(services, patient, services.store.current_session(patient["id"]))
 
 
 def of_session(services: Services, session_id: int) -> Followup | None:
@@ -87,9 +90,11 @@ def _followup(services: Services, patient: dict | None, session: dict | None) ->
 
 
 def default_guidance(services: Services, telegram_id: int | None = None) -> tuple[Guidance, Clinic]:
-    """Guidance for someone without a follow-up: their clinic if known, else the first clinic."""
-    patient = services.store.patient_by_telegram(telegram_id) if telegram_id is not None else None
-    clinic = services.clinic(patient["clinic_id"]) if patient else services.config.clinics[0]
+    """Guidance for someone without a follow-up: the clinic they last belonged to (kept after
+    /stop and /delete), else the first clinic."""
+    clinic_id = services.store.tombstone(telegram_id) if telegram_id is not None else None
+    known = {c.id: c for c in services.config.clinics}
+    clinic = known.get(clinic_id or "", services.config.clinics[0])  # a clinic since removed: the first
     return services.guidance(clinic.id), clinic
 
 
@@ -161,34 +166,37 @@ def nominal_hours(session: dict[str, Any], now: float) -> float:
     return max(0.0, (now - session["treated_at"]) * (session["clock_speed"] or 1.0) / 3600)
 
 
-def context(f: Followup, hours: float, history: tuple[PriorCheckin, ...] = ()) -> Context:
+def context(f: Followup, hours: float, history: tuple[PriorCheckin, ...] = (), answering: bool = True) -> Context:
     s = f.session
     return Context(hours=hours, areas=tuple(json.loads(s["areas"] or "[]")), intensity=s["intensity"],
-                   activities=tuple(json.loads(s["activities"] or "[]")), history=history)
+                   activities=tuple(json.loads(s["activities"] or "[]")), history=history, answering=answering)
 
 
 @dataclass(frozen=True)
 class Assessed:
     assessment: Assessment
-    assessment_id: int
+    assessment_id: int | None  # None: small talk, not an assessment (U2)
     alert_id: int | None
+    news: bool = True  # worse than what the same message was judged before (an edit); a new message is news
 
 
-def judge(services: Services, f: Followup, reply: Reply, hours: float) -> Assessment:
-    """Triage a reply against the session and its earlier assessments (for the trend). Pure read."""
+def judge(services: Services, f: Followup, reply: Reply, hours: float, answering: bool = True) -> Assessment:
+    """Triage a reply against the session and its earlier assessments (for the trend). Pure read.
+    `answering`: the patient has a check-in waiting for its reply, so "fine" answers it."""
     history = tuple(PriorCheckin(a["hours"], a["soreness"]) for a in services.store.assessments(f.session["id"]))
-    return triage(reply, context(f, hours, history), f.guidance)
+    return triage(reply, context(f, hours, history, answering), f.guidance)
 
 
 def record(services: Services, f: Followup, assessment: Assessment, hours: float, checkin_id: int | None,
-           alert: bool = True) -> Assessed:
+           alert: bool = True, message_id: int | None = None) -> Assessed:
     """Store an assessment and, for contact or emergency, an alert for the clinic's staff.
 
     No second alert while one of the same or a worse bucket is still open for this follow-up:
     the staff are already being told (and reminded) about this patient."""
     store, now, sid = services.store, services.now(), f.session["id"]
     assessment_id = store.add_assessment(sid, checkin_id, hours, assessment.bucket, assessment.rules,
-                                         cr.reasons(f.guidance, assessment), assessment.soreness, assessment.trend, now)
+                                         cr.reasons(f.guidance, assessment), assessment.soreness, assessment.trend, now,
+                                         message_id)
     alert_id = None
     if alert and assessment.bucket != "normal":
         open_same = [a for a in store.open_alerts(f.clinic.id)
@@ -357,42 +365,142 @@ def _last(services: Services, f: Followup, checkin: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class Words:
-    """Words from the patient, stored, with what answering them needs."""
+    """What the patient sent (words, a photo or both), stored, with what answering needs."""
 
     followup: Followup
     text: str
     received_at: float
     checkin_id: int | None = None  # the open check-in they joined
     answers: dict[str, Any] = field(default_factory=dict)  # its answers so far
+    answering: bool = False  # that check-in still waits for its reply: "fine" answers it
+    answer_id: int | None = None  # the stored words
+    message_id: int | None = None  # the patient's Telegram message
+    photo: bool = False
 
 
-def take_words(services: Services, telegram_id: int, text: str) -> Words | None:
-    """Store words from the patient, at any time; None: no follow-up. They are committed on
-    their own, before anything else is done with them: answering may fail, keeping them may not.
+def take_words(services: Services, telegram_id: int, text: str, message_id: int | None = None,
+               photo: str | None = None) -> Words | None:
+    """Store what the patient sent, at any time; None: no follow-up (nothing is stored). They
+    are committed on their own, before anything else is done with them: answering may fail,
+    keeping them may not. A photo is kept as Telegram's file_id, never its bytes.
 
     During a check-in the words join it: its final assessment reads them too."""
     f = current(services, telegram_id)
     if f is None:
         return None
-    now = services.now()
+    store, now = services.store, services.now()
     open_ = open_checkin(services, f)
     checkin_id = open_[0]["id"] if open_ else None
-    services.store.add_answer(f.session["id"], checkin_id, "text", text, now)
-    return Words(f, text, now, checkin_id, open_[1] if open_ else {})
+    with store.transaction():
+        answer_id = store.add_answer(f.session["id"], checkin_id, "text", text, now, message_id) if text.strip() else None
+        if photo is not None:
+            store.add_photo(f.session["id"], checkin_id, message_id, photo, now)
+    if photo is not None:
+        forward_photos(services, f)
+    answering = open_ is not None and open_[0]["status"] == "sent"
+    return Words(f, text, now, checkin_id, open_[1] if open_ else {}, answering, answer_id, message_id, photo is not None)
 
 
-def assess_words(services: Services, words: Words) -> Assessment:
+def forward_photos(services: Services, f: Followup) -> int:
+    """A photo sent while an alert about this follow-up is open and already out goes to the
+    staff told first, at once; otherwise it goes with the follow-up's next alert."""
+    told = [a for a in services.store.open_alerts(f.clinic.id) if a["session_id"] == f.session["id"] and a["notify_count"]]
+    return alerts.forward_photos(services, told[-1], f.session) if told else 0
+
+
+def assess_words(services: Services, words: Words, edited: bool = False) -> Assessed:
     """Triage stored words (with the check-in's answers so far), record the assessment and any
     alert, and count the words as the check-in's reply. The caller commits these writes together
-    (`Store.transaction`), before building the answer (`outcome`): a failure there must not take
-    back an alert."""
+    (`Store.transaction`), before building the answer (`answer`): a failure there must not take
+    back an alert.
+
+    Words that say nothing about the patient (U2, bucket "none") are no assessment: nothing is
+    recorded and the check-in stays open. An edit is judged like new words; it is news (answered)
+    only when worse than the message was judged before, and a milder edit takes nothing back."""
     f, checkin_id = words.followup, words.checkin_id
     hours = nominal_hours(f.session, words.received_at)
-    assessment = judge(services, f, Reply(words.text, words.answers), hours)
-    record(services, f, assessment, hours, checkin_id)
+    before = services.store.message_buckets(f.session["id"], words.message_id) if edited and words.message_id else []
+    assessment = judge(services, f, Reply(words.text, words.answers), hours, words.answering)
+    news = not edited or SEVERITY[assessment.bucket] > max((SEVERITY[b] for b in before), default=SEVERITY[NO_BUCKET])
+    if assessment.bucket == NO_BUCKET:
+        if words.answer_id is not None:
+            services.store.detach_answer(words.answer_id)
+        return Assessed(assessment, None, None, news)
+    assessed = record(services, f, assessment, hours, checkin_id, message_id=words.message_id)
     if checkin_id:
         services.store.checkin_answered(checkin_id, words.received_at)
-    return assessment
+    return Assessed(assessment, assessed.assessment_id, assessed.alert_id, news)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to what the patient sent so far (an outbox row of kind `store.ANSWER`)."""
+
+    text: str
+    markup: dict | None
+    bucket: str  # of the assessment it answers; NO_BUCKET for small talk and photos
+    assessment_id: int | None = None
+
+    @property
+    def urgent(self) -> bool:
+        return self.bucket == "emergency"
+
+
+def answer(services: Services, words: Words, assessed: Assessed | None) -> Answer:
+    """The answer to these words alone: the outcome of their assessment; for small talk, what I
+    am for with the open check-in's question and buttons again; for a photo without words, what
+    it shows. Both of those end with the emergency number, and neither says "expected reaction"."""
+    f = words.followup
+    if assessed is not None and assessed.assessment.bucket != NO_BUCKET:
+        return Answer(outcome(f, assessed.assessment), None, assessed.assessment.bucket, assessed.assessment_id)
+    if assessed is None:  # a photo without words
+        return Answer(cr.with_emergency_line(f.guidance, f.clinic, f.lang, "photo_without_words"), None, NO_BUCKET)
+    question, markup = _open_question(services, f)
+    return Answer(cr.small_talk(f.guidance, f.clinic, f.lang, question), markup, NO_BUCKET)
+
+
+def _open_question(services: Services, f: Followup) -> tuple[Safe | None, dict | None]:
+    """The open check-in's current question, as its message shows it, and its buttons."""
+    open_ = open_checkin(services, f)
+    if open_ is None:
+        return None, None
+    checkin, answers = open_
+    questions = _questions(f, checkin)
+    index = next(i for i, q in enumerate(questions) if q.id not in answers)
+    text = cr.checkin_text(f.guidance, f.lang, f.patient["first_name"], checkin["hours"], questions, answers, index)
+    return text, cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, questions[index])
+
+
+def severity(bucket: str | None) -> int:
+    return SEVERITY[bucket or NO_BUCKET]
+
+
+def supersede(services: Services, chat_id: int, new: Answer) -> Answer | None:
+    """One answer to the conversation so far. The chat's answers still waiting (non-urgent,
+    not yet being sent) are superseded, and the worst of them and the new one is what is sent:
+    the most serious bucket, the newest among equals. None: an emergency answer to this chat is
+    still going out, and answers everything written since; nothing milder goes after it."""
+    if not new.urgent and services.store.urgent_answer_unsent(chat_id):
+        services.store.supersede_answers(chat_id)
+        return None
+    waiting = [Answer(r["text"], r["markup"], r["bucket"] or NO_BUCKET, r["ref_id"])
+               for r in services.store.supersede_answers(chat_id)]
+    if waiting:
+        log.info("chat answers superseded: %d", len(waiting))
+    return max(reversed([*waiting, new]), key=lambda a: severity(a.bucket))
+
+
+def unfollowed(services: Services, telegram_id: int, text: str, lang: str) -> Answer | None:
+    """Someone no clinic follows (never enrolled, stopped, erased, blocked the bot) wrote: if it
+    holds an emergency, the emergency text, with the number of the clinic they last belonged to.
+    Nothing is stored, assessed for or alerted to any clinic. None: no emergency."""
+    guidance, clinic = default_guidance(services, telegram_id)
+    # Hours and area unknown: hour 0 and no area, which A3 treats as thoracic-risk.
+    assessment = triage(Reply(text), Context(hours=0.0, answering=False), guidance)
+    if assessment.bucket != "emergency":
+        return None
+    log.info("an emergency from a chat no clinic follows; answered, nothing stored")
+    return Answer(cr.emergency_unfollowed(guidance, clinic, lang), None, "emergency")
 
 
 # ---- patient commands

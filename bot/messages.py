@@ -12,7 +12,10 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "reminder": {"hours"},
     "checkin_missed_notice": set(),
     "answer_recorded": set(),
-    "unclear_reply": set(),
+    # A rule's reply (`reply` in rules.toml) and note (`note`) get these values.
+    "unclear_reply": {"clinic_name", "clinic_phone", "emergency_number", "reasons"},
+    "outcome_distress": {"clinic_name", "clinic_phone", "emergency_number", "reasons"},
+    "note_breathing_watch": {"clinic_name", "clinic_phone", "emergency_number", "reasons"},
     "outcome_normal": {"tips"},
     "outcome_contact": {"clinic_name", "clinic_phone", "reasons"},
     "outcome_emergency": {"emergency_number", "reasons", "clinic_name"},
@@ -28,7 +31,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "delete_cancel_button": set(),
     "deleted": set(),
     "delete_cancelled": set(),
-    "not_enrolled": set(),
+    "not_enrolled": {"emergency_number"},
     "stale_button": set(),
     "new_session_replaces": set(),
     "alert": {"bucket_label", "first_name", "areas", "intensity", "treated_at_local", "hours", "reasons", "answers", "trend"},
@@ -71,4 +74,11 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "patient_not_found": set(),
     "enrol_pick_clinic": set(),
     "patient_first_session": set(),
+    # every input read (issue 10)
+    "small_talk": {"clinic_name"},
+    "emergency_line": {"emergency_number"},
+    "photo_without_words": set(),
+    "media_unreadable": set(),
+    "outcome_emergency_unfollowed": {"emergency_number"},
+    "alert_photo_caption": {"first_name"},
 }

@@ -26,13 +26,17 @@ from telegram.ext import (
 
 from . import checkin_render as cr
 from . import followup, render
-from .followup import Out
+from .followup import Answer, Out
+from .ratelimit import EMERGENCY
 from .services import Services
+from .store import ANSWER
 
 log = logging.getLogger(__name__)
 
 PATIENT_BUTTON = r"^p"
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+# Whatever a patient sends or edits in the private chat, except commands and service messages.
+INCOMING = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGES & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 PENDING_TOKEN = "pending_token"  # user_data: the link opened, until consent is given or refused
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
@@ -45,9 +49,8 @@ def register(application: Application) -> None:
     for name, handler in commands.items():
         application.add_handler(CommandHandler(name, handler, filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(button, pattern=PATIENT_BUTTON))
-    application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text_message))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
-    application.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, other_message))
+    application.add_handler(MessageHandler(INCOMING, incoming))
 
 
 # ---- delivery hooks
@@ -89,13 +92,17 @@ def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.bot_data["services"]
 
 
-def _text(services: Services, update: Update, key: str) -> render.Safe:
-    """A message for someone who may have no follow-up: their clinic's words, their language."""
+def _lang(services: Services, update: Update) -> str:
     user = update.effective_user
     guidance, _ = followup.default_guidance(services, user.id)
     patient = services.store.patient_by_telegram(user.id)
-    lang = patient["language"] if patient and patient["language"] else cr.language_for(guidance, user.language_code)
-    return render.message(guidance, key, lang)
+    return patient["language"] if patient and patient["language"] else cr.language_for(guidance, user.language_code)
+
+
+def _text(services: Services, update: Update, key: str) -> render.Safe:
+    """A message for someone who may have no follow-up: their clinic's words, their language."""
+    guidance, clinic = followup.default_guidance(services, update.effective_user.id)
+    return render.message(guidance, key, _lang(services, update), emergency_number=clinic.emergency_number)
 
 
 async def _say(services: Services, update: Update, key: str) -> None:
@@ -192,31 +199,60 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 # ---- messages
 
 @guarded
-async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Words at any time are stored, triaged and answered at once; staff get a short help instead."""
+async def incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Whatever the patient sends is read: text, a caption, a photo, an edit. Words are stored,
+    triaged, alerted on and answered at once, whatever the chat's pace: its answer waits for
+    the chat, the rest does not. Staff get a short help instead."""
     services = _services(context)
+    message, edited = update.effective_message, update.edited_message is not None
     if _is_staff(services, update):
-        return await _say(services, update, "staff_help")
-    chat_id = update.effective_chat.id
-    await services.room_to_answer(chat_id)
-    words = followup.take_words(services, update.effective_user.id, update.effective_message.text or "")
+        return None if edited else await _say(services, update, "staff_help")
+    text = message.text or message.caption or ""
+    photo = message.photo[-1].file_id if message.photo else None  # the largest size comes last
+    if not text.strip() and photo is None:  # a voice note, sticker, location...: say what I can read
+        if edited:
+            return None
+        f = followup.current(services, update.effective_user.id)
+        if f is None:
+            return await _say(services, update, "not_enrolled")
+        return await services.say(f.chat_id, "reply", cr.with_emergency_line(f.guidance, f.clinic, f.lang, "media_unreadable"))
+    words = followup.take_words(services, update.effective_user.id, text, message.message_id, photo)
     if words is None:
-        pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
-        return await _say(services, update, "consent_pending" if pending else "not_enrolled")
-    with services.store.transaction():  # the assessment, any alert and the answered check-in together
-        assessment = followup.assess_words(services, words)
-    row_id = services.queue(chat_id, "reply", followup.outcome(words.followup, assessment))
-    await services.send_answer(chat_id, row_id, functools.partial(context.application.create_task, update=update))
+        return await _unfollowed(services, update, context, text, edited)
+    assessed = None
+    if text.strip():
+        with services.store.transaction():  # the assessment, any alert and the answered check-in together
+            assessed = followup.assess_words(services, words, edited)
+        if not assessed.news:
+            return None  # an edit no worse than before: stored and judged, nothing new to say
+    await _answer(services, update, context, followup.answer(services, words, assessed))
 
 
-@guarded
-async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A photo, sticker or voice note: I can only read words, so ask for them."""
-    services = _services(context)
-    if _is_staff(services, update):
-        return await _say(services, update, "staff_help")
-    f = followup.current(services, update.effective_user.id)
-    await _say(services, update, "unclear_reply" if f else "not_enrolled")
+async def _answer(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> None:
+    """Queue the answer to the conversation so far and send it: an emergency at once, ahead of
+    anything else for this chat; any other when the chat is free, unless a newer one replaced it."""
+    chat_id = update.effective_chat.id
+    with services.store.transaction():
+        chosen = followup.supersede(services, chat_id, answer)
+        if chosen is None:
+            return
+        row_id = services.queue(chat_id, ANSWER, chosen.text, chosen.markup, ref_id=chosen.assessment_id,
+                                priority=EMERGENCY if chosen.urgent else 0)
+    spawn = functools.partial(context.application.create_task, update=update)
+    await services.send_answer(chat_id, row_id, spawn, urgent=chosen.urgent)
+
+
+async def _unfollowed(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+                      edited: bool) -> None:
+    """No follow-up: a red flag still gets the emergency text; anything else (not an edit) how
+    to start, or to answer the consent. Nothing of it is stored."""
+    emergency = followup.unfollowed(services, update.effective_user.id, text, _lang(services, update)) if text else None
+    if emergency is not None:
+        return await _answer(services, update, context, emergency)
+    if edited:
+        return None
+    pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
+    await _say(services, update, "consent_pending" if pending else "not_enrolled")
 
 
 # ---- buttons

@@ -35,6 +35,7 @@ STAFF_BUTTON = r"^s[a-z_]*:"
 FLOW = "enrol"
 PICKED = "✓ "
 TEXT_LIMIT = 4000
+PATIENT_PHOTOS = 5  # the newest photos /patient shows: each is a message, paced about one a second
 EDIT_GAP = 1.0  # seconds between edits of the /enrol message: Telegram allows about one a second per chat
 CHECKIN_MARK = {"answered": "✅", "sent": "📨", "pending": "⏳", "sending": "⏳", "paused": "⏸"}
 # /enrol button actions; row_id is the flow's number, so a press from an older flow is stale.
@@ -139,11 +140,15 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if clinic is None:  # another clinic's patient reads the same as no patient
         return await services.say(update.effective_chat.id, "staff", _text(services, clinics[0], "patient_not_found"))
     await _say_long(services, update, timeline(services, clinic, patient))
-    session = services.store.current_session(patient["id"])
+    session = services.store.latest_session(patient["id"])
     drawn = session and session_chart(services.store, services.guidance(clinic.id), clinic.language, session["id"],
                                       patient.get("first_name"))
     if drawn:  # the soreness chart, when the follow-up has a score
         await services.send_photo(update.effective_chat.id, "staff", *drawn)
+    if session:  # the patient's latest photos, by Telegram file_id
+        caption = _text(services, clinic, "alert_photo_caption", first_name=patient.get("first_name") or "?")
+        for photo in services.store.photos(session["id"])[-PATIENT_PHOTOS:]:
+            await services.send_photo(update.effective_chat.id, "staff", photo["file_id"], caption)
 
 
 def timeline(services: Services, clinic: Clinic, patient: dict[str, Any]) -> str:
@@ -151,7 +156,7 @@ def timeline(services: Services, clinic: Clinic, patient: dict[str, Any]) -> str
     store, guidance, language = services.store, services.guidance(clinic.id), clinic.language
     lines = [_text(services, clinic, "patient_header"),
              f"#{patient['id']} {alerts.patient_link(patient)} · {escape(patient['status'])}"]
-    session = store.current_session(patient["id"])
+    session = store.latest_session(patient["id"])  # stopped too: staff see how it ended
     if session is None:
         return "\n".join(lines)
     activities = ", ".join(_label(services, clinic, f"activity_{a}") for a in json.loads(session["activities"] or "[]"))
@@ -167,6 +172,8 @@ def timeline(services: Services, clinic: Clinic, patient: dict[str, Any]) -> str
     for answer in store.session_answers(session["id"]):
         line = alerts.answer_line(guidance, language, answer["question_id"], answer["value"])
         events.append((answer["received_at"], 1, f"   {line}"))
+    for photo in store.photos(session["id"]):
+        events.append((photo["received_at"], 1, f"   📷 {alerts.local_time(photo['received_at'], clinic)}"))
     for assessment in store.assessments(session["id"]):
         bucket = alerts.bucket_label(guidance, assessment["bucket"], language)
         rules = f" [{escape(', '.join(assessment['rules']))}]" if assessment["rules"] else ""

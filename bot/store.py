@@ -132,6 +132,29 @@ def m004_tick_bookkeeping(db: Database) -> None:
     db.execute("UPDATE checkins SET reminder_due_at = reminder_due_at WHERE status = 'sent'")  # fires the trigger: settle_at
 
 
+@migrations()
+def m005_conversation(db: Database) -> None:
+    """Every input of the patient is read (issue 10). Words and assessments remember the
+    patient's Telegram message they came from, so an edit is judged against what that message
+    was already judged. A photo is kept as Telegram's file_id, never its bytes, with the
+    follow-up and check-in it came in, and the alert it was forwarded with. A tombstone keeps
+    only which clinic a chat last belonged to, after /stop and /delete, so a red flag written
+    later still gets that clinic's emergency number."""
+    db.execute("ALTER TABLE answers ADD COLUMN message_id INTEGER")
+    db.execute("ALTER TABLE assessments ADD COLUMN message_id INTEGER")
+    db.execute("CREATE INDEX idx_assessments_message ON assessments (session_id, message_id) WHERE message_id IS NOT NULL")
+    db["photos"].create(
+        {"id": int, "session_id": int, "checkin_id": int, "message_id": int, "file_id": str, "received_at": float,
+         "alert_id": int},
+        pk="id", foreign_keys=[("session_id", "sessions", "id")], not_null={"session_id", "file_id", "received_at"},
+    )
+    db["photos"].create_index(["session_id"])
+    # A newer message supersedes the chat's waiting answers: found without reading the queue.
+    db.execute("CREATE INDEX idx_outbox_chat_waiting ON outbox (chat_id, kind) WHERE status IN ('pending', 'sending')")
+    db["tombstones"].create({"telegram_id": int, "clinic_id": str}, pk="telegram_id", not_null={"clinic_id"})
+    db.execute("INSERT INTO tombstones (telegram_id, clinic_id) SELECT telegram_id, clinic_id FROM patients")
+
+
 def _create_private(path: Path) -> None:
     """Health data: the database file is readable by the bot's user alone."""
     if not path.exists():
@@ -141,6 +164,9 @@ def _create_private(path: Path) -> None:
 
 # From the check-in to its follow-up's earlier ones, then to the outbox by (kind, ref_id). Written
 # as a join, SQLite walked every queued check-in in the outbox for each one queued (bench/scale.py).
+ALERT_KINDS = "'alert', 'alert_chart', 'alert_photo'"  # outbox kinds sent to staff about one alert
+ANSWER = "answer"  # outbox kind of the answer to a patient's words: superseded by a newer one
+
 OVERTAKEN_IN_OUTBOX = """SELECT c.id FROM checkins this JOIN checkins c ON c.session_id = this.session_id AND c.idx < this.idx
     WHERE this.id = ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'checkin' AND o.ref_id = c.id AND o.status = 'pending')"""
 
@@ -229,10 +255,17 @@ class Store:
     def save_patient(self, telegram_id: int, first_name: str, language: str | None, clinic_id: str, now: float) -> int:
         existing = self.patient_by_telegram(telegram_id)
         row = {"telegram_id": telegram_id, "first_name": first_name, "language": language, "clinic_id": clinic_id, "status": "active"}
-        if existing:
-            self.db["patients"].update(existing["id"], row)
-            return existing["id"]
-        return self.db["patients"].insert({**row, "created_at": now}).last_pk
+        with self.transaction():
+            self.db.conn.execute("INSERT OR REPLACE INTO tombstones (telegram_id, clinic_id) VALUES (?, ?)", [telegram_id, clinic_id])
+            if existing:
+                self.db["patients"].update(existing["id"], row)
+                return existing["id"]
+            return self.db["patients"].insert({**row, "created_at": now}).last_pk
+
+    def tombstone(self, telegram_id: int) -> str | None:
+        """The clinic this chat last belonged to, kept after /stop, /delete and retention."""
+        row = self._one("SELECT clinic_id FROM tombstones WHERE telegram_id = ?", [telegram_id])
+        return row["clinic_id"] if row else None
 
     def set_patient_status(self, patient_id: int, status: str) -> None:
         self.db["patients"].update(patient_id, {"status": status})
@@ -259,11 +292,15 @@ class Store:
         self.db.conn.execute("UPDATE sessions SET status = ? WHERE id = ?", [status, session_id])
         self.db.conn.execute("UPDATE checkins SET status = 'cancelled' WHERE session_id = ? AND status = 'pending'", [session_id])
 
+    def latest_session(self, patient_id: int) -> dict[str, Any] | None:
+        """The patient's newest follow-up, whatever its status."""
+        return self._one("SELECT * FROM sessions WHERE patient_id = ? ORDER BY id DESC LIMIT 1", [patient_id])
+
     def current_session(self, patient_id: int) -> dict[str, Any] | None:
-        return self._one(
-            "SELECT * FROM sessions WHERE patient_id = ? AND status IN ('active', 'paused', 'completed') ORDER BY id DESC LIMIT 1",
-            [patient_id],
-        )
+        """The newest follow-up if the patient can still talk to it (active, paused, completed).
+        Never an older one: after /stop that one may be at a clinic the patient has left."""
+        session = self.latest_session(patient_id)
+        return session if session and session["status"] in ("active", "paused", "completed") else None
 
     def session(self, session_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM sessions WHERE id = ?", [session_id])
@@ -316,11 +353,12 @@ class Store:
         if not sessions:
             return
         marks = ",".join("?" * len(sessions))
-        for table in ("answers", "assessments", "checkins"):
+        for table in ("answers", "assessments", "photos", "checkins"):
             self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({marks})", sessions)
         alert_ids = [r["id"] for r in self._all(f"SELECT id FROM alerts WHERE session_id IN ({marks})", sessions)]
-        if alert_ids:
-            self.db.conn.execute(f"DELETE FROM outbox WHERE kind = 'alert' AND ref_id IN ({','.join('?' * len(alert_ids))})", alert_ids)
+        if alert_ids:  # the alert, its chart and the patient's photos, in the staff's chats
+            self.db.conn.execute(f"DELETE FROM outbox WHERE kind IN ({ALERT_KINDS}) AND ref_id IN ({','.join('?' * len(alert_ids))})",
+                                 alert_ids)
         self.db.conn.execute(f"DELETE FROM alerts WHERE session_id IN ({marks})", sessions)
         self.db.conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", sessions)
 
@@ -465,9 +503,17 @@ class Store:
     # ---- answers and assessments
 
     # Plain INSERTs: sqlite-utils' insert() reads the table's schema on every call.
-    def add_answer(self, session_id: int, checkin_id: int | None, question_id: str, value: Any, now: float) -> None:
-        self.db.execute("INSERT INTO answers (session_id, checkin_id, question_id, value, received_at) VALUES (?, ?, ?, ?, ?)",
-                        [session_id, checkin_id, question_id, json.dumps(value), now])
+    def add_answer(self, session_id: int, checkin_id: int | None, question_id: str, value: Any, now: float,
+                   message_id: int | None = None) -> int:
+        """An answer; `message_id` is the patient's Telegram message that carried words."""
+        return self.db.execute(
+            "INSERT INTO answers (session_id, checkin_id, question_id, value, received_at, message_id) VALUES (?, ?, ?, ?, ?, ?)",
+            [session_id, checkin_id, question_id, json.dumps(value), now, message_id]).lastrowid
+
+    def detach_answer(self, answer_id: int) -> None:
+        """Words that said nothing about the patient (small talk) do not join the check-in: it
+        stays unanswered, so its reminder still comes and a miss is still counted."""
+        self.db.execute("UPDATE answers SET checkin_id = NULL WHERE id = ?", [answer_id])
 
     def checkin_answers(self, checkin_id: int) -> dict[str, Any]:
         rows = self._all("SELECT question_id, value FROM answers WHERE checkin_id = ? AND question_id != 'text' ORDER BY id", [checkin_id])
@@ -477,12 +523,39 @@ class Store:
         return [{**r, "value": json.loads(r["value"])} for r in self._all("SELECT * FROM answers WHERE session_id = ? ORDER BY id", [session_id])]
 
     def add_assessment(self, session_id: int, checkin_id: int | None, hours: float, bucket: str, rules: list[str],
-                       reasons: list[str], soreness: int | None, trend: str | None, now: float) -> int:
+                       reasons: list[str], soreness: int | None, trend: str | None, now: float,
+                       message_id: int | None = None) -> int:
         return self.db.execute(
-            """INSERT INTO assessments (session_id, checkin_id, hours, bucket, rules, reasons, soreness, trend, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [session_id, checkin_id, hours, bucket, json.dumps(rules), json.dumps(reasons), soreness, trend, now],
+            """INSERT INTO assessments (session_id, checkin_id, hours, bucket, rules, reasons, soreness, trend, created_at, message_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [session_id, checkin_id, hours, bucket, json.dumps(rules), json.dumps(reasons), soreness, trend, now, message_id],
         ).lastrowid
+
+    def message_buckets(self, session_id: int, message_id: int) -> list[str]:
+        """The buckets the patient's message `message_id` was judged, as sent and as edited."""
+        return [r["bucket"] for r in self._all(
+            "SELECT bucket FROM assessments WHERE session_id = ? AND message_id = ?", [session_id, message_id])]
+
+    # ---- photos: Telegram's file_id only; erased with the follow-up
+
+    def add_photo(self, session_id: int, checkin_id: int | None, message_id: int | None, file_id: str, now: float) -> int:
+        return self.db.execute(
+            "INSERT INTO photos (session_id, checkin_id, message_id, file_id, received_at) VALUES (?, ?, ?, ?, ?)",
+            [session_id, checkin_id, message_id, file_id, now]).lastrowid
+
+    def photos(self, session_id: int) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM photos WHERE session_id = ? ORDER BY id", [session_id])
+
+    def forward_photos(self, session_id: int, alert_id: int, chats: list[int], caption: str, now: float) -> int:
+        """Queue the follow-up's photos not yet sent to staff, by file_id, to `chats` (after the
+        alert's text: priority 1), and mark them sent with alert `alert_id`. How many photos."""
+        with self.transaction():
+            rows = self._all("SELECT id, file_id FROM photos WHERE session_id = ? AND alert_id IS NULL ORDER BY id", [session_id])
+            for row in rows:
+                for chat in chats:
+                    self._insert_outbox(chat, "alert_photo", caption, None, now, alert_id, 1, photo=row["file_id"])
+                self.db.conn.execute("UPDATE photos SET alert_id = ? WHERE id = ?", [alert_id, row["id"]])
+        return len(rows)
 
     def assessments(self, session_id: int) -> list[dict[str, Any]]:
         rows = self._all("SELECT * FROM assessments WHERE session_id = ? ORDER BY id", [session_id])
@@ -590,6 +663,26 @@ class Store:
 
     def sent_alert_messages(self, alert_id: int) -> list[dict[str, Any]]:
         return self._all("SELECT * FROM outbox WHERE kind = 'alert' AND ref_id = ? AND status = 'sent'", [alert_id])
+
+    def supersede_answers(self, chat_id: int) -> list[dict[str, Any]]:
+        """Answers to the patient's words still waiting (not yet claimed) and not urgent are
+        superseded by a newer answer: marked so, kept for the record, never sent. Returns them,
+        oldest first, each with the bucket of the assessment it answered (None: small talk)."""
+        with self.transaction():
+            rows = self._all(
+                f"""UPDATE outbox SET status = 'superseded' WHERE chat_id = ? AND kind = '{ANSWER}' AND status = 'pending'
+                    AND priority >= 0 RETURNING id, text, markup, ref_id""", [chat_id])
+        for row in rows:
+            found = self._one("SELECT bucket FROM assessments WHERE id = ?", [row["ref_id"]]) if row["ref_id"] else None
+            row["bucket"] = found["bucket"] if found else None
+            row["markup"] = json.loads(row["markup"]) if row["markup"] else None
+        return sorted(rows, key=lambda r: r["id"])
+
+    def urgent_answer_unsent(self, chat_id: int) -> bool:
+        """An urgent answer (an emergency) to this chat is still waiting or being sent."""
+        return self._one(
+            f"""SELECT 1 AS x FROM outbox WHERE chat_id = ? AND kind = '{ANSWER}' AND priority < 0
+                AND status IN ('pending', 'sending') LIMIT 1""", [chat_id]) is not None
 
     def cancel_outbox_for_chat(self, chat_id: int) -> None:
         self._update("UPDATE outbox SET status = 'cancelled' WHERE chat_id = ? AND status = 'pending'", [chat_id])

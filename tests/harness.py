@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bot.config import Clinic, load_config
-from bot.config_file import write_clinic_config
+from bot.config_file import toml_value, write_clinic_config
 from bot.emulator import BotApiEmulator, User
 from bot.services import Services
 from bot.store import Store
@@ -50,6 +50,18 @@ def write_config(folder: Path, api_base_url: str, staff: list[tuple[int, str, st
     return write_clinic_config(folder / "clinic.toml", {"api_base_url": api_base_url}, storage, settings, staff)
 
 
+def add_clinic(path: Path, staff: list[tuple[int, str, str]], **clinic: Any) -> None:
+    """A second clinic in the config `write_config` wrote (the same defaults, another id)."""
+    settings = {"id": "north", "name": "North Clinic", "timezone": "Europe/London", "phone": "+44 161 496 0000",
+                "emergency_number": "112", "checkins": ["6h", "24h", "48h", "72h"], "quiet_hours": "21:00-08:00",
+                "reminder_after": "2h", "alert_renotify_after": "30m", **clinic}
+    lines = ["", "[[clinics]]", *(f"{k} = {toml_value(v)}" for k, v in settings.items() if v is not None)]
+    for telegram_id, name, role in staff:
+        lines += ["", "[[clinics.staff]]", f"telegram_id = {telegram_id}", f"name = {toml_value(name)}", f"role = {toml_value(role)}"]
+    with path.open("a", encoding="utf-8") as file:
+        file.write("\n".join(lines) + "\n")
+
+
 @dataclass
 class Harness:
     emu: BotApiEmulator
@@ -59,6 +71,7 @@ class Harness:
     practitioner: User
     admin: User
     processed: list[int]  # the newest update id the bot has finished handling, in a box
+    north_practitioner: User | None = None  # the second clinic's, with `second_clinic`
 
     @property
     def clinic(self) -> Clinic:
@@ -97,14 +110,18 @@ class Harness:
             await asyncio.sleep(0.01)
 
 
-    def enrol(self, areas=("calf",), intensity="moderate", activities=(), first_session=True, treated_at=None, practitioner=True) -> str:
-        """A fresh enrolment token, as `aftercare enrol` or /enrol would make."""
+    def enrol(self, areas=("calf",), intensity="moderate", activities=(), first_session=True, treated_at=None, practitioner=True,
+              clinic: str | None = None) -> str:
+        """A fresh enrolment token, as `aftercare enrol` or /enrol would make (at `clinic`, by
+        default the first, with that clinic's practitioner)."""
         from bot.enrolment import create_enrolment
 
+        at = self.services.clinic(clinic) if clinic else self.clinic
+        who = self.north_practitioner if at is not self.clinic else self.practitioner
         enrolment = create_enrolment(
-            self.store, self.clinic, list(areas), intensity, list(activities),
+            self.store, at, list(areas), intensity, list(activities),
             first_session, self.clock() if treated_at is None else treated_at,
-            self.practitioner.id if practitioner else None, self.clock(),
+            who.id if practitioner else None, self.clock(),
         )
         return enrolment.token
 
@@ -123,9 +140,12 @@ async def pass_time_for_paced_messages(services: Services, clock: FakeClock) -> 
 
 
 @asynccontextmanager
-async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False, **clinic: Any) -> AsyncIterator[Harness]:
+async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False, second_clinic: bool = False,
+                      **clinic: Any) -> AsyncIterator[Harness]:
     """The bot on a fake clock that only tests move, or with `real_time` on the real clock with
-    the real JobQueue ticking every 50 ms (use a clinic `clock_speed` to compress the schedule)."""
+    the real JobQueue ticking every 50 ms (use a clinic `clock_speed` to compress the schedule).
+    `second_clinic`: a clinic "north" (emergency number 112) after the first, its practitioner
+    `h.north_practitioner`."""
     from bot.app import build_application, load_all_guidance
 
     clock = FakeClock()
@@ -136,7 +156,11 @@ async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False
         emu.use_clock(clock)
     practitioner = emu.add_user("Dana", last_name="Reyes")
     admin = emu.add_user("Sam", last_name="Okafor")
-    config = load_config(write_config(folder, emu.base_url, [(practitioner.id, "Dana Reyes", "practitioner"), (admin.id, "Sam Okafor", "admin")], **clinic))
+    path = write_config(folder, emu.base_url, [(practitioner.id, "Dana Reyes", "practitioner"), (admin.id, "Sam Okafor", "admin")], **clinic)
+    north = emu.add_user("Noor", last_name="Haddad") if second_clinic else None
+    if north is not None:
+        add_clinic(path, [(north.id, "Noor Haddad", "practitioner")])
+    config = load_config(path)
     store = Store(config.storage.database)
     app = build_application(config, store, load_all_guidance(config), emu.token, now=time.time if real_time else clock,
                             tick_seconds=0.05 if real_time else None)
@@ -152,7 +176,7 @@ async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False
         services = app.bot_data["services"]
         pacer = None if real_time else asyncio.create_task(pass_time_for_paced_messages(services, clock))
         try:
-            yield Harness(emu, app, services, clock, practitioner, admin, processed)
+            yield Harness(emu, app, services, clock, practitioner, admin, processed, north)
         finally:
             if pacer:
                 pacer.cancel()

@@ -54,7 +54,7 @@ def enrolled(services, telegram_id=ANA, areas=("calf",), treated_at=None, practi
 def free_text(services, telegram_id, text):
     """What the bot does with words: keep them, then answer them; None when not enrolled."""
     words = followup.take_words(services, telegram_id, text)
-    return None if words is None else followup.outcome(words.followup, followup.assess_words(services, words))
+    return None if words is None else followup.outcome(words.followup, followup.assess_words(services, words).assessment)
 
 
 # ---- the plan

@@ -13,6 +13,7 @@ from aiohttp import web
 from .faults import Faults
 from .limits import Clock, RateLimits, RateLimiter
 from .model import CallbackQuery, Chat, Message, User
+from .params import Upload
 from .records import Call, ExpectViolation, Pattern, Recorder, Violation
 from .server import ApiServer
 from .world import MessageListener, World
@@ -20,6 +21,18 @@ from .world import MessageListener, World
 ChatLike = int | User | Chat | Message
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 _START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# What a user may send besides text and photos, as the Bot API shows it (file ids are added).
+MEDIA: dict[str, dict[str, Any]] = {
+    "voice": {"duration": 4, "mime_type": "audio/ogg"},
+    "video_note": {"length": 240, "duration": 6},
+    "video": {"width": 640, "height": 480, "duration": 5},
+    "animation": {"width": 320, "height": 240, "duration": 2},
+    "audio": {"duration": 30},
+    "document": {"file_name": "notes.pdf", "mime_type": "application/pdf"},
+    "sticker": {"width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular", "emoji": "👍"},
+    "location": {"latitude": 51.5072, "longitude": -0.1276},
+    "contact": {"phone_number": "+44 20 7946 0999", "first_name": "Someone"},
+}
 
 
 class BotApiEmulator:
@@ -157,6 +170,39 @@ class BotApiEmulator:
         message = self.world.add_message(target, user, text=text, entities=entities, reply_to=reply_to)
         if self._delivered(message, command is not None):
             self.world.updates.push("message", message.to_api())
+        return message
+
+    async def send_photo(self, user: User, caption: str | None = None, *, data: bytes = b"\xff\xd8 a photo") -> Message:
+        """The user sends a photo (Telegram offers it in three sizes, largest last), with an
+        optional caption. Its file_id is known to sendPhoto, as a real one is."""
+        sizes = [self.world.resolve_file(Upload("photo.jpg", "image/jpeg", data[: max(1, len(data) // d)]), "photo")
+                 for d in (16, 4, 1)]
+        self.world.files.update((f.file_id, f) for f in sizes)
+        return await self._user_message(user, text=caption, photo=sizes[-1], photo_sizes=tuple(sizes[:-1]))
+
+    async def send_media(self, user: User, kind: str, caption: str | None = None) -> Message:
+        """The user sends something other than text or a photo: ``kind`` is one of MEDIA (a
+        video, document or animation may carry a caption)."""
+        payload = dict(MEDIA[kind])
+        if kind not in ("location", "contact"):  # these carry no file
+            number = self.world.serial()
+            payload.update(file_id=f"{kind.upper()}-{number:06d}-emulated", file_unique_id=f"U{number:06d}")
+        return await self._user_message(user, text=caption, media={kind: payload})
+
+    async def edit_text(self, user: User, message: Message, text: str) -> Message:
+        """The user edits their message (its text, or a photo's caption): an ``edited_message``."""
+        if message.sender is not user:
+            raise ValueError("a user can only edit their own messages")
+        message.text, message.edit_date = text, self.world.now()
+        self.world.changed.notify()
+        self.world.updates.push("edited_message", message.to_api())
+        return message
+
+    async def _user_message(self, user: User, **fields: Any) -> Message:
+        target = self.chat(user)
+        target.started, target.blocked = True, False
+        message = self.world.add_message(target, user, **fields)
+        self.world.updates.push("message", message.to_api())
         return message
 
     def _delivered(self, message: Message, is_command: bool) -> bool:

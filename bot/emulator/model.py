@@ -61,6 +61,8 @@ class Message:
     reply_markup: dict | None = None
     photo: StoredFile | None = None
     document: StoredFile | None = None
+    photo_sizes: tuple[StoredFile, ...] = ()  # a user's photo: smaller sizes before ``photo``
+    media: dict[str, Any] | None = None  # a user's video, voice, sticker, location, contact... (kind -> object)
     reply_to: Message | None = None
     edit_date: int | None = None
     deleted: bool = False
@@ -91,7 +93,7 @@ class Message:
         return None
 
     def to_api(self, *, with_reply: bool = True) -> dict[str, Any]:
-        media = self.photo or self.document
+        media = self.photo or self.document or self.media
         body: dict[str, Any] = {
             "message_id": self.message_id,
             "from": self.sender.to_api(),
@@ -104,7 +106,10 @@ class Message:
         else:
             body.update(caption=self.text or None, caption_entities=list(self.entities) or None)
         if self.photo:
-            body["photo"] = [{**self.photo.to_api(), "width": 1280, "height": 960}]
+            smaller = [{**f.to_api(), "width": 90 * 2**i, "height": 67 * 2**i} for i, f in enumerate(self.photo_sizes)]
+            body["photo"] = [*smaller, {**self.photo.to_api(), "width": 1280, "height": 960}]
+        if self.media:
+            body.update(self.media)
         if self.document:
             body["document"] = _compact(
                 {**self.document.to_api(), "file_name": self.document.file_name,
