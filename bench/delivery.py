@@ -124,9 +124,9 @@ class _Child:
         raise ValueError(f"unknown command {command!r}")
 
 
-async def _child_main(conn, limits: RateLimits | None) -> None:
+async def _child_main(conn, limits: RateLimits | None, make_child: type[_Child]) -> None:
     async with BotApiEmulator(rate_limits=limits) as emu:
-        child = _Child(emu)
+        child = make_child(emu)
         conn.send((emu.base_url, emu.token))
         while True:
             request = await asyncio.to_thread(conn.recv)
@@ -139,18 +139,19 @@ async def _child_main(conn, limits: RateLimits | None) -> None:
                 conn.send(error)
 
 
-def _child_process(conn, limits: RateLimits | None) -> None:
-    asyncio.run(_child_main(conn, limits))
+def _child_process(conn, limits: RateLimits | None, make_child: type[_Child]) -> None:
+    asyncio.run(_child_main(conn, limits, make_child))
 
 
 class EmulatorProcess:
     """The Bot API emulator in a child process on 127.0.0.1: `call(command, ...)` from sync code,
-    `await acall(...)` from the bot's event loop (the pipe is read in a worker thread)."""
+    `await acall(...)` from the bot's event loop (the pipe is read in a worker thread). `child`: a
+    subclass of `_Child` with more commands (it must be importable by the child: module level)."""
 
-    def __init__(self, limits: RateLimits | None, timeout: float = 30.0):
+    def __init__(self, limits: RateLimits | None, timeout: float = 30.0, child: type[_Child] = _Child):
         context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_child_process, args=(child, limits), daemon=True)
+        self._conn, pipe = context.Pipe()
+        self._process = context.Process(target=_child_process, args=(pipe, limits, child), daemon=True)
         self._process.start()
         self.timeout = timeout
         self.base_url, self.token = self._receive()
