@@ -17,7 +17,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "outcome_distress": {"clinic_name", "clinic_phone", "emergency_number", "reasons"},
     "note_breathing_watch": {"clinic_name", "clinic_phone", "emergency_number", "reasons"},
     "outcome_normal": {"tips"},
-    "outcome_contact": {"clinic_name", "clinic_phone", "reasons"},
+    "outcome_contact": {"clinic_name", "clinic_phone", "reasons", "emergency_number"},
     "outcome_emergency": {"emergency_number", "reasons", "clinic_name"},
     "help": set(),
     "status": {"next_checkin", "answers_summary"},

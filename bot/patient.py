@@ -30,6 +30,7 @@ from .followup import Answer, Out
 from .ratelimit import EMERGENCY
 from .services import Services
 from .store import ANSWER
+from .triage import NO_BUCKET
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +215,9 @@ async def incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return None
         f = followup.current(services, update.effective_user.id)
         if f is None:
-            return await _say(services, update, "not_enrolled")
-        return await services.say(f.chat_id, "reply", cr.with_emergency_line(f.guidance, f.clinic, f.lang, "media_unreadable"))
+            return await _answer(services, update, context, _reply(services, update, "not_enrolled"))
+        unread = cr.with_emergency_line(f.guidance, f.clinic, f.lang, "media_unreadable")
+        return await _answer(services, update, context, Answer(unread, None, NO_BUCKET))
     words = followup.take_words(services, update.effective_user.id, text, message.message_id, photo)
     if words is None:
         return await _unfollowed(services, update, context, text, edited)
@@ -229,8 +231,9 @@ async def incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _answer(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> None:
-    """Queue the answer to the conversation so far and send it: an emergency at once, ahead of
-    anything else for this chat; any other when the chat is free, unless a newer one replaced it."""
+    """Queue the answer to the conversation so far and send it, in the background: an emergency
+    at once, ahead of anything else for this chat; any other when the chat is free, unless a
+    newer one replaced it."""
     chat_id = update.effective_chat.id
     with services.store.transaction():
         chosen = followup.supersede(services, chat_id, answer)
@@ -252,7 +255,13 @@ async def _unfollowed(services: Services, update: Update, context: ContextTypes.
     if edited:
         return None
     pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
-    await _say(services, update, "consent_pending" if pending else "not_enrolled")
+    await _answer(services, update, context, _reply(services, update, "consent_pending" if pending else "not_enrolled"))
+
+
+def _reply(services: Services, update: Update, key: str) -> Answer:
+    """A message answering whatever was sent, replaced by a newer one like any answer: a flood
+    of stickers gets one reply, and never holds the next update while the chat is paced."""
+    return Answer(_text(services, update, key), None, NO_BUCKET)
 
 
 # ---- buttons

@@ -214,6 +214,18 @@ async def test_distress_is_answered_kindly_with_the_clinic_phone(make_bot, langu
     assert alert["bucket"] == "contact_practitioner"
 
 
+async def test_a_vague_chest_feeling_is_contact_with_the_breathing_watch_line(make_bot):
+    h = await make_bot()
+    ana = h.emu.add_user("Ana")
+    await consent(h, ana)
+    h.advance(3600)
+    reply = await write(h, ana, "strange feeling in my chest")
+    assert reply.text.startswith(f"Please contact Harbour Physio today on {PHONE}")
+    assert reply.text.endswith("If your breathing gets harder or your chest starts to hurt, call 999 now.")
+    assert EXPECTED not in reply.text
+    assert [a["bucket"] for a in h.store.open_alerts(h.clinic.id)] == ["contact_practitioner"]
+
+
 # ---- 4. emergency first in a chat; a burst gets one answer
 
 FLOOD = 200

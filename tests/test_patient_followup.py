@@ -149,6 +149,23 @@ def test_outcomes_put_the_right_thing_first(services, guidance):
     assert spanish.startswith("Gracias.")
 
 
+@pytest.mark.parametrize("lang, words, starts, present, absent", [
+    ("en", "I'm scared", "I'm sorry you're feeling like this", "+44 20 7946 0000", "couldn't"),  # U3's reply
+    ("es", "me encuentro fatal", "Siento que te encuentres así", "llama ya al 999", "no he entendido"),
+    ("en", "help", "I'm sorry you're feeling like this", "call 999 now", "couldn't"),
+    # C17's note under the contact outcome; a named sign keeps the outcome that lists it, beside U3
+    ("en", "strange feeling in my chest", "<b>Please contact Harbour Physio", "If your breathing gets harder", "I'm sorry"),
+    ("en", "my chest feels a bit off", "<b>Please contact Harbour Physio", "If your breathing gets harder", "I'm sorry"),
+    ("en", "qwxz vbnm", "Sorry, I couldn't quite understand that", "call 999 now", "expected"),  # U1's reply
+    ("en", "breathing feels strange", "<b>Call 999 now", "I've alerted Harbour Physio", "If your breathing gets harder"),
+    ("en", "my fingers are numb", "<b>Please contact Harbour Physio", "call 999 straight away", "If your breathing"),
+])
+def test_the_rules_reply_and_note_choose_the_words(services, guidance, lang, words, starts, present, absent):
+    clinic = services().clinic("harbour")
+    text = cr.outcome(guidance, clinic, lang, triage(Reply(words), Context(hours=6, areas=("calf",)), guidance))
+    assert text.startswith(starts) and present in text and absent not in text
+
+
 # ---- check-ins
 
 def test_render_checkin_only_for_an_active_follow_up(services):
