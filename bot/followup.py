@@ -375,7 +375,6 @@ class Words:
     answering: bool = False  # that check-in still waits for its reply: "fine" answers it
     answer_id: int | None = None  # the stored words
     message_id: int | None = None  # the patient's Telegram message
-    photo: bool = False
 
 
 def take_words(services: Services, telegram_id: int, text: str, message_id: int | None = None,
@@ -398,7 +397,7 @@ def take_words(services: Services, telegram_id: int, text: str, message_id: int 
     if photo is not None:
         forward_photos(services, f)
     answering = open_ is not None and open_[0]["status"] == "sent"
-    return Words(f, text, now, checkin_id, open_[1] if open_ else {}, answering, answer_id, message_id, photo is not None)
+    return Words(f, text, now, checkin_id, open_[1] if open_ else {}, answering, answer_id, message_id)
 
 
 def forward_photos(services: Services, f: Followup) -> int:

@@ -209,7 +209,8 @@ async def incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if _is_staff(services, update):
         return None if edited else await _say(services, update, "staff_help")
     text = message.text or message.caption or ""
-    photo = message.photo[-1].file_id if message.photo else None  # the largest size comes last
+    # The largest size comes last; an edited caption is new words, its photo is kept already.
+    photo = message.photo[-1].file_id if message.photo and not edited else None
     if not text.strip() and photo is None:  # a voice note, sticker, location...: say what I can read
         if edited:
             return None

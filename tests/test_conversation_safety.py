@@ -111,6 +111,20 @@ async def test_a_photo_without_words_is_asked_about_kept_and_shown_to_staff(make
     await h.emu.wait_for_message(h.practitioner, lambda m: m.photo is not None and m.photo.file_id == photo.photo.file_id)
 
 
+async def test_an_edited_caption_is_read_and_its_photo_kept_once(make_bot):
+    h = await make_bot()
+    ana = h.emu.add_user("Ana")
+    await consent(h, ana)
+    h.advance(3600)
+    photo = await h.emu.send_photo(ana, "the needle spot")
+    await answered(h, ana)
+    h.advance(TAP)
+    await h.emu.edit_text(ana, photo, CHEST)
+    [reply] = await answered(h, ana)
+    assert reply.text.startswith(EMERGENCY)
+    assert len(h.store.photos(session_of(h, ana)["id"])) == 1
+
+
 async def test_a_photo_sent_after_the_alert_went_out_follows_it_at_once(make_bot):
     h = await make_bot()
     ana = h.emu.add_user("Ana")
