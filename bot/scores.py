@@ -83,8 +83,8 @@ def _tense(tokens: Sequence[Token], i: int, words: NumberWords) -> str | None:
                 if text in words.current or (before and text in words.current_before):
                     return "current"
                 if text in words.past or (before and text in words.past_before):
-                    if j > 0 and tokens[j - 1].text in words.compare:
-                        continue
+                    if not before and tokens[j - 1].text in words.compare:
+                        continue  # "a 5, same as yesterday": today's 5 (but "than yesterday's 5")
                     return "past"
     return None
 
