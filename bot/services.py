@@ -57,12 +57,6 @@ class Services:
             await asyncio.wait([answer])
         await self.delivery.chat_free(chat_id)  # a check-in or a retry the tick is sending
 
-    async def room_to_answer(self, chat_id: int) -> None:
-        """`chat_free`, and fewer answers in flight than delivery sends at once."""
-        await self.chat_free(chat_id)
-        while len(self._answers) >= self.delivery.concurrency:
-            await asyncio.wait(self._answers.values(), return_when=asyncio.FIRST_COMPLETED)
-
     async def send_answer(self, chat_id: int, row_id: int, spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task],
                           urgent: bool = False) -> None:
         """Send a queued answer in the background: the handler goes on to the next update at once,
