@@ -6,7 +6,8 @@ from bot.render import Button, Safe, bullets, keyboard, markdown, message, unpac
 
 
 def test_values_are_escaped_and_template_tags_kept(guidance):
-    text = message(guidance, "outcome_contact", "en", clinic_name="<Harbour & Co>", clinic_phone="+44 1", reasons=Safe("<b>x</b>"))
+    text = message(guidance, "outcome_contact", "en", clinic_name="<Harbour & Co>", clinic_phone="+44 1", reasons=Safe("<b>x</b>"),
+                   emergency_number="999")
     assert "&lt;Harbour &amp; Co&gt;" in text
     assert "<b>x</b>" in text
     assert text.startswith("<b>")
