@@ -431,9 +431,9 @@ def _load_tips(doc: Doc, hours: tuple[int, ...], topics: set[str]) -> tuple[Tip,
         path = doc.root / entry["file"]
         if not path.is_file():
             doc.fail(f"{key}.file", f"missing tip file {entry['file']}")
-        texts = {"en": path.read_text(encoding="utf-8").strip()}
+        texts = {"en": doc.read_text(f"{key}.file", path).strip()}
         for translated in sorted(path.parent.glob(f"*/{path.name}")):
-            texts[translated.parent.name] = translated.read_text(encoding="utf-8").strip()
+            texts[translated.parent.name] = doc.read_text(f"{key}.file", translated).strip()
         tips.append(Tip(entry["id"], entry["source"], texts["en"], texts, tuple(entry.get("checkins", [])),
                         tuple(entry.get("intensity", [])), tuple(entry.get("activity", [])), topic))
     for hour in hours:

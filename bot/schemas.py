@@ -27,6 +27,10 @@ def _is(value: Any, expected: type | tuple[type, ...]) -> bool:
     return isinstance(value, types)
 
 
+def _inside(root: Path, path: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
 class Entry(dict):
     """A validated table; `strings(name)` is the list of texts under `name` (empty if absent)."""
 
@@ -43,13 +47,36 @@ class Doc:
     @classmethod
     def open(cls, root: Path, name: str) -> "Doc":
         path = root / name
+        if path.exists() and not _inside(root, path):
+            raise GuidanceError(f"{name}: leads outside the guidance folder {root}")
         try:
             with path.open("rb") as handle:
                 return cls(root, name, tomllib.load(handle))
         except FileNotFoundError:
             raise GuidanceError(f"{name}: file missing from {root}") from None
+        except OSError as error:
+            raise GuidanceError(f"{name}: cannot read: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise GuidanceError(f"{name}: not UTF-8 text") from None
         except tomllib.TOMLDecodeError as error:
             raise GuidanceError(f"{name}: not valid TOML: {error}") from None
+
+    def read_text(self, key: str, path: Path) -> str:
+        """A text file that the key names, which must lie inside the guidance folder (symlinks
+        resolved): a clinic's edit must never make the bot send a file from elsewhere."""
+        if not _inside(self.root, path):
+            shown = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+            self.fail(key, f"{shown} is outside the guidance folder")
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            self.fail(key, f"cannot read {path.name}: {error.strerror or error}")
+        if b"\x00" in data:
+            self.fail(key, f"{path.name} is not a text file")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.fail(key, f"{path.name} is not UTF-8 text")
 
     def fail(self, key: str, message: str) -> NoReturn:
         raise GuidanceError(f"{self.name}: {key}: {message}" if key else f"{self.name}: {message}")

@@ -139,3 +139,53 @@ def test_a_rule_message_missing_in_a_language_is_named(tmp_path):
     rules.write_text(text.replace('reply = "outcome_distress"', 'reply = "only_en"'), encoding="utf-8")
     with pytest.raises(GuidanceError, match=r"rules.toml: rules\[27\].reply: message 'only_en' is missing in \[es\]"):
         load_guidance(edited)
+
+
+def escape_by_symlink(edited):
+    outside = edited.parent / "secret.md"
+    outside.write_text("the clinic's private notes", encoding="utf-8")
+    (edited / "tips" / "hydration.md").unlink()
+    (edited / "tips" / "hydration.md").symlink_to(outside)
+
+
+def point_tip_at(target: str):
+    def edit(edited):
+        (edited.parent.parent / "secret.md").write_text("the clinic's private notes", encoding="utf-8")
+        tips = edited / "tips.toml"
+        text = tips.read_text(encoding="utf-8")
+        tips.write_text(text.replace('file = "tips/hydration.md"', f'file = "{target}"', 1), encoding="utf-8")
+    edit.__name__ = f"tip_file_{target}"
+    return edit
+
+
+def make_binary(edited):
+    (edited / "tips" / "hydration.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+
+
+def make_latin1(edited):
+    (edited / "tips" / "es" / "hydration.md").write_bytes("Bebe más agua".encode("latin-1"))
+
+
+def toml_not_utf8(edited):
+    (edited / "course.toml").write_bytes("title = 'Evolución'".encode("latin-1"))
+
+
+# (how the folder is broken, what the error says)
+FILE_ESCAPES = [
+    (point_tip_at("../../secret.md"), "tips.toml: tips[", ".file: ../../secret.md is outside the guidance folder"),
+    (point_tip_at("/etc/passwd"), "tips.toml: tips[", ".file: /etc/passwd is outside the guidance folder"),
+    (escape_by_symlink, "tips.toml: tips[", ".file: tips/hydration.md is outside the guidance folder"),
+    (make_binary, "tips.toml: tips[", ".file: hydration.md is not a text file"),
+    (make_latin1, "tips.toml: tips[", ".file: hydration.md is not UTF-8 text"),
+    (toml_not_utf8, "course.toml: not UTF-8 text", ""),
+]
+
+
+@pytest.mark.parametrize("breakage, names, says", FILE_ESCAPES, ids=lambda v: getattr(v, "__name__", None))
+def test_guidance_files_stay_inside_the_folder_and_are_text(tmp_path, breakage, names, says):
+    edited = tmp_path / "clinic" / "guidance"
+    shutil.copytree(SHIPPED_GUIDANCE, edited)
+    breakage(edited)
+    with pytest.raises(GuidanceError) as raised:
+        load_guidance(edited)
+    assert str(raised.value).startswith(names) and says in str(raised.value)
