@@ -105,6 +105,10 @@ def _trouble(error: TelegramError) -> str:
     return "error"
 
 
+def _count_of(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _urgent(row: dict[str, Any]) -> bool:
     return row["priority"] <= EMERGENCY
 
@@ -133,9 +137,9 @@ class Episode:
 
     def ok(self, detail: str) -> None:
         if self.what is not None:
-            paused = f"; sending paused {self.pauses} time{'s' if self.pauses != 1 else ''}" if self.pauses else ""
-            log.warning("%s back after %.1f s (%d failed attempts%s); %s",
-                        self.name, time.monotonic() - self.since, self.failures, paused, detail)
+            counts = _count_of(self.failures, "failed attempt") + (
+                f"; sending paused {_count_of(self.pauses, 'time')}" if self.pauses else "")
+            log.warning("%s back after %.1f s (%s); %s", self.name, time.monotonic() - self.since, counts, detail)
             self.what, self.failures, self.pauses = None, 0, 0
 
 
