@@ -1,5 +1,5 @@
 """Many check-ins due at the same minute: Telegram's limits are respected (no 429 at all) and a
-patient talking to the bot meanwhile is answered ahead of the queue."""
+patient talking to the bot meanwhile is answered ahead of the queue, an emergency at once."""
 
 import json
 import time
@@ -34,4 +34,23 @@ async def test_a_burst_of_due_check_ins_draws_no_429_and_replies_go_first(make_b
     reply_at = next(i for i, c in enumerate(sends) if "Please contact" in str(c.params.get("text")))
     checkins_after_reply = sum(1 for c in sends[reply_at:] if "hours since your session" in str(c.params.get("text")))
     assert checkins_after_reply > PATIENTS // 2, "the reply waited behind the scheduled check-ins"
+    assert not [v for v in h.emu.violations if "429" in str(v)]
+
+
+async def test_an_emergency_during_a_burst_reaches_a_patient_who_just_used_the_chats_burst(make_bot):
+    """Zoe's check-in and the answers to her three quick messages leave one send of her chat's
+    allowance: it is kept for the emergency answer, which takes the next slot of the burst."""
+    h = await make_bot(real_time=True, quiet_hours=None)
+    zoe = h.emu.add_user("Zoe")
+    users = [h.emu.add_user(f"P{i}") for i in range(PATIENTS)]
+    seed_due_checkins(h, [zoe, *users], time.time())
+    await until(lambda: h.emu.messages_to(zoe), timeout=30)
+    for text in ("a bit sore today", "still a bit sore", "ok"):
+        await h.emu.send_text(zoe, text)
+    written = time.monotonic()
+    await h.emu.send_text(zoe, "now I have chest pain and I can't breathe")
+    await until(lambda: any(m.text.startswith("Call 999 now") for m in h.emu.messages_to(zoe)), timeout=10)
+    assert time.monotonic() - written < 1.0
+    assert sum(1 for u in users if h.emu.messages_to(u)) < PATIENTS  # the burst was still going out
+    await until(lambda: all(h.emu.messages_to(u) for u in users), timeout=60)
     assert not [v for v in h.emu.violations if "429" in str(v)]
