@@ -47,8 +47,8 @@ GROUP_BURST, GROUP_RATE = 3.0, 19 / 60
 # Of a private chat's burst, one send is kept for an emergency answer: other messages leave it, so
 # however chatty the conversation, the emergency finds the chat's allowance free.
 URGENT_RESERVE = 1.0
-# The pump's list of due rows is read again when older than this, so an urgent row that fell due
-# meanwhile is not passed over for a chat's other rows.
+# This often the pump looks whether an urgent row fell due since it read its list of due rows (a
+# list lasts up to two seconds of sending), and reads the list again if so.
 FRESH_ROWS = 0.5
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough rights to send")
 ALREADY_DONE = ("message is not modified",)
@@ -259,7 +259,7 @@ class Delivery:
 
     async def _send_urgent_due(self, report: TickReport) -> None:
         first: dict[int, int] = {}  # chat -> its first urgent row: one at a time to a chat
-        for row in itertools.takewhile(_urgent, self.services.store.due_outbox(self.services.now(), self.batch)):
+        for row in itertools.takewhile(_urgent, self.services.store.due_outbox(self.services.now(), self.concurrency)):
             if self._free_for(row):
                 first.setdefault(row["chat_id"], row["id"])
         outcomes = await asyncio.gather(*(self._deliver(row_id) for row_id in first.values()))
@@ -269,14 +269,21 @@ class Delivery:
     async def _send_due(self, report: TickReport) -> None:
         """Send every due message, most urgent first, `concurrency` at a time, until none is due.
         A burst can outlast many ticks; they queue what falls due meanwhile and this picks it up."""
+        store, looked_at = self.services.store, time.monotonic()
         waiting: list[dict[str, Any]] = []
-        read_at = -FRESH_ROWS
+
+        def urgent_news() -> bool:
+            nonlocal looked_at
+            if time.monotonic() - looked_at < FRESH_ROWS:
+                return False
+            looked_at, top = time.monotonic(), store.due_outbox(self.services.now(), 1)
+            return bool(top) and _urgent(top[0]) and all(row["id"] != top[0]["id"] for row in waiting)
 
         def next_row() -> dict[str, Any] | None:
-            nonlocal waiting, read_at
-            for read in ((True,) if time.monotonic() - read_at > FRESH_ROWS else (False, True)):
+            nonlocal waiting
+            for read in ((True,) if urgent_news() else (False, True)):
                 if read:
-                    waiting, read_at = self.services.store.due_outbox(self.services.now(), self.batch), time.monotonic()
+                    waiting = store.due_outbox(self.services.now(), self.batch)
                 for index, row in enumerate(waiting):  # most urgent first
                     if self._free_for(row):
                         del waiting[index]

@@ -302,3 +302,18 @@ async def test_an_emergency_answer_retries_at_once_through_a_blip(outbox, emulat
     assert await outbox.delivery.send(row, urgent=True)
     assert time.monotonic() - started < 1.0
     assert [m.text for m in emulator.messages_to(ana)] == ["emergency"]
+
+
+async def test_an_emergency_row_queued_mid_burst_goes_before_its_chats_queued_check_in(outbox, emulator):
+    """The pump read its list of due rows before the emergency answer was queued; it looks for
+    urgent rows twice a second, not only once the list is used up."""
+    users = [emulator.add_user(f"P{i}") for i in range(60)]
+    ana = users[30]  # her check-in about 1.1 s into the burst at 28/s, the list used up at 2.1 s
+    for user in users:
+        outbox.store.enqueue(user.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
+    outbox.delivery.concurrency = 4
+    pump = asyncio.create_task(outbox.delivery.tick())
+    await asyncio.sleep(0.3)
+    outbox.store.enqueue(ana.id, "reply", "emergency", None, outbox.now(), priority=EMERGENCY)
+    assert (await pump).sent == 61
+    assert [m.text for m in emulator.messages_to(ana)] == ["emergency", "How is the calf?"]
