@@ -10,7 +10,7 @@ from typing import Callable, Mapping
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
-from . import alerts, patient, staff
+from . import alerts, intake, patient, staff
 from .config import Config, default_guidance_dir
 from .delivery import Delivery, Hooks
 from .guidance import Guidance, load_guidance
@@ -61,6 +61,7 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Daily: erase what each clinic's retention period no longer allows us to keep."""
     services: Services = context.bot_data["services"]
+    services.store.inbox_prune(services.now() - intake.RESEND_WINDOW)
     for clinic in services.config.clinics:
         erased = services.store.purge_expired(clinic.id, services.now() - clinic.retention_days * 86400)
         if erased:
@@ -87,6 +88,8 @@ def build_application(
         recovered = store.recover_interrupted()
         if recovered:
             log.warning("re-queued %d messages interrupted by the last stop", recovered)
+        store.inbox_prune(now() - intake.RESEND_WINDOW)
+        intake.replay(application, store)  # before polling starts: what the last run left goes first
 
     application = (
         Application.builder()
@@ -94,7 +97,9 @@ def build_application(
         .base_url(config.telegram.api_base_url)
         .base_file_url(file_url(config.telegram.api_base_url))
         .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        # Each update is stored before its offset is confirmed, and emptied once handled (bot/intake.py).
+        .get_updates_request(intake.InboxRequest(store, now, connection_pool_size=1))
+        .concurrent_updates(intake.InboxProcessor(store))
         .rate_limiter(TelegramPace(config.telegram.max_messages_per_second))
         .post_init(post_init)
         .build()

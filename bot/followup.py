@@ -375,6 +375,7 @@ class Words:
     answering: bool = False  # that check-in still waits for its reply: "fine" answers it
     answer_id: int | None = None  # the stored words
     message_id: int | None = None  # the patient's Telegram message
+    replayed: bool = False  # taken before: the update was handed over again after a restart (bot/intake.py)
 
 
 def take_words(services: Services, telegram_id: int, text: str, message_id: int | None = None,
@@ -383,21 +384,27 @@ def take_words(services: Services, telegram_id: int, text: str, message_id: int 
     are committed on their own, before anything else is done with them: answering may fail,
     keeping them may not. A photo is kept as Telegram's file_id, never its bytes.
 
-    During a check-in the words join it: its final assessment reads them too."""
+    During a check-in the words join it: its final assessment reads them too. The same message
+    taken again (a restart handed its update over twice) is not stored twice."""
     f = current(services, telegram_id)
     if f is None:
         return None
-    store, now = services.store, services.now()
+    store, now, sid = services.store, services.now(), f.session["id"]
     open_ = open_checkin(services, f)
     checkin_id = open_[0]["id"] if open_ else None
-    with store.transaction():
-        answer_id = store.add_answer(f.session["id"], checkin_id, "text", text, now, message_id) if text.strip() else None
+    answer_id = store.message_taken(sid, message_id, text) if message_id is not None and text.strip() else None
+    replayed = answer_id is not None or (
+        photo is not None and not text.strip() and any(p["message_id"] == message_id and p["file_id"] == photo
+                                                       for p in store.photos(sid)))
+    if not replayed:
+        with store.transaction():
+            answer_id = store.add_answer(sid, checkin_id, "text", text, now, message_id) if text.strip() else None
+            if photo is not None:
+                store.add_photo(sid, checkin_id, message_id, photo, now)
         if photo is not None:
-            store.add_photo(f.session["id"], checkin_id, message_id, photo, now)
-    if photo is not None:
-        forward_photos(services, f)
+            forward_photos(services, f)
     answering = open_ is not None and open_[0]["status"] == "sent"
-    return Words(f, text, now, checkin_id, open_[1] if open_ else {}, answering, answer_id, message_id)
+    return Words(f, text, now, checkin_id, open_[1] if open_ else {}, answering, answer_id, message_id, replayed)
 
 
 def forward_photos(services: Services, f: Followup) -> int:

@@ -222,6 +222,8 @@ async def incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     words = followup.take_words(services, update.effective_user.id, text, message.message_id, photo)
     if words is None:
         return await _unfollowed(services, update, context, text, edited)
+    if words.replayed and (edited or services.store.message_answered(words.followup.session["id"], message.message_id)):
+        return None  # handled before a restart, up to its answer: nothing left to do
     assessed = None
     if text.strip():
         with services.store.transaction():  # the assessment, any alert and the answered check-in together

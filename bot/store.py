@@ -155,6 +155,18 @@ def m005_conversation(db: Database) -> None:
     db.execute("INSERT INTO tombstones (telegram_id, clinic_id) SELECT telegram_id, clinic_id FROM patients")
 
 
+@migrations()
+def m007_inbox(db: Database) -> None:
+    """Transactional intake (issue 12): each update Telegram hands over is stored here, as its
+    raw JSON, before its offset is confirmed, handled from here after a crash, and emptied once
+    handled. An emptied row (no body, no sender) stays a day, Telegram's own retention for
+    unconfirmed updates, so an update Telegram sends again is recognised as handled."""
+    db.execute("""CREATE TABLE inbox (update_id INTEGER PRIMARY KEY, telegram_id INTEGER, body TEXT,
+                  received_at REAL NOT NULL)""")
+    db.execute("CREATE INDEX idx_inbox_sender ON inbox (telegram_id) WHERE telegram_id IS NOT NULL")
+    db.execute("CREATE INDEX idx_inbox_received ON inbox (received_at)")
+
+
 def _create_private(path: Path) -> None:
     """Health data: the database file is readable by the bot's user alone."""
     if not path.exists():
@@ -379,6 +391,7 @@ class Store:
         with self.db.conn:
             self._erase_sessions([r["id"] for r in self._all("SELECT id FROM sessions WHERE patient_id = ?", [patient_id])])
             self.db.conn.execute("DELETE FROM outbox WHERE chat_id = ?", [patient["telegram_id"]])
+            self._inbox_erase(patient["telegram_id"])
             self.db.conn.execute("DELETE FROM patients WHERE id = ?", [patient_id])
 
     # ---- check-ins
@@ -496,6 +509,40 @@ class Store:
                (SELECT 1 FROM checkins c WHERE c.session_id = sessions.id AND c.status IN ('pending', 'sending', 'paused'))"""
         )
 
+    # ---- inbox: updates stored before Telegram is told they arrived (bot/intake.py)
+
+    def inbox_add(self, updates: list[tuple[int, int | None, str]], now: float) -> int:
+        """Store (update_id, sender's Telegram id, raw JSON) rows in one transaction; an update
+        stored before, handled or not, is left as it is. How many were new."""
+        with self.transaction():
+            return sum(self.db.conn.execute(
+                "INSERT OR IGNORE INTO inbox (update_id, telegram_id, body, received_at) VALUES (?, ?, ?, ?)",
+                row + (now,)).rowcount for row in updates)
+
+    def inbox_waiting(self) -> list[dict[str, Any]]:
+        """Updates stored and not yet handled, oldest first."""
+        return self._all("SELECT update_id, body FROM inbox WHERE body IS NOT NULL ORDER BY update_id")
+
+    def inbox_handled(self, update_id: int) -> bool:
+        """The update was stored and has been handled since (Telegram sent it again)."""
+        return self._one("SELECT 1 AS x FROM inbox WHERE update_id = ? AND body IS NULL", [update_id]) is not None
+
+    def inbox_done(self, update_id: int) -> None:
+        """Handled: the patient's words and who sent them go; the id stays to recognise a resend."""
+        self._update("UPDATE inbox SET body = NULL, telegram_id = NULL WHERE update_id = ?", [update_id])
+
+    def inbox_prune(self, before: float) -> int:
+        """Forget handled updates received before `before` (Telegram resends for 24 h at most)."""
+        return self._update("DELETE FROM inbox WHERE body IS NULL AND received_at < ?", [before])
+
+    def _inbox_erase(self, telegram_id: int) -> None:
+        """Erasure: the stored updates of this person up to the one being handled (the oldest
+        waiting, as updates are handled in order) lose their words; later ones are still handled
+        (a red flag written after /delete gets the emergency text), then emptied as usual."""
+        self.db.conn.execute(
+            """UPDATE inbox SET body = NULL, telegram_id = NULL WHERE telegram_id = ?
+               AND update_id <= (SELECT MIN(update_id) FROM inbox WHERE body IS NOT NULL)""", [telegram_id])
+
     def recover_interrupted(self) -> int:
         """Messages left mid-send by a crash go back to pending: a rare duplicate beats a loss."""
         return self._update("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
@@ -535,6 +582,19 @@ class Store:
         """The buckets the patient's message `message_id` was judged, as sent and as edited."""
         return [r["bucket"] for r in self._all(
             "SELECT bucket FROM assessments WHERE session_id = ? AND message_id = ?", [session_id, message_id])]
+
+    def message_taken(self, session_id: int, message_id: int, text: str) -> int | None:
+        """The stored words `text` of the patient's message `message_id`, if taken already (an
+        update handed over again after a restart): their answer row id."""
+        row = self._one("""SELECT id FROM answers WHERE session_id = ? AND message_id = ? AND question_id = 'text'
+                           AND value = ? ORDER BY id DESC LIMIT 1""", [session_id, message_id, json.dumps(text)])
+        return row["id"] if row else None
+
+    def message_answered(self, session_id: int, message_id: int) -> bool:
+        """An answer to an assessment of the patient's message `message_id` was queued."""
+        return self._one(
+            f"""SELECT 1 AS x FROM assessments a JOIN outbox o ON o.kind = '{ANSWER}' AND o.ref_id = a.id
+                WHERE a.session_id = ? AND a.message_id = ? LIMIT 1""", [session_id, message_id]) is not None
 
     # ---- photos: Telegram's file_id only; erased with the follow-up
 

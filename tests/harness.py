@@ -171,6 +171,7 @@ async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False
 
     app.add_handler(TypeHandler(Update, handled), group=1000)  # runs after every other group
     async with app:
+        await app.post_init(app)  # as run_polling does: what the last run left is handled first
         await app.start()
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         services = app.bot_data["services"]

@@ -32,10 +32,11 @@ class Burst:
 
 
 def seed_burst(emu: BotApiEmulator, folder: Path, patients: int, *, second_after: float | None = None,
-               now: float | None = None, **clinic: object) -> Burst:
-    """`patients` users, each with a follow-up whose 6 h check-in is due now (and, with
-    `second_after`, its 24 h check-in due that many seconds later). No quiet hours, clock_speed 1,
-    so the bot sends them as soon as it ticks; `clinic` overrides other config keys."""
+               now: float | None = None, first_in: float = 0.0, **clinic: object) -> Burst:
+    """`patients` users, each with a follow-up whose 6 h check-in is due `first_in` seconds from
+    now (and, with `second_after`, its 24 h check-in due that many seconds later). No quiet hours,
+    clock_speed 1, so the bot sends them as soon as they fall due; `clinic` overrides other config
+    keys."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     staff = [emu.add_user("Dana", last_name="Reyes"), emu.add_user("Sam", last_name="Okafor")]
@@ -47,9 +48,9 @@ def seed_burst(emu: BotApiEmulator, folder: Path, patients: int, *, second_after
     treated_at = now - 6 * 3600
     token = {"clinic_id": CLINIC, "areas": json.dumps(["calf"]), "intensity": "moderate", "activities": "[]",
              "first_session": 1, "treated_at": treated_at, "practitioner_id": staff[0].id}
-    schedule = [(0, 6.0, now)]
+    schedule = [(0, 6.0, now + first_in)]
     if second_after is not None:
-        schedule.append((1, 24.0, now + second_after))
+        schedule.append((1, 24.0, now + first_in + second_after))
     burst = Burst(folder, config, folder / "aftercare.sqlite3", people, staff, seeded_at=now)
     store = Store(burst.database)
     try:
