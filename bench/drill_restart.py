@@ -1,7 +1,7 @@
 """Restart drill: SIGKILL the real bot at random moments during a burst of due check-ins.
 
     .venv/bin/python bench/drill_restart.py [--patients 300] [--kills 20] [--seed 1] [--timeout 60]
-                                            [--second-after SECONDS] [--keep]
+                                            [--latency LOW HIGH] [--second-after SECONDS] [--keep]
 
 The Bot API emulator (Telegram's rate limits on) runs in this process; the bot runs as a child
 process (`python -m bot run --config ...`) polling it. Every patient has a check-in due now.
@@ -15,11 +15,17 @@ seeded RNG and spread over the burst, three kinds mixed:
   after-send  a few milliseconds after the n-th accepted message: between the answer and the
               row being marked sent, or in the next claim.
 
+Telegram answers each send after a random 0.1-0.3 s (`--latency`; `--latency 0 0` for none), as
+over a real network: the message is delivered at once, the bot hears so later. Every send in
+flight at a kill was taken by Telegram and is sent again after the restart: a duplicate. So
+duplicates per kill are about the sends in flight, which is what the bot's pace and its start
+(few sends in flight until Telegram has answered) decide; they are counted per kind of kill.
+
 The last run goes on until every check-in has arrived (or `--timeout`), then gets SIGTERM and
 must exit 0 within 5 s. The verdict comes from the emulator's record (each check-in message is
 matched to its check-in by the row id in its buttons), cross-checked with the database.
 Exits 1 if a check-in was lost, a run crashed, the database was left inconsistent or the final
-stop was not clean. Duplicates are reported (expected: at most one per kill).
+stop was not clean. Duplicates are reported, per kill and by kind of kill.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +55,8 @@ STARTUP_WINDOW = 1.5  # seconds after spawn for a startup kill
 AFTER_SEND_WINDOW = 0.08  # seconds after the n-th message for an after-send kill
 STALL = 30.0  # a run that sends nothing for this long is killed anyway and reported
 STOP_TIMEOUT = 5.0  # the final SIGTERM must end the bot within this
+LATENCY = (0.1, 0.3)  # seconds Telegram takes to answer a send
+SENDS = ("sendMessage", "sendPhoto", "editMessageText")
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class KillRecord:
     sent_before: int  # check-in messages accepted before this run started
     sent_at_kill: int
     mid_burst: bool  # some check-in had not yet arrived when the bot was killed
+    started_at: float = 0.0  # monotonic
     crashed: int | None = None  # exit code if the bot died before we killed it
     stalled: bool = False
 
@@ -82,6 +92,8 @@ class DrillResult:
     elapsed: float
     requeued: int  # messages the bot found interrupted ('sending') at start, summed over runs
     complete: bool
+    latency: tuple[float, float] = (0.0, 0.0)
+    duplicates_by_mode: Counter = field(default_factory=Counter)  # duplicates whose first copy went in a run killed so
     logs: Path | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -127,7 +139,7 @@ async def _one_kill(bot: BotProcess, progress: Progress, kill: Kill) -> KillReco
     tally = progress.tally
     await bot.start()
     sent_before, kills_before = tally.sent, bot.kills
-    record = KillRecord(kill, bot.starts, 0.0, sent_before, 0, mid_burst=False)
+    record = KillRecord(kill, bot.starts, 0.0, sent_before, 0, mid_burst=False, started_at=bot.started_at)
     mode = kill.mode
     if mode != "startup" and progress.done():
         mode = "startup"  # nothing left to send: kill it while it starts instead
@@ -172,8 +184,21 @@ async def _handling_signals(emu: BotApiEmulator, tally: Tally, bot: BotProcess, 
         lambda: not bot.alive or any(c.method == "getMe" for c in emu.calls[since:]), timeout, poll=0.05)
 
 
+def duplicates_by_mode(tally: Tally, records: list[KillRecord]) -> Counter:
+    """Each duplicated check-in, by the kind of kill that ended the run its first copy went in."""
+    found: Counter = Counter()
+    for checkin, copies in tally.copies.items():
+        if copies < 2:
+            continue
+        at = tally.first_at[checkin]
+        run = next((r for r in records if r.started_at <= at <= r.started_at + r.alive_for), None)
+        found[run.kill.mode if run else "last run"] += copies - 1
+    return found
+
+
 async def drill(patients: int = 300, kills: int = 20, seed: int = 1, timeout: float = 60.0,
-                second_after: float | None = None, folder: Path | None = None, verbose: bool = False) -> DrillResult:
+                second_after: float | None = None, folder: Path | None = None, verbose: bool = False,
+                latency: tuple[float, float] = LATENCY) -> DrillResult:
     """Run the whole drill; `folder` keeps the config, database and the bot's logs."""
     began = time.monotonic()
     rng = random.Random(seed)
@@ -184,6 +209,8 @@ async def drill(patients: int = 300, kills: int = 20, seed: int = 1, timeout: fl
     try:
         async with BotApiEmulator(rate_limits=RateLimits()) as emu:
             burst = seed_burst(emu, folder, patients, second_after=second_after)
+            if latency[1] > 0:
+                emu.faults.latency(*latency, for_methods=SENDS, seed=seed)
             tally = Tally(emu, burst)
             bot = BotProcess(burst.config, emu.token, folder / "logs")
             plan = plan_kills(rng, kills, len(burst.checkins))
@@ -219,7 +246,8 @@ async def drill(patients: int = 300, kills: int = 20, seed: int = 1, timeout: fl
             patients=patients, checkins=len(burst.checkins), records=records, verdict=verdict, database=database,
             final_code=final_code, final_stop_seconds=stop_seconds, burst_seconds=burst_seconds,
             elapsed=time.monotonic() - began, requeued=requeued, complete=complete,
-            logs=None if own_folder is not None else folder / "logs",
+            logs=None if own_folder is not None else folder / "logs", latency=latency,
+            duplicates_by_mode=duplicates_by_mode(tally, records),
         )
         result.problems = _problems(result, crashed_last, bot)
         return result
@@ -265,7 +293,10 @@ def table(result: DrillResult, seed: int) -> None:
         ("check-ins delivered", f"{v.delivered} / {v.expected}"),
         ("not sent on purpose (missed by outage)", len(db.not_sent_on_purpose)),
         ("lost", v.lost),
-        ("duplicated", f"{v.duplicated} (<= 1 per kill: {'yes' if v.duplicated <= result.kills else 'NO'})"),
+        ("Telegram's answer to a send", f"{result.latency[0]:.1f}-{result.latency[1]:.1f} s"),
+        ("duplicated", f"{v.duplicated} ({v.duplicated / max(1, result.kills):.2f} per kill)"),
+        ("duplicates by kill (startup / at-send / after-send / last run)",
+         " / ".join(str(result.duplicates_by_mode[m]) for m in (*MODES, "last run"))),
         ("interrupted sends re-queued at start", result.requeued),
         ("sendMessage accepted (to patients)", v.accepted_sends),
         ("429s from the emulator", v.too_many_requests),
@@ -283,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds the last run gets to finish the burst")
+    parser.add_argument("--latency", type=float, nargs=2, default=LATENCY, metavar=("LOW", "HIGH"),
+                        help="seconds Telegram takes to answer each send (default 0.1 0.3)")
     parser.add_argument("--second-after", type=float, default=None,
                         help="give each patient a second check-in due this many seconds after the first")
     parser.add_argument("--keep", metavar="DIR", help="keep config, database and the bot's logs in DIR")
@@ -290,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.patients < 2 or args.kills < 1:
         parser.error("need at least 2 patients and 1 kill")
     folder = Path(args.keep) if args.keep else None
-    result = asyncio.run(drill(args.patients, args.kills, args.seed, args.timeout, args.second_after, folder, verbose=True))
+    result = asyncio.run(drill(args.patients, args.kills, args.seed, args.timeout, args.second_after, folder, verbose=True,
+                               latency=tuple(args.latency)))
     table(result, args.seed)
     for problem in result.problems:
         print(f"\nPROBLEM: {problem}")

@@ -43,7 +43,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.delivery import CHECKIN_MARK, EmulatorProcess, _Child, seed_followups, write_bench_config  # noqa: E402
+from bench.delivery import (  # noqa: E402
+    CHECKIN_MARK,
+    EmulatorProcess,
+    _Child,
+    seed_followups,
+    write_bench_config,
+)
 from bot.emulator import RateLimits  # noqa: E402
 from bot.emulator.faults import EDITING_METHODS, SENDING_METHODS  # noqa: E402
 
@@ -56,7 +62,8 @@ BLIP_SECONDS = 1.0
 BLIP_OFFSETS = (-0.1, -0.05, 0.0, 0.05, 0.1)  # when the red flag is written, from the blip's end
 TALKERS, TALK_EVERY = 8, 0.12  # condition d: each talker writes about once a second
 GAP = 0.3  # seconds between two trials: the next patient writes after the last answer arrived
-CONDITIONS = {"a": "idle", "b": "during a check-in burst", "c": "after 50 messages", "d": "around a 1 s blip of 502s"}
+CONDITIONS = {"a": "idle", "b": "during a check-in burst", "c": "after 50 messages",
+              "d": "around a 1 s blip of 502s"}
 
 
 class UrgentChild(_Child):
@@ -74,7 +81,8 @@ class UrgentChild(_Child):
             if call.status == 429:
                 self.refused += 1
             elif call.ok and call.method == "sendMessage":
-                self.arrived.setdefault(int(call.params.get("chat_id")), []).append((call.at, str(call.params.get("text"))))
+                chat, text = int(call.params.get("chat_id")), str(call.params.get("text"))
+                self.arrived.setdefault(chat, []).append((call.at, text))
         self._watched = len(calls)
 
     async def _write(self, chat: int, text: str) -> float:
@@ -100,7 +108,7 @@ class UrgentChild(_Child):
             for i in range(n):
                 await self._write(chat, texts[i % len(texts)])
             return await self._write(chat, last)
-        if command == "blip_then":  # seconds, chat, text, offset -> `text` written offset s after the blip's end
+        if command == "blip_then":  # seconds, chat, text, offset -> `text` written `offset` s after it ends
             seconds, chat, text, offset = args
             self.emu.faults.fail_for(seconds, status=502, description="Bad Gateway",
                                      methods=SENDING_METHODS | EDITING_METHODS)
@@ -169,24 +177,28 @@ def run(condition: str, trials: int, timeout: float, burst: int) -> Outcome:
 
     outcome = Outcome(condition)
     started = time.perf_counter()
-    with EmulatorProcess(RateLimits(), timeout + 30, child=UrgentChild) as emu, tempfile.TemporaryDirectory(prefix="bench-urgent-") as tmp:
+    with EmulatorProcess(RateLimits(), timeout + 30, child=UrgentChild) as emu, \
+            tempfile.TemporaryDirectory(prefix="bench-urgent-") as tmp:
         staff = emu.call("users", ["Dana", "Sam"])
-        reds = emu.call("users", [f"Red{i:04d}" for i in range(trials)])
-        due = emu.call("users", [f"Patient{i:05d}" for i in range(burst)]) if condition == "b" else []
-        talkers = emu.call("users", [f"Talker{i}" for i in range(TALKERS)]) if condition == "d" else []
         config = load_config(write_bench_config(Path(tmp), emu.base_url, staff, 28.0))
         now = time.time()
-        clinic = config.clinics[0].id
-        seed_followups(config.storage.database, clinic, staff[0], [(c, f"Red{i:04d}") for i, c in enumerate(reds)], now + 3600, now)
-        seed_followups(config.storage.database, clinic, staff[0], [(c, f"Talker{i}") for i, c in enumerate(talkers)], now + 3600, now)
-        if due:
-            seed_followups(config.storage.database, clinic, staff[0], [(c, f"Patient{i:05d}") for i, c in enumerate(due)], now, now)
+
+        def patients(names: list[str], first_due: float) -> list[int]:
+            chats = emu.call("users", names) if names else []
+            seed_followups(config.storage.database, config.clinics[0].id, staff[0], list(zip(chats, names)),
+                           first_due, now)
+            return chats
+
+        reds = patients([f"Red{i:04d}" for i in range(trials)], now + 3600)
+        due = patients([f"Patient{i:05d}" for i in range(burst)] if condition == "b" else [], now)
+        talkers = patients([f"Talker{i}" for i in range(TALKERS)] if condition == "d" else [], now + 3600)
 
         async def drive() -> str:
             note = ""
             if condition == "b":
                 deadline = time.monotonic() + 60
-                while await emu.acall("count", due, CHECKIN_MARK) < min(100, burst) and time.monotonic() < deadline:
+                begun = min(100, burst)  # check-ins arrived before the trials begin
+                while time.monotonic() < deadline and await emu.acall("count", due, CHECKIN_MARK) < begun:
                     await asyncio.sleep(0.1)
                 spacing = max(GAP, 0.8 * burst / 28.0 / max(1, trials))
             if condition == "d":
@@ -196,7 +208,8 @@ def run(condition: str, trials: int, timeout: float, burst: int) -> Outcome:
                 if condition == "c":
                     written = await emu.acall("chatter_then", chat, CHATTER, CHATTY_MESSAGES, RED_FLAG)
                 elif condition == "d":
-                    written = await emu.acall("blip_then", BLIP_SECONDS, chat, RED_FLAG, BLIP_OFFSETS[i % len(BLIP_OFFSETS)])
+                    offset = BLIP_OFFSETS[i % len(BLIP_OFFSETS)]
+                    written = await emu.acall("blip_then", BLIP_SECONDS, chat, RED_FLAG, offset)
                 else:
                     written = await emu.acall("write", chat, RED_FLAG)
                 outcome.latencies.append(await _trial(emu, chat, timeout, written))
@@ -232,10 +245,11 @@ class _TelegramLines(logging.Handler):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--trials", type=int, default=100, help="trials per condition (100 for the reported figures)")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=100, help="trials a condition (100 reported)")
     parser.add_argument("--only", help="comma-separated conditions among a, b, c, d")
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds a trial waits for the emergency text")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds a trial waits for its answer")
     parser.add_argument("--burst", type=int, default=3000, help="check-ins due at once in condition b")
     args = parser.parse_args()
     chosen = [c.strip() for c in (args.only or "a,b,c,d").split(",") if c.strip()]
@@ -253,7 +267,8 @@ def main() -> int:
           f"{multiprocessing.cpu_count()} cores; emulator in a child process with Telegram's limits; "
           f"{args.trials} trials a condition; red flag: {RED_FLAG!r}")
     outcomes = []
-    print(f"{'condition':<30}{'trials':>7}{'answered':>9}{'p50 s':>8}{'p99 s':>8}{'max s':>8}{'429s':>6}{'wall s':>8}", flush=True)
+    columns = f"{'trials':>7}{'answered':>9}{'p50 s':>8}{'p99 s':>8}{'max s':>8}{'429s':>6}{'wall s':>8}"
+    print(f"{'condition':<30}{columns}", flush=True)
     for condition in chosen:
         said.lines.clear()
         o = run(condition, args.trials, args.timeout, args.burst)
@@ -261,8 +276,8 @@ def main() -> int:
         outcomes.append(o)
         label = f"{o.name} {CONDITIONS[o.name]}"
         worst = o.answered[-1] if o.answered else float("nan")
-        print(f"{label:<30}{len(o.latencies):>7}{len(o.answered):>9}{o.percentile(0.5):>8.3f}{o.percentile(0.99):>8.3f}"
-              f"{worst:>8.3f}{o.refused:>6}{o.wall:>8.1f}", flush=True)
+        print(f"{label:<30}{len(o.latencies):>7}{len(o.answered):>9}{o.percentile(0.5):>8.3f}"
+              f"{o.percentile(0.99):>8.3f}{worst:>8.3f}{o.refused:>6}{o.wall:>8.1f}", flush=True)
     for o in outcomes:
         if o.note:
             print(f"  {o.name}: {o.note}")
@@ -277,7 +292,8 @@ def _said(lines: list[str]) -> str:
     if not lines:
         return ""
     backs = [line for line in lines if " back after " in line]
-    return f"bot said {len(lines)} lines about Telegram, e.g. {lines[0]!r}" + (f", {backs[0]!r}" if backs else "")
+    said = f"bot said {len(lines)} lines about Telegram, e.g. {lines[0]!r}"
+    return said + (f", {backs[0]!r}" if backs else "")
 
 
 if __name__ == "__main__":

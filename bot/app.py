@@ -113,6 +113,7 @@ def build_application(
         batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
         concurrency=sends_in_flight(rate),
         running=lambda: application.running,
+        answered=False,  # the first send probes Telegram alone (bot/delivery.py)
     )
     application.bot_data["services"] = services
     staff.register(application)

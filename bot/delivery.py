@@ -139,7 +139,8 @@ class Episode:
         if self.what is not None:
             counts = _count_of(self.failures, "failed attempt") + (
                 f"; sending paused {_count_of(self.pauses, 'time')}" if self.pauses else "")
-            log.warning("%s back after %.1f s (%s); %s", self.name, time.monotonic() - self.since, counts, detail)
+            log.warning("%s back after %.1f s (%s); %s",
+                        self.name, time.monotonic() - self.since, counts, detail)
             self.what, self.failures, self.pauses = None, 0, 0
 
 
@@ -167,6 +168,11 @@ class Delivery:
     _paused_until: float = 0.0
     _pauses: int = 0  # pauses begun so far: a send notes it as it starts, to tell whether its failure is news
     _pauses_in_a_row: int = 0
+    # False until Telegram has answered a send of this process: meanwhile the pump sends one at a
+    # time, the most urgent due row probing Telegram alone. A run killed before then (a crash loop,
+    # a restart into an outage) leaves one send that Telegram may have taken, not one per send in
+    # flight, to be sent again by the next (bench/drill_restart.py). The bot starts with False.
+    answered: bool = True
     _pumping: bool = False  # one tick at a time sends; later ticks only queue what fell due
     # Sends in flight per chat, from the pump and from `send` alike: the pump leaves a chat with
     # one in flight alone, which keeps a chat's messages in order; an emergency answer waits only
@@ -259,7 +265,8 @@ class Delivery:
 
     async def _send_urgent_due(self, report: TickReport) -> None:
         first: dict[int, int] = {}  # chat -> its first urgent row: one at a time to a chat
-        for row in itertools.takewhile(_urgent, self.services.store.due_outbox(self.services.now(), self.concurrency)):
+        due = self.services.store.due_outbox(self.services.now(), self.concurrency)
+        for row in itertools.takewhile(_urgent, due):
             if self._free_for(row):
                 first.setdefault(row["chat_id"], row["id"])
         outcomes = await asyncio.gather(*(self._deliver(row_id) for row_id in first.values()))
@@ -299,7 +306,7 @@ class Delivery:
         def may_send() -> bool:
             # While Telegram is failing, one message probes it: a burst sent into an outage or a
             # slow Telegram would only multiply the failed calls, and the time-outs that arrive anyway.
-            return in_flight < (1 if self._telegram.what else self.concurrency)
+            return in_flight < (self.concurrency if self.answered and not self._telegram.what else 1)
 
         async def sender() -> None:
             nonlocal in_flight
@@ -404,6 +411,7 @@ class Delivery:
             finally:
                 self._reached_chat(row["chat_id"], self.services.now())
             self._sending[row_id] = (True, message_id)
+            self.answered = True
         except Forbidden as error:
             return await self._gone(row, error)
         except BadRequest as error:
@@ -426,9 +434,11 @@ class Delivery:
             if news:  # the sends in flight with this one fail together: one pause, not one each
                 # Every send waits, longer after each failure in a row, then one probes (_send_due).
                 self._pauses, self._pauses_in_a_row = self._pauses + 1, self._pauses_in_a_row + 1
-                self._paused_until = max(self._paused_until, now + min(MAX_PAUSE, 2.0 ** (self._pauses_in_a_row - 1)))
-            self._telegram.failing(_trouble(error), f"{type(error).__name__}: {error}; messages stay queued and are retried"
-                                   + ("; one it took anyway may arrive twice" if isinstance(error, TimedOut) else ""), news)
+                pause = min(MAX_PAUSE, 2.0 ** (self._pauses_in_a_row - 1))
+                self._paused_until = max(self._paused_until, now + pause)
+            detail = f"{type(error).__name__}: {error}; messages stay queued and are retried" + (
+                "; one it took anyway may arrive twice" if isinstance(error, TimedOut) else "")
+            self._telegram.failing(_trouble(error), detail, news)
             # Due when the pause ends (the most urgent due row probes), or later after failing again
             # and again; an emergency answer at once for its first tries (`send` retries it too).
             quick = urgent and row["attempts"] <= len(URGENT_RETRIES) + 1

@@ -15,6 +15,8 @@ from .store import Store
 if TYPE_CHECKING:
     from .delivery import Delivery
 
+Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task]  # Application.create_task
+
 
 @dataclass
 class Services:
@@ -23,7 +25,8 @@ class Services:
     guidance_by_clinic: Mapping[str, Guidance]
     now: Callable[[], float] = time.time
     delivery: "Delivery" = field(init=False)
-    _answers: dict[int, asyncio.Task] = field(default_factory=dict, init=False, repr=False)  # chat -> its newest answer
+    # chat -> its newest answer, which the chat's next answer waits for
+    _answers: dict[int, asyncio.Task] = field(default_factory=dict, init=False, repr=False)
     _answer_slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
     @property
@@ -57,8 +60,7 @@ class Services:
             await asyncio.wait([answer])
         await self.delivery.chat_free(chat_id)  # a check-in or a retry the tick is sending
 
-    async def send_answer(self, chat_id: int, row_id: int, spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task],
-                          urgent: bool = False) -> None:
+    async def send_answer(self, chat_id: int, row_id: int, spawn: Spawn, urgent: bool = False) -> None:
         """Send a queued answer in the background: the handler goes on to the next update at once,
         never waiting for the chat's pace or for Telegram (a third of each reply's time in
         bench/throughput.py, README there). An urgent one goes now, beside whatever the chat has
@@ -72,7 +74,12 @@ class Services:
         else:
             answer = spawn(self._answer_in_turn(chat_id, row_id, self._answers.get(chat_id)))
         self._answers[chat_id] = answer
-        answer.add_done_callback(lambda _: self._answers.pop(chat_id, None) if self._answers.get(chat_id) is answer else None)
+
+        def forget(_: asyncio.Task) -> None:
+            if self._answers.get(chat_id) is answer:
+                del self._answers[chat_id]
+
+        answer.add_done_callback(forget)
         await asyncio.sleep(0)  # an urgent one claims its row now, before the tick could see it pending
 
     async def _answer_in_turn(self, chat_id: int, row_id: int, earlier: asyncio.Task | None) -> None:

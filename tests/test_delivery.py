@@ -271,7 +271,8 @@ async def test_only_an_emergency_answer_takes_a_chats_last_send(outbox, emulator
     """Other messages leave a private chat's last send of its burst for an emergency answer."""
     ana = emulator.add_user("Ana")
     for n in range(2):
-        assert await outbox.delivery.send(outbox.store.enqueue(ana.id, "reply", f"reply {n}", None, outbox.now()))
+        sent = outbox.store.enqueue(ana.id, "reply", f"reply {n}", None, outbox.now())
+        assert await outbox.delivery.send(sent)
     row = outbox.store.enqueue(ana.id, "reply", "third", None, outbox.now(), priority=priority)
     assert await outbox.delivery.send(row, urgent=priority == EMERGENCY) is goes
     assert outbox.store.outbox_row(row)["status"] == ("sent" if goes else "pending")

@@ -1,7 +1,9 @@
 """SIGKILL at any moment of a burst loses no check-in: the restart drill (bench/drill_restart.py),
-smaller, with the real bot as a child process against the emulator on 127.0.0.1."""
+smaller, with the real bot as a child process against the emulator on 127.0.0.1, Telegram
+answering each send after 0.1-0.3 s."""
 
 from bench.drill_restart import drill
+from bot.app import sends_in_flight
 
 
 async def test_twenty_kills_during_a_burst_lose_no_checkin_and_the_last_stop_is_clean(tmp_path):
@@ -10,6 +12,8 @@ async def test_twenty_kills_during_a_burst_lose_no_checkin_and_the_last_stop_is_
     assert result.kills == 20, result.problems
     assert result.verdict.lost == 0, result.verdict.lost_ids
     assert result.verdict.delivered == result.checkins == 60
-    assert result.verdict.duplicated <= result.kills
+    # A kill duplicates the sends Telegram took and the bot had not heard back about: at most
+    # those in flight (measured: about 4 a kill at 28/s, README)
+    assert result.verdict.duplicated <= result.kills * sends_in_flight(28)
     assert result.final_code == 0, result.problems
     assert result.ok, "\n".join(result.problems)

@@ -37,7 +37,8 @@ async def test_an_emergency_answer_goes_beside_the_chats_answer_in_flight(outbox
     await outbox.send_answer(ana.id, outbox.queue(ana.id, "answer", "a bit sore"), spawn)
     await emulator.wait_for_message(ana)  # delivered; its answer is held back
     written = time.monotonic()
-    await outbox.send_answer(ana.id, outbox.queue(ana.id, "answer", "emergency", priority=EMERGENCY), spawn, urgent=True)
+    emergency = outbox.queue(ana.id, "answer", "emergency", priority=EMERGENCY)
+    await outbox.send_answer(ana.id, emergency, spawn, urgent=True)
     assert (await emulator.wait_for_message(ana)).text == "emergency"
     assert time.monotonic() - written < HELD / 2
     await spawn.done()

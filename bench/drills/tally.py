@@ -73,6 +73,7 @@ class Tally:
         self.emu = emu
         self.burst = burst
         self.copies: Counter[int] = Counter()
+        self.first_at: dict[int, float] = {}  # check-in -> when its first copy arrived (monotonic)
         self.sent = 0  # every accepted check-in message, copies included
         self.hooks: list[Callable[[Tally], None]] = []
         self.last_sent_at = 0.0
@@ -88,6 +89,7 @@ class Tally:
         self.copies[checkin] += 1
         self.sent += 1
         self.last_sent_at = time.monotonic()
+        self.first_at.setdefault(checkin, self.last_sent_at)
         for hook in list(self.hooks):
             hook(self)
         self._changed.set()

@@ -6,6 +6,7 @@ means to break polling too, and PTB backs off for seconds after a failed poll.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -23,6 +24,8 @@ class _Fault:
     until: float | None = None
     error: Callable[[], ApiError] | None = None
     delay: float = 0.0
+    delay_max: float | None = None  # a latency: each reply held back a random time in [delay, delay_max]
+    rng: random.Random | None = None
 
     def live(self, now: float) -> bool:
         return self.remaining != 0 and (self.until is None or now < self.until)
@@ -113,6 +116,13 @@ class Faults:
         fault = self._take(method, lambda f: f.error is not None)
         return fault.error() if fault and fault.error else None
 
+    def latency(self, low: float, high: float, for_methods: Iterable[str] | None = None, *, seed: int = 0) -> None:
+        """Carry out matching calls but hold each reply back a random time between ``low`` and
+        ``high`` seconds (seeded), as Telegram's round trip varies; the message is delivered at once."""
+        self._faults.append(_Fault(_names(for_methods), delay=low, delay_max=high, rng=random.Random(seed)))
+
     def response_delay(self, method: str) -> float:
         fault = self._take(method, lambda f: f.delay > 0)
-        return fault.delay if fault else 0.0
+        if fault is None:
+            return 0.0
+        return fault.rng.uniform(fault.delay, fault.delay_max) if fault.rng and fault.delay_max else fault.delay
