@@ -195,10 +195,10 @@ async def _fetched(emu: BotApiEmulator, since: int, limit: float) -> None:
 
 
 async def _one_kill(emu: BotApiEmulator, bot: BotProcess, burst: Burst, rng: random.Random,
-                    seen: set[tuple[int, int]]) -> Record:
+                    seen: set[tuple[int, int]], modes: tuple[str, ...] = MODES) -> Record:
     since = len(emu.calls)
     await bot.start()
-    record = Record(bot.starts, rng.choice(MODES), 0, 0.0, 0)
+    record = Record(bot.starts, rng.choice(modes), 0, 0.0, 0)
     kills_before = bot.kills
     if not await _polling(emu, bot, since):
         record.no_poll = bot.alive
@@ -310,8 +310,9 @@ def _problems(result: IntakeResult, bot: BotProcess) -> list[str]:
 
 
 async def drill(patients: int = 200, kills: int = 20, seed: int = 1, timeout: float = 90.0,
-                folder: Path | None = None, verbose: bool = False) -> IntakeResult:
-    """Run the whole drill; `folder` keeps the config, database and the bot's logs."""
+                folder: Path | None = None, verbose: bool = False, modes: tuple[str, ...] = MODES) -> IntakeResult:
+    """Run the whole drill; `folder` keeps the config, database and the bot's logs; `modes`, the
+    kinds of kill drawn from."""
     began = time.monotonic()
     rng = random.Random(seed)
     own_folder = None
@@ -326,7 +327,7 @@ async def drill(patients: int = 200, kills: int = 20, seed: int = 1, timeout: fl
             seen: set[tuple[int, int]] = set()
             try:
                 for _ in range(kills):
-                    record = await _one_kill(emu, bot, burst, rng, seen)
+                    record = await _one_kill(emu, bot, burst, rng, seen, modes)
                     result.records.append(record)
                     if verbose:
                         state = "CRASHED" if record.crashed is not None else "killed"
