@@ -9,8 +9,9 @@ each kill: the bot starts; once it polls, a round begins in which a random group
 write one to three messages each within 0.3 s, and the bot is SIGKILLed, two kinds mixed:
 
   round     0.05-0.6 s into the round, as issue 12 measured it (half a round lost);
-  at-fetch  1-25 ms after the emulator answered a getUpdates with updates: the bot has them,
-            and asks for the next batch (which confirms these) before it has handled them all.
+  at-fetch  a larger round is written while the bot is down; its first getUpdates fetches the
+            backlog, its next one confirms it, and 0-10 ms later the bot is killed, before it
+            has handled it all (without the inbox, the rest is lost).
 
 Patients still writing after the kill write to a bot that is down.
 After the last kill the bot runs until every message is stored, assessed and answered, then
@@ -60,9 +61,10 @@ TEXTS = (
 )
 ROUND_SPREAD = 0.3  # seconds over which a round's messages are written
 KILL_AFTER = (0.05, 0.6)  # seconds into a round
-AT_FETCH = (0.001, 0.025)  # seconds after a getUpdates answer carrying updates
+AT_FETCH = (0.0, 0.01)  # seconds after the bot confirmed the backlog it fetched
 MODES = ("round", "at-fetch")
 WRITERS = (0.15, 0.3)  # share of the patients writing in a round
+BACKLOG = (0.3, 0.5)  # share writing while the bot is down, before an at-fetch kill
 STARTUP_LIMIT = 20.0  # seconds a run gets to start polling
 STOP_TIMEOUT = 5.0
 
@@ -152,9 +154,10 @@ def _stored_now(burst: Burst) -> set[tuple[int, int]]:
         store.close()
 
 
-async def _round(emu: BotApiEmulator, rng: random.Random, patients: list[User]) -> int:
-    """A group of patients write 1-3 messages each, spread over ROUND_SPREAD seconds."""
-    group = rng.sample(patients, max(1, int(len(patients) * rng.uniform(*WRITERS))))
+async def _round(emu: BotApiEmulator, rng: random.Random, patients: list[User],
+                 share: tuple[float, float] = WRITERS) -> int:
+    """A group of patients (`share` of them) write 1-3 messages each, over ROUND_SPREAD seconds."""
+    group = rng.sample(patients, max(1, int(len(patients) * rng.uniform(*share))))
     plan = sorted((rng.uniform(0, ROUND_SPREAD), person, rng.choice(TEXTS))
                   for person in group for _ in range(rng.choice((1, 1, 1, 2, 3))))
     began = time.monotonic()
@@ -185,30 +188,32 @@ def _kept(emu: BotApiEmulator, burst: Burst, seen: set[tuple[int, int]]) -> int:
     return len(kept)
 
 
-async def _fetched(emu: BotApiEmulator, since: int, limit: float) -> None:
-    """Wait until a getUpdates after call `since` has handed over updates (or `limit` seconds)."""
+async def _confirmed(emu: BotApiEmulator, backlog: set[int], limit: float) -> None:
+    """Wait until the bot has confirmed every update of `backlog` (a getUpdates with a later
+    offset), or `limit` seconds."""
     deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if any(c.method == "getUpdates" and c.result for c in emu.calls[since:]):
-            return
+    while time.monotonic() < deadline and backlog & {u["update_id"] for u in emu.pending_updates}:
         await asyncio.sleep(0.001)
 
 
 async def _one_kill(emu: BotApiEmulator, bot: BotProcess, burst: Burst, rng: random.Random,
                     seen: set[tuple[int, int]], modes: tuple[str, ...] = MODES) -> Record:
+    mode = rng.choice(modes)
+    # At-fetch: a backlog, up to a getUpdates answer's 100, written while the bot is down.
+    written = await _round(emu, rng, burst.patients, BACKLOG) if mode == "at-fetch" else 0
     since = len(emu.calls)
     await bot.start()
-    record = Record(bot.starts, rng.choice(modes), 0, 0.0, 0)
+    record = Record(bot.starts, mode, written, 0.0, 0)
     kills_before = bot.kills
-    if not await _polling(emu, bot, since):
-        record.no_poll = bot.alive
-    began, since = time.monotonic(), len(emu.calls)
-    writing = asyncio.create_task(_round(emu, rng, burst.patients))
-    if record.mode == "at-fetch":
-        await asyncio.sleep(rng.uniform(0, ROUND_SPREAD / 2))  # let some updates gather
-        await _fetched(emu, len(emu.calls), KILL_AFTER[1])
+    if mode == "at-fetch":  # the first getUpdates hands the backlog over, the second confirms it
+        began = bot.started_at
+        await _confirmed(emu, {u["update_id"] for u in emu.pending_updates}, STARTUP_LIMIT)
         await asyncio.sleep(rng.uniform(*AT_FETCH))
     else:
+        if not await _polling(emu, bot, since):
+            record.no_poll = bot.alive
+        began = time.monotonic()
+        writing = asyncio.create_task(_round(emu, rng, burst.patients))
         await asyncio.sleep(rng.uniform(*KILL_AFTER))
     record.kill_after = time.monotonic() - began
     bot.kill()
@@ -216,7 +221,8 @@ async def _one_kill(emu: BotApiEmulator, bot: BotProcess, burst: Burst, rng: ran
     if bot.kills == kills_before:
         record.crashed = code
     record.kept_by_inbox = _kept(emu, burst, seen)
-    record.written = await writing
+    if mode == "round":
+        record.written = await writing
     return record
 
 
@@ -333,7 +339,8 @@ async def drill(patients: int = 200, kills: int = 20, seed: int = 1, timeout: fl
                         state = "CRASHED" if record.crashed is not None else "killed"
                         print(f"  run {record.run:2d}: {record.written:3d} messages, {record.mode:8s} {state} "
                               f"{record.kill_after:.2f} s "
-                              f"into the round; kept by the inbox {record.kept_by_inbox}", file=sys.stderr)
+                              f"after {'the round began' if record.mode == 'round' else 'the start'}; "
+                              f"kept by the inbox {record.kept_by_inbox}", file=sys.stderr)
                 await bot.start()
                 settle_from = time.monotonic()
                 deadline = settle_from + timeout
@@ -356,13 +363,17 @@ async def drill(patients: int = 200, kills: int = 20, seed: int = 1, timeout: fl
             own_folder.cleanup()
 
 
+def _span(result: IntakeResult, mode: str) -> str:
+    at = [r.kill_after for r in result.records if r.mode == mode]
+    return f"{min(at):.2f}-{max(at):.2f}" if at else "-"
+
+
 def table(result: IntakeResult, seed: int) -> None:
-    kill_at = [r.kill_after for r in result.records]
     modes = Counter(r.mode for r in result.records if r.crashed is None)
     print_table(f"Intake drill: {result.patients} patients, seed {seed}", [
         ("patients who wrote / messages written", f"{result.writers} / {result.written}"),
-        ("kills (round / at-fetch)", f"{result.kills} ({modes['round']} / {modes['at-fetch']}), "
-                                     f"{min(kill_at, default=0):.2f}-{max(kill_at, default=0):.2f} s into a round"),
+        ("kills (round: s into it / at-fetch: s after start)",
+         f"{result.kills} ({modes['round']}: {_span(result, 'round')} / {modes['at-fetch']}: {_span(result, 'at-fetch')})"),
         ("confirmed to Telegram but not yet stored at a kill (kept by the inbox)", result.kept_by_inbox),
         ("messages stored", f"{result.stored} / {result.written} (twice: {result.stored_twice})"),
         ("messages assessed", f"{result.assessed} / {result.written} (twice: {result.assessed_twice})"),

@@ -1,4 +1,4 @@
-"""Drill (30-50 s, a real child process): patients write while the bot is SIGKILLed again
+"""Drill (20-40 s, a real child process): patients write while the bot is SIGKILLed again
 and again, each time just after it fetched updates, and no message is lost. The intake drill
 (bench/drill_intake.py), smaller."""
 
