@@ -21,7 +21,8 @@ The verdict joins the emulator's record (what each patient wrote and saw) with t
 every message stored and assessed, every patient answered after their last message (a burst may
 get one answer), the inbox empty. "Kept by the inbox" counts messages Telegram had been told
 were received (their offset confirmed) but the bot had not stored when it was killed: without
-the inbox each of those is lost (without it, 322 of 1,374 were, in this drill). Duplicate answers are counted, at most one per kill allowed.
+the inbox each of those is lost (bench/README.md has a run without it). Duplicate answers are
+counted, at most one per kill allowed.
 Exits 1 on a miss.
 """
 
@@ -137,13 +138,15 @@ def _counts(store: Store, table: str) -> Counter[tuple[int, int]]:
     words = " AND t.question_id = 'text'" if table == "answers" else ""
     rows = store.db.execute(
         f"""SELECT p.telegram_id, t.message_id, COUNT(*) FROM {table} t JOIN sessions s ON s.id = t.session_id
-            JOIN patients p ON p.id = s.patient_id WHERE t.message_id IS NOT NULL{words} GROUP BY 1, 2""").fetchall()
+            JOIN patients p ON p.id = s.patient_id WHERE t.message_id IS NOT NULL{words}
+            GROUP BY 1, 2""").fetchall()
     return Counter({(chat, mid): n for chat, mid, n in rows})
 
 
 def _unsent_to(store: Store, chats: set[int]) -> int:
     """Messages to patients still waiting (the staff's alerts, paced per chat, may still be)."""
-    return sum(1 for row in store.db["outbox"].rows_where("status IN ('pending', 'sending')") if row["chat_id"] in chats)
+    waiting = store.db["outbox"].rows_where("status IN ('pending', 'sending')")
+    return sum(1 for row in waiting if row["chat_id"] in chats)
 
 
 def _stored_now(burst: Burst) -> set[tuple[int, int]]:
@@ -181,7 +184,8 @@ def _kept(emu: BotApiEmulator, burst: Burst, seen: set[tuple[int, int]]) -> int:
     """Messages Telegram has been told were received (offset confirmed) and the bot has not
     stored: read right after a kill, these are what the inbox alone keeps. Counted once each,
     though one may wait through several kills (`seen`: those counted at earlier kills)."""
-    pending = {(u["message"]["chat"]["id"], u["message"]["message_id"]) for u in emu.pending_updates if "message" in u}
+    pending = {(u["message"]["chat"]["id"], u["message"]["message_id"])
+               for u in emu.pending_updates if "message" in u}
     written = {(chat, mid) for chat, mids in _written(emu, burst.patients).items() for mid in mids}
     kept = written - pending - _stored_now(burst) - seen
     seen |= kept
@@ -257,14 +261,17 @@ def _verdict(result: IntakeResult, emu: BotApiEmulator, burst: Burst, bot: BotPr
     store = Store(burst.database)
     try:
         stored, assessed = _counts(store, "answers"), _counts(store, "assessments")
-        result.inbox_left = store.db.execute("SELECT COUNT(*) FROM inbox WHERE body IS NOT NULL").fetchone()[0]
+        result.inbox_left = len(store.inbox_waiting())
         result.unsent = _unsent_to(store, chats)
-        sent_rows = sum(1 for row in store.db["outbox"].rows_where("status = 'sent'") if row["chat_id"] in chats)
+        sent_rows = sum(1 for row in store.db["outbox"].rows_where("status = 'sent'")
+                        if row["chat_id"] in chats)
         # Answers sent per message: the outbox rows answering an assessment of it.
         per_message = store.db.execute(
-            """SELECT p.telegram_id, a.message_id, COUNT(DISTINCT o.id) FROM outbox o JOIN assessments a ON a.id = o.ref_id
-               JOIN sessions s ON s.id = a.session_id JOIN patients p ON p.id = s.patient_id
-               WHERE o.kind = 'answer' AND o.status = 'sent' AND a.message_id IS NOT NULL GROUP BY 1, 2""").fetchall()
+            """SELECT p.telegram_id, a.message_id, COUNT(DISTINCT o.id) FROM outbox o
+               JOIN assessments a ON a.id = o.ref_id JOIN sessions s ON s.id = a.session_id
+               JOIN patients p ON p.id = s.patient_id
+               WHERE o.kind = 'answer' AND o.status = 'sent' AND a.message_id IS NOT NULL
+               GROUP BY 1, 2""").fetchall()
     finally:
         store.close()
     result.written, result.writers = len(keys), sum(1 for mids in written.values() if mids)
@@ -293,13 +300,15 @@ def _problems(result: IntakeResult, bot: BotProcess) -> list[str]:
     if result.lost:
         problems.append(f"{len(result.lost)} messages never stored (chat, message): {result.lost[:10]}")
     if result.unassessed:
-        problems.append(f"{len(result.unassessed)} messages stored but never assessed: {result.unassessed[:10]}")
+        problems.append(f"{len(result.unassessed)} messages stored, never assessed: {result.unassessed[:10]}")
     if result.unanswered:
-        problems.append(f"{len(result.unanswered)} patients not answered after their last message: {result.unanswered[:10]}")
+        problems.append(f"{len(result.unanswered)} patients not answered after their last message: "
+                        f"{result.unanswered[:10]}")
     if result.duplicates > result.kills:
         problems.append(f"{result.duplicates} duplicate answers for {result.kills} kills")
     if result.inbox_left or result.unsent:
-        problems.append(f"left behind: {result.inbox_left} updates in the inbox, {result.unsent} messages in the outbox")
+        problems.append(f"left behind: {result.inbox_left} updates in the inbox, "
+                        f"{result.unsent} messages in the outbox")
     if not result.complete:
         problems.append("the bot did not settle before the timeout")
     for r in result.records:
@@ -316,7 +325,8 @@ def _problems(result: IntakeResult, bot: BotProcess) -> list[str]:
 
 
 async def drill(patients: int = 200, kills: int = 20, seed: int = 1, timeout: float = 90.0,
-                folder: Path | None = None, verbose: bool = False, modes: tuple[str, ...] = MODES) -> IntakeResult:
+                folder: Path | None = None, verbose: bool = False,
+                modes: tuple[str, ...] = MODES) -> IntakeResult:
     """Run the whole drill; `folder` keeps the config, database and the bot's logs; `modes`, the
     kinds of kill drawn from."""
     began = time.monotonic()
@@ -337,7 +347,8 @@ async def drill(patients: int = 200, kills: int = 20, seed: int = 1, timeout: fl
                     result.records.append(record)
                     if verbose:
                         state = "CRASHED" if record.crashed is not None else "killed"
-                        print(f"  run {record.run:2d}: {record.written:3d} messages, {record.mode:8s} {state} "
+                        print(f"  run {record.run:2d}: {record.written:3d} messages, "
+                              f"{record.mode:8s} {state} "
                               f"{record.kill_after:.2f} s "
                               f"after {'the round began' if record.mode == 'round' else 'the start'}; "
                               f"kept by the inbox {record.kept_by_inbox}", file=sys.stderr)
@@ -373,12 +384,14 @@ def table(result: IntakeResult, seed: int) -> None:
     print_table(f"Intake drill: {result.patients} patients, seed {seed}", [
         ("patients who wrote / messages written", f"{result.writers} / {result.written}"),
         ("kills (round: s into it / at-fetch: s after start)",
-         f"{result.kills} ({modes['round']}: {_span(result, 'round')} / {modes['at-fetch']}: {_span(result, 'at-fetch')})"),
+         f"{result.kills} ({modes['round']}: {_span(result, 'round')} / "
+         f"{modes['at-fetch']}: {_span(result, 'at-fetch')})"),
         ("confirmed to Telegram but not yet stored at a kill (kept by the inbox)", result.kept_by_inbox),
         ("messages stored", f"{result.stored} / {result.written} (twice: {result.stored_twice})"),
         ("messages assessed", f"{result.assessed} / {result.written} (twice: {result.assessed_twice})"),
         ("lost", len(result.lost)),
-        ("patients answered after their last message", f"{result.writers - len(result.unanswered)} / {result.writers}"),
+        ("patients answered after their last message",
+         f"{result.writers - len(result.unanswered)} / {result.writers}"),
         ("answers the patients received", result.answers),
         ("duplicate answers (same answer resent / message answered again)",
          f"{result.duplicates} ({result.answers_resent} / {result.answers_replayed}); <= 1 per kill: "
@@ -396,7 +409,8 @@ def table(result: IntakeResult, seed: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)

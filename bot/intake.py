@@ -56,7 +56,8 @@ class InboxRequest(AiohttpRequest):
         super().__init__(**kwargs)
         self.store, self.now = store, now
 
-    async def do_request(self, url: str, method: str, request_data: Any = None, **timeouts: Any) -> tuple[int, bytes]:
+    async def do_request(self, url: str, method: str, request_data: Any = None,
+                         **timeouts: Any) -> tuple[int, bytes]:
         status, body = await super().do_request(url, method, request_data, **timeouts)
         if status == 200 and url.endswith("/getUpdates"):
             self._store(body)
