@@ -12,7 +12,7 @@ from bot.intake import InboxRequest, sender
 from bot.store import Store
 
 from .harness import running_bot
-from .test_patient_journey import consent, until
+from .test_patient_journey import consent, next_checkin, session_of, until
 
 WORDS = "calf a bit sore today, about 3 out of 10"
 
@@ -93,11 +93,13 @@ async def test_the_getupdates_answer_is_in_the_inbox_before_ptb_reads_it(emulato
         updates = await bot.get_updates(timeout=0)
     assert [u.update_id for u in updates] == [emulator.last_update_id]
     rows = store.db.execute("SELECT update_id, telegram_id, body FROM inbox").fetchall()
-    assert [(r[0], r[1], json.loads(r[2])["message"]["text"]) for r in rows] == [(emulator.last_update_id, ana.id, WORDS)]
+    stored = [(r[0], r[1], json.loads(r[2])["message"]["text"]) for r in rows]
+    assert stored == [(emulator.last_update_id, ana.id, WORDS)]
     store.close()
 
 
-async def test_when_the_inbox_refuses_the_update_ptb_gets_a_network_error_and_telegram_keeps_it(emulator, tmp_path):
+async def test_when_the_inbox_refuses_an_update_ptb_gets_a_network_error_and_telegram_keeps_it(
+        emulator, tmp_path):
     store = Store(tmp_path / "db.sqlite3")
     ana = emulator.add_user("Ana")
     await emulator.send_text(ana, WORDS)
@@ -111,7 +113,8 @@ async def test_when_the_inbox_refuses_the_update_ptb_gets_a_network_error_and_te
 
 ERASURE = [
     # (updates of the patient: waiting?, whose words are left after /delete is handled)
-    pytest.param([("handled", 1), ("being handled", 2), ("later", 3)], [3], id="a later message is still handled"),
+    pytest.param([("handled", 1), ("being handled", 2), ("later", 3)], [3],
+                 id="a later message is still handled"),
     pytest.param([("being handled", 1)], [], id="the delete itself"),
     pytest.param([("being handled", 1), ("other person", 2)], [2], id="others untouched"),
 ]
@@ -121,14 +124,15 @@ ERASURE = [
 def test_erasure_empties_the_patients_updates_up_to_the_one_being_handled(rows, left):
     store = Store(":memory:")
     patient = store.save_patient(600001, "Ana", "en", "harbour", 0.0)
-    store.inbox_add([(uid, 600002 if what == "other person" else 600001, json.dumps({"update_id": uid, "words": "Ana's"}))
-                     for what, uid in rows], 0.0)
+    store.inbox_add([(uid, 600002 if what == "other person" else 600001,
+                      json.dumps({"update_id": uid, "words": "Ana's"})) for what, uid in rows], 0.0)
     for what, uid in rows:
         if what == "handled":
             store.inbox_done(uid)
     store.delete_patient(patient)
     assert [r["update_id"] for r in store.inbox_waiting()] == left
-    assert store.db.execute("SELECT COUNT(*) FROM inbox WHERE body IS NULL AND telegram_id IS NOT NULL").fetchone()[0] == 0
+    emptied_but_named = "SELECT COUNT(*) FROM inbox WHERE body IS NULL AND telegram_id IS NOT NULL"
+    assert store.db.execute(emptied_but_named).fetchone()[0] == 0
 
 
 @pytest.mark.parametrize("update, who", [
@@ -151,3 +155,29 @@ def test_handled_updates_are_forgotten_after_telegrams_day():
     assert store.inbox_prune(before=100_000.0 - 86_400) == 2
     assert [r["update_id"] for r in store.inbox_waiting()] == [3]
     assert store.inbox_handled(4) and not store.inbox_handled(1)
+
+
+async def test_a_check_in_button_pressed_before_a_kill_takes_effect_at_the_next_start(emulator, tmp_path):
+    """Killed after answering the press (Telegram refuses a second answer) and before storing
+    it: replayed at the next start, the answer still counts, and the patient hears no error."""
+    ana, database = await enrolled(emulator, tmp_path)
+    async with running_bot(emulator, tmp_path) as h:
+        checkin = await next_checkin(h, ana, 6)
+        session = session_of(h, ana)
+    query = await emulator.press_button(ana, checkin, text="3")
+    query.answered = True
+    emulator.allow_violations("query is too old")  # the second answer, refused as Telegram does
+    kill_after_fetch(emulator, database, emulator.pending_updates[-1], confirmed=True)
+    before = len(emulator.messages_to(ana))
+
+    async with running_bot(emulator, tmp_path) as h:
+        await until(lambda: not h.store.inbox_waiting())
+        await h.settle()
+        shown = [m.text[:60] for m in emulator.messages_to(ana)[before:]]
+        assert list(h.store.checkin_answers(checkin_id(checkin)).values()) == [3], shown
+        assert "3/10" in checkin.text  # the check-in moved on to its next question
+        assert not any("went wrong" in t for t in shown), shown
+
+
+def checkin_id(message):
+    return int(message.buttons[0]["callback_data"].split(":")[1])
