@@ -111,7 +111,13 @@ def replay(application: Application, store: Store) -> int:
     polled (call before polling starts, e.g. in post_init). How many."""
     waiting = store.inbox_waiting()
     for row in waiting:
-        application.update_queue.put_nowait(Update.de_json(json.loads(row["body"]), application.bot))
+        try:
+            update = Update.de_json(json.loads(row["body"]), application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:  # unreadable: say so, go on
+            log.error("stored update %d cannot be read (%s); dropped", row["update_id"], type(error).__name__)
+            store.inbox_done(row["update_id"])
+            continue
+        application.update_queue.put_nowait(update)
     if waiting:
         log.warning("handling %d updates received before the last stop", len(waiting))
     return len(waiting)

@@ -181,3 +181,16 @@ async def test_a_check_in_button_pressed_before_a_kill_takes_effect_at_the_next_
 
 def checkin_id(message):
     return int(message.buttons[0]["callback_data"].split(":")[1])
+
+
+async def test_a_stored_update_that_cannot_be_read_is_dropped_with_one_line_and_the_bot_starts(
+        emulator, tmp_path, caplog):
+    ana, database = await enrolled(emulator, tmp_path)
+    store = Store(database)
+    store.inbox_add([(999_999, ana.id, '{"update_id": 999999, "message": "not a message"}')], time.time())
+    store.close()
+    async with running_bot(emulator, tmp_path) as h:
+        assert h.store.inbox_waiting() == []
+        await emulator.send_text(ana, WORDS)
+        await until(lambda: [a["value"] for a in words_stored(h.store, ana)] == [WORDS])
+    assert any("stored update 999999 cannot be read" in r.getMessage() for r in caplog.records)
