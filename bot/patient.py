@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -274,7 +275,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every patient button. A stale, foreign or forged press is refused and changes nothing."""
     services = _services(context)
     query = update.callback_query
-    await query.answer()
+    try:
+        await query.answer()
+    except BadRequest as error:  # answered before a restart, and handled again from the inbox
+        if "query is too old" not in str(error).lower():
+            raise
     user = query.from_user
     data = render.unpack(query.data)
     message = query.message
