@@ -10,7 +10,7 @@ from typing import Callable, Mapping
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
-from . import alerts, intake, patient, staff
+from . import alerts, intake, patient, replies, staff
 from .config import Config, default_guidance_dir
 from .delivery import Delivery, Hooks
 from .guidance import Guidance, load_guidance
@@ -69,8 +69,17 @@ async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure without the update itself: it may hold a patient's words."""
-    log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
+    """A failure in a handler or a job: one line in the log (its type and where, no traceback,
+    nor the update: they may hold a patient's words), and whoever pressed or wrote gets the kind
+    error reply (a press is answered). A background send has no one waiting on it: its row is
+    left to the tick."""
+    log.error("handler failed: %s", replies.describe(context.error))
+    if not isinstance(update, Update) or update.effective_user is None or context.job or context.coroutine:
+        return
+    try:
+        await replies.reply_kindly(context, update, "error_generic")
+    except Exception as error:
+        log.error("could not send the error reply: %s", replies.describe(error))
 
 
 def build_application(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import string
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,6 +26,30 @@ class Safe(str):
 
 def escape(value: object) -> str:
     return value if isinstance(value, Safe) else html.escape(str(value), quote=False)
+
+
+# Shown as nothing yet changing how the text around them is shown, or hiding what a name is:
+# Unicode's format characters (bidi embeddings, overrides, isolates and marks; zero-width space,
+# joiners, BOM, invisible operators, tags) and controls, and the fillers that draw as blanks.
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_BREAKS = frozenset("\t\n\r\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029")
+
+
+def neutral(text: object) -> str:
+    """A patient's name or words as staff see them: line and paragraph breaks become spaces,
+    bidi controls and invisible characters go, so a name cannot reverse or hide the text around
+    it (U+202E) nor pass for another patient's (zero-width characters). Emoji joined by U+200D
+    fall apart into their pieces, still readable."""
+    return "".join(" " if ch in _BREAKS else ch for ch in str(text) if ch in _BREAKS or _visible(ch))
+
+
+def _visible(ch: str) -> bool:
+    return unicodedata.category(ch) not in ("Cf", "Cc") and ch not in _INVISIBLE_LETTERS
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as plain text (a button's notice takes no HTML)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def message(guidance: Guidance, key: str, language: str | None = None, **values: object) -> Safe:
