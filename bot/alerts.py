@@ -108,7 +108,7 @@ def forward_photos(services: Services, alert_row: dict[str, Any], session: dict[
     chats = chats if chats is not None else round_recipients(clinic, session["practitioner_id"], 0)
     patient = services.store.patient(session["patient_id"]) or {}
     caption = render.message(services.guidance(clinic.id), "alert_photo_caption", clinic.language,
-                             first_name=patient.get("first_name") or "?")
+                             first_name=patient_name(patient))
     sent = services.store.forward_photos(session["id"], alert_row["id"], chats, caption, services.now())
     if sent:
         log.info("alert %s: %d photos queued to %d chats", alert_row["id"], sent, len(chats))
@@ -130,7 +130,8 @@ async def send_chart(services: Services, alert_row: dict[str, Any], chats: list[
     clinic = services.clinic(alert_row["clinic_id"])
     try:
         patient = store.patient(session["patient_id"]) or {}
-        drawn = session_chart(store, services.guidance(clinic.id), clinic.language, session["id"], patient.get("first_name"))
+        drawn = session_chart(store, services.guidance(clinic.id), clinic.language, session["id"],
+                              patient_name(patient))
     except Exception:  # the alert itself is queued; the picture is extra
         log.exception("alert %s: soreness chart not drawn", alert_row["id"])
         return 0
@@ -191,9 +192,14 @@ def intensity_label(guidance: Guidance, intensity: str | None, language: str) ->
     return render.message(guidance, key, language) if key in guidance.messages.get("en", {}) else Safe("?")
 
 
+def patient_name(patient: dict[str, Any]) -> str:
+    """The patient's first name as staff see it (render.neutral), or "?"."""
+    return render.neutral(patient.get("first_name") or "").strip() or "?"
+
+
 def patient_link(patient: dict[str, Any]) -> Safe:
     """The patient's first name as a link that opens their Telegram profile (where they allow it)."""
-    name = escape(patient.get("first_name") or "?")
+    name = escape(patient_name(patient))
     telegram_id = patient.get("telegram_id")
     return Safe(f'<a href="tg://user?id={int(telegram_id)}">{name}</a>' if telegram_id else name)
 
@@ -257,7 +263,7 @@ def answer_line(guidance: Guidance, language: str, question_id: str, value: Any)
 
 def quote(value: Any) -> str:
     """A patient's words on one line (a tag must not span a cut), at most FREE_TEXT_LIMIT long."""
-    text = " ".join(str(value).split())
+    text = " ".join(render.neutral(value).split())
     return text if len(text) <= FREE_TEXT_LIMIT else text[: FREE_TEXT_LIMIT - 1] + "…"
 
 
@@ -296,7 +302,7 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
         return render.message(guidance, "alert_already_acknowledged", clinic.language,
                               staff_name=staff_name(clinic, alert["acknowledged_by"]),
                               time_local=local_clock(alert["acknowledged_at"], clinic))
-    log.info("alert %s acknowledged by staff %s", alert_id, staff_id)
+    log.info("alert %s acknowledged", alert_id)  # by whom is in its row: no Telegram id in logs
     store.cancel_alert_messages(alert_id)
     note = render.message(guidance, "alert_acknowledged", clinic.language,
                           staff_name=staff_name(clinic, staff_id), time_local=local_clock(now, clinic))
@@ -311,7 +317,7 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
 
 def staff_name(clinic: Clinic, telegram_id: int | None) -> str:
     member = clinic.staff_member(telegram_id) if telegram_id is not None else None
-    return member.name if member else f"#{telegram_id}"
+    return render.neutral(member.name) if member else f"#{telegram_id}"
 
 
 def local_clock(timestamp: float, clinic: Clinic) -> str:

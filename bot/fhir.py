@@ -2,8 +2,10 @@
 
 One `Bundle` of type `collection`:
 - with `--patient ID`: that patient's resources;
-- without: ONE Bundle holding every patient of the clinic (enrolled there, or with a follow-up
-  there), one after the other. Split it per patient with `--patient` if a receiver wants that.
+- without: ONE Bundle holding every patient with a follow-up at the clinic, one after the other.
+  Split it per patient with `--patient` if a receiver wants that.
+Only the clinic's own follow-ups are exported: a patient another clinic follows too appears with
+this clinic's follow-ups alone.
 
 It holds:
 - `Questionnaire` (once per Bundle): the clinic's check-in questions from its guidance

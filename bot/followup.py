@@ -240,7 +240,8 @@ def missed(services: Services, f: Followup, in_a_row: int) -> list[Out]:
     if in_a_row != f.clinic.missed_alert_after or f.patient["status"] != "active":
         return []
     log.info("session %s: %d check-ins missed in a row", f.session["id"], in_a_row)
-    text = render.message(f.guidance, "missed_checkins_alert", f.clinic.language, first_name=f.patient["first_name"] or "?", count=in_a_row)
+    text = render.message(f.guidance, "missed_checkins_alert", f.clinic.language,
+                          first_name=alerts.patient_name(f.patient), count=in_a_row)
     staff = [Out(text, chat_id=chat, kind="staff") for chat in round_recipients(f.clinic, f.session["practitioner_id"], 0)]
     return [Out(f.say("checkin_missed_notice"), kind="missed"), *staff]
 
@@ -551,7 +552,8 @@ def tell_clinic(services: Services, patient: dict[str, Any], session: dict[str, 
     """`patient_unreachable` to whoever would get an alert first about this patient."""
     clinic = services.clinic(session["clinic_id"] if session else patient["clinic_id"])
     guidance = services.guidance(clinic.id)
-    text = render.message(guidance, "patient_unreachable", clinic.language, first_name=patient["first_name"] or "?")
+    text = render.message(guidance, "patient_unreachable", clinic.language,
+                          first_name=alerts.patient_name(patient))
     practitioner = session["practitioner_id"] if session else None
     return [Out(text, chat_id=chat, kind="staff") for chat in round_recipients(clinic, practitioner, 0)]
 

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -26,8 +25,9 @@ from telegram.ext import (
 )
 
 from . import checkin_render as cr
-from . import followup, render
+from . import followup, render, replies
 from .followup import Answer, Out
+from .pseudonym import pseudonym
 from .ratelimit import EMERGENCY
 from .services import Services
 from .store import ANSWER
@@ -53,6 +53,8 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(button, pattern=PATIENT_BUTTON))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(INCOMING, incoming))
+    # Registered last (staff.register runs first): a press no other handler claims is answered too.
+    application.add_handler(CallbackQueryHandler(unknown_button))
 
 
 # ---- delivery hooks
@@ -112,17 +114,18 @@ async def _say(services: Services, update: Update, key: str) -> None:
 
 
 def guarded(handler: Handler) -> Handler:
-    """Whatever goes wrong, the patient hears back, and the log gets no words of theirs."""
+    """Whatever goes wrong, the patient hears back (a press is answered), and the log gets one
+    line, with no words of theirs."""
     @functools.wraps(handler)
     async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await handler(update, context)
         except Exception as error:
-            log.exception("patient handler %s failed: %s", handler.__name__, type(error).__name__)
+            log.error("patient handler %s failed: %s", handler.__name__, replies.describe(error))
             try:
-                await _say(_services(context), update, "error_generic")
-            except Exception:
-                log.exception("could not send the error reply")
+                await replies.reply_kindly(context, update, "error_generic")
+            except Exception as failure:
+                log.error("could not send the error reply: %s", replies.describe(failure))
     return run
 
 
@@ -275,16 +278,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every patient button. A stale, foreign or forged press is refused and changes nothing."""
     services = _services(context)
     query = update.callback_query
-    try:
-        await query.answer()
-    except BadRequest as error:  # answered before a restart, and handled again from the inbox
-        if "query is too old" not in str(error).lower():
-            raise
     user = query.from_user
     data = render.unpack(query.data)
     message = query.message
     if data is None or message is None or message.chat.type != "private":
-        return await _stale(services, update)
+        return await _stale(context, update)
+    await replies.answer_press(context, update)
     chat_id, message_id = message.chat.id, message.message_id
     if data.action in (cr.CONSENT_YES, cr.CONSENT_NO):
         return await _consent(services, update, context, data, message_id)
@@ -296,13 +295,25 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         outs = None
     if outs is None:
-        return await _stale(services, update)
+        return await _stale(context, update)
     await send(services, chat_id, outs)
 
 
-async def _stale(services: Services, update: Update) -> None:
-    log.info("stale or foreign button from user %s", update.effective_user.id)
-    await _say(services, update, "stale_button")
+@guarded
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press whose data no handler knows (forged, or from an older bot): answered, refused."""
+    await _stale(context, update)
+
+
+async def _stale(context: ContextTypes.DEFAULT_TYPE, update: Update) -> None:
+    log.info("stale or foreign button from %s", who(context, update.effective_user.id))
+    await replies.reply_kindly(context, update, "stale_button")
+
+
+def who(context: ContextTypes.DEFAULT_TYPE, telegram_id: int) -> str:
+    """A user as the log names them: a patient by their internal id, anyone else by pseudonym."""
+    patient = _services(context).store.patient_by_telegram(telegram_id)
+    return f"patient {patient['id']}" if patient else f"user {pseudonym(context.bot.token, telegram_id)}"
 
 
 async def _consent(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE,
@@ -315,14 +326,14 @@ async def _consent(services: Services, update: Update, context: ContextTypes.DEF
     if data.action == cr.CONSENT_NO:
         context.user_data.pop(PENDING_TOKEN, None)
         if row is None:
-            return await _stale(services, update)
+            return await _stale(context, update)
         guidance = services.guidance(row["clinic_id"])
         text = render.message(guidance, "consent_declined", cr.language_for(guidance, user.language_code))
         return await send(services, user.id, [Out(text, edit=message_id)])
     accepted = followup.accept(services, token, user.id, user.first_name, user.language_code) if token else None
     if accepted is None:
         if row is None or row["used_at"] is not None:  # a second tap, or a forged token
-            return await _stale(services, update)
+            return await _stale(context, update)
         return await _say(services, update, "enrol_link_invalid")  # expired while deciding
     context.user_data.pop(PENDING_TOKEN, None)
     consent = followup.consent(services, row, user.language_code)

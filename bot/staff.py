@@ -10,7 +10,6 @@ edits; its result, the token, lives in the store.
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import logging
 import re
@@ -21,11 +20,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from . import alerts, render
+from . import alerts, render, replies
 from .chart import session_chart
 from .config import Clinic
 from .enrolment import ACTIVITIES, EnrolmentError, create_enrolment, deep_link, qr_png
 from .guidance import INTENSITIES, Guidance
+from .pseudonym import pseudonym
 from .render import Button, Safe, escape
 from .services import Services
 
@@ -102,7 +102,7 @@ def _active_line(services: Services, clinic: Clinic, guidance: Guidance, row: di
     hours = (services.now() - row["treated_at"]) * (row["clock_speed"] or 1) / 3600
     bucket = alerts.bucket_label(guidance, row["last_bucket"] or "none", clinic.language)
     paused = " ⏸" if row["status"] == "paused" else ""
-    return (f"#{row['patient_id']} {escape(row['first_name'] or '?')}{paused} · "
+    return (f"#{row['patient_id']} {escape(alerts.patient_name(row))}{paused} · "
             f"{escape(alerts.area_labels(guidance, row['areas']))} · {alerts.format_hours(hours)} h · {bucket}")
 
 
@@ -119,7 +119,8 @@ async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         for row in services.store.open_alerts(clinic.id):
             session = services.store.session(row["session_id"]) or {}
             bucket = alerts.bucket_label(guidance, row["bucket"], clinic.language)
-            lines.append(f"{bucket} · #{session.get('patient_id', '?')} {escape(row['first_name'] or '?')} · "
+            name = escape(alerts.patient_name(row))
+            lines.append(f"{bucket} · #{session.get('patient_id', '?')} {name} · "
                          f"{alerts.local_time(row['created_at'], clinic)} · ×{row['notify_count'] or 0}")
         body = "\n".join(lines) if lines else _text(services, clinic, "alerts_none")
         parts.append(_heading(services, clinic, clinics, "alerts_header") + "\n" + body)
@@ -136,29 +137,31 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if match is None:
         return await services.say(update.effective_chat.id, "staff", _text(services, clinics[0], "patient_usage"))
     patient = services.store.patient(int(match.group(1)))
-    clinic = next((c for c in clinics if patient and c.id == patient["clinic_id"]), None)
-    if clinic is None:  # another clinic's patient reads the same as no patient
+    # Staff see their clinic's own follow-ups of a patient, never another clinic's, whichever
+    # clinic follows the patient now; a patient with none here reads the same as no patient.
+    seen = [(session, c) for c in clinics
+            if patient and (session := services.store.latest_session(patient["id"], c.id))]
+    if not seen:
         return await services.say(update.effective_chat.id, "staff", _text(services, clinics[0], "patient_not_found"))
-    await _say_long(services, update, timeline(services, clinic, patient))
-    session = services.store.latest_session(patient["id"])
-    drawn = session and session_chart(services.store, services.guidance(clinic.id), clinic.language, session["id"],
-                                      patient.get("first_name"))
+    session, clinic = max(seen, key=lambda pair: pair[0]["id"])
+    await _say_long(services, update, timeline(services, clinic, patient, session))
+    name = alerts.patient_name(patient)
+    drawn = session_chart(services.store, services.guidance(clinic.id), clinic.language, session["id"], name)
     if drawn:  # the soreness chart, when the follow-up has a score
         await services.send_photo(update.effective_chat.id, "staff", *drawn)
-    if session:  # the patient's latest photos, by Telegram file_id
-        caption = _text(services, clinic, "alert_photo_caption", first_name=patient.get("first_name") or "?")
-        for photo in services.store.photos(session["id"])[-PATIENT_PHOTOS:]:
-            await services.send_photo(update.effective_chat.id, "staff", photo["file_id"], caption)
+    caption = _text(services, clinic, "alert_photo_caption", first_name=name)
+    for photo in services.store.photos(session["id"])[-PATIENT_PHOTOS:]:  # the latest, by Telegram file_id
+        await services.send_photo(update.effective_chat.id, "staff", photo["file_id"], caption)
 
 
-def timeline(services: Services, clinic: Clinic, patient: dict[str, Any]) -> str:
-    """The patient's current follow-up as lines in time order (clinic local time)."""
+def timeline(services: Services, clinic: Clinic, patient: dict[str, Any], session: dict[str, Any]) -> str:
+    """The patient's latest follow-up at `clinic` (stopped too: staff see how it ended) as lines
+    in time order (clinic local time). The patient's status shows only to the clinic following
+    them now: after /stop elsewhere it is another clinic's news."""
     store, guidance, language = services.store, services.guidance(clinic.id), clinic.language
+    status = f" · {escape(patient['status'])}" if patient["clinic_id"] == clinic.id else ""
     lines = [_text(services, clinic, "patient_header"),
-             f"#{patient['id']} {alerts.patient_link(patient)} · {escape(patient['status'])}"]
-    session = store.latest_session(patient["id"])  # stopped too: staff see how it ended
-    if session is None:
-        return "\n".join(lines)
+             f"#{patient['id']} {alerts.patient_link(patient)}{status}"]
     activities = ", ".join(_label(services, clinic, f"activity_{a}") for a in json.loads(session["activities"] or "[]"))
     first = _text(services, clinic, "patient_first_session") if session["first_session"] == 1 else ""
     details = [alerts.area_labels(guidance, session["areas"]), alerts.intensity_label(guidance, session["intensity"], language),
@@ -272,7 +275,8 @@ async def _enrol_press(services: Services, update: Update, context: ContextTypes
     if button.action == AREA:
         areas = list(services.guidance(clinic.id).areas)
         if value == "done" and not flow["areas"]:
-            await update.callback_query.answer(plain(_text(services, clinic, "enrol_pick_area"))[:200])
+            notice = render.plain(_text(services, clinic, "enrol_pick_area"))
+            await replies.answer_press(context, update, notice)
             return None
         if value == "done":
             return await _show(services, update, context, flow, INTENSITY)
@@ -303,7 +307,7 @@ async def _show(services: Services, update: Update, context: ContextTypes.DEFAUL
     """Move the flow to `step` and its message to that screen (an edit: old buttons go)."""
     flow["step"] = step
     flow["screen"] = STEPS[step](services, services.clinic(flow["clinic"]), flow)
-    await update.callback_query.answer()
+    await replies.answer_press(context, update)
     await _publish(services, context, flow)
 
 
@@ -337,16 +341,15 @@ async def _finish(services: Services, update: Update, context: ContextTypes.DEFA
     context.user_data.pop(FLOW, None)
     flow["step"] = "done"
     now = services.now()
+    who = pseudonym(context.bot.token, update.effective_user.id)
     try:
         enrolment = create_enrolment(services.store, clinic, flow["areas"], flow["intensity"], flow["activities"], first_session,
                                      now, update.effective_user.id, now, guidance=services.guidance(clinic.id))
         link = deep_link(services.bot_username, enrolment.token)
     except EnrolmentError as error:  # no patient data nor token in the message
-        log.error("enrolment by staff %s failed: %s", update.effective_user.id, error)
-        await update.callback_query.answer()
-        await services.say(update.effective_chat.id, "staff", _text(services, clinic, "error_generic"))
-        return
-    log.info("enrolment link made by staff %s for clinic %s", update.effective_user.id, clinic.id)
+        log.error("enrolment by staff %s failed: %s", who, error)
+        return await replies.reply_kindly(context, update, _text(services, clinic, "error_generic"))
+    log.info("enrolment link made by staff %s for clinic %s", who, clinic.id)
     guidance = services.guidance(clinic.id)
     summary = " · ".join(
         [escape(alerts.area_labels(guidance, json.dumps(flow["areas"]))), alerts.intensity_label(guidance, flow["intensity"], clinic.language)]
@@ -354,7 +357,7 @@ async def _finish(services: Services, update: Update, context: ContextTypes.DEFA
         + [escape(_label(services, clinic, "enrol_yes_button" if first_session else "enrol_no_button"))]
     )
     flow["screen"] = (Safe(f"{summary}\n\n{_text(services, clinic, 'enrol_done', link=link)}"), None)
-    await update.callback_query.answer()
+    await replies.answer_press(context, update)
     await _publish(services, context, flow)
     await services.send_photo(update.effective_chat.id, "enrol_qr", qr_png(link), escape(link))
 
@@ -367,37 +370,26 @@ async def staff_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     button = render.unpack(update.callback_query.data)
     clinics = services.staff_clinics(update.effective_user.id)
     if not clinics:
-        return await _reply(services, update, _text(services, None, "staff_only"))
+        return await replies.reply_kindly(context, update, _text(services, None, "staff_only"))
     if button is not None and button.action == alerts.ACK:
-        return await _acknowledge(services, update, button)
+        return await _acknowledge(services, update, context, button)
     refusal = await _enrol_press(services, update, context, button) if button is not None else "stale_button"
     if refusal:
-        await _reply(services, update, _text(services, clinics[0], refusal))
+        # A message in a private chat; in a group (or with no message behind the press) the notice
+        # Telegram shows on the presser's screen alone.
+        await replies.reply_kindly(context, update, _text(services, clinics[0], refusal))
 
 
-async def _acknowledge(services: Services, update: Update, button: Button) -> None:
+async def _acknowledge(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                       button: Button) -> None:
     alert = services.store.alert(button.row_id)
     user_id = update.effective_user.id
     if alert is None or button.value or not services.clinic(alert["clinic_id"]).is_staff(user_id):
         # another clinic's alert reads the same as no alert
-        return await _reply(services, update, _text(services, services.staff_clinics(user_id)[0], "stale_button"))
+        stale = _text(services, services.staff_clinics(user_id)[0], "stale_button")
+        return await replies.reply_kindly(context, update, stale)
     reply = await alerts.acknowledge(services, alert["id"], user_id)
     if reply is None:
-        await update.callback_query.answer()
+        await replies.answer_press(context, update)
     else:
-        await _reply(services, update, reply)
-
-
-async def _reply(services: Services, update: Update, text: Safe) -> None:
-    """Answer a press so only the presser sees it: a message in a private chat; in a group, the
-    notice Telegram shows on their screen (plain text, at most 200 characters)."""
-    if update.effective_chat.type == "private":
-        await update.callback_query.answer()
-        await services.say(update.effective_chat.id, "staff", text)
-    else:
-        await update.callback_query.answer(plain(text)[:200])
-
-
-def plain(text: str) -> str:
-    """Telegram HTML as the plain text a callback notice needs."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+        await replies.reply_kindly(context, update, reply)

@@ -304,9 +304,13 @@ class Store:
         self.db.conn.execute("UPDATE sessions SET status = ? WHERE id = ?", [status, session_id])
         self.db.conn.execute("UPDATE checkins SET status = 'cancelled' WHERE session_id = ? AND status = 'pending'", [session_id])
 
-    def latest_session(self, patient_id: int) -> dict[str, Any] | None:
-        """The patient's newest follow-up, whatever its status."""
-        return self._one("SELECT * FROM sessions WHERE patient_id = ? ORDER BY id DESC LIMIT 1", [patient_id])
+    def latest_session(self, patient_id: int, clinic_id: str | None = None) -> dict[str, Any] | None:
+        """The patient's newest follow-up, whatever its status: at any clinic, or at `clinic_id`
+        (what that clinic's staff may see)."""
+        return self._one(
+            """SELECT * FROM sessions WHERE patient_id = ? AND (? IS NULL OR clinic_id = ?)
+               ORDER BY id DESC LIMIT 1""",
+            [patient_id, clinic_id, clinic_id])
 
     def current_session(self, patient_id: int) -> dict[str, Any] | None:
         """The newest follow-up if the patient can still talk to it (active, paused, completed).
@@ -783,12 +787,13 @@ class Store:
         )
 
     def export_patients(self, clinic_id: str, patient_id: int | None = None) -> list[dict[str, Any]]:
-        """Patients enrolled at the clinic or with a follow-up there: all, or the one asked for."""
+        """Patients with a follow-up at the clinic: all, or the one asked for. (Not one enrolled
+        here whose follow-ups here were erased: what is left of them is another clinic's.)"""
         return self._all(
-            """SELECT * FROM patients p WHERE (p.clinic_id = ? OR EXISTS
-                 (SELECT 1 FROM sessions s WHERE s.patient_id = p.id AND s.clinic_id = ?)) AND (? IS NULL OR p.id = ?)
-               ORDER BY p.id""",
-            [clinic_id, clinic_id, patient_id, patient_id],
+            """SELECT * FROM patients p
+               WHERE EXISTS (SELECT 1 FROM sessions s WHERE s.patient_id = p.id AND s.clinic_id = ?)
+               AND (? IS NULL OR p.id = ?) ORDER BY p.id""",
+            [clinic_id, patient_id, patient_id],
         )
 
     def patient_sessions(self, patient_id: int, clinic_id: str) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.logs import configure
 
-from .test_patient_journey import tap, write
+from .test_patient_journey import tap, until, write
 
 SECRETS_TYPED = ["zebra-striped ache", "my fingers are numb since the gym", "/delete"]
 
@@ -25,19 +25,37 @@ async def test_the_log_of_a_full_journey_holds_nothing_private(make_bot, level):
         await h.emu.start_deep_link(zeb, token)
         await tap(h, zeb, await h.emu.wait_for_message(zeb), "Yes, I agree")
         await h.emu.wait_for_message(zeb)
+        yol = h.emu.add_user("Yolanda")  # blocks the bot: her check-in finds her chat unreachable
+        await h.emu.start_deep_link(yol, h.enrol())
+        await tap(h, yol, await h.emu.wait_for_message(yol), "Yes, I agree")
+        h.emu.block(yol)
+        h.emu.allow_violations("bot was blocked by the user")
+        h.advance_hours(6)
+        await h.tick()
+        await h.idle()
+        assert h.store.patient_by_telegram(yol.id)["status"] == "unreachable"
+        stranger = h.emu.add_user("Xavier")
+        for who in (zeb, stranger, h.admin):  # stale or forged presses, from a patient, a stranger, staff
+            if who is not zeb:
+                await write(h, who, "/help")
+            query = await h.emu.press_button(who, h.emu.messages_to(who)[-1], "pa:999999:0.3", forge=True)
+            await until(lambda: query.answered)
+            await h.emu.wait_for_message(who)  # "no longer active"
         for text in SECRETS_TYPED[:2]:
             await write(h, zeb, text)
         await h.tick()
-        alert = await h.emu.wait_for_message(h.practitioner)
+        alert = await h.emu.wait_for_message(h.practitioner, lambda m: m.keyboard)
         await tap(h, h.practitioner, alert, "I'm handling it")
-        confirm = await write(h, zeb, "/delete")
+        await write(h, zeb, "/delete")
+        confirm = h.emu.messages_to(zeb)[-1]  # after the answers to the 6 h check-in the words joined
         await tap(h, zeb, confirm, confirm.buttons[0]["text"])
     finally:
         logging.getLogger().removeHandler(handler)
     log = stream.getvalue()
     assert "logger=bot." in log  # the journey was logged at all
+    assert "its chat is unreachable" in log and "stale or foreign button from patient" in log
     private = [token, h.emu.token, "Zebedee", "Quillfeather", "Dana Reyes", *SECRETS_TYPED[:2], "zebra", "numb",
-               str(zeb.id)]
+               str(zeb.id), str(yol.id), str(stranger.id), str(h.admin.id), "Yolanda", "Xavier"]
     assert [word for word in private if word in log] == []
 
 
