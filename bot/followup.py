@@ -45,6 +45,8 @@ class Out:
     edit: int | None = None
     chat_id: int | None = None  # None: the patient
     kind: str = "reply"
+    patient_id: int | None = None  # the patient a message to staff is about: erased with them
+    queued: int | None = None  # an outbox row already queued with what it follows: only send it
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,8 @@ def missed(services: Services, f: Followup, in_a_row: int) -> list[Out]:
     log.info("session %s: %d check-ins missed in a row", f.session["id"], in_a_row)
     text = render.message(f.guidance, "missed_checkins_alert", f.clinic.language,
                           first_name=alerts.patient_name(f.patient), count=in_a_row)
-    staff = [Out(text, chat_id=chat, kind="staff") for chat in round_recipients(f.clinic, f.session["practitioner_id"], 0)]
+    staff = [Out(text, chat_id=chat, kind="staff", patient_id=f.patient["id"])
+             for chat in round_recipients(f.clinic, f.session["practitioner_id"], 0)]
     return [Out(f.say("checkin_missed_notice"), kind="missed"), *staff]
 
 
@@ -555,7 +558,7 @@ def tell_clinic(services: Services, patient: dict[str, Any], session: dict[str, 
     text = render.message(guidance, "patient_unreachable", clinic.language,
                           first_name=alerts.patient_name(patient))
     practitioner = session["practitioner_id"] if session else None
-    return [Out(text, chat_id=chat, kind="staff") for chat in round_recipients(clinic, practitioner, 0)]
+    return [Out(text, chat_id=chat, kind="staff", patient_id=patient["id"]) for chat in round_recipients(clinic, practitioner, 0)]
 
 
 def stop(services: Services, f: Followup) -> list[Out]:
@@ -595,15 +598,18 @@ def delete_confirm(services: Services, telegram_id: int) -> Out | None:
     return Out(render.message(guidance, "delete_confirm", lang), markup)
 
 
-def delete(services: Services, telegram_id: int, button: Button, message_id: int) -> Out | None:
-    """Erase the patient (or not), answering in place of the question. None: not theirs."""
+def delete(services: Services, telegram_id: int, button: Button, message_id: int) -> list[Out] | None:
+    """Erase the patient (or not), answering in place of the question, and edit the staff's
+    copies about them to say so. None: not theirs."""
     patient = services.store.patient_by_telegram(telegram_id)
     if patient is None or patient["id"] != button.row_id or button.value not in ("y", "n"):
         return None
-    guidance, _ = default_guidance(services, telegram_id)
+    guidance, clinic = default_guidance(services, telegram_id)
     lang = patient["language"] or "en"
     if button.value == "n":
-        return Out(render.message(guidance, "delete_cancelled", lang), edit=message_id)
-    services.store.delete_patient(patient["id"])
-    log.info("patient %s erased", patient["id"])
-    return Out(render.message(guidance, "deleted", lang), edit=message_id)
+        return [Out(render.message(guidance, "delete_cancelled", lang), edit=message_id)]
+    # The staff's copies say so, in the clinic's language.
+    erased = render.message(guidance, "erased_by_patient", clinic.language)
+    copies = services.store.delete_patient(patient["id"], services.now(), erased)
+    log.info("patient %s erased; %d staff copies to edit", patient["id"], len(copies))
+    return [Out(render.message(guidance, "deleted", lang), edit=message_id), *(Out("", queued=row) for row in copies)]

@@ -81,4 +81,6 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "media_unreadable": set(),
     "outcome_emergency_unfollowed": {"emergency_number"},
     "alert_photo_caption": {"first_name"},
+    # erasure (issue 12): a staff copy about a patient who had their data erased
+    "erased_by_patient": set(),
 }

@@ -86,10 +86,12 @@ async def on_unreachable(services: Services, chat_id: int) -> None:
 async def send(services: Services, chat_id: int, outs: list[Out]) -> None:
     for out in outs:
         target = out.chat_id if out.chat_id is not None else chat_id
-        if out.edit is not None:
-            await services.edit(target, out.edit, out.text, out.markup)
+        if out.queued is not None:
+            await services.delivery.send(out.queued)  # left to the tick if it cannot go now
+        elif out.edit is not None:
+            await services.edit(target, out.edit, out.text, out.markup, patient_id=out.patient_id)
         else:
-            await services.say(target, out.kind, out.text, out.markup)
+            await services.say(target, out.kind, out.text, out.markup, patient_id=out.patient_id)
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -290,8 +292,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if data.action in (cr.ANSWER, cr.TOGGLE, cr.DONE):
         outs = followup.press(services, user.id, data, message_id)
     elif data.action == cr.DELETE:
-        out = followup.delete(services, user.id, data, message_id)
-        outs = [out] if out else None
+        outs = followup.delete(services, user.id, data, message_id)
     else:
         outs = None
     if outs is None:

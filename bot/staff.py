@@ -144,14 +144,15 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not seen:
         return await services.say(update.effective_chat.id, "staff", _text(services, clinics[0], "patient_not_found"))
     session, clinic = max(seen, key=lambda pair: pair[0]["id"])
-    await _say_long(services, update, timeline(services, clinic, patient, session))
+    about = patient["id"]  # these messages are erased with the patient
+    await _say_long(services, update, timeline(services, clinic, patient, session), about)
     name = alerts.patient_name(patient)
     drawn = session_chart(services.store, services.guidance(clinic.id), clinic.language, session["id"], name)
     if drawn:  # the soreness chart, when the follow-up has a score
-        await services.send_photo(update.effective_chat.id, "staff", *drawn)
+        await services.send_photo(update.effective_chat.id, "staff", *drawn, patient_id=about)
     caption = _text(services, clinic, "alert_photo_caption", first_name=name)
     for photo in services.store.photos(session["id"])[-PATIENT_PHOTOS:]:  # the latest, by Telegram file_id
-        await services.send_photo(update.effective_chat.id, "staff", photo["file_id"], caption)
+        await services.send_photo(update.effective_chat.id, "staff", photo["file_id"], caption, patient_id=about)
 
 
 def timeline(services: Services, clinic: Clinic, patient: dict[str, Any], session: dict[str, Any]) -> str:
@@ -191,8 +192,8 @@ def _heading(services: Services, clinic: Clinic, clinics: list[Clinic], key: str
     return f"{heading} · {escape(clinic.name)}" if len(clinics) > 1 else heading
 
 
-async def _say_long(services: Services, update: Update, text: str) -> None:
-    await services.say(update.effective_chat.id, "staff", alerts.clip(text, TEXT_LIMIT))
+async def _say_long(services: Services, update: Update, text: str, patient_id: int | None = None) -> None:
+    await services.say(update.effective_chat.id, "staff", alerts.clip(text, TEXT_LIMIT), patient_id=patient_id)
 
 
 # ---- /enrol --------------------------------------------------------------------------------

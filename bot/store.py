@@ -8,14 +8,18 @@ short and run on the event loop's thread (sqlite-utils connections are single-th
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from .render import neutral
 
 migrations = Migrations("aftercare")
 
@@ -156,6 +160,19 @@ def m005_conversation(db: Database) -> None:
 
 
 @migrations()
+def m006_erasure(db: Database) -> None:
+    """Erasure finds every copy (issue 12): an outgoing message about one patient (an alert, its
+    chart and photos, an acknowledgement, a notice or view sent to staff) names them in
+    `outbox.patient_id`, and an enrolment link names the follow-up it started."""
+    db.execute("ALTER TABLE outbox ADD COLUMN patient_id INTEGER")
+    db.execute("CREATE INDEX idx_outbox_patient ON outbox (patient_id) WHERE patient_id IS NOT NULL")
+    db.execute("ALTER TABLE enrol_tokens ADD COLUMN session_id INTEGER")
+    db.execute("CREATE INDEX idx_enrol_tokens_session ON enrol_tokens (session_id) WHERE session_id IS NOT NULL")
+    db.execute(f"""UPDATE outbox SET patient_id = (SELECT s.patient_id FROM alerts a JOIN sessions s ON s.id = a.session_id
+                   WHERE a.id = outbox.ref_id) WHERE kind IN ({ALERT_KINDS})""")
+
+
+@migrations()
 def m007_inbox(db: Database) -> None:
     """Transactional intake (issue 12): each update Telegram hands over is stored here, as its
     raw JSON, before its offset is confirmed, handled from here after a crash, and emptied once
@@ -178,6 +195,8 @@ def _create_private(path: Path) -> None:
 # as a join, SQLite walked every queued check-in in the outbox for each one queued (bench/scale.py).
 ALERT_KINDS = "'alert', 'alert_chart', 'alert_photo'"  # outbox kinds sent to staff about one alert
 ANSWER = "answer"  # outbox kind of the answer to a patient's words: superseded by a newer one
+ERASED = "erased"  # outbox kind: a staff copy about an erased patient, edited to say so
+ERASED_PHOTO = "erased_photo"  # outbox kind: a picture of an erased patient, deleted from a staff chat
 
 OVERTAKEN_IN_OUTBOX = """SELECT c.id FROM checkins this JOIN checkins c ON c.session_id = this.session_id AND c.idx < this.idx
     WHERE this.id = ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'checkin' AND o.ref_id = c.id AND o.status = 'pending')"""
@@ -197,6 +216,10 @@ class Store:
             self.db = Database(memory=True)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 5000")
+        # What is deleted is overwritten with zeros, not left in free space for a file reader to
+        # find (some SQLite builds default to off). The WAL is cleared apart: `truncate_wal`.
+        self.db.execute("PRAGMA secure_delete = ON")
+        self.wal_dirty = False  # erased words may still be in the WAL: truncate_wal has to run
         migrations.apply(self.db)
 
     def close(self) -> None:
@@ -298,6 +321,8 @@ class Store:
                 {"session_id": session_id, "idx": idx, "hours": hours, "due_at": due_at, "status": "pending"}
                 for idx, hours, due_at in checkins
             )
+            if token.get("token"):  # the link is erased with the follow-up it started
+                self.db.conn.execute("UPDATE enrol_tokens SET session_id = ? WHERE token = ?", [session_id, token["token"]])
         return session_id
 
     def _finish_session(self, session_id: int, status: str) -> None:
@@ -350,25 +375,37 @@ class Store:
 
     def purge_expired(self, clinic_id: str, cutoff: float) -> int:
         """Retention: erase follow-ups of this clinic treated before `cutoff` and no longer
-        running, patients left with none, sent messages and spent enrolment links. Returns
-        how many follow-ups were erased."""
+        running (with their enrolment links and the messages about them), patients left with
+        none (with every message to or about them), sent messages and spent enrolment links;
+        then truncate the WAL. Returns how many follow-ups were erased."""
         old = [r["id"] for r in self._all(
             "SELECT id FROM sessions WHERE clinic_id = ? AND treated_at < ? AND status NOT IN ('active', 'paused')", [clinic_id, cutoff]
         )]
-        with self.db.conn:
+        with self.transaction():
+            before = self.db.conn.total_changes
             self._erase_sessions(old)
-            self.db.conn.execute(
-                "DELETE FROM patients WHERE clinic_id = ? AND created_at < ? AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.patient_id = patients.id)",
+            for patient in self._all(
+                "SELECT * FROM patients WHERE clinic_id = ? AND created_at < ? AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.patient_id = patients.id)",
                 [clinic_id, cutoff],
-            )
+            ):
+                self._erase_outbox(self._outbox_about(patient, []))
+                self.db.conn.execute("DELETE FROM patients WHERE id = ?", [patient["id"]])
             self.db.conn.execute("DELETE FROM outbox WHERE created_at < ? AND status != 'pending'", [cutoff])
             self.db.conn.execute("DELETE FROM enrol_tokens WHERE clinic_id = ? AND expires_at < ?", [clinic_id, cutoff])
+            erased = self.db.conn.total_changes > before
+        if erased:
+            self.wal_dirty = True
+            self.truncate_wal()
         return len(old)
 
     def _erase_sessions(self, sessions: list[int]) -> None:
         if not sessions:
             return
         marks = ",".join("?" * len(sessions))
+        tokens = [r["token"] for r in self._all(f"SELECT token FROM enrol_tokens WHERE session_id IN ({marks})", sessions)]
+        for token in tokens:  # the link (a QR code, the staff's enrolment message) with the token in it
+            self.db.conn.execute("DELETE FROM outbox WHERE instr(text, ?) > 0", [token])
+        self.db.conn.execute(f"DELETE FROM enrol_tokens WHERE session_id IN ({marks})", sessions)
         for table in ("answers", "assessments", "photos", "checkins"):
             self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({marks})", sessions)
         alert_ids = [r["id"] for r in self._all(f"SELECT id FROM alerts WHERE session_id IN ({marks})", sessions)]
@@ -377,6 +414,46 @@ class Store:
                                  alert_ids)
         self.db.conn.execute(f"DELETE FROM alerts WHERE session_id IN ({marks})", sessions)
         self.db.conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", sessions)
+
+    def _outbox_about(self, patient: dict[str, Any], sessions: list[int]) -> list[dict[str, Any]]:
+        """Every message to the patient or about them: to their chat; to staff, named for them
+        (an alert, its chart and photos, an acknowledgement, a notice, the staff's view of them),
+        an alert's copies by its id, and lists that show them as `#id name` (as staff read names:
+        bot/alerts.patient_name)."""
+        marks = ",".join("?" * len(sessions))
+        by_alert = (f"""OR (kind IN ({ALERT_KINDS}) AND ref_id IN (SELECT id FROM alerts WHERE session_id IN ({marks})))"""
+                    if sessions else "")
+        shown = neutral(patient["first_name"] or "").strip() or "?"
+        listed = f"#{patient['id']} {html.escape(shown, quote=False)}"
+        return self._all(
+            f"""SELECT id, chat_id, status, photo IS NOT NULL AS photo, COALESCE(edit_message_id, message_id) AS message_id
+                FROM outbox WHERE chat_id = ? OR patient_id = ? OR instr(text, ?) > 0 {by_alert}""",
+            [patient["telegram_id"], patient["id"], listed, *sessions])
+
+    def _erase_outbox(self, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), 500):
+            ids = [r["id"] for r in rows[start:start + 500]]
+            self.db.conn.execute(f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(ids))})", ids)
+
+    def truncate_wal(self) -> bool:
+        """Copy the WAL into the database and cut it to nothing: an older copy of a page there
+        would still hold what was just erased (zeroed in the database by secure_delete). It never
+        waits, holding up the event loop: while another connection reads (a backup, a command)
+        it fails, `wal_dirty` stays set and the caller tries again later. True when done."""
+        if self.db.memory:
+            self.wal_dirty = False
+            return True
+        if self.db.conn.in_transaction:  # a checkpoint cannot run inside a transaction
+            return False
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.OperationalError:
+            busy = 1
+        finally:
+            self.db.execute("PRAGMA busy_timeout = 5000")
+        self.wal_dirty = bool(busy)
+        return not busy
 
     def backup(self, target: str | Path) -> None:
         """A consistent copy while the bot runs (SQLite's online backup), private like the original."""
@@ -387,16 +464,32 @@ class Store:
             self.db.conn.backup(destination.conn)
         destination.close()
 
-    def delete_patient(self, patient_id: int) -> None:
-        """Erase everything held about a patient, including messages still waiting to go out."""
+    def delete_patient(self, patient_id: int, now: float = 0.0, erased_text: str | None = None) -> list[int]:
+        """Erase everything held about a patient: follow-ups, words, photos, assessments, alerts,
+        enrolment links, every message to or about them (waiting, sent, superseded, to staff
+        too) and their stored updates; only the tombstone (chat -> clinic) stays. The staff's
+        copies already in Telegram are edited to `erased_text`, pictures deleted, through the
+        outbox (rows naming no one; one refused does not matter). Then the WAL is truncated.
+        Returns those rows, to send at once."""
         patient = self.patient(patient_id)
         if not patient:
-            return
-        with self.db.conn:
-            self._erase_sessions([r["id"] for r in self._all("SELECT id FROM sessions WHERE patient_id = ?", [patient_id])])
-            self.db.conn.execute("DELETE FROM outbox WHERE chat_id = ?", [patient["telegram_id"]])
+            return []
+        with self.transaction():
+            sessions = [r["id"] for r in self._all("SELECT id FROM sessions WHERE patient_id = ?", [patient_id])]
+            about = self._outbox_about(patient, sessions)
+            copies = {(r["chat_id"], r["message_id"]): r["photo"] for r in about
+                      if r["chat_id"] != patient["telegram_id"] and r["status"] == "sent" and r["message_id"]}
+            self._erase_outbox(about)
+            self._erase_sessions(sessions)
             self._inbox_erase(patient["telegram_id"])
             self.db.conn.execute("DELETE FROM patients WHERE id = ?", [patient_id])
+            edits = [] if erased_text is None else [
+                self._insert_outbox(chat_id, ERASED_PHOTO if photo else ERASED, "" if photo else erased_text, None, now,
+                                    None, 1, edit_message_id=message_id)
+                for (chat_id, message_id), photo in copies.items()]
+        self.wal_dirty = True
+        self.truncate_wal()
+        return edits
 
     # ---- check-ins
 
@@ -615,9 +708,11 @@ class Store:
         alert's text: priority 1), and mark them sent with alert `alert_id`. How many photos."""
         with self.transaction():
             rows = self._all("SELECT id, file_id FROM photos WHERE session_id = ? AND alert_id IS NULL ORDER BY id", [session_id])
+            patient = self._one("SELECT patient_id FROM sessions WHERE id = ?", [session_id])
             for row in rows:
                 for chat in chats:
-                    self._insert_outbox(chat, "alert_photo", caption, None, now, alert_id, 1, photo=row["file_id"])
+                    self._insert_outbox(chat, "alert_photo", caption, None, now, alert_id, 1, photo=row["file_id"],
+                                        patient_id=patient["patient_id"] if patient else None)
                 self.db.conn.execute("UPDATE photos SET alert_id = ? WHERE id = ?", [alert_id, row["id"]])
         return len(rows)
 
@@ -651,8 +746,11 @@ class Store:
             ).rowcount
             if not claimed:
                 return False
+            patient = self._one("SELECT s.patient_id FROM alerts a JOIN sessions s ON s.id = a.session_id WHERE a.id = ?",
+                                [alert_id])
             for chat_id, text, markup in messages:
-                self._insert_outbox(chat_id, "alert", text, markup, now, alert_id, priority=0)
+                self._insert_outbox(chat_id, "alert", text, markup, now, alert_id, priority=0,
+                                    patient_id=patient["patient_id"] if patient else None)
         return True
 
     def acknowledge_alert(self, alert_id: int, staff_id: int, now: float) -> bool:
@@ -675,19 +773,23 @@ class Store:
     # ---- outbox: every message the bot must deliver, retried until Telegram takes it
 
     def enqueue(self, chat_id: int, kind: str, text: str, markup: dict | None, now: float, ref_id: int | None = None,
-                priority: int = 1, edit_message_id: int | None = None, photo: bytes | None = None) -> int:
+                priority: int = 1, edit_message_id: int | None = None, photo: bytes | None = None,
+                patient_id: int | None = None) -> int:
         """Queue a message (with `edit_message_id`, an edit of one; with `photo`, a picture with
-        the text as caption). Priority 0 goes first: replies and alerts; 2 is scheduled check-ins."""
+        the text as caption). Priority 0 goes first: replies and alerts; 2 is scheduled check-ins.
+        `patient_id`: the patient a message to someone else is about (erased with them)."""
         with self.transaction():
-            return self._insert_outbox(chat_id, kind, text, markup, now, ref_id, priority, edit_message_id, photo)
+            return self._insert_outbox(chat_id, kind, text, markup, now, ref_id, priority, edit_message_id, photo, patient_id)
 
     def _insert_outbox(self, chat_id: int, kind: str, text: str, markup: dict | None, now: float, ref_id: int | None,
-                       priority: int, edit_message_id: int | None = None, photo: bytes | None = None) -> int:
+                       priority: int, edit_message_id: int | None = None, photo: bytes | None = None,
+                       patient_id: int | None = None) -> int:
         cursor = self.db.conn.execute(
             """INSERT INTO outbox (chat_id, kind, ref_id, text, markup, priority, due_at, status, attempts, created_at,
-                                   edit_message_id, photo)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)""",
-            [chat_id, kind, ref_id, text, json.dumps(markup) if markup else None, priority, now, now, edit_message_id, photo],
+                                   edit_message_id, photo, patient_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)""",
+            [chat_id, kind, ref_id, text, json.dumps(markup) if markup else None, priority, now, now, edit_message_id, photo,
+             patient_id],
         )
         return cursor.lastrowid
 

@@ -38,7 +38,7 @@ def test_migrations_apply_once(tmp_path):
     names = [r["name"] for r in again.db["_sqlite_migrations"].rows]
     assert len(names) == len(set(names))
     assert set(names) >= {"m001_initial", "m002_outbox_photo", "m003_tick_indexes", "m004_tick_bookkeeping",
-                          "m005_conversation", "m007_inbox"}
+                          "m005_conversation", "m006_erasure", "m007_inbox"}
     again.close()
 
 
