@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .backup import BackupError
-from .config import LOG_LEVELS, ConfigError, default_guidance_dir, load_config
+from .config import LOG_LEVELS, Config, ConfigError, default_guidance_dir, load_config
 from .config_checks import offline_problems, online_check, token_note, wait_for_telegram
 from .enrolment import (
     ACTIVITIES,
@@ -36,14 +36,19 @@ def _guidance(path: str | None) -> Guidance:
     return load_guidance(Path(path) if path else default_guidance_dir())
 
 
+def _cannot_start(config: Config) -> bool:
+    """Say, one line each, what would stop the bot from starting (bot/config_checks.py)."""
+    problems = offline_problems(config)
+    for problem in problems:
+        print(f"aftercare: {problem}", file=sys.stderr)
+    return bool(problems)
+
+
 def check_config(args: argparse.Namespace, out: TextIO) -> int:
     """Validate the config and every clinic's guidance, check that the bot could start (the
     token with Telegram too, with --online), then print what the bot would do."""
     config = load_config(args.config)
-    problems = offline_problems(config)
-    if problems:
-        for problem in problems:
-            print(f"aftercare: {problem}", file=sys.stderr)
+    if _cannot_start(config):
         return 2
     print(summarise(config, datetime.now(timezone.utc)), file=out)
     for clinic in config.clinics:
@@ -97,10 +102,7 @@ def run_bot(args: argparse.Namespace, out: TextIO) -> int:
     from .logs import configure
 
     config = load_config(args.config)
-    problems = offline_problems(config)
-    if problems:
-        for problem in problems:
-            print(f"aftercare: {problem}", file=sys.stderr)
+    if _cannot_start(config):
         return 2
     configure(getattr(logging, (args.log_level or config.log_level).upper()))
     wait_for_telegram(config, logging.getLogger("bot.start"))
