@@ -139,8 +139,8 @@ async def send_chart(services: Services, alert_row: dict[str, Any], chats: list[
         return 0
     png, caption = drawn
     for chat in chats:
-        store.enqueue(chat, "alert_chart", caption, None, services.now(), ref_id=alert_row["id"], priority=1, photo=png,
-                      patient_id=session["patient_id"])
+        store.enqueue(chat, "alert_chart", caption, None, services.now(), ref_id=alert_row["id"], priority=1,
+                      photo=png, patient_id=session["patient_id"])
     log.info("alert %s chart queued to %d chats", alert_row["id"], len(chats))
     return len(chats)
 
@@ -313,8 +313,8 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
         if row["message_id"] is None:
             continue
         body = row["text"].removeprefix(prefix)
-        await services.edit(row["chat_id"], row["message_id"], Safe(body + "\n\n" + note), None, kind="alert_ack",
-                            patient_id=session.get("patient_id"))
+        await services.edit(row["chat_id"], row["message_id"], Safe(body + "\n\n" + note), None,
+                            kind="alert_ack", patient_id=session.get("patient_id"))
     return None
 
 

@@ -55,6 +55,7 @@ def sends_in_flight(per_second: float) -> int:
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.bot_data["services"]
+    services.store.retry_truncate_wal()  # an erasure's truncation a reader (a backup) held off
     await services.delivery.tick()
 
 

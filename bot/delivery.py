@@ -456,9 +456,10 @@ class Delivery:
     async def _call(self, row: dict[str, Any]) -> int:
         markup = telegram_markup(json.loads(row["markup"]) if row["markup"] else None)
         common = {"parse_mode": ParseMode.HTML, "reply_markup": markup, "rate_limit_args": row["priority"]}  # see bot/ratelimit.py
-        if row["kind"] == ERASED_PHOTO:  # a picture of a patient who had their data erased leaves the staff chat
-            await self.bot.delete_message(row["chat_id"], row["edit_message_id"], rate_limit_args=row["priority"])
-            return row["edit_message_id"]
+        if row["kind"] == ERASED_PHOTO:  # a picture of a patient who had their data erased leaves the chat
+            message_id = row["edit_message_id"]
+            await self.bot.delete_message(row["chat_id"], message_id, rate_limit_args=row["priority"])
+            return message_id
         if row["edit_message_id"]:
             result = await self.bot.edit_message_text(row["text"], chat_id=row["chat_id"], message_id=row["edit_message_id"], **common)
             return row["edit_message_id"] if result is True else result.message_id

@@ -558,7 +558,8 @@ def tell_clinic(services: Services, patient: dict[str, Any], session: dict[str, 
     text = render.message(guidance, "patient_unreachable", clinic.language,
                           first_name=alerts.patient_name(patient))
     practitioner = session["practitioner_id"] if session else None
-    return [Out(text, chat_id=chat, kind="staff", patient_id=patient["id"]) for chat in round_recipients(clinic, practitioner, 0)]
+    return [Out(text, chat_id=chat, kind="staff", patient_id=patient["id"])
+            for chat in round_recipients(clinic, practitioner, 0)]
 
 
 def stop(services: Services, f: Followup) -> list[Out]:
@@ -612,4 +613,5 @@ def delete(services: Services, telegram_id: int, button: Button, message_id: int
     erased = render.message(guidance, "erased_by_patient", clinic.language)
     copies = services.store.delete_patient(patient["id"], services.now(), erased)
     log.info("patient %s erased; %d staff copies to edit", patient["id"], len(copies))
-    return [Out(render.message(guidance, "deleted", lang), edit=message_id), *(Out("", queued=row) for row in copies)]
+    return [Out(render.message(guidance, "deleted", lang), edit=message_id),
+            *(Out("", queued=row) for row in copies)]

@@ -93,24 +93,24 @@ class Services:
         async with self._answer_slots:
             await self.delivery.send(row_id)
 
-    async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None,
-                  patient_id: int | None = None) -> int:
+    async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None,
+                  ref_id: int | None = None, patient_id: int | None = None) -> int:
         """Queue a reply and try to send it at once; the delivery tick retries it if that fails."""
         await self.chat_free(chat_id)
         row_id = self.queue(chat_id, kind, text, markup, ref_id=ref_id, patient_id=patient_id)
         await self.delivery.send(row_id)
         return row_id
 
-    async def send_photo(self, chat_id: int, kind: str, photo: bytes, caption: str, markup: dict | None = None,
-                         patient_id: int | None = None) -> int:
+    async def send_photo(self, chat_id: int, kind: str, photo: bytes, caption: str,
+                         markup: dict | None = None, patient_id: int | None = None) -> int:
         """A picture with its caption, through the outbox like `say`."""
         await self.chat_free(chat_id)
         row_id = self.queue(chat_id, kind, caption, markup, photo=photo, patient_id=patient_id)
         await self.delivery.send(row_id)
         return row_id
 
-    async def edit(self, chat_id: int, message_id: int, text: str, markup: dict | None = None, kind: str = "edit",
-                   patient_id: int | None = None) -> int:
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: dict | None = None,
+                   kind: str = "edit", patient_id: int | None = None) -> int:
         """Queue an edit of an earlier bot message and try it at once, like `say`."""
         await self.chat_free(chat_id)
         row_id = self.queue(chat_id, kind, text, markup, edit_message_id=message_id, patient_id=patient_id)

@@ -152,7 +152,8 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await services.send_photo(update.effective_chat.id, "staff", *drawn, patient_id=about)
     caption = _text(services, clinic, "alert_photo_caption", first_name=name)
     for photo in services.store.photos(session["id"])[-PATIENT_PHOTOS:]:  # the latest, by Telegram file_id
-        await services.send_photo(update.effective_chat.id, "staff", photo["file_id"], caption, patient_id=about)
+        await services.send_photo(update.effective_chat.id, "staff", photo["file_id"], caption,
+                                  patient_id=about)
 
 
 def timeline(services: Services, clinic: Clinic, patient: dict[str, Any], session: dict[str, Any]) -> str:
@@ -193,7 +194,8 @@ def _heading(services: Services, clinic: Clinic, clinics: list[Clinic], key: str
 
 
 async def _say_long(services: Services, update: Update, text: str, patient_id: int | None = None) -> None:
-    await services.say(update.effective_chat.id, "staff", alerts.clip(text, TEXT_LIMIT), patient_id=patient_id)
+    await services.say(update.effective_chat.id, "staff", alerts.clip(text, TEXT_LIMIT),
+                       patient_id=patient_id)
 
 
 # ---- /enrol --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import html
 import json
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -163,13 +164,18 @@ def m005_conversation(db: Database) -> None:
 def m006_erasure(db: Database) -> None:
     """Erasure finds every copy (issue 12): an outgoing message about one patient (an alert, its
     chart and photos, an acknowledgement, a notice or view sent to staff) names them in
-    `outbox.patient_id`, and an enrolment link names the follow-up it started."""
+    `outbox.patient_id`, and an enrolment link names the follow-up it started. Indexes find a
+    patient's messages without reading the whole outbox, which keeps the retention period's."""
     db.execute("ALTER TABLE outbox ADD COLUMN patient_id INTEGER")
     db.execute("CREATE INDEX idx_outbox_patient ON outbox (patient_id) WHERE patient_id IS NOT NULL")
+    db.execute("CREATE INDEX idx_outbox_chat ON outbox (chat_id)")
+    db.execute("CREATE INDEX idx_alerts_session ON alerts (session_id)")
     db.execute("ALTER TABLE enrol_tokens ADD COLUMN session_id INTEGER")
-    db.execute("CREATE INDEX idx_enrol_tokens_session ON enrol_tokens (session_id) WHERE session_id IS NOT NULL")
-    db.execute(f"""UPDATE outbox SET patient_id = (SELECT s.patient_id FROM alerts a JOIN sessions s ON s.id = a.session_id
-                   WHERE a.id = outbox.ref_id) WHERE kind IN ({ALERT_KINDS})""")
+    db.execute("CREATE INDEX idx_enrol_tokens_session ON enrol_tokens (session_id) "
+               "WHERE session_id IS NOT NULL")
+    db.execute(f"""UPDATE outbox SET patient_id = (SELECT s.patient_id FROM alerts a
+                     JOIN sessions s ON s.id = a.session_id WHERE a.id = outbox.ref_id)
+                   WHERE kind IN ({ALERT_KINDS})""")
 
 
 @migrations()
@@ -197,6 +203,8 @@ ALERT_KINDS = "'alert', 'alert_chart', 'alert_photo'"  # outbox kinds sent to st
 ANSWER = "answer"  # outbox kind of the answer to a patient's words: superseded by a newer one
 ERASED = "erased"  # outbox kind: a staff copy about an erased patient, edited to say so
 ERASED_PHOTO = "erased_photo"  # outbox kind: a picture of an erased patient, deleted from a staff chat
+WAL_RETRY_SECONDS = 30.0
+STAFF_VIEWS = "'staff', 'staff_edit', 'enrol_qr'"  # outbox kinds that may list a patient or carry a link
 
 OVERTAKEN_IN_OUTBOX = """SELECT c.id FROM checkins this JOIN checkins c ON c.session_id = this.session_id AND c.idx < this.idx
     WHERE this.id = ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'checkin' AND o.ref_id = c.id AND o.status = 'pending')"""
@@ -220,6 +228,7 @@ class Store:
         # find (some SQLite builds default to off). The WAL is cleared apart: `truncate_wal`.
         self.db.execute("PRAGMA secure_delete = ON")
         self.wal_dirty = False  # erased words may still be in the WAL: truncate_wal has to run
+        self._wal_tried_at = float("-inf")  # monotonic time of the last try
         migrations.apply(self.db)
 
     def close(self) -> None:
@@ -322,7 +331,8 @@ class Store:
                 for idx, hours, due_at in checkins
             )
             if token.get("token"):  # the link is erased with the follow-up it started
-                self.db.conn.execute("UPDATE enrol_tokens SET session_id = ? WHERE token = ?", [session_id, token["token"]])
+                self.db.conn.execute("UPDATE enrol_tokens SET session_id = ? WHERE token = ?",
+                                     [session_id, token["token"]])
         return session_id
 
     def _finish_session(self, session_id: int, status: str) -> None:
@@ -385,7 +395,8 @@ class Store:
             before = self.db.conn.total_changes
             self._erase_sessions(old)
             for patient in self._all(
-                "SELECT * FROM patients WHERE clinic_id = ? AND created_at < ? AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.patient_id = patients.id)",
+                """SELECT * FROM patients WHERE clinic_id = ? AND created_at < ?
+                   AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.patient_id = patients.id)""",
                 [clinic_id, cutoff],
             ):
                 self._erase_outbox(self._outbox_about(patient, []))
@@ -402,9 +413,10 @@ class Store:
         if not sessions:
             return
         marks = ",".join("?" * len(sessions))
-        tokens = [r["token"] for r in self._all(f"SELECT token FROM enrol_tokens WHERE session_id IN ({marks})", sessions)]
-        for token in tokens:  # the link (a QR code, the staff's enrolment message) with the token in it
-            self.db.conn.execute("DELETE FROM outbox WHERE instr(text, ?) > 0", [token])
+        tokens = self._all(f"SELECT token FROM enrol_tokens WHERE session_id IN ({marks})", sessions)
+        for row in tokens:  # the link (a QR code, the staff's enrolment message) with the token in it
+            self.db.conn.execute(f"DELETE FROM outbox WHERE kind IN ({STAFF_VIEWS}) AND instr(text, ?) > 0",
+                                 [row["token"]])
         self.db.conn.execute(f"DELETE FROM enrol_tokens WHERE session_id IN ({marks})", sessions)
         for table in ("answers", "assessments", "photos", "checkins"):
             self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({marks})", sessions)
@@ -421,19 +433,28 @@ class Store:
         an alert's copies by its id, and lists that show them as `#id name` (as staff read names:
         bot/alerts.patient_name)."""
         marks = ",".join("?" * len(sessions))
-        by_alert = (f"""OR (kind IN ({ALERT_KINDS}) AND ref_id IN (SELECT id FROM alerts WHERE session_id IN ({marks})))"""
+        by_alert = (f"""OR (kind IN ({ALERT_KINDS})
+                            AND ref_id IN (SELECT id FROM alerts WHERE session_id IN ({marks})))"""
                     if sessions else "")
         shown = neutral(patient["first_name"] or "").strip() or "?"
         listed = f"#{patient['id']} {html.escape(shown, quote=False)}"
         return self._all(
-            f"""SELECT id, chat_id, status, photo IS NOT NULL AS photo, COALESCE(edit_message_id, message_id) AS message_id
-                FROM outbox WHERE chat_id = ? OR patient_id = ? OR instr(text, ?) > 0 {by_alert}""",
+            f"""SELECT id, chat_id, status, photo IS NOT NULL AS photo,
+                       COALESCE(edit_message_id, message_id) AS message_id
+                FROM outbox WHERE chat_id = ? OR patient_id = ?
+                                  OR (kind IN ({STAFF_VIEWS}) AND instr(text, ?) > 0) {by_alert}""",
             [patient["telegram_id"], patient["id"], listed, *sessions])
 
     def _erase_outbox(self, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), 500):
             ids = [r["id"] for r in rows[start:start + 500]]
             self.db.conn.execute(f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(ids))})", ids)
+
+    def retry_truncate_wal(self) -> None:
+        """Try again a truncation a reader held off, at most every WAL_RETRY_SECONDS (a replica
+        such as Litestream may hold the WAL for long)."""
+        if self.wal_dirty and time.monotonic() - self._wal_tried_at >= WAL_RETRY_SECONDS:
+            self.truncate_wal()
 
     def truncate_wal(self) -> bool:
         """Copy the WAL into the database and cut it to nothing: an older copy of a page there
@@ -445,6 +466,7 @@ class Store:
             return True
         if self.db.conn.in_transaction:  # a checkpoint cannot run inside a transaction
             return False
+        self._wal_tried_at = time.monotonic()
         self.db.execute("PRAGMA busy_timeout = 0")
         try:
             busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
@@ -475,7 +497,8 @@ class Store:
         if not patient:
             return []
         with self.transaction():
-            sessions = [r["id"] for r in self._all("SELECT id FROM sessions WHERE patient_id = ?", [patient_id])]
+            sessions = [r["id"] for r in self._all("SELECT id FROM sessions WHERE patient_id = ?",
+                                                   [patient_id])]
             about = self._outbox_about(patient, sessions)
             copies = {(r["chat_id"], r["message_id"]): r["photo"] for r in about
                       if r["chat_id"] != patient["telegram_id"] and r["status"] == "sent" and r["message_id"]}
@@ -484,8 +507,8 @@ class Store:
             self._inbox_erase(patient["telegram_id"])
             self.db.conn.execute("DELETE FROM patients WHERE id = ?", [patient_id])
             edits = [] if erased_text is None else [
-                self._insert_outbox(chat_id, ERASED_PHOTO if photo else ERASED, "" if photo else erased_text, None, now,
-                                    None, 1, edit_message_id=message_id)
+                self._insert_outbox(chat_id, ERASED_PHOTO if photo else ERASED, "" if photo else erased_text,
+                                    None, now, None, 1, edit_message_id=message_id)
                 for (chat_id, message_id), photo in copies.items()]
         self.wal_dirty = True
         self.truncate_wal()
@@ -708,11 +731,12 @@ class Store:
         alert's text: priority 1), and mark them sent with alert `alert_id`. How many photos."""
         with self.transaction():
             rows = self._all("SELECT id, file_id FROM photos WHERE session_id = ? AND alert_id IS NULL ORDER BY id", [session_id])
-            patient = self._one("SELECT patient_id FROM sessions WHERE id = ?", [session_id])
+            session = self._one("SELECT patient_id FROM sessions WHERE id = ?", [session_id])
+            about = session["patient_id"] if session else None
             for row in rows:
                 for chat in chats:
                     self._insert_outbox(chat, "alert_photo", caption, None, now, alert_id, 1, photo=row["file_id"],
-                                        patient_id=patient["patient_id"] if patient else None)
+                                        patient_id=about)
                 self.db.conn.execute("UPDATE photos SET alert_id = ? WHERE id = ?", [alert_id, row["id"]])
         return len(rows)
 
@@ -746,8 +770,8 @@ class Store:
             ).rowcount
             if not claimed:
                 return False
-            patient = self._one("SELECT s.patient_id FROM alerts a JOIN sessions s ON s.id = a.session_id WHERE a.id = ?",
-                                [alert_id])
+            patient = self._one("""SELECT s.patient_id FROM alerts a JOIN sessions s ON s.id = a.session_id
+                                   WHERE a.id = ?""", [alert_id])
             for chat_id, text, markup in messages:
                 self._insert_outbox(chat_id, "alert", text, markup, now, alert_id, priority=0,
                                     patient_id=patient["patient_id"] if patient else None)
@@ -779,7 +803,8 @@ class Store:
         the text as caption). Priority 0 goes first: replies and alerts; 2 is scheduled check-ins.
         `patient_id`: the patient a message to someone else is about (erased with them)."""
         with self.transaction():
-            return self._insert_outbox(chat_id, kind, text, markup, now, ref_id, priority, edit_message_id, photo, patient_id)
+            return self._insert_outbox(chat_id, kind, text, markup, now, ref_id, priority, edit_message_id,
+                                       photo, patient_id)
 
     def _insert_outbox(self, chat_id: int, kind: str, text: str, markup: dict | None, now: float, ref_id: int | None,
                        priority: int, edit_message_id: int | None = None, photo: bytes | None = None,
@@ -788,8 +813,8 @@ class Store:
             """INSERT INTO outbox (chat_id, kind, ref_id, text, markup, priority, due_at, status, attempts, created_at,
                                    edit_message_id, photo, patient_id)
                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)""",
-            [chat_id, kind, ref_id, text, json.dumps(markup) if markup else None, priority, now, now, edit_message_id, photo,
-             patient_id],
+            [chat_id, kind, ref_id, text, json.dumps(markup) if markup else None, priority, now, now,
+             edit_message_id, photo, patient_id],
         )
         return cursor.lastrowid
 

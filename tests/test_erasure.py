@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.app import _purge
-from bot.store import Store
+from bot.store import WAL_RETRY_SECONDS, Store
 
 from .test_patient_journey import TAP, consent, next_checkin, settled, tap, until, write
 
@@ -54,6 +54,30 @@ def test_secure_delete_is_on_for_the_stores_connection(tmp_path):
         assert store.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
     finally:
         store.close()
+
+
+def test_a_reader_delays_the_wal_truncation_until_it_is_gone(tmp_path):
+    """A backup or a command reading the database holds the WAL: the truncation does not wait
+    for it (the event loop would), and the next try after it has gone clears the words."""
+    store = Store(tmp_path / "db.sqlite3")
+    patient = store.save_patient(42, NAME, "en", "harbour", now=1000.0)
+    token = {"clinic_id": "harbour", "areas": "[]", "intensity": None, "activities": "[]", "first_session": 1,
+             "treated_at": 1000.0, "practitioner_id": None}
+    session = store.start_session(patient, token, 1.0, [(0, 6.0, 7000.0)], now=1000.0)
+    store.add_answer(session, None, "text", WORDS[1], now=1100.0)
+    reader = sqlite3.connect(tmp_path / "db.sqlite3")
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM answers").fetchone()  # a read transaction, as a backup holds
+    store.delete_patient(patient, now=1200.0, erased_text=ERASED)
+    assert store.wal_dirty and leaks(tmp_path / "db.sqlite3")
+    reader.close()
+    store.retry_truncate_wal()  # too soon: tried a moment ago
+    assert store.wal_dirty
+    store._wal_tried_at -= WAL_RETRY_SECONDS
+    store.retry_truncate_wal()
+    assert not store.wal_dirty
+    assert leaks(tmp_path / "db.sqlite3") == {}
+    store.close()
 
 
 async def conversation(h):
