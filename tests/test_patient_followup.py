@@ -154,10 +154,10 @@ def test_outcomes_put_the_right_thing_first(services, guidance):
     ("es", "me encuentro fatal", "Siento que te encuentres así", "llama ya al 999", "no he entendido"),
     ("en", "help", "I'm sorry you're feeling like this", "call 999 now", "couldn't"),
     # C17's note under the contact outcome; a named sign keeps the outcome that lists it, beside U3
-    ("en", "strange feeling in my chest", "<b>Please contact Harbour Physio", "If your breathing gets harder", "I'm sorry"),
-    ("en", "my chest feels a bit off", "<b>Please contact Harbour Physio", "If your breathing gets harder", "I'm sorry"),
+    ("en", "strange feeling in my chest", "<b>Please contact Harbour Physio", "Keep an eye on your breathing today", "I'm sorry"),
+    ("en", "my chest feels a bit off", "<b>Please contact Harbour Physio", "Keep an eye on your breathing today", "I'm sorry"),
     ("en", "qwxz vbnm", "Sorry, I couldn't quite understand that", "call 999 now", "expected"),  # U1's reply
-    ("en", "breathing feels strange", "<b>Call 999 now", "I've alerted Harbour Physio", "If your breathing gets harder"),
+    ("en", "breathing feels strange", "<b>Call 999 now", "I've alerted Harbour Physio", "Keep an eye on your breathing today"),
     ("en", "my fingers are numb", "<b>Please contact Harbour Physio", "call 999 straight away", "If your breathing"),
 ])
 def test_the_rules_reply_and_note_choose_the_words(services, guidance, lang, words, starts, present, absent):

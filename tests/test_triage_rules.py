@@ -202,3 +202,18 @@ def test_tips_fit_the_hour_intensity_activity_and_question(guidance):
 def test_escalated_replies_carry_no_self_care_tips(guidance):
     result = triage(Reply("numb toes"), Context(hours=24, areas=("calf",)), guidance)
     assert result.bucket == C and result.tips == ()
+
+
+# Distress (U3) is for feeling unwell *without* a named sign: a sign another rule acts on explains
+# it, so the reply names that sign. (text, hours, area, the deciding rules)
+DISTRESS_WITH_A_SIGN = [
+    ("my chest feels weird", 24, "upper_back", ["C17"]),
+    ("I'm scared, my fingers have gone numb", 24, "forearm", ["C10", "C15"]),
+    ("something's not right and I can't breathe properly", 6, "calf", ["E2"]),
+    ("I'm scared", 24, "calf", ["U3"]),
+]
+
+
+@pytest.mark.parametrize("text, hours, area, rules", DISTRESS_WITH_A_SIGN)
+def test_distress_yields_to_a_named_sign(guidance, text, hours, area, rules):
+    assert triage(Reply(text), Context(hours=hours, areas=(area,)), guidance).rules == rules
