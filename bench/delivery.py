@@ -207,7 +207,7 @@ def seed_followups(database: Path, clinic_id: str, practitioner: int, patients: 
                    now: float) -> None:
     """Follow-ups as enrolment leaves them, treated 6 h ago: the 6 h check-in due at `first_due`,
     the 24 h one 18 h from now. One transaction; not the bot's connection."""
-    from bot.store import Store
+    from bot.store.database import Store
 
     store = Store(database)
     store.db.execute("PRAGMA synchronous = OFF")  # this connection only: seeding is not measured
@@ -281,8 +281,8 @@ async def _burst(emu: EmulatorProcess, setup: Setup, config, burst: list[int], t
                  batch: int | None, in_flight: int | None) -> int:
     """Run the bot until every check-in is accepted (or a deadline), talkers writing meanwhile;
     returns how many outbox rows were left unsent."""
-    from bot.app import build_application, load_all_guidance
-    from bot.store import Store
+    from bot.telegram.app import build_application, load_all_guidance
+    from bot.store.database import Store
 
     store = Store(config.storage.database)
     app = build_application(config, store, load_all_guidance(config), emu.token)
@@ -318,8 +318,8 @@ async def _bare_sender(emu: EmulatorProcess, setup: Setup, chats: list[int], tex
     """msgs/s of a bare PTB bot sending `text` to every chat through the bot's pace."""
     from telegram.ext import ExtBot
 
-    from bot.delivery import NO_PREVIEW, telegram_markup
-    from bot.ratelimit import TelegramPace
+    from bot.delivery.sender import NO_PREVIEW, telegram_markup
+    from bot.delivery.pacing import TelegramPace
 
     bot = ExtBot(emu.token, base_url=emu.base_url, rate_limiter=TelegramPace(setup.bot_rate))
     waiting = iter(chats)
@@ -337,10 +337,10 @@ async def _bare_sender(emu: EmulatorProcess, setup: Setup, chats: list[int], tex
 
 def bare_baseline(setup: Setup, config, in_flight: int) -> float:
     """The baseline on a fresh emulator with the same limits, sending the bench's check-in."""
-    from bot.app import load_all_guidance
-    from bot.patient import render_checkin
-    from bot.services import Services
-    from bot.store import Store
+    from bot.telegram.app import load_all_guidance
+    from bot.telegram.patient import render_checkin
+    from bot.services.shared import Services
+    from bot.store.database import Store
 
     store = Store(config.storage.database)
     try:
@@ -354,8 +354,8 @@ def bare_baseline(setup: Setup, config, in_flight: int) -> float:
 
 
 def run(setup: Setup, talkers: int, every: float, rtt: float, batch: int | None, in_flight: int | None = None) -> Result:
-    from bot.app import sends_in_flight
-    from bot.config import load_config
+    from bot.telegram.app import sends_in_flight
+    from bot.guidance.config import load_config
 
     started = time.perf_counter()
     with EmulatorProcess(RateLimits(overall_per_second=setup.limit)) as emu, \

@@ -46,7 +46,7 @@ if str(ROOT) not in sys.path:
 from bench.drills import BotProcess, print_table, seed_burst
 from bench.drills.burst import Burst
 from bot.emulator import BotApiEmulator, RateLimits, User
-from bot.store import Store
+from bot.store.database import Store
 
 # Words about the patient (never small talk): each message is assessed, and answered. Now and
 # then one needs the clinic or is an emergency (its answer goes at once, beside the others).

@@ -72,7 +72,7 @@ def build_store(database: Path, rows: int, pending: int, now: float, seed: int =
     that migration, as a database made by an older version of the bot."""
     from sqlite_utils import Database
 
-    from bot.store import Store, migrations
+    from bot.store.database import Store, migrations
 
     if before:
         old = Database(database)
@@ -184,9 +184,9 @@ def startup_child(config_path: str) -> None:
         steps[name] = now - mark
         mark = now
 
-    from bot.app import build_application, load_all_guidance
-    from bot.config import load_config
-    from bot.store import Store
+    from bot.telegram.app import build_application, load_all_guidance
+    from bot.guidance.config import load_config
+    from bot.store.database import Store
     step("imports")
     config = load_config(Path(config_path))
     store = Store(config.storage.database)
@@ -222,14 +222,14 @@ UPGRADE_FROM = "m003_tick_indexes"  # the migrations this benchmark led to start
 
 
 def upgrade_from() -> str | None:
-    from bot.store import migrations
+    from bot.store.database import migrations
 
     return UPGRADE_FROM if any(m.name == UPGRADE_FROM for m in migrations._migrations) else None
 
 
 def upgrade(database: Path) -> float:
     """Open the store once, as the first start of a new version would: seconds taken."""
-    from bot.store import Store
+    from bot.store.database import Store
 
     started = time.perf_counter()
     Store(database).close()
@@ -240,7 +240,7 @@ def upgrade(database: Path) -> float:
 
 def time_tick_calls(database: Path, now: float, repeat: int) -> dict[str, tuple[float, list[str]]]:
     """Median ms of each store call the tick makes, and the statements it ran."""
-    from bot.store import OVERTAKEN_IN_OUTBOX, Store
+    from bot.store.database import OVERTAKEN_IN_OUTBOX, Store
 
     store = Store(database)
     due = store.due_checkins(now, 1) or store.db.execute("SELECT * FROM checkins LIMIT 1").fetchall()

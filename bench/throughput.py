@@ -73,9 +73,9 @@ def _echo_bot(emu: EmulatorProcess):
 
 
 def _aftercare_bot(emu: EmulatorProcess, folder: Path, staff: list[int], patients: list[int]):
-    from bot.app import build_application, load_all_guidance
-    from bot.config import load_config
-    from bot.store import Store
+    from bot.telegram.app import build_application, load_all_guidance
+    from bot.guidance.config import load_config
+    from bot.store.database import Store
 
     config = load_config(write_bench_config(folder, emu.base_url, staff, 1000.0))
     now = time.time()
@@ -142,16 +142,16 @@ def main() -> int:
     ratio = bot.rate / echo.rate if echo.rate else 0.0
     print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
           f"{multiprocessing.cpu_count()} cores; emulator in a child process, rate limits off")
-    print(f"{args.patients} patients x {args.messages} messages = {bot.messages} messages; best of {args.rounds}")
+    print(f"{args.patients} patients x {args.messages} messages = {bot.guidance.message_keys} messages; best of {args.rounds}")
     print(f"{'bot':<11}{'answered':>9}{'wall s':>8}{'replies/s':>11}{'ms/reply':>10}{'cpu ms/reply':>14}")
     for r in (echo, bot):
         print(f"{r.name:<11}{r.answered:>9}{r.wall:>8.2f}{r.rate:>11.1f}{1000 / r.rate if r.rate else float('nan'):>10.2f}"
               f"{1000 * r.cpu / r.answered if r.answered else float('nan'):>14.2f}")
     print(f"ratio aftercare/echo: {ratio:.2f} (target >= {TARGET_RATIO})"
           + (f"; {bot.paced} answers held back by per-chat pacing" if bot.paced else ""))
-    ok = ratio >= TARGET_RATIO and echo.answered == echo.messages and bot.answered == bot.messages
+    ok = ratio >= TARGET_RATIO and echo.answered == echo.messages and bot.answered == bot.guidance.message_keys
     if not ok:
-        print("MISSED" + ("" if bot.answered == bot.messages else f": {bot.messages - bot.answered} messages unanswered"))
+        print("MISSED" + ("" if bot.answered == bot.guidance.message_keys else f": {bot.guidance.message_keys - bot.answered} messages unanswered"))
     return 0 if ok else 1
 
 

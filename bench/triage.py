@@ -18,10 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation import read_cases  # noqa: E402
-from bot.guidance import load_guidance  # noqa: E402
-from bot.textread import tokenize  # noqa: E402
-from bot.triage import Context, Reply, triage  # noqa: E402
+from bot.triage.cases import read_cases  # noqa: E402
+from bot.guidance.loader import load_guidance  # noqa: E402
+from bot.reader.tokens import tokenize  # noqa: E402
+from bot.triage.engine import Context, Reply, triage  # noqa: E402
 
 TARGET_MS = 1.0
 

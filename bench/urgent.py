@@ -154,8 +154,8 @@ async def _trial(emu: EmulatorProcess, chat: int, timeout: float, written: float
 
 async def _run_bot(config, emu: EmulatorProcess, drive: Callable[[], Awaitable[str]]) -> str:
     """The bot as in production, polling the emulator, while `drive` runs the trials."""
-    from bot.app import build_application, load_all_guidance
-    from bot.store import Store
+    from bot.telegram.app import build_application, load_all_guidance
+    from bot.store.database import Store
 
     store = Store(config.storage.database)
     app = build_application(config, store, load_all_guidance(config), emu.token)
@@ -173,7 +173,7 @@ async def _run_bot(config, emu: EmulatorProcess, drive: Callable[[], Awaitable[s
 
 
 def run(condition: str, trials: int, timeout: float, burst: int) -> Outcome:
-    from bot.config import load_config
+    from bot.guidance.config import load_config
 
     outcome = Outcome(condition)
     started = time.perf_counter()
@@ -258,7 +258,7 @@ def main() -> int:
         parser.error(f"unknown condition {unknown}; choose among {', '.join(CONDITIONS)}")
     logging.basicConfig(level=logging.CRITICAL)
     said = _TelegramLines()
-    delivery_log = logging.getLogger("bot.delivery")
+    delivery_log = logging.getLogger("bot.delivery.sender")
     delivery_log.addHandler(said)
     delivery_log.setLevel(logging.WARNING)
     delivery_log.propagate = False  # collected, and summed up under the table

@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from .backup import BackupError
-from .config import LOG_LEVELS, Config, ConfigError, default_guidance_dir, load_config
-from .config_checks import offline_problems, online_check, token_note, wait_for_telegram
-from .enrolment import (
+from bot.clinic.backup import BackupError
+from bot.guidance.config import LOG_LEVELS, Config, ConfigError, default_guidance_dir, load_config
+from bot.cli.config_checks import offline_problems, online_check, token_note, wait_for_telegram
+from bot.clinic.enrolment import (
     ACTIVITIES,
     EnrolmentError,
     checked_username,
@@ -25,11 +25,11 @@ from .enrolment import (
     qr_text,
     write_qr,
 )
-from .evaluation import CaseError, evaluate, read_cases
-from .guidance import INTENSITIES, Guidance, load_guidance
-from .schemas import GuidanceError
-from .summary import summarise
-from .triage import Context, Reply, triage
+from bot.triage.cases import CaseError, evaluate, read_cases
+from bot.guidance.loader import INTENSITIES, Guidance, load_guidance
+from bot.guidance.toml_doc import GuidanceError
+from bot.cli.config_summary import summarise
+from bot.triage.engine import Context, Reply, triage
 
 
 def _guidance(path: str | None) -> Guidance:
@@ -37,7 +37,7 @@ def _guidance(path: str | None) -> Guidance:
 
 
 def _cannot_start(config: Config) -> bool:
-    """Say, one line each, what would stop the bot from starting (bot/config_checks.py)."""
+    """Say, one line each, what would stop the bot from starting (bot/cli/config_checks.py)."""
     problems = offline_problems(config)
     for problem in problems:
         print(f"aftercare: {problem}", file=sys.stderr)
@@ -75,7 +75,7 @@ def run_triage(args: argparse.Namespace, out: TextIO) -> int:
     """Triage one reply (as the answer to the check-in at --hours), or a JSONL file of cases
     with a summary against `expected`: exit 1 when any case misses, so a clinic's CI can refuse
     a guidance edit that breaks its own cases."""
-    from .enrolment import resolve_areas
+    from bot.clinic.enrolment import resolve_areas
 
     guidance = _guidance(args.guidance)
     if args.cases:
@@ -97,9 +97,9 @@ def run_triage(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_bot(args: argparse.Namespace, out: TextIO) -> int:
     """Start the bot: poll Telegram until SIGINT or SIGTERM."""
-    from .app import run
+    from bot.telegram.app import run
 
-    from .logs import configure
+    from bot.privacy.logs import configure
 
     config = load_config(args.config)
     if _cannot_start(config):
@@ -113,7 +113,7 @@ def run_bot(args: argparse.Namespace, out: TextIO) -> int:
 def enrol(args: argparse.Namespace, out: TextIO) -> int:
     """Create a one-time enrolment link for a session, print it and its QR code (to a file, the
     terminal, or not at all), or all of it as JSON for scripts."""
-    from .store import Store
+    from bot.store.database import Store
 
     config = load_config(args.config)
     telegram = config.telegram
@@ -158,7 +158,7 @@ def enrol(args: argparse.Namespace, out: TextIO) -> int:
 
 def backup(args: argparse.Namespace, out: TextIO) -> int:
     """Copy the database consistently while the bot runs (SQLite's online backup)."""
-    from .backup import back_up
+    from bot.clinic.backup import back_up
 
     back_up(load_config(args.config).storage.database, Path(args.to), args.force)
     print(f"backed up to {args.to}", file=out)
@@ -166,8 +166,8 @@ def backup(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _since(text: str):
-    """--since: a duration such as 30d or 12h (bot/durations.py)."""
-    from .durations import parse_duration
+    """--since: a duration such as 30d or 12h (bot/guidance/durations.py)."""
+    from bot.guidance.durations import parse_duration
 
     try:
         return parse_duration(text)
@@ -177,9 +177,9 @@ def _since(text: str):
 
 def report(args: argparse.Namespace, out: TextIO) -> int:
     """Write a CSV of a clinic's recent follow-ups (one row per check-in, no free text) and print a summary."""
-    from .private_files import write_private
-    from .report import build_report, csv_text, default_csv_path, format_summary
-    from .store import Store
+    from bot.privacy.private_files import write_private
+    from bot.clinic.report import build_report, csv_text, default_csv_path, format_summary
+    from bot.store.database import Store
 
     config = load_config(args.config)
     clinic = config.clinic(args.clinic)
@@ -200,9 +200,9 @@ def report(args: argparse.Namespace, out: TextIO) -> int:
 
 def export_fhir(args: argparse.Namespace, out: TextIO) -> int:
     """Write a FHIR R4 Bundle of one patient's follow-ups, or of every patient of the clinic."""
-    from .fhir import ExportError, bundle, default_out_path
-    from .private_files import write_private
-    from .store import Store
+    from bot.clinic.fhir import ExportError, bundle, default_out_path
+    from bot.privacy.private_files import write_private
+    from bot.store.database import Store
 
     config = load_config(args.config)
     clinic = config.clinic(args.clinic)
@@ -230,7 +230,7 @@ def export_fhir(args: argparse.Namespace, out: TextIO) -> int:
 
 def demo(args: argparse.Namespace, out: TextIO) -> int:
     """Play a clinic day against the built-in Bot API emulator: no token, no network."""
-    from .demo import main as demo_main
+    from bot.demo.run import main as demo_main
 
     return demo_main(args, out)
 

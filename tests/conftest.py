@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from bot.emulator import BotApiEmulator
-from bot.guidance import Guidance, load_guidance
+from bot.guidance.loader import Guidance, load_guidance
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_GUIDANCE = ROOT / "guidance"

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from bot.config import Clinic, load_config
-from bot.config_file import toml_value, write_clinic_config
+from bot.guidance.config import Clinic, load_config
+from bot.demo.config_writer import toml_value, write_clinic_config
 from bot.emulator import BotApiEmulator, User
-from bot.services import Services
-from bot.store import Store
+from bot.services.shared import Services
+from bot.store.database import Store
 
 # Monday 23 Nov 2026, 10:00 in London: a working morning, outside the default quiet hours.
 START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/London")).timestamp()
@@ -114,7 +114,7 @@ class Harness:
               clinic: str | None = None) -> str:
         """A fresh enrolment token, as `aftercare enrol` or /enrol would make (at `clinic`, by
         default the first, with that clinic's practitioner)."""
-        from bot.enrolment import create_enrolment
+        from bot.clinic.enrolment import create_enrolment
 
         at = self.services.clinic(clinic) if clinic else self.clinic
         who = self.north_practitioner if at is not self.clinic else self.practitioner
@@ -146,7 +146,7 @@ async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False
     the real JobQueue ticking every 50 ms (use a clinic `clock_speed` to compress the schedule).
     `second_clinic`: a clinic "north" (emergency number 112) after the first, its practitioner
     `h.north_practitioner`."""
-    from bot.app import build_application, load_all_guidance
+    from bot.telegram.app import build_application, load_all_guidance
 
     clock = FakeClock()
     if real_time:

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from bot.__main__ import main
-from bot.store import Store
+from bot.store.database import Store
 
 from .harness import write_config
 

@@ -3,7 +3,7 @@ a whole follow-up compressed into seconds."""
 
 import time
 
-from bot.render import unpack
+from bot.render.html import unpack
 
 from .test_patient_journey import consent, settled, tap, until, write
 

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from bot.emulator import CallbackQuery
-from bot.logs import configure
-from bot.staff import STAFF_BUTTON
+from bot.privacy.logs import configure
+from bot.telegram.staff import STAFF_BUTTON
 
 from .test_patient_journey import consent, until
 from .test_staff_telegram import open_alert
@@ -85,7 +85,7 @@ async def test_a_staff_press_that_fails_is_answered_kindly_and_logged_in_one_lin
     await h.idle()
     assert h.emu.messages_to(h.practitioner)[-1].text == ERROR
     failure = [line for line in log.getvalue().splitlines() if "handler failed" in line]
-    assert len(failure) == 1 and "KeyError at bot/alerts.py:" in failure[0] and "staff_button" in failure[0]
+    assert len(failure) == 1 and "KeyError at bot/services/alerts.py:" in failure[0] and "staff_button" in failure[0]
     assert "Traceback" not in log.getvalue() and "Ana's words" not in log.getvalue()
 
 

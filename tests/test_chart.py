@@ -8,9 +8,11 @@ import tomllib
 import pytest
 from matplotlib.image import imread
 
-from bot import alerts, chart
-from bot.guidance import load_guidance
-from bot.schemas import GuidanceError
+from bot.services import alerts
+
+from bot.clinic import chart
+from bot.guidance.loader import load_guidance
+from bot.guidance.toml_doc import GuidanceError
 
 from . import test_staff_alert_rounds as rounds
 from .conftest import SHIPPED_GUIDANCE

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import bot
-from bot.config import (
+from bot.guidance.config import (
     DEFAULT_API_BASE_URL,
     ConfigError,
     Staff,
@@ -13,8 +13,8 @@ from bot.config import (
     default_guidance_dir,
     load_config,
 )
-from bot.schedule import QuietHours
-from bot.summary import summarise
+from bot.guidance.quiet_hours import QuietHours
+from bot.cli.config_summary import summarise
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ chat's last clinic; and no older follow-up found once the newest one was stopped
 
 import pytest
 
-from bot.store import ANSWER, Store
+from bot.store.database import ANSWER, Store
 
 from .test_store import SCHEDULE, TOKEN
 

@@ -8,14 +8,14 @@ import time
 import pytest
 from telegram.ext import ExtBot
 
-from bot.config import load_config
-from bot.delivery import Delivery, Hooks
-from bot.guidance import load_guidance
-from bot.ratelimit import EMERGENCY, TelegramPace
-from bot.render import keyboard
-from bot.services import Services
-from bot.store import Store
-from bot.transport import AiohttpRequest
+from bot.guidance.config import load_config
+from bot.delivery.sender import Delivery, Hooks
+from bot.guidance.loader import load_guidance
+from bot.delivery.pacing import EMERGENCY, TelegramPace
+from bot.render.html import keyboard
+from bot.services.shared import Services
+from bot.store.database import Store
+from bot.telegram.transport import AiohttpRequest
 
 from .conftest import SHIPPED_GUIDANCE
 from .harness import FakeClock, write_config
@@ -234,7 +234,7 @@ async def test_sends_in_flight_that_fail_together_pause_sending_once(outbox, emu
     emulator.faults.fail_next(9, status=502, methods=("sendMessage",))
     assert (await outbox.delivery.tick()).retried == 9
     outbox.clock.advance(1)
-    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.sender"):
         assert (await outbox.delivery.tick()).sent == 9
     assert [len(emulator.messages_to(u)) for u in users] == [1] * 9
     back = [r.getMessage() for r in caplog.records if "back after" in r.getMessage()]

@@ -13,7 +13,7 @@ LATENCY = 0.3
                          ids=["fresh start: one probes", "Telegram answered already: several at once"])
 async def test_the_first_send_of_a_run_goes_alone(outbox, emulator, answered_before,  # noqa: F811
                                                   alone_first):
-    outbox.delivery.answered = False  # as the bot starts (bot/app.py)
+    outbox.delivery.answered = False  # as the bot starts (bot/telegram/app.py)
     if answered_before:
         warm = emulator.add_user("Warm")
         assert await outbox.delivery.send(outbox.store.enqueue(warm.id, "reply", "hello", None, outbox.now()))

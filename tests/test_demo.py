@@ -6,7 +6,7 @@ import io
 from rich.console import Console
 
 from bot.__main__ import main
-from bot.demo import DemoOptions, run_demo
+from bot.demo.run import DemoOptions, run_demo
 
 
 async def test_the_fast_demo_plays_the_day_as_scripted():

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.durations import format_duration, parse_duration
+from bot.guidance.durations import format_duration, parse_duration
 
 EXAMPLES = [
     ("6h", timedelta(hours=6)),

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.__main__ import main
-from bot.config import load_config
-from bot.enrolment import (
+from bot.guidance.config import load_config
+from bot.clinic.enrolment import (
     EnrolmentError,
     create_enrolment,
     deep_link,
@@ -20,7 +20,7 @@ from bot.enrolment import (
     parse_treated_at,
     write_qr,
 )
-from bot.store import Store
+from bot.store.database import Store
 
 from .harness import START, write_config
 

@@ -17,13 +17,13 @@ from bench.drills.injectors import (
     ServerErrors,
     SlowReplies,
 )
-from bot.config import load_config
-from bot.delivery import Delivery, Hooks
-from bot.guidance import load_guidance
-from bot.ratelimit import TelegramPace
-from bot.services import Services
-from bot.store import Store
-from bot.transport import AiohttpRequest
+from bot.guidance.config import load_config
+from bot.delivery.sender import Delivery, Hooks
+from bot.guidance.loader import load_guidance
+from bot.delivery.pacing import TelegramPace
+from bot.services.shared import Services
+from bot.store.database import Store
+from bot.telegram.transport import AiohttpRequest
 
 from .conftest import SHIPPED_GUIDANCE
 from .harness import FakeClock, write_config
@@ -82,7 +82,7 @@ async def outbox(emulator, tmp_path):
         return None
 
     lines = Lines()
-    logger = logging.getLogger("bot.delivery")
+    logger = logging.getLogger("bot.delivery.sender")
     logger.addHandler(lines)
     bot = ExtBot(emulator.token, base_url=emulator.base_url, request=AiohttpRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
     try:

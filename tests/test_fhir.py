@@ -14,12 +14,12 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from bot.__main__ import main
-from bot.checkin_render import OUTCOME_TIPS
-from bot.config import default_guidance_dir, load_config
-from bot.fhir import NAMESPACE, ExportError, bundle, questionnaire
-from bot.guidance import load_guidance
-from bot.store import Store
-from bot.triage import Context, Reply, triage
+from bot.render.checkin import OUTCOME_TIPS
+from bot.guidance.config import default_guidance_dir, load_config
+from bot.clinic.fhir import NAMESPACE, ExportError, bundle, questionnaire
+from bot.guidance.loader import load_guidance
+from bot.store.database import Store
+from bot.triage.engine import Context, Reply, triage
 
 from .harness import START, write_config
 from .test_report import ANA_TG, BEN_TG, CALM, STAFF, H, follow_up

@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from bot.guidance import load_guidance
-from bot.messages import REQUIRED_MESSAGES
-from bot.schemas import GuidanceError
+from bot.guidance.loader import load_guidance
+from bot.guidance.message_keys import REQUIRED_MESSAGES
+from bot.guidance.toml_doc import GuidanceError
 
 from .conftest import SHARED, SHIPPED_GUIDANCE
 

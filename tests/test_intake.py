@@ -1,5 +1,5 @@
 """An incoming update is stored (the inbox) before Telegram is told it arrived, handled from there
-after a kill, and emptied once handled; one handled twice answers once (bot/intake.py)."""
+after a kill, and emptied once handled; one handled twice answers once (bot/telegram/intake.py)."""
 
 import json
 import time
@@ -8,8 +8,8 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
-from bot.intake import InboxRequest, sender
-from bot.store import Store
+from bot.telegram.intake import InboxRequest, sender
+from bot.store.database import Store
 
 from .harness import running_bot
 from .test_patient_journey import consent, next_checkin, session_of, until

@@ -3,7 +3,7 @@ disguise what staff read (issue 12, point 9)."""
 
 import pytest
 
-from bot.render import neutral
+from bot.render.html import neutral
 
 from .test_patient_journey import consent, write
 

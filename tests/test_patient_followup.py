@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import checkin_render as cr
-from bot import followup
-from bot.config import load_config
-from bot.render import Button, unpack
-from bot.services import Services
-from bot.store import Store
-from bot.triage import Context, Reply, triage
+from bot.render import checkin as cr
+from bot.services import followup
+from bot.guidance.config import load_config
+from bot.render.html import Button, unpack
+from bot.services.shared import Services
+from bot.store.database import Store
+from bot.triage.engine import Context, Reply, triage
 
 from .harness import FakeClock, write_config
 

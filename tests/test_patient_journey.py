@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.store import Store
+from bot.store.database import Store
 
 from .harness import running_bot
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.logs import configure
+from bot.privacy.logs import configure
 
 from .test_patient_journey import tap, until, write
 

@@ -6,7 +6,7 @@ import pytest
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
-from bot.ratelimit import LATE_WAKE_UP, TelegramPace
+from bot.delivery.pacing import LATE_WAKE_UP, TelegramPace
 
 RATE = 25.0  # under the emulator's 30/s, like the bot's default 28
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.render import Button, Safe, bullets, keyboard, markdown, message, unpack
+from bot.render.html import Button, Safe, bullets, keyboard, markdown, message, unpack
 
 
 def test_values_are_escaped_and_template_tags_kept(guidance):

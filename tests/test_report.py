@@ -14,9 +14,9 @@ from datetime import timedelta
 import pytest
 
 from bot.__main__ import main
-from bot.config import load_config
-from bot.report import COLUMNS, build_report, csv_text, format_summary
-from bot.store import Store
+from bot.guidance.config import load_config
+from bot.clinic.report import COLUMNS, build_report, csv_text, format_summary
+from bot.store.database import Store
 
 from .harness import START, write_config
 

@@ -3,7 +3,7 @@ smaller, with the real bot as a child process against the emulator on 127.0.0.1,
 answering each send after 0.1-0.3 s."""
 
 from bench.drill_restart import drill
-from bot.app import sends_in_flight
+from bot.telegram.app import sends_in_flight
 
 
 async def test_twenty_kills_during_a_burst_lose_no_checkin_and_the_last_stop_is_clean(tmp_path):

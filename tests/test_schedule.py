@@ -3,8 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.durations import parse_duration
-from bot.schedule import QuietHours, checkin_hours_for, plan_checkins
+from bot.guidance.durations import parse_duration
+from bot.followup.schedule import checkin_hours_for, plan_checkins
+from bot.guidance.quiet_hours import QuietHours
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.alerts import alert_round, round_recipients
-from bot.config import load_config
+from bot.services.alerts import alert_round, round_recipients
+from bot.guidance.config import load_config
 from bot.emulator.html import parse_html
-from bot.enrolment import create_enrolment
-from bot.render import unpack
-from bot.services import Services
-from bot.store import Store
+from bot.clinic.enrolment import create_enrolment
+from bot.render.html import unpack
+from bot.services.shared import Services
+from bot.store.database import Store
 
 from .harness import START, FakeClock, write_config
 
@@ -222,7 +222,7 @@ class QueueOnly:
 
 
 async def test_the_first_acknowledgement_wins_and_every_copy_is_edited(make_services):
-    from bot.alerts import acknowledge
+    from bot.services.alerts import acknowledge
 
     services = make_services(alert_chat_id=GROUP)
     services.delivery = QueueOnly()

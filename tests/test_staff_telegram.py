@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.render import Button
+from bot.render.html import Button
 
 from .harness import START
 from .test_staff_alert_rounds import follow_up

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store
+from bot.store.database import Store
 
 TOKEN = {"clinic_id": "harbour", "areas": json.dumps(["calf"]), "intensity": "moderate", "activities": "[]",
          "first_session": 1, "treated_at": 1000.0, "practitioner_id": 7}
@@ -229,7 +229,7 @@ def test_a_committed_write_survives_the_bot_being_killed(store, tmp_path):
     code = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from bot.store import Store
+        from bot.store.database import Store
         Store({str(tmp_path / "db.sqlite3")!r}).add_answer({session}, None, "text", "my calf is numb", 2000.0)
         os.kill(os.getpid(), signal.SIGKILL)
     """)

@@ -1,5 +1,5 @@
-"""PTB's requests over aiohttp (bot/transport.py) against the emulator: forms, uploads, long
-polling, and Telegram's faults turned into the errors delivery sorts (bot/delivery.py)."""
+"""PTB's requests over aiohttp (bot/telegram/transport.py) against the emulator: forms, uploads, long
+polling, and Telegram's faults turned into the errors delivery sorts (bot/delivery/sender.py)."""
 
 import socket
 
@@ -7,8 +7,8 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
-from bot.delivery import _trouble
-from bot.transport import AiohttpRequest
+from bot.delivery.sender import _trouble
+from bot.telegram.transport import AiohttpRequest
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 

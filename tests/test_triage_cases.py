@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import evaluate, read_cases
+from bot.triage.cases import evaluate, read_cases
 
 from .conftest import ROOT, SHARED
 

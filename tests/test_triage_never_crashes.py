@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.triage import BUCKETS, NO_BUCKET, Context, Reply, triage
+from bot.triage.engine import BUCKETS, NO_BUCKET, Context, Reply, triage
 
 WORDISH = st.lists(
     st.sampled_from(["no", "not", "pain", "chest", "breathe", "in", "6/10", "ten", "out", "of", "~", "@",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.triage import Context, PriorCheckin, Reply, triage
+from bot.triage.engine import Context, PriorCheckin, Reply, triage
 
 E, C, N = "emergency", "contact_practitioner", "normal"
 

@@ -8,11 +8,11 @@ negations ("no tengo fiebre ni ..."), warning signs hidden in a happy reply, and
 
 import pytest
 
-from bot import checkin_render as cr
-from bot.config import load_config
-from bot.lexicon import PatternError, _ends, compile_pattern, present
-from bot.textread import normalise, tokenize
-from bot.triage import Context, Reply, triage
+from bot.render import checkin as cr
+from bot.guidance.config import load_config
+from bot.reader.patterns import PatternError, _ends, compile_pattern, present
+from bot.reader.tokens import normalise, tokenize
+from bot.triage.engine import Context, Reply, triage
 
 from .harness import write_config
 

@@ -5,7 +5,7 @@ number at a time, and not at all if it was replaced meanwhile."""
 import asyncio
 import time
 
-from bot.ratelimit import EMERGENCY
+from bot.delivery.pacing import EMERGENCY
 
 from .test_delivery import outbox  # noqa: F401 (the fixture)
 

@@ -1,5 +1,5 @@
 """A burst of due check-ins: emulator users, a clinic config pointing at the emulator, and a
-database seeded through `bot.store.Store` alone, as enrolment would leave it."""
+database seeded through `bot.store.database.Store` alone, as enrolment would leave it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.emulator import BotApiEmulator, User
-from bot.store import Store
+from bot.store.database import Store
 from tests.harness import write_config
 
 CLINIC = "harbour"

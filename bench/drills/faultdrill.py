@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.emulator import BotApiEmulator, RateLimits
-from bot.store import Store
+from bot.store.database import Store
 
 from .botproc import BotProcess
 from .burst import Burst, seed_burst

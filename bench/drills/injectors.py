@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .faultdrill import DrillRun, Fault, FaultResult
 
-BUSY_TIMEOUT = 5.0  # bot/store.py: PRAGMA busy_timeout = 5000
+BUSY_TIMEOUT = 5.0  # bot/store/database.py: PRAGMA busy_timeout = 5000
 TELEGRAM_BACK = "Telegram back after"
 DATABASE_DOWN, DATABASE_BACK = "database unavailable", "database back after"
 

@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot import render
+from bot.render import html as render
 from bot.emulator import BotApiEmulator, Message
-from bot.store import Store
+from bot.store.database import Store
 
 from .burst import Burst
 

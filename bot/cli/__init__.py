@@ -1,0 +1,3 @@
+"""The command line's checks and summaries (`aftercare check-config`).
+
+Imports `bot.guidance`, `bot.followup`, `bot.store` and `bot.clinic`."""

@@ -1,0 +1,412 @@
+"""Clinic configuration: one TOML file read into frozen dataclasses.
+
+Every error names the file and the dotted key (`config.toml: clinics[0].timezone: ...`) so a
+clinic can fix its file without reading Python. Unknown keys are errors: a misspelt optional
+key would otherwise be ignored and its default used without anyone noticing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import math
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import bot
+from bot.guidance.durations import format_duration, parse_duration
+from bot.guidance.quiet_hours import QuietHours
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+ROLES = ("practitioner", "admin")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+MAX_QUIET = timedelta(hours=20)
+
+_CLINIC_ID = re.compile(r"[a-z0-9_-]{1,32}")
+_EMERGENCY = re.compile(r"\d{2,6}")
+_PHONE = re.compile(r"\+?[ ()./-]*(\d[ ()./-]*){3,}")
+_BOT_USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
+_CLINIC_KEYS = (
+    "id", "name", "timezone", "phone", "emergency_number", "checkins", "clock_speed",
+    "quiet_hours", "reminder_after", "alert_renotify_after", "missed_alert_after",
+    "enrol_token_ttl", "retention_days", "alert_chat_id", "guidance_dir", "language", "staff",
+)
+_MISSING = object()
+_KINDS = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+          list: "a list", dict: "a table"}
+
+
+class ConfigError(ValueError):
+    """A config problem, located as `file: key: message`."""
+
+    def __init__(self, file: str | Path, key: str | None, message: str):
+        self.file, self.key = str(file), key
+        super().__init__(": ".join(part for part in (self.file, key, message) if part))
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    api_base_url: str
+    token_file: Path | None
+    source: str = "config"  # the config file, so token errors can name it
+    max_messages_per_second: float = 28.0
+    bot_username: str | None = None  # for enrolment links made outside the bot
+
+    @property
+    def has_token(self) -> bool:
+        return bool(os.environ.get(TOKEN_ENV, "").strip()) or self.token_file is not None
+
+    def token(self) -> str:
+        """The bot token: TELEGRAM_BOT_TOKEN if set, else the contents of token_file.
+
+        Read only when needed, so every other command works without a token.
+        """
+        token = os.environ.get(TOKEN_ENV, "").strip()
+        if token:
+            return token
+        key = "telegram.token_file"
+        if self.token_file is None:
+            raise ConfigError(self.source, key, f"no bot token: set {TOKEN_ENV} or {key}")
+        try:
+            mode = self.token_file.stat().st_mode & 0o777
+            if mode & 0o077:  # like ssh with a private key: a token others can read is not secret
+                message = (f"{self.token_file} can be read by other users (mode {mode:04o}): "
+                           f"run chmod 600 {self.token_file} (or 400)")
+                raise ConfigError(self.source, key, message)
+            token = self.token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or error
+            message = f"cannot read {self.token_file}: {reason}"
+            raise ConfigError(self.source, key, message) from None
+        if not token:
+            raise ConfigError(self.source, key, f"{self.token_file} is empty")
+        return token
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    database: Path
+
+
+@dataclass(frozen=True)
+class Staff:
+    telegram_id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Clinic:
+    id: str
+    name: str
+    timezone: ZoneInfo
+    phone: str
+    emergency_number: str
+    checkins: tuple[timedelta, ...]
+    clock_speed: float
+    quiet_hours: QuietHours | None
+    reminder_after: timedelta
+    alert_renotify_after: timedelta
+    missed_alert_after: int
+    enrol_token_ttl: timedelta
+    retention_days: int
+    alert_chat_id: int | None
+    guidance_dir: Path | None  # None: the guidance shipped with the bot
+    language: str
+    staff: tuple[Staff, ...]
+
+    def staff_member(self, telegram_id: int) -> Staff | None:
+        return next((s for s in self.staff if s.telegram_id == telegram_id), None)
+
+    def is_staff(self, telegram_id: int) -> bool:
+        return self.staff_member(telegram_id) is not None
+
+
+@dataclass(frozen=True)
+class Config:
+    telegram: TelegramConfig
+    storage: StorageConfig
+    clinics: tuple[Clinic, ...]
+    path: Path
+    log_level: str = "info"
+
+    def clinic(self, clinic_id: str) -> Clinic:
+        for clinic in self.clinics:
+            if clinic.id == clinic_id:
+                return clinic
+        known = ", ".join(c.id for c in self.clinics)
+        message = f"no clinic with id {clinic_id!r} (known: {known})"
+        raise ConfigError(self.path, "clinics", message)
+
+
+def default_guidance_dir() -> Path:
+    """The shipped guidance: inside the wheel (`bot/_guidance`) or the source checkout."""
+    package = Path(bot.__file__).parent
+    wheel = package / "_guidance"
+    return wheel if wheel.is_dir() else package.parent / "guidance"
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and check a config file; raise ConfigError on the first problem."""
+    path = Path(path)
+    try:
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+    except OSError as error:
+        raise ConfigError(path, None, f"cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, None, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        where = re.fullmatch(r"(.*) \(at (line \d+, column \d+)\)", str(error))
+        key, message = (where[2], where[1]) if where else (None, str(error))
+        raise ConfigError(path, key, f"invalid TOML: {message}") from None
+    root = _Table(path, "", data, ("telegram", "storage", "clinics", "logging"))
+    base = path.resolve().parent
+    clinics = tuple(_clinic(table, base) for table in root.tables("clinics", _CLINIC_KEYS))
+    if not clinics:
+        raise root.error("clinics", "at least one [[clinics]] table is needed")
+    seen: dict[str, int] = {}
+    for index, clinic in enumerate(clinics):
+        if clinic.id in seen:
+            message = f"{clinic.id!r} is already clinics[{seen[clinic.id]}].id"
+            raise root.error(f"clinics[{index}].id", message)
+        seen[clinic.id] = index
+    return Config(_telegram(root, base), _storage(root, base), clinics, path, _log_level(root))
+
+
+def _telegram(root: _Table, base: Path) -> TelegramConfig:
+    table = root.table(
+        "telegram",
+        ("api_base_url", "token_file", "token", "max_messages_per_second", "allow_insecure_api", "bot_username"),
+    )
+    if "token" in table.data:
+        raise table.error(
+            "token", f"keep the token out of the config file: set {TOKEN_ENV} or token_file"
+        )
+    url = table.get("api_base_url", str, DEFAULT_API_BASE_URL)
+    if not url.startswith(("https://", "http://")):
+        raise table.error("api_base_url", f"{url!r} is not an http(s) address")
+    if url.startswith("http://") and not _loopback(url) and not table.get("allow_insecure_api", bool, False):
+        # The token is part of every request's path: over plain http anyone on the way reads it.
+        message = (f"{url!r} sends the bot token unencrypted: use https, a loopback address, "
+                   "or set allow_insecure_api = true")
+        raise table.error("api_base_url", message)
+    token_file = table.get("token_file", str, None)
+    token_path = None if token_file is None else _resolve(base, token_file)
+    rate = float(table.get("max_messages_per_second", float, 28.0))
+    if not (math.isfinite(rate) and 0 < rate <= 1000):
+        raise table.error("max_messages_per_second", f"must be above 0 and at most 1000, got {rate}")
+    username = None
+    if "bot_username" in table.data:
+        hint = "write the bot's @username, e.g. harbour_aftercare_bot"
+        username = table.match("bot_username", _BOT_USERNAME, hint).removeprefix("@")
+    return TelegramConfig(url, token_path, str(root.file), rate, username)
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _log_level(root: _Table) -> str:
+    table = root.table("logging", ("level",))
+    level = table.get("level", str, "info")
+    if level not in LOG_LEVELS:
+        raise table.error("level", f"{level!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _storage(root: _Table, base: Path) -> StorageConfig:
+    table = root.table("storage", ("database",))
+    return StorageConfig(_resolve(base, table.get("database", str, "aftercare.sqlite3")))
+
+
+def _clinic(t: _Table, base: Path) -> Clinic:
+    clinic_id = t.match("id", _CLINIC_ID, "use 1-32 of a-z, 0-9, _ and -")
+    phone = t.match("phone", _PHONE, "use digits, spaces and + ( ) . / -")
+    emergency = t.match("emergency_number", _EMERGENCY, 'write 2-6 digits in quotes, e.g. "999"')
+    checkins = _checkins(t)
+    clock_speed = float(t.get("clock_speed", float, 1.0))
+    if not (math.isfinite(clock_speed) and clock_speed > 0):
+        raise t.error("clock_speed", f"must be a number above 0, got {clock_speed}")
+    reminder = t.duration("reminder_after", "2h")
+    gap = min((b - a for a, b in zip(checkins, checkins[1:])), default=None)
+    if gap is not None and reminder >= gap:
+        raise t.error("reminder_after", "must be shorter than the smallest gap between"
+                      f" check-ins ({format_duration(gap)}), or a reminder would come after"
+                      " the next check-in")
+    missed = t.whole("missed_alert_after", 2)
+    if missed > len(checkins):
+        raise t.error("missed_alert_after", f"is {missed} but there are only {len(checkins)}"
+                      " check-ins, so the clinic would never be told")
+    guidance = t.get("guidance_dir", str, None)
+    if guidance is not None and not (guidance := _resolve(base, guidance)).is_dir():
+        raise t.error("guidance_dir", f"no such folder: {guidance}")
+    return Clinic(
+        id=clinic_id,
+        name=t.get("name", str),
+        timezone=_timezone(t),
+        phone=phone,
+        emergency_number=emergency,
+        checkins=checkins,
+        clock_speed=clock_speed,
+        quiet_hours=_quiet_hours(t),
+        reminder_after=reminder,
+        alert_renotify_after=t.duration("alert_renotify_after", "30m"),
+        missed_alert_after=missed,
+        enrol_token_ttl=t.duration("enrol_token_ttl", "24h"),
+        retention_days=t.whole("retention_days", 90),
+        alert_chat_id=t.get("alert_chat_id", int, None),
+        guidance_dir=guidance,
+        language=t.match("language", _LANGUAGE, 'use a language code such as "en"', "en"),
+        staff=_staff(t),
+    )
+
+
+def _timezone(t: _Table) -> ZoneInfo:
+    name = t.get("timezone", str)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        close = difflib.get_close_matches(name, available_timezones(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise t.error("timezone", f"unknown time zone {name!r}{hint}") from None
+
+
+def _checkins(t: _Table) -> tuple[timedelta, ...]:
+    texts = t.get("checkins", list)
+    if not texts:
+        raise t.error("checkins", "at least one check-in is needed")
+    offsets: list[timedelta] = []
+    for index, text in enumerate(texts):
+        key = f"checkins[{index}]"
+        if not isinstance(text, str):
+            raise t.error(key, f'expected a duration in quotes such as "6h", got {text!r}')
+        offset = t.parse(key, parse_duration, text)
+        if offsets and offset <= offsets[-1]:
+            raise t.error(key, f"{text!r} is not after the check-in before it:"
+                          " list check-ins in increasing order")
+        offsets.append(offset)
+    return tuple(offsets)
+
+
+def _quiet_hours(t: _Table) -> QuietHours | None:
+    text = t.get("quiet_hours", str, None)
+    if text is None:
+        return None
+    quiet = t.parse("quiet_hours", QuietHours.parse, text)
+    if quiet.length >= MAX_QUIET:
+        raise t.error("quiet_hours", f"{text!r} is quiet for 20 hours or more of the day,"
+                      " so no check-in could reliably be delivered")
+    return quiet
+
+
+def _staff(clinic: _Table) -> tuple[Staff, ...]:
+    tables = clinic.tables("staff", ("telegram_id", "name", "role"))
+    if not tables:
+        raise clinic.error("staff", "at least one [[clinics.staff]] member is needed")
+    staff: list[Staff] = []
+    for t in tables:
+        telegram_id = t.whole("telegram_id")
+        for other, member in enumerate(staff):
+            if member.telegram_id == telegram_id:
+                message = f"{telegram_id} is already {clinic.key}.staff[{other}]"
+                raise t.error("telegram_id", message)
+        role = t.get("role", str)
+        if role not in ROLES:
+            raise t.error("role", f"{role!r} is not one of {', '.join(ROLES)}")
+        staff.append(Staff(telegram_id, t.get("name", str), role))
+    return tuple(staff)
+
+
+def _resolve(base: Path, text: str) -> Path:
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+class _Table:
+    """A TOML table being read; knows its dotted key so every error can name it."""
+
+    def __init__(self, file: Path, key: str, data: Any, keys: tuple[str, ...]):
+        self.file, self.key = file, key
+        if not isinstance(data, dict):
+            raise ConfigError(file, key, f"expected a table, got {_kind(data)}")
+        self.data: dict[str, Any] = data
+        for name in data:
+            if name not in keys:
+                close = difflib.get_close_matches(name, keys, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise self.error(name, f"unknown key{hint}")
+
+    def error(self, name: str, message: str) -> ConfigError:
+        return ConfigError(self.file, self._child(name), message)
+
+    def get(self, name: str, kind: type, default: Any = _MISSING) -> Any:
+        if name not in self.data:
+            if default is _MISSING:
+                raise self.error(name, "missing")
+            return default
+        value = self.data[name]
+        if not _fits(value, kind):
+            raise self.error(name, f"expected {_KINDS[kind]}, got {_kind(value)}")
+        if kind is str and not value.strip():
+            raise self.error(name, "must not be empty")
+        return value
+
+    def whole(self, name: str, default: Any = _MISSING) -> int:
+        value = self.get(name, int, default)
+        if value < 1:
+            raise self.error(name, f"must be 1 or more, got {value}")
+        return value
+
+    def match(self, name: str, pattern: re.Pattern, hint: str, default: Any = _MISSING) -> str:
+        value = self.get(name, str, default)
+        if not pattern.fullmatch(value):
+            raise self.error(name, f"{value!r} is not valid: {hint}")
+        return value
+
+    def parse(self, name: str, parser: Any, text: str) -> Any:
+        try:
+            return parser(text)
+        except ValueError as error:
+            raise self.error(name, str(error)) from None
+
+    def duration(self, name: str, default: str) -> timedelta:
+        return self.parse(name, parse_duration, self.get(name, str, default))
+
+    def table(self, name: str, keys: tuple[str, ...]) -> _Table:
+        return _Table(self.file, self._child(name), self.get(name, dict, {}), keys)
+
+    def tables(self, name: str, keys: tuple[str, ...]) -> list[_Table]:
+        key, items = self._child(name), self.get(name, list)
+        return [_Table(self.file, f"{key}[{i}]", item, keys) for i, item in enumerate(items)]
+
+    def _child(self, name: str) -> str:
+        return f"{self.key}.{name}" if self.key else name
+
+
+def _fits(value: Any, kind: type) -> bool:
+    # TOML booleans are Python ints, and a float setting may be written as a whole number.
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, kind)
+
+
+def _kind(value: Any) -> str:
+    return _KINDS.get(type(value), type(value).__name__) + f" {value!r}"

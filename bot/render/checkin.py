@@ -1,0 +1,245 @@
+"""Pure rendering of the patient's side: check-in questions and keyboards, outcomes, tips, times.
+
+Everything here is data in, Telegram HTML (`render.Safe`) or keyboard dicts out; nothing reads
+the clock or the database. Button data is made with `render.Button`: actions for the patient
+start with `p` ("pa" answer, "pt" checklist toggle, "pk" checklist done, "pc"/"pn" consent,
+"pd" delete), so they never clash with the staff's `s` actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.render import html as render
+from bot.guidance.config import Clinic
+from bot.guidance.loader import Guidance, Option, Question, Rule, Tip
+from bot.render.html import Button, Safe
+from bot.triage.engine import Assessment
+
+ANSWER, TOGGLE, DONE = "pa", "pt", "pk"
+CONSENT_YES, CONSENT_NO, DELETE = "pc", "pn", "pd"
+TICK = "✅ "
+OUTCOME_TIPS = 4  # tips under a normal outcome; more would bury the reassurance
+COMMAND_TIPS = 6  # tips for /tips
+
+
+def language_for(guidance: Guidance, code: str | None) -> str:
+    """The patient's Telegram language if the guidance has messages in it, else English."""
+    lang = (code or "").split("-")[0].lower()
+    return lang if lang in guidance.messages else "en"
+
+
+def hours_label(hours: float) -> str:
+    return str(int(hours)) if float(hours).is_integer() else f"{hours:.1f}"
+
+
+def question_text(question: Question, lang: str) -> str:
+    return question.texts.get(lang) or question.text
+
+
+def option_label(option: Option, lang: str) -> str:
+    return option.labels.get(lang) or option.label
+
+
+def _short(question: Question, lang: str) -> str:
+    """The question's first sentence ("How sore is the treated area right now?")."""
+    text = question_text(question, lang)
+    for mark in ("?", "."):
+        cut = text.find(mark)
+        if cut != -1:
+            return text[: cut + 1]
+    return text
+
+
+def answer_label(question: Question, value: Any, lang: str) -> str:
+    """An answer as the patient chose it: "3/10", "Small bruise or red dots", "Chest pain, Fever"."""
+    if question.kind == "scale":
+        return f"{value}/{question.max}"
+    chosen = value if isinstance(value, (list, tuple)) else [value]
+    labels = [option_label(o, lang) for o in question.options if o.id in chosen]
+    return ", ".join(labels) if labels else "-"
+
+
+def answered_lines(questions: Sequence[Question], answers: Mapping[str, Any], lang: str) -> list[str]:
+    return [f"✓ {render.escape(_short(q, lang))} <b>{render.escape(answer_label(q, answers[q.id], lang))}</b>"
+            for q in questions if q.id in answers]
+
+
+def checkin_text(guidance: Guidance, lang: str, first_name: str, hours: float, questions: Sequence[Question],
+                 answers: Mapping[str, Any], current: int | None) -> Safe:
+    """The check-in message: intro, what is answered so far, and the current question (if any)."""
+    parts = [render.message(guidance, "checkin_intro", lang, hours=hours_label(hours), first_name=first_name)]
+    done = answered_lines(questions, answers, lang)
+    if done:
+        parts.append("\n".join(done))
+    if current is not None:
+        question = questions[current]
+        block = f"<b>{render.escape(question_text(question, lang))}</b>"
+        help_text = question.help if lang == "en" else ""  # guidance keeps no translated help yet
+        if help_text:
+            block += f"\n<i>{render.escape(help_text)}</i>"
+        parts.append(block)
+    return Safe("\n\n".join(parts))
+
+
+def question_keyboard(guidance: Guidance, lang: str, checkin_id: int, index: int, question: Question,
+                      selected: int = 0) -> dict:
+    """Buttons for one question. A checklist carries its selection as a bit mask in each button:
+    pressing an option sends the selection that pressing it makes, so no draft is stored."""
+    def data(action: str, value: str) -> str:
+        return Button(action, checkin_id, value).pack()
+
+    if question.kind == "scale":
+        values = list(range(question.min, question.max + 1))
+        half = (len(values) + 1) // 2
+        rows = [values[:half], values[half:]] if len(values) > 6 else [values]
+        return render.keyboard([[(str(v), data(ANSWER, f"{index}.{v}")) for v in row] for row in rows if row])
+    if question.kind == "choice":
+        return render.keyboard([[(option_label(o, lang), data(ANSWER, f"{index}.{i}"))] for i, o in enumerate(question.options)])
+    rows = []
+    for i, option in enumerate(question.options):
+        mask = toggle(question, selected, i)
+        label = (TICK if selected >> i & 1 else "") + option_label(option, lang)
+        rows.append([(label, data(TOGGLE, f"{index}.{i}.{mask}"))])
+    rows.append([(render.message(guidance, "checklist_done_button", lang), data(DONE, f"{index}.{selected}"))])
+    return render.keyboard(rows)
+
+
+def toggle(question: Question, selected: int, i: int) -> int:
+    """The selection after pressing option `i`: the "none" option clears the others and is
+    cleared by any of them."""
+    mask = selected ^ (1 << i)
+    none = next((n for n, o in enumerate(question.options) if o.id == question.none_option), None)
+    if none is not None and mask >> i & 1:
+        mask = (1 << none) if i == none else mask & ~(1 << none)
+    return mask
+
+
+def chosen(question: Question, mask: int) -> list[str]:
+    return [o.id for i, o in enumerate(question.options) if mask >> i & 1]
+
+
+# ---- outcomes
+
+def _generic(rule: Rule) -> bool:
+    """A rule that only says "some warning sign" (C15) or "unclear" (U1), naming no finding."""
+    return all(not w.findings and not w.findings_any for w in rule.when)
+
+
+def reasons(guidance: Guidance, assessment: Assessment, lang: str = "en") -> list[str]:
+    """The reasons of the deciding bucket, a generic one dropped when a specific one exists,
+    in the patient's language when the rule has one (`reason_es`), else in English."""
+    rules = {r.id: r for r in guidance.rules}
+    deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
+    specific = [r for r in deciding if r.id in rules and not _generic(rules[r.id])]
+    seen: list[str] = []
+    for rule in specific or deciding:
+        text = rules[rule.id].reasons.get(lang, rule.reason) if rule.id in rules else rule.reason
+        if text not in seen:
+            seen.append(text)
+    return seen
+
+
+def _reasons_block(items: list[str]) -> Safe:
+    if len(items) == 1:
+        return Safe(render.escape(items[0]))
+    return Safe("\n" + render.bullets(items))
+
+
+# Tip texts are guidance, loaded once, and a normal outcome renders four of them.
+_tip_html = lru_cache(maxsize=1024)(render.markdown)
+
+
+def tip_text(tip: Tip, lang: str) -> Safe:
+    return _tip_html(tip.texts.get(lang) or tip.text)
+
+
+def tips_block(tips: Iterable[Tip], lang: str, limit: int) -> Safe:
+    return render.bullets([tip_text(t, lang) for t in list(tips)[:limit]])
+
+
+DEFAULT_OUTCOME = {"emergency": "outcome_emergency", "contact_practitioner": "outcome_contact", "normal": "outcome_normal"}
+
+
+def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessment) -> Safe:
+    """What the patient is told after an assessment; emergency puts the number first.
+
+    The rules decide the words: a rule's `reply` replaces the bucket's outcome when every rule
+    deciding the bucket names it (a named sign keeps the outcome that lists what was found), and
+    each fired rule's `note` is added below, except under an emergency, which already says to
+    call now."""
+    deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
+    replies = {r.reply for r in deciding}
+    key = replies.pop() if len(replies) == 1 and None not in replies else DEFAULT_OUTCOME[assessment.bucket]
+    values = {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "emergency_number": clinic.emergency_number,
+              "reasons": _reasons_block(reasons(guidance, assessment, lang)),
+              "tips": tips_block(assessment.tips, lang, OUTCOME_TIPS)}
+    parts = [render.message(guidance, key, lang, **values)]
+    if assessment.bucket != "emergency":
+        notes = dict.fromkeys(r.note for r in assessment.fired if r.note)
+        parts += [render.message(guidance, note, lang, **values) for note in notes]
+    return Safe("\n\n".join(parts))
+
+
+def emergency_unfollowed(guidance: Guidance, clinic: Clinic, lang: str) -> Safe:
+    """The emergency text for someone no clinic follows any more: nothing of their words, no alert."""
+    return render.message(guidance, "outcome_emergency_unfollowed", lang, emergency_number=clinic.emergency_number)
+
+
+def small_talk(guidance: Guidance, clinic: Clinic, lang: str, question: Safe | None) -> Safe:
+    """The answer to words that say nothing about the patient: what I am for, the open
+    check-in's question again (its buttons go with this message), and the emergency number."""
+    parts = [render.message(guidance, "small_talk", lang, clinic_name=clinic.name)]
+    if question is not None:
+        parts.append(question)
+    parts.append(emergency_line(guidance, clinic, lang))
+    return Safe("\n\n".join(parts))
+
+
+def with_emergency_line(guidance: Guidance, clinic: Clinic, lang: str, key: str) -> Safe:
+    return Safe(render.message(guidance, key, lang) + "\n\n" + emergency_line(guidance, clinic, lang))
+
+
+def emergency_line(guidance: Guidance, clinic: Clinic, lang: str) -> Safe:
+    return render.message(guidance, "emergency_line", lang, emergency_number=clinic.emergency_number)
+
+
+# ---- times and status
+
+def local_time(guidance: Guidance, lang: str, at: float, tz: ZoneInfo, now: float) -> str:
+    """"today at 16:30", "tomorrow at 08:00" or "on 25/11 at 08:00", in the clinic's zone."""
+    when, today = datetime.fromtimestamp(at, tz), datetime.fromtimestamp(now, tz).date()
+    clock = when.strftime("%H:%M")
+    days = (when.date() - today).days
+    if days == 0:
+        return render.message(guidance, "time_today", lang, time=clock)
+    if days == 1:
+        return render.message(guidance, "time_tomorrow", lang, time=clock)
+    return render.message(guidance, "time_on_date", lang, time=clock, date=when.strftime("%d/%m"))
+
+
+def answers_summary(guidance: Guidance, lang: str, checkins: Sequence[Mapping[str, Any]],
+                    answers: Sequence[Mapping[str, Any]]) -> Safe:
+    """One line per check-in answered ("24 h: 3/10 · No bruising"), and how many messages."""
+    by_checkin: dict[int, dict[str, Any]] = {}
+    texts = 0
+    for row in answers:
+        if row["question_id"] == "text":
+            texts += 1
+        elif row["checkin_id"] is not None:
+            by_checkin.setdefault(row["checkin_id"], {})[row["question_id"]] = row["value"]
+    lines = []
+    for checkin in checkins:
+        given = by_checkin.get(checkin["id"])
+        if not given:
+            continue
+        questions = guidance.questions_at(guidance.checkin_hour(checkin["hours"]))
+        labels = [answer_label(q, given[q.id], lang) for q in questions if q.id in given]
+        lines.append(f"<b>{hours_label(checkin['hours'])} h:</b> " + render.escape(" · ".join(labels)))
+    if texts:
+        lines.append(render.message(guidance, "status_messages", lang, count=texts))
+    return Safe("\n".join(lines) if lines else render.message(guidance, "answers_none", lang))

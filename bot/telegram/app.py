@@ -1,0 +1,157 @@
+"""Build the python-telegram-bot Application from config, guidance and store, and run it."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Callable, Mapping
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot.services import alerts
+
+from bot.telegram import intake
+
+from bot.telegram import patient
+
+from bot.telegram import replies
+
+from bot.telegram import staff
+from bot.guidance.config import Config, default_guidance_dir
+from bot.delivery.sender import Delivery, Hooks
+from bot.guidance.loader import Guidance, load_guidance
+from bot.delivery.pacing import TelegramPace
+from bot.services.shared import Services
+from bot.store.database import Store
+from bot.telegram.transport import AiohttpRequest
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+# A slow answer from Telegram (seconds): sends in flight = rate x this keeps the allowance used.
+TELEGRAM_ROUND_TRIP = 0.3
+# Each send in flight holds a claimed row and a connection: a kill re-sends those (duplicates)
+# and a slow Telegram times them all out together. 16 already keeps 280/s busy
+# (bench/delivery.py); only a Bot API server allowing more than ~50/s needs more than 16.
+MAX_IN_FLIGHT = 16
+PURGE_SECONDS = 24 * 3600
+
+
+def load_all_guidance(config: Config) -> dict[str, Guidance]:
+    """Each clinic's guidance, loaded and validated once; clinics sharing a folder share it."""
+    loaded: dict[str, Guidance] = {}
+    by_clinic = {}
+    for clinic in config.clinics:
+        root = clinic.guidance_dir or default_guidance_dir()
+        key = str(root.resolve())
+        if key not in loaded:
+            loaded[key] = load_guidance(root)
+        by_clinic[clinic.id] = loaded[key]
+    return by_clinic
+
+
+def file_url(api_base_url: str) -> str:
+    """Telegram serves files from /file/bot<token> beside /bot<token>."""
+    return api_base_url[: -len("/bot")] + "/file/bot" if api_base_url.endswith("/bot") else api_base_url
+
+
+def sends_in_flight(per_second: float) -> int:
+    return min(MAX_IN_FLIGHT, max(4, math.ceil(per_second * TELEGRAM_ROUND_TRIP)))
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.bot_data["services"]
+    services.store.retry_truncate_wal()  # an erasure's truncation a reader (a backup) held off
+    await services.delivery.tick()
+
+
+async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: erase what each clinic's retention period no longer allows us to keep."""
+    services: Services = context.bot_data["services"]
+    services.store.inbox_prune(services.now() - intake.RESEND_WINDOW)
+    for clinic in services.config.clinics:
+        erased = services.store.purge_expired(clinic.id, services.now() - clinic.retention_days * 86400)
+        if erased:
+            log.info("retention: erased %d follow-ups of clinic %s", erased, clinic.id)
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A failure in a handler or a job: one line in the log (its type and where, no traceback,
+    nor the update: they may hold a patient's words), and whoever pressed or wrote gets the kind
+    error reply (a press is answered). A background send has no one waiting on it: its row is
+    left to the tick."""
+    log.error("handler failed: %s", replies.describe(context.error))
+    if not isinstance(update, Update) or update.effective_user is None or context.job or context.coroutine:
+        return
+    try:
+        await replies.reply_kindly(context, update, "error_generic")
+    except Exception as error:
+        log.error("could not send the error reply: %s", replies.describe(error))
+
+
+def build_application(
+    config: Config,
+    store: Store,
+    guidance_by_clinic: Mapping[str, Guidance],
+    token: str,
+    now: Callable[[], float] = time.time,
+    tick_seconds: float | None = TICK_SECONDS,
+) -> Application:
+    """The bot, ready to start. `tick_seconds=None` leaves ticking to the caller (tests)."""
+    services = Services(config, store, guidance_by_clinic, now)
+
+    async def post_init(application: Application) -> None:
+        recovered = store.recover_interrupted()
+        if recovered:
+            log.warning("re-queued %d messages interrupted by the last stop", recovered)
+        store.inbox_prune(now() - intake.RESEND_WINDOW)
+        intake.replay(application, store)  # before polling starts: what the last run left goes first
+
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(config.telegram.api_base_url)
+        .base_file_url(file_url(config.telegram.api_base_url))
+        .request(AiohttpRequest())
+        # Each update is stored before its offset is confirmed, and emptied once handled (bot/telegram/intake.py).
+        .get_updates_request(intake.InboxRequest(store, now, connection_pool_size=1))
+        .concurrent_updates(intake.InboxProcessor(store))
+        .rate_limiter(TelegramPace(config.telegram.max_messages_per_second))
+        .post_init(post_init)
+        .build()
+    )
+    hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed, patient.on_unreachable,
+                  on_alert_queued=alerts.after_first_round)
+    rate = config.telegram.max_messages_per_second
+    services.delivery = Delivery(
+        services, application.bot, hooks,
+        # Queue per tick what can go out in two ticks, so a burst's outbox never runs dry.
+        batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
+        concurrency=sends_in_flight(rate),
+        running=lambda: application.running,
+        answered=False,  # the first send probes Telegram alone (bot/delivery/sender.py)
+    )
+    application.bot_data["services"] = services
+    staff.register(application)
+    patient.register(application)
+    application.add_error_handler(_log_error)
+    if tick_seconds is not None:
+        repeating = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+        # A tick that sends a burst runs for as long as the burst; the next tick runs beside it
+        # and only queues what falls due (Delivery sends from one tick at a time).
+        application.job_queue.run_repeating(_tick, interval=tick_seconds, first=0, name="delivery",
+                                            job_kwargs={**repeating, "max_instances": 2})
+        application.job_queue.run_repeating(_purge, interval=PURGE_SECONDS, first=60, name="retention", job_kwargs=repeating)
+    return application
+
+
+def run(config: Config) -> None:
+    """Poll Telegram until stopped (SIGINT/SIGTERM); the database keeps everything between runs."""
+    store = Store(config.storage.database)
+    application = build_application(config, store, load_all_guidance(config), config.telegram.token())
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        store.close()

@@ -1,0 +1,343 @@
+"""The patient's side in Telegram: thin PTB handlers and the delivery hooks.
+
+Handlers parse the update, call `bot/services/followup.py` and send what it returns through the outbox
+(`services.say` / `services.edit`); the answer to a patient's words goes out while the next
+update is handled (`services.send_answer`). Everything the follow-up needs to remember is in the
+database, so a restart between two taps loses nothing. Logs carry ids and buckets only: never a
+patient's words, name or enrolment token.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.render import checkin as cr
+from bot.services import followup
+from bot.render import html as render
+from bot.telegram import replies
+from bot.services.followup import Answer, Out
+from bot.privacy.pseudonym import pseudonym
+from bot.delivery.pacing import EMERGENCY
+from bot.services.shared import Services
+from bot.store.database import ANSWER
+from bot.triage.engine import NO_BUCKET
+
+log = logging.getLogger(__name__)
+
+PATIENT_BUTTON = r"^p"
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+# Whatever a patient sends or edits in the private chat, except commands and service messages.
+INCOMING = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGES & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+PENDING_TOKEN = "pending_token"  # user_data: the link opened, until consent is given or refused
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def register(application: Application) -> None:
+    """Add the patient's handlers (after the staff's, so their commands win)."""
+    commands = {"start": start_command, "help": help_command, "status": status_command, "tips": tips_command,
+                "pause": pause_command, "resume": resume_command, "stop": stop_command, "delete": delete_command}
+    for name, handler in commands.items():
+        application.add_handler(CommandHandler(name, handler, filters=PRIVATE))
+    application.add_handler(CallbackQueryHandler(button, pattern=PATIENT_BUTTON))
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(INCOMING, incoming))
+    # Registered last (staff.register runs first): a press no other handler claims is answered too.
+    application.add_handler(CallbackQueryHandler(unknown_button))
+
+
+# ---- delivery hooks
+
+def render_checkin(services: Services, checkin_row: dict[str, Any]) -> tuple[int, str, dict | None] | None:
+    """(chat, text, markup) of a due check-in's first question; None if the follow-up is over."""
+    return followup.render_checkin(services, checkin_row)
+
+
+def render_reminder(services: Services, checkin_row: dict[str, Any]) -> tuple[int, str, None] | None:
+    """(chat, text, None) of the one reminder for an unanswered check-in."""
+    return followup.render_reminder(services, checkin_row)
+
+
+async def on_missed(services: Services, session_id: int, in_a_row: int) -> None:
+    """A check-in went unanswered; enough in a row and the clinic and the patient hear of it."""
+    f = followup.of_session(services, session_id)
+    if f is not None:
+        await send(services, f.chat_id, followup.missed(services, f, in_a_row))
+
+
+async def on_unreachable(services: Services, chat_id: int) -> None:
+    """The patient blocked the bot: opted out, check-ins stopped, the clinic told."""
+    await send(services, chat_id, followup.unreachable(services, chat_id))
+
+
+# ---- plumbing
+
+async def send(services: Services, chat_id: int, outs: list[Out]) -> None:
+    for out in outs:
+        target = out.chat_id if out.chat_id is not None else chat_id
+        if out.queued is not None:
+            await services.delivery.send(out.queued)  # left to the tick if it cannot go now
+        elif out.edit is not None:
+            await services.edit(target, out.edit, out.text, out.markup, patient_id=out.patient_id)
+        else:
+            await services.say(target, out.kind, out.text, out.markup, patient_id=out.patient_id)
+
+
+def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.bot_data["services"]
+
+
+def _lang(services: Services, update: Update) -> str:
+    user = update.effective_user
+    guidance, _ = followup.default_guidance(services, user.id)
+    patient = services.store.patient_by_telegram(user.id)
+    return patient["language"] if patient and patient["language"] else cr.language_for(guidance, user.language_code)
+
+
+def _text(services: Services, update: Update, key: str) -> render.Safe:
+    """A message for someone who may have no follow-up: their clinic's words, their language."""
+    guidance, clinic = followup.default_guidance(services, update.effective_user.id)
+    return render.message(guidance, key, _lang(services, update), emergency_number=clinic.emergency_number)
+
+
+async def _say(services: Services, update: Update, key: str) -> None:
+    await services.say(update.effective_chat.id, "reply", _text(services, update, key))
+
+
+def guarded(handler: Handler) -> Handler:
+    """Whatever goes wrong, the patient hears back (a press is answered), and the log gets one
+    line, with no words of theirs."""
+    @functools.wraps(handler)
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await handler(update, context)
+        except Exception as error:
+            log.error("patient handler %s failed: %s", handler.__name__, replies.describe(error))
+            try:
+                await replies.reply_kindly(context, update, "error_generic")
+            except Exception as failure:
+                log.error("could not send the error reply: %s", replies.describe(failure))
+    return run
+
+
+def _is_staff(services: Services, update: Update) -> bool:
+    return bool(services.staff_clinics(update.effective_user.id))
+
+
+# ---- commands
+
+@guarded
+async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start <token> from an enrolment link shows the consent; plain /start says what I do."""
+    services = _services(context)
+    payload = context.args[0] if context.args else None
+    if payload:
+        row = followup.valid_token(services, payload)
+        if row is None:
+            return await _say(services, update, "enrol_link_invalid")
+        context.user_data[PENDING_TOKEN] = payload
+        out = followup.consent(services, row, update.effective_user.language_code)
+        return await send(services, update.effective_chat.id, [out])
+    if _is_staff(services, update):
+        return await _say(services, update, "staff_help")
+    f = followup.current(services, update.effective_user.id)
+    await _say(services, update, "help" if f else "not_enrolled")
+
+
+@guarded
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = _services(context)
+    if _is_staff(services, update) and followup.current(services, update.effective_user.id) is None:
+        return await _say(services, update, "staff_help")
+    await _say(services, update, "help")
+
+
+def _with_followup(action: Callable[[Services, followup.Followup], Out | list[Out]]) -> Handler:
+    """A command that needs a follow-up; anyone without one is told how to start."""
+    @guarded
+    async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        services = _services(context)
+        f = followup.current(services, update.effective_user.id)
+        if f is None:
+            return await _say(services, update, "not_enrolled")
+        outs = action(services, f)
+        await send(services, update.effective_chat.id, outs if isinstance(outs, list) else [outs])
+    command.__name__ = action.__name__
+    return command
+
+
+status_command = _with_followup(followup.status)
+tips_command = _with_followup(followup.tips)
+pause_command = _with_followup(followup.pause)
+resume_command = _with_followup(followup.resume)
+stop_command = _with_followup(followup.stop)
+
+
+@guarded
+async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/delete asks first; it works after /stop too (the data is kept until erased)."""
+    services = _services(context)
+    out = followup.delete_confirm(services, update.effective_user.id)
+    if out is None:
+        return await _say(services, update, "not_enrolled")
+    await send(services, update.effective_chat.id, [out])
+
+
+@guarded
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = _services(context)
+    if _is_staff(services, update):
+        return await _say(services, update, "staff_help")
+    f = followup.current(services, update.effective_user.id)
+    await _say(services, update, "help" if f else "not_enrolled")
+
+
+# ---- messages
+
+@guarded
+async def incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Whatever the patient sends is read: text, a caption, a photo, an edit. Words are stored,
+    triaged, alerted on and answered at once, whatever the chat's pace: its answer waits for
+    the chat, the rest does not. Staff get a short help instead."""
+    services = _services(context)
+    message, edited = update.effective_message, update.edited_message is not None
+    if _is_staff(services, update):
+        return None if edited else await _say(services, update, "staff_help")
+    text = message.text or message.caption or ""
+    # The largest size comes last; an edited caption is new words, its photo is kept already.
+    photo = message.photo[-1].file_id if message.photo and not edited else None
+    if not text.strip() and photo is None:  # a voice note, sticker, location...: say what I can read
+        if edited:
+            return None
+        f = followup.current(services, update.effective_user.id)
+        if f is None:
+            return await _answer(services, update, context, _reply(services, update, "not_enrolled"))
+        unread = cr.with_emergency_line(f.guidance, f.clinic, f.lang, "media_unreadable")
+        return await _answer(services, update, context, Answer(unread, None, NO_BUCKET))
+    words = followup.take_words(services, update.effective_user.id, text, message.message_id, photo)
+    if words is None:
+        return await _unfollowed(services, update, context, text, edited)
+    if words.replayed and (edited or services.store.message_answered(words.followup.session["id"], message.message_id)):
+        return None  # handled before a restart, up to its answer: nothing left to do
+    assessed = None
+    if text.strip():
+        with services.store.transaction():  # the assessment, any alert and the answered check-in together
+            assessed = followup.assess_words(services, words, edited)
+        if not assessed.news:
+            return None  # an edit no worse than before: stored and judged, nothing new to say
+    await _answer(services, update, context, followup.answer(services, words, assessed))
+
+
+async def _answer(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> None:
+    """Queue the answer to the conversation so far and send it, in the background: an emergency
+    at once, ahead of anything else for this chat; any other when the chat is free, unless a
+    newer one replaced it."""
+    chat_id = update.effective_chat.id
+    with services.store.transaction():
+        chosen = followup.supersede(services, chat_id, answer)
+        if chosen is None:
+            return
+        row_id = services.queue(chat_id, ANSWER, chosen.text, chosen.markup, ref_id=chosen.assessment_id,
+                                priority=EMERGENCY if chosen.urgent else 0)
+    spawn = functools.partial(context.application.create_task, update=update)
+    await services.send_answer(chat_id, row_id, spawn, urgent=chosen.urgent)
+
+
+async def _unfollowed(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+                      edited: bool) -> None:
+    """No follow-up: a red flag still gets the emergency text; anything else (not an edit) how
+    to start, or to answer the consent. Nothing of it is stored."""
+    emergency = followup.unfollowed(services, update.effective_user.id, text, _lang(services, update)) if text else None
+    if emergency is not None:
+        return await _answer(services, update, context, emergency)
+    if edited:
+        return None
+    pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
+    await _answer(services, update, context, _reply(services, update, "consent_pending" if pending else "not_enrolled"))
+
+
+def _reply(services: Services, update: Update, key: str) -> Answer:
+    """A message answering whatever was sent, replaced by a newer one like any answer: a flood
+    of stickers gets one reply, and never holds the next update while the chat is paced."""
+    return Answer(_text(services, update, key), None, NO_BUCKET)
+
+
+# ---- buttons
+
+@guarded
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every patient button. A stale, foreign or forged press is refused and changes nothing."""
+    services = _services(context)
+    query = update.callback_query
+    user = query.from_user
+    data = render.unpack(query.data)
+    message = query.message
+    if data is None or message is None or message.chat.type != "private":
+        return await _stale(context, update)
+    await replies.answer_press(context, update)
+    chat_id, message_id = message.chat.id, message.message_id
+    if data.action in (cr.CONSENT_YES, cr.CONSENT_NO):
+        return await _consent(services, update, context, data, message_id)
+    if data.action in (cr.ANSWER, cr.TOGGLE, cr.DONE):
+        outs = followup.press(services, user.id, data, message_id)
+    elif data.action == cr.DELETE:
+        outs = followup.delete(services, user.id, data, message_id)
+    else:
+        outs = None
+    if outs is None:
+        return await _stale(context, update)
+    await send(services, chat_id, outs)
+
+
+@guarded
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press whose data no handler knows (forged, or from an older bot): answered, refused."""
+    await _stale(context, update)
+
+
+async def _stale(context: ContextTypes.DEFAULT_TYPE, update: Update) -> None:
+    log.info("stale or foreign button from %s", who(context, update.effective_user.id))
+    await replies.reply_kindly(context, update, "stale_button")
+
+
+def who(context: ContextTypes.DEFAULT_TYPE, telegram_id: int) -> str:
+    """A user as the log names them: a patient by their internal id, anyone else by pseudonym."""
+    patient = _services(context).store.patient_by_telegram(telegram_id)
+    return f"patient {patient['id']}" if patient else f"user {pseudonym(context.bot.token, telegram_id)}"
+
+
+async def _consent(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                   data: render.Button, message_id: int) -> None:
+    """Accept: the token is claimed and the follow-up planned. Decline: nothing is kept, and the
+    link stays usable until it expires, so the patient may still change their mind."""
+    user = update.effective_user
+    token = data.value or context.user_data.get(PENDING_TOKEN)
+    row = services.store.enrol_token(token) if token else None
+    if data.action == cr.CONSENT_NO:
+        context.user_data.pop(PENDING_TOKEN, None)
+        if row is None:
+            return await _stale(context, update)
+        guidance = services.guidance(row["clinic_id"])
+        text = render.message(guidance, "consent_declined", cr.language_for(guidance, user.language_code))
+        return await send(services, user.id, [Out(text, edit=message_id)])
+    accepted = followup.accept(services, token, user.id, user.first_name, user.language_code) if token else None
+    if accepted is None:
+        if row is None or row["used_at"] is not None:  # a second tap, or a forged token
+            return await _stale(context, update)
+        return await _say(services, update, "enrol_link_invalid")  # expired while deciding
+    context.user_data.pop(PENDING_TOKEN, None)
+    consent = followup.consent(services, row, user.language_code)
+    await send(services, user.id, [Out(consent.text, None, edit=message_id), accepted])
