@@ -1,3 +1,5 @@
-"""The command line's checks and summaries (`aftercare check-config`).
+"""The commands of `aftercare`, one module each, named after what they do; bot/__main__.py parses
+the arguments and wires them here.
 
-Imports `bot.guidance`, `bot.followup`, `bot.store` and `bot.clinic`."""
+Imports the pure packages, `bot.privacy`, `bot.store` and `bot.clinic`; never the bot's Telegram
+side (`aftercare run` and `aftercare demo` are wired in bot/__main__.py)."""
