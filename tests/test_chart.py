@@ -128,7 +128,7 @@ def test_the_shipped_course_follows_the_clinical_spec(guidance):
 BROKEN_COURSES = [
     ("severe = 7", 'severe = 7\ncolour = "red"', "course.toml: colour: unknown key"),
     ("severe = 7", "severe = 12", "course.toml: severe: must be a score above 0 and at most 10"),
-    ("severe = 7", 'severe = "7"', "course.toml: severe: must be a whole number or a number"),
+    ("severe = 7", 'severe = "7"', "course.toml: severe: expected a number, got text '7'"),
     ("{ hours = 24, low = 2, high = 6 }", "{ hours = 24, low = 6, high = 2 }", "course.toml: band[2].high: must be at least low"),
     ("{ hours = 24, low = 2, high = 6 }", "{ hours = 5, low = 2, high = 6 }", "course.toml: band[2].hours: must be 0 or more and above"),
     ("{ hours = 24, low = 2, high = 6 }", "{ hours = 24, low = 2, high = 11 }", "course.toml: band[2]: low and high must be scores"),
@@ -173,7 +173,7 @@ async def test_the_chart_follows_round_0_of_an_alert_to_the_same_chats(make_serv
     alert_id = services.store.add_alert(session, assessment, "harbour", "contact_practitioner", services.now())
     alert = services.store.alert(alert_id)
     messages, _ = alerts.alert_round(services, alert)
-    assert await alerts.send_chart(services, alert, [chat for chat, _, _ in messages]) == 2
+    assert await alerts.send_chart(services, alert, [m.chat_id for m in messages]) == 2
     rows = chart_rows(services)
     assert [r["chat_id"] for r in rows] == [P1, GROUP]
     assert all(r["text"] == "Ana · soreness" and r["photo"].startswith(PNG_SIGNATURE) for r in rows)
@@ -230,8 +230,9 @@ async def test_an_alert_chart_reaches_the_practitioner_after_the_alert(make_bot)
     alert_id, _ = await open_alert(h)
     alert = h.store.alert(alert_id)
     messages, next_at = alerts.alert_round(h.services, alert)
-    assert h.store.queue_alert_round(alert_id, 0, next_at, messages, h.clock())
-    await alerts.send_chart(h.services, alert, [chat for chat, _, _ in messages])
+    rows = [(m.chat_id, m.text, m.markup) for m in messages]
+    assert h.store.queue_alert_round(alert_id, 0, next_at, rows, h.clock())
+    await alerts.send_chart(h.services, alert, [m.chat_id for m in messages])
     await h.tick()
     text, picture = await h.emu.wait_for_message(h.practitioner), await h.emu.wait_for_message(h.practitioner)
     assert text.text.startswith("🟠 Needs review today: Ana") and not text.photo

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.followup.plan import plan
 from bot.render import checkin as cr
 from bot.services import followup
 from bot.guidance.config import load_config
@@ -81,7 +82,7 @@ PLANS = [
 @pytest.mark.parametrize("clinic,treated,now,expected", PLANS)
 def test_plan(services, clinic, treated, now, expected):
     s = services(**clinic)
-    rows = followup.plan(s.clinic("harbour"), at(treated), at(now))
+    rows = plan(s.clinic("harbour"), at(treated), at(now))
     assert [(hours, local(due)) for _, hours, due in rows] == expected
 
 
@@ -172,7 +173,8 @@ def test_render_checkin_only_for_an_active_follow_up(services):
     s = services()
     f = enrolled(s)
     first = s.store.checkins(f.session["id"])[0]
-    chat, text, markup = followup.render_checkin(s, first)
+    message = followup.render_checkin(s, first)
+    chat, text, markup = message.chat_id, message.text, message.markup
     assert chat == ANA and text.startswith("Hi Ana, it's about 6 hours") and "How sore" in text
     datas = [unpack(b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
     assert [d.value for d in datas] == [f"0.{v}" for v in range(11)]
@@ -187,8 +189,8 @@ def test_render_checkin_only_for_an_active_follow_up(services):
 def send_first(s, f):
     checkin = s.store.checkins(f.session["id"])[0]
     s.now.advance(6 * 3600)
-    chat, text, markup = followup.render_checkin(s, checkin)
-    s.store.queue_checkin(checkin["id"], chat, text, markup, s.now())
+    message = followup.render_checkin(s, checkin)
+    s.store.queue_checkin(checkin["id"], message.chat_id, message.text, message.markup, s.now())
     return checkin["id"]
 
 

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.alerts import alert_round, round_recipients
+from bot.services.alerts import alert_round
 from bot.guidance.config import load_config
 from bot.emulator.html import parse_html
 from bot.clinic.enrolment import create_enrolment
+from bot.followup.rounds import round_recipients
 from bot.render.html import unpack
 from bot.services.shared import Services
 from bot.store.database import Store
@@ -67,7 +68,8 @@ def deliver_due(services):
     """What a delivery tick does with alerts: each due round queued in the outbox."""
     for alert in services.store.due_alerts(services.now()):
         messages, next_at = alert_round(services, alert)
-        services.store.queue_alert_round(alert["id"], alert["notify_count"], next_at, messages, services.now())
+        rows = [(m.chat_id, m.text, m.markup) for m in messages]
+        services.store.queue_alert_round(alert["id"], alert["notify_count"], next_at, rows, services.now())
 
 
 def queued(services):

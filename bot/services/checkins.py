@@ -1,0 +1,183 @@
+"""Check-ins: the due message and its reminder, missed check-ins, and the patient's presses on
+a check-in's buttons, up to the assessment after the last answer (or a red flag).
+
+Imports the pure packages and the follow-up core (`bot.services.session`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bot.followup.rounds import round_recipients
+from bot.guidance.loader import Question
+from bot.render import checkin as cr
+from bot.render import html as render
+from bot.render.alerts import patient_name
+from bot.render.html import Button, Safe
+from bot.render.outgoing import Outgoing
+from bot.services.session import (
+    Followup,
+    checkin_text,
+    current,
+    judge,
+    next_question,
+    of_session,
+    open_checkin,
+    outcome,
+    questions,
+    record,
+)
+from bot.triage.engine import SEVERITY, Reply
+
+if TYPE_CHECKING:
+    from bot.services.shared import Services
+
+log = logging.getLogger(__name__)
+
+
+def render_checkin(services: Services, checkin: dict[str, Any]) -> Outgoing | None:
+    """The check-in message with its first question, or None if the follow-up is not active."""
+    f = of_session(services, checkin["session_id"])
+    if f is None or f.session["status"] != "active" or f.patient["status"] != "active":
+        return None
+    markup = cr.question_keyboard(f.guidance, f.lang, checkin["id"], 0, questions(f, checkin)[0])
+    return Outgoing(checkin_text(f, checkin, {}, 0), markup, chat_id=f.chat_id, kind="checkin",
+                    ref_id=checkin["id"])
+
+
+def render_reminder(services: Services, checkin: dict[str, Any]) -> Outgoing | None:
+    """The one reminder of an unanswered check-in, or None if the patient no longer follows."""
+    f = of_session(services, checkin["session_id"])
+    if f is None or f.patient["status"] != "active":
+        return None
+    text = f.say("reminder", hours=cr.hours_label(checkin["hours"]))
+    return Outgoing(text, chat_id=f.chat_id, kind="reminder", ref_id=checkin["id"])
+
+
+def missed(services: Services, f: Followup, in_a_row: int) -> list[Outgoing]:
+    """At exactly the clinic's threshold of check-ins missed in a row, tell the clinic (who may
+    call) and the patient (who may just be busy): once per run of silence, not at every miss."""
+    if in_a_row != f.clinic.missed_alert_after or f.patient["status"] != "active":
+        return []
+    log.info("session %s: %d check-ins missed in a row", f.session["id"], in_a_row)
+    text = render.message(f.guidance, "missed_checkins_alert", f.clinic.language,
+                          first_name=patient_name(f.patient), count=in_a_row)
+    staff = [Outgoing(text, chat_id=chat, kind="staff", patient_id=f.patient["id"])
+             for chat in round_recipients(f.clinic, f.session["practitioner_id"], 0)]
+    return [Outgoing(f.say("checkin_missed_notice"), kind="missed"), *staff]
+
+
+# ---- presses
+
+def _ints(value: str, count: int) -> list[int] | None:
+    parts = value.split(".")
+    if len(parts) != count or not all(p.isdigit() and len(p) <= 9 for p in parts):
+        return None
+    return [int(p) for p in parts]
+
+
+def press(services: Services, telegram_id: int, button: Button, message_id: int) -> list[Outgoing] | None:
+    """A check-in button; None when it is stale, foreign or forged (nothing is changed)."""
+    f = current(services, telegram_id)
+    if f is None:
+        return None
+    checkin = services.store.checkin(button.row_id)
+    if checkin is None or checkin["session_id"] != f.session["id"]:
+        return None
+    open_ = open_checkin(services, f)
+    if open_ is None or open_[0]["id"] != checkin["id"]:
+        return None
+    answers = open_[1]
+    index = next_question(f, checkin, answers)
+    question = questions(f, checkin)[index]
+    parsed = _ints(button.value, 3 if button.action == cr.TOGGLE else 2)
+    if parsed is None or parsed[0] != index:
+        return None
+    if button.action == cr.TOGGLE and question.kind == "checklist" and parsed[1] < len(question.options) \
+            and parsed[2] < 1 << len(question.options):
+        option, mask = question.options[parsed[1]], parsed[2]
+        if not (mask >> parsed[1] & 1 and _flagged(f, option.findings)):
+            return [_ticked(f, checkin, answers, index, mask, message_id)]
+        value: Any = cr.chosen(question, mask)  # a red flag does not wait for "Done"
+    else:
+        value = _pressed_value(button.action, question, parsed)
+        if value is None:
+            return None
+    services.store.add_answer(f.session["id"], checkin["id"], question.id, value, services.now())
+    return _after_answer(services, f, checkin, question, value, message_id)
+
+
+def _pressed_value(action: str, question: Question, parsed: list[int]) -> Any:
+    """The answer an answer button or a checklist's "Done" gives; None: no such answer."""
+    if action == cr.ANSWER and question.kind == "scale" and question.min <= parsed[1] <= question.max:
+        return parsed[1]
+    if action == cr.ANSWER and question.kind == "choice" and parsed[1] < len(question.options):
+        return question.options[parsed[1]].id
+    if action == cr.DONE and question.kind == "checklist" and parsed[1] < 1 << len(question.options):
+        return cr.chosen(question, parsed[1]) or ([question.none_option] if question.none_option else [])
+    return None
+
+
+def _ticked(f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int, mask: int,
+            message_id: int) -> Outgoing:
+    """The check-in message again with the checklist's ticks so far (nothing is stored yet)."""
+    question = questions(f, checkin)[index]
+    keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, question, mask)
+    return Outgoing(checkin_text(f, checkin, answers, index), keyboard, edit=message_id)
+
+
+def _flagged(f: Followup, findings: tuple[str, ...]) -> bool:
+    return any(f.guidance.lexicon.is_flag(x) for x in findings)
+
+
+def _answer_flagged(f: Followup, question: Question, value: Any) -> bool:
+    chosen = value if isinstance(value, list) else [value]
+    return any(_flagged(f, o.findings) for o in question.options if o.id in chosen)
+
+
+def _checkin_text_of(services: Services, checkin_id: int, session_id: int) -> str:
+    return "\n".join(a["value"] for a in services.store.session_answers(session_id)
+                     if a["checkin_id"] == checkin_id and a["question_id"] == "text")
+
+
+def _asking(f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int,
+            edit: int | None = None) -> Outgoing:
+    """The check-in message asking question `index`, with its buttons."""
+    keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, questions(f, checkin)[index])
+    return Outgoing(checkin_text(f, checkin, answers, index), keyboard, edit=edit)
+
+
+def _after_answer(services: Services, f: Followup, checkin: dict[str, Any], question: Question, value: Any,
+                  message_id: int) -> list[Outgoing]:
+    """Ask the next question, or assess: after the last one, or at once on a red flag.
+
+    A red flag that is not an emergency is told at once, then the remaining questions follow in
+    a new message below the outcome: the warning-sign checklist may still find an emergency."""
+    store, now = services.store, services.now()
+    answers = store.checkin_answers(checkin["id"])
+    remaining = [i for i, q in enumerate(questions(f, checkin)) if q.id not in answers]
+    if remaining and not _answer_flagged(f, question, value):
+        return [_asking(f, checkin, answers, remaining[0], edit=message_id)]
+    earlier = [SEVERITY[a["bucket"]] for a in store.assessments(f.session["id"])
+               if a["checkin_id"] == checkin["id"]]
+    hours = checkin["hours"]
+    words = _checkin_text_of(services, checkin["id"], f.session["id"])
+    assessment = judge(services, f, Reply(words, answers), hours)
+    final = not remaining or assessment.bucket == "emergency"
+    worse = SEVERITY[assessment.bucket] > max(earlier, default=-1)
+    if not final and not (worse and assessment.bucket != "normal"):
+        return [_asking(f, checkin, answers, remaining[0], edit=message_id)]  # a flag the rules do not act on
+    record(services, f, assessment, hours, checkin["id"], alert=worse)
+    summary = Outgoing(checkin_text(f, checkin, answers, None), None, edit=message_id)
+    if not final:
+        return [summary, Outgoing(outcome(f, assessment)), _asking(f, checkin, answers, remaining[0])]
+    store.checkin_answered(checkin["id"], now)
+    text = outcome(f, assessment) if worse else f.say("answer_recorded")
+    if assessment.bucket != "emergency" and _last(services, f, checkin):
+        text = Safe(text + "\n\n" + f.say("followup_complete"))
+    return [summary, Outgoing(text)]
+
+
+def _last(services: Services, f: Followup, checkin: dict[str, Any]) -> bool:
+    return not any(c["idx"] > checkin["idx"] and c["status"] in ("pending", "paused", "sending")
+                   for c in services.store.checkins(f.session["id"]))

@@ -1,0 +1,129 @@
+"""The patient's commands on their follow-up: /status, /tips, /pause, /resume, /stop and
+/delete, and the opt-out a blocked bot means; the clinic is told when a patient leaves.
+
+Imports the pure packages and the follow-up core (`bot.services.session`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bot.followup.plan import nominal_hours
+from bot.followup.rounds import round_recipients
+from bot.render import checkin as cr
+from bot.render import html as render
+from bot.render.alerts import patient_name
+from bot.render.html import Button, Safe
+from bot.render.outgoing import Outgoing
+from bot.services.session import Followup, default_guidance, judge
+from bot.triage.engine import Reply
+
+if TYPE_CHECKING:
+    from bot.services.shared import Services
+
+log = logging.getLogger(__name__)
+
+
+def status(services: Services, f: Followup) -> Outgoing:
+    store, now = services.store, services.now()
+    checkins = store.checkins(f.session["id"])
+    pending = sorted((c for c in checkins if c["status"] == "pending"), key=lambda c: c["due_at"])
+    if f.session["status"] == "paused":
+        nxt = f.say("next_checkin_paused")
+    elif pending:
+        nxt = cr.local_time(f.guidance, f.lang, pending[0]["due_at"], f.clinic.timezone, now)
+    else:
+        nxt = f.say("next_checkin_none")
+    summary = cr.answers_summary(f.guidance, f.lang, checkins, store.session_answers(f.session["id"]))
+    return Outgoing(f.say("status", next_checkin=nxt, answers_summary=summary))
+
+
+def tips(services: Services, f: Followup) -> Outgoing:
+    """The general tips for the check-in hour the patient is in (intensity and activity too)."""
+    assessment = judge(services, f, Reply(), nominal_hours(f.session, services.now()))
+    if assessment.bucket != "normal" or not assessment.tips:
+        return Outgoing(f.say("tips_none"))
+    block = cr.tips_block(assessment.tips, f.lang, cr.COMMAND_TIPS)
+    return Outgoing(Safe(f.say("tips_header") + "\n\n" + block))
+
+
+def pause(services: Services, f: Followup) -> Outgoing:
+    if f.session["status"] == "completed":
+        return Outgoing(f.say("status_none"))
+    services.store.pause_session(f.session["id"])
+    return Outgoing(f.say("paused"))
+
+
+def resume(services: Services, f: Followup) -> Outgoing:
+    if f.session["status"] == "completed":
+        return Outgoing(f.say("status_none"))
+    services.store.resume_session(f.session["id"], services.now())
+    return Outgoing(f.say("resumed"))
+
+
+def tell_clinic(services: Services, patient: dict[str, Any],
+                session: dict[str, Any] | None) -> list[Outgoing]:
+    """`patient_unreachable` to whoever would get an alert first about this patient."""
+    clinic = services.clinic(session["clinic_id"] if session else patient["clinic_id"])
+    guidance = services.guidance(clinic.id)
+    text = render.message(guidance, "patient_unreachable", clinic.language, first_name=patient_name(patient))
+    practitioner = session["practitioner_id"] if session else None
+    return [Outgoing(text, chat_id=chat, kind="staff", patient_id=patient["id"])
+            for chat in round_recipients(clinic, practitioner, 0)]
+
+
+def stop(services: Services, f: Followup) -> list[Outgoing]:
+    """Opt out: pending check-ins cancelled, the clinic told. The data stays until /delete."""
+    services.store.stop_session(f.session["id"])
+    services.store.set_patient_status(f.patient["id"], "opted_out")
+    log.info("patient %s stopped session %s", f.patient["id"], f.session["id"])
+    return [Outgoing(f.say("stopped")), *tell_clinic(services, f.patient, f.session)]
+
+
+def unreachable(services: Services, chat_id: int) -> list[Outgoing]:
+    """The patient blocked the bot: treat as opted out and tell the clinic (once)."""
+    store = services.store
+    patient = store.patient_by_telegram(chat_id)
+    if patient is None or patient["status"] in ("unreachable", "opted_out"):
+        if patient is not None:
+            store.set_patient_status(patient["id"], "unreachable")
+        return []
+    session = store.current_session(patient["id"])
+    if session and session["status"] in ("active", "paused"):
+        store.stop_session(session["id"])
+    store.set_patient_status(patient["id"], "unreachable")
+    log.warning("patient %s unreachable; session %s stopped", patient["id"],
+                session["id"] if session else None)
+    return tell_clinic(services, patient, session)
+
+
+def delete_confirm(services: Services, telegram_id: int) -> Outgoing | None:
+    patient = services.store.patient_by_telegram(telegram_id)
+    if patient is None:
+        return None
+    guidance, _ = default_guidance(services, telegram_id)
+    lang = patient["language"] or "en"
+    yes, no = Button(cr.DELETE, patient["id"], "y").pack(), Button(cr.DELETE, patient["id"], "n").pack()
+    markup = render.keyboard([
+        [(render.message(guidance, "delete_confirm_button", lang), yes)],
+        [(render.message(guidance, "delete_cancel_button", lang), no)],
+    ])
+    return Outgoing(render.message(guidance, "delete_confirm", lang), markup)
+
+
+def delete(services: Services, telegram_id: int, button: Button, message_id: int) -> list[Outgoing] | None:
+    """Erase the patient (or not), answering in place of the question, and edit the staff's
+    copies about them to say so. None: not theirs."""
+    patient = services.store.patient_by_telegram(telegram_id)
+    if patient is None or patient["id"] != button.row_id or button.value not in ("y", "n"):
+        return None
+    guidance, clinic = default_guidance(services, telegram_id)
+    lang = patient["language"] or "en"
+    if button.value == "n":
+        return [Outgoing(render.message(guidance, "delete_cancelled", lang), edit=message_id)]
+    # The staff's copies say so, in the clinic's language.
+    erased = render.message(guidance, "erased_by_patient", clinic.language)
+    copies = services.store.delete_patient(patient["id"], services.now(), erased)
+    log.info("patient %s erased; %d staff copies to edit", patient["id"], len(copies))
+    return [Outgoing(render.message(guidance, "deleted", lang), edit=message_id),
+            *(Outgoing("", queued=row) for row in copies)]

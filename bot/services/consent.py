@@ -1,0 +1,66 @@
+"""Consent: an enrolment link checked, the consent question, and the follow-up it starts.
+
+Imports the pure packages (a patient without consent has no follow-up yet); reads and writes
+through `Services.store`."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bot.followup.plan import plan
+from bot.render import checkin as cr
+from bot.render import html as render
+from bot.render.html import Button, Safe
+from bot.render.outgoing import Outgoing
+
+if TYPE_CHECKING:
+    from bot.services.shared import Services
+
+log = logging.getLogger(__name__)
+
+
+def valid_token(services: Services, token: str | None) -> dict[str, Any] | None:
+    row = services.store.enrol_token(token) if token else None
+    if row is None or row["used_at"] is not None or row["expires_at"] <= services.now():
+        return None
+    return row
+
+
+def consent(services: Services, token_row: dict[str, Any], language_code: str | None) -> Outgoing:
+    """The consent message, with buttons carrying the token (it fits: 32 of [A-Za-z0-9_-])."""
+    clinic, guidance = services.clinic(token_row["clinic_id"]), services.guidance(token_row["clinic_id"])
+    lang = cr.language_for(guidance, language_code)
+    value = token_row["token"] if len(token_row["token"]) <= 36 else ""
+    markup = render.keyboard([
+        [(render.message(guidance, "consent_accept_button", lang), Button(cr.CONSENT_YES, 0, value).pack())],
+        [(render.message(guidance, "consent_decline_button", lang), Button(cr.CONSENT_NO, 0, value).pack())],
+    ])
+    text = render.message(guidance, "consent", lang, clinic_name=clinic.name,
+                          emergency_number=clinic.emergency_number, retention_days=clinic.retention_days)
+    return Outgoing(text, markup)
+
+
+def accept(services: Services, token: str, telegram_id: int, first_name: str,
+           language_code: str | None) -> Outgoing | None:
+    """Start the follow-up the token describes; None when the link is no longer valid."""
+    store, now = services.store, services.now()
+    row = valid_token(services, token)
+    if row is None or not store.use_enrol_token(token, now):
+        return None
+    clinic, guidance = services.clinic(row["clinic_id"]), services.guidance(row["clinic_id"])
+    lang = cr.language_for(guidance, language_code)
+    existing = store.patient_by_telegram(telegram_id)
+    running = store.current_session(existing["id"]) if existing else None
+    replaces = running is not None and running["status"] in ("active", "paused")
+    patient_id = store.save_patient(telegram_id, first_name, lang, clinic.id, now)
+    checkins = plan(clinic, row["treated_at"], now)
+    session_id = store.start_session(patient_id, row, clinic.clock_speed, checkins, now)
+    log.info("patient %s consented: session %s, %d check-ins%s", patient_id, session_id, len(checkins),
+             " (replaces the running one)" if replaces else "")
+    first = min(c.due_at for c in checkins)
+    text = render.message(guidance, "consent_accepted", lang,
+                          first_checkin_local=cr.local_time(guidance, lang, first, clinic.timezone, now))
+    if replaces:
+        text = Safe(render.message(guidance, "new_session_replaces", lang) + "\n\n" + text)
+    return Outgoing(text)

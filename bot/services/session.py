@@ -1,0 +1,164 @@
+"""A patient's follow-up as the use cases see it: finding it, triaging a reply against it,
+recording what was judged, and the check-in the patient is answering.
+
+What lives where: the schedule is in the `checkins` rows, a check-in's progress is its answer
+rows (the next question is the first one without an answer), and a checklist's ticks before
+"Done" ride in its buttons. A check-in is closed when every question is answered or when an
+emergency was assessed for it; buttons of a closed or superseded check-in are stale.
+Imports the pure packages and reads and writes through `Services.store`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.guidance.config import Clinic
+from bot.guidance.loader import Guidance, Question
+from bot.render import checkin as cr
+from bot.render import html as render
+from bot.render.html import Safe
+from bot.triage.engine import SEVERITY, Assessment, Context, PriorCheckin, Reply, triage
+
+if TYPE_CHECKING:
+    from bot.services.shared import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Followup:
+    """A patient and their current follow-up, with what rendering needs."""
+
+    patient: dict[str, Any]
+    session: dict[str, Any]
+    clinic: Clinic
+    guidance: Guidance
+
+    @property
+    def lang(self) -> str:
+        return self.patient["language"] or "en"
+
+    @property
+    def chat_id(self) -> int:
+        return self.patient["telegram_id"]
+
+    def say(self, key: str, **values: object) -> Safe:
+        return render.message(self.guidance, key, self.lang, **values)
+
+
+def current(services: Services, telegram_id: int) -> Followup | None:
+    """The user's follow-up that is still running or just finished, or None: also after /stop
+    or a blocked bot (the patient opted out), whatever older follow-up is on file."""
+    patient = services.store.patient_by_telegram(telegram_id)
+    if patient is None or patient["status"] != "active":
+        return None
+    return _followup(services, patient, services.store.current_session(patient["id"]))
+
+
+def of_session(services: Services, session_id: int) -> Followup | None:
+    session = services.store.session(session_id)
+    patient = services.store.patient(session["patient_id"]) if session else None
+    return _followup(services, patient, session)
+
+
+def _followup(services: Services, patient: dict | None, session: dict | None) -> Followup | None:
+    if not patient or not session:
+        return None
+    clinic_id = session["clinic_id"]
+    return Followup(patient, session, services.clinic(clinic_id), services.guidance(clinic_id))
+
+
+def default_guidance(services: Services, telegram_id: int | None = None) -> tuple[Guidance, Clinic]:
+    """Guidance for someone without a follow-up: the clinic they last belonged to (kept after
+    /stop and /delete), else the first clinic."""
+    clinic_id = services.store.tombstone(telegram_id) if telegram_id is not None else None
+    known = {c.id: c for c in services.config.clinics}
+    clinic = known.get(clinic_id or "", services.config.clinics[0])  # a clinic since removed: the first
+    return services.guidance(clinic.id), clinic
+
+
+# ---- triage
+
+def context(f: Followup, hours: float, history: tuple[PriorCheckin, ...] = (),
+            answering: bool = True) -> Context:
+    s = f.session
+    return Context(hours=hours, areas=tuple(json.loads(s["areas"] or "[]")), intensity=s["intensity"],
+                   activities=tuple(json.loads(s["activities"] or "[]")), history=history,
+                   answering=answering)
+
+
+@dataclass(frozen=True)
+class Assessed:
+    assessment: Assessment
+    assessment_id: int | None  # None: small talk, not an assessment (U2)
+    alert_id: int | None
+    news: bool = True  # worse than what the same message was judged before (an edit); a new message is news
+
+
+def judge(services: Services, f: Followup, reply: Reply, hours: float, answering: bool = True) -> Assessment:
+    """Triage a reply against the session and its earlier assessments (for the trend). Pure read.
+    `answering`: the patient has a check-in waiting for its reply, so "fine" answers it."""
+    earlier = services.store.assessments(f.session["id"])
+    history = tuple(PriorCheckin(a["hours"], a["soreness"]) for a in earlier)
+    return triage(reply, context(f, hours, history, answering), f.guidance)
+
+
+def record(services: Services, f: Followup, assessment: Assessment, hours: float, checkin_id: int | None,
+           alert: bool = True, message_id: int | None = None) -> Assessed:
+    """Store an assessment and, for contact or emergency, an alert for the clinic's staff.
+
+    No second alert while one of the same or a worse bucket is still open for this follow-up:
+    the staff are already being told (and reminded) about this patient."""
+    store, now, sid = services.store, services.now(), f.session["id"]
+    assessment_id = store.add_assessment(sid, checkin_id, hours, assessment.bucket, assessment.rules,
+                                         cr.reasons(f.guidance, assessment), assessment.soreness,
+                                         assessment.trend, now, message_id)
+    alert_id = None
+    if alert and assessment.bucket != "normal":
+        open_same = [a for a in store.open_alerts(f.clinic.id)
+                     if a["session_id"] == sid and SEVERITY[a["bucket"]] >= SEVERITY[assessment.bucket]]
+        if not open_same:
+            alert_id = store.add_alert(sid, assessment_id, f.clinic.id, assessment.bucket, now)
+    log.info("session %s assessment %s: %s (alert %s)", sid, assessment_id, assessment.bucket, alert_id)
+    return Assessed(assessment, assessment_id, alert_id)
+
+
+def outcome(f: Followup, assessment: Assessment) -> Safe:
+    return cr.outcome(f.guidance, f.clinic, f.lang, assessment)
+
+
+# ---- the open check-in
+
+def questions(f: Followup, checkin: dict[str, Any]) -> tuple[Question, ...]:
+    return f.guidance.questions_at(f.guidance.checkin_hour(checkin["hours"]))
+
+
+def _closed(services: Services, f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> bool:
+    if all(q.id in answers for q in questions(f, checkin)):
+        return True
+    return any(a["checkin_id"] == checkin["id"] and a["bucket"] == "emergency"
+               for a in services.store.assessments(f.session["id"]))
+
+
+def open_checkin(services: Services, f: Followup) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The check-in the patient is answering (the latest one sent, unless it is closed) and its
+    answers so far."""
+    checkin = services.store.latest_sent_checkin(f.session["id"])
+    if checkin is None:
+        return None
+    answers = services.store.checkin_answers(checkin["id"])
+    return None if _closed(services, f, checkin, answers) else (checkin, answers)
+
+
+def checkin_text(f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int | None) -> Safe:
+    """The check-in message with the answers so far, asking question `index` (None: all answered)."""
+    name, asked = f.patient["first_name"], questions(f, checkin)
+    return cr.checkin_text(f.guidance, f.lang, name, checkin["hours"], asked, answers, index)
+
+
+def next_question(f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> int:
+    """The index of the check-in's first question without an answer (the check-in is open)."""
+    return next(i for i, q in enumerate(questions(f, checkin)) if q.id not in answers)
