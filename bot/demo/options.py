@@ -1,0 +1,43 @@
+"""What `aftercare demo` can be asked for: its options, its check-in schedule, and the fastest clock
+the scripted patients can keep up with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_SPEED = 3600.0  # "6h" passes in 6 s; the 72 h follow-up in 72 s
+MIN_GAP_SECONDS = 8.0  # between check-ins, on the bot's clock: a patient needs ~5 s to answer one
+FAST_WARP = 10.0  # --fast: the bot's and the emulator's clocks run this many times faster
+CHECKINS = ("6h", "24h", "48h", "72h")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    speed: float = DEFAULT_SPEED
+    quiet: bool = False
+    seed: int = 1
+    fast: bool = False
+
+    @property
+    def warp(self) -> float:
+        return FAST_WARP if self.fast else 1.0
+
+
+def check_options(options: DemoOptions) -> str | None:
+    """Why the demo cannot run with these options, or None."""
+    if not 0 < options.speed <= max_speed():
+        return (
+            f"--speed must be above 0 and at most {max_speed():g}: faster leaves under {MIN_GAP_SECONDS:g} s"
+            " between check-ins, less than a patient needs to answer one at Telegram's pace of about one"
+            " message a second per chat (--fast runs the whole clock faster instead)"
+        )
+    return None
+
+
+def max_speed() -> float:
+    gap = min(b - a for a, b in zip(_hours(CHECKINS), _hours(CHECKINS)[1:]))
+    return gap * 3600 / MIN_GAP_SECONDS
+
+
+def _hours(checkins: tuple[str, ...]) -> list[float]:
+    return [float(c.removesuffix("h")) for c in checkins]
