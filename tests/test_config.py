@@ -190,7 +190,7 @@ def test_it_names_the_file_and_key(tmp_path, text, key, message):
 
 UNREADABLE = [
     ("missing.toml", None, "cannot read: No such file or directory"),
-    ("broken.toml", b"[telegram\n", "line 1, column 10: invalid TOML"),
+    ("broken.toml", b"[telegram\n", "not valid TOML (line 1, column 10)"),
     ("broken.toml", b'[storage]\ndatabase = "a"\ndatabase = "b"\n', "line 3, column"),
     ("latin1.toml", b'[storage]\ndatabase = "caf\xe9"\n', "not UTF-8 text"),
 ]

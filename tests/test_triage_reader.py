@@ -6,7 +6,8 @@ unseen sets, so each row varies the words around the mechanism.
 
 import pytest
 
-from bot.reader.patterns import PatternError, compile_pattern, present
+from bot.reader.matcher import present
+from bot.reader.patterns import PatternError, compile_pattern
 from bot.triage.engine import NO_BUCKET, Context, Reply, triage
 
 E, C, N = "emergency", "contact_practitioner", "normal"

@@ -1,8 +1,9 @@
 """Clinic configuration: one TOML file read into frozen dataclasses.
 
-Every error names the file and the dotted key (`config.toml: clinics[0].timezone: ...`) so a
-clinic can fix its file without reading Python. Unknown keys are errors: a misspelt optional
-key would otherwise be ignored and its default used without anyone noticing.
+Checked by the same validator as the guidance (`bot.guidance.toml_doc`): every error names the
+file and the dotted key (`config.toml: clinics[0].timezone: ...`) so a clinic can fix its file
+without reading Python, and an unknown key is an error with a "did you mean". Imports only its
+sibling modules of `bot.guidance`.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ import ipaddress
 import math
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import bot
 from bot.guidance.durations import format_duration, parse_duration
 from bot.guidance.quiet_hours import QuietHours
+from bot.guidance.toml_doc import (
+    BOOL, FILLED_TEXT, LIST, NUMBER, TABLE, WHOLE, Schema, Table, TomlError, read_toml,
+)
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -35,22 +37,30 @@ _EMERGENCY = re.compile(r"\d{2,6}")
 _PHONE = re.compile(r"\+?[ ()./-]*(\d[ ()./-]*){3,}")
 _BOT_USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
-_CLINIC_KEYS = (
-    "id", "name", "timezone", "phone", "emergency_number", "checkins", "clock_speed",
-    "quiet_hours", "reminder_after", "alert_renotify_after", "missed_alert_after",
-    "enrol_token_ttl", "retention_days", "alert_chat_id", "guidance_dir", "language", "staff",
+
+ROOT = Schema(required={"clinics": LIST}, optional={"telegram": TABLE, "storage": TABLE, "logging": TABLE})
+TELEGRAM = Schema(optional={
+    "api_base_url": FILLED_TEXT, "token_file": FILLED_TEXT, "token": FILLED_TEXT,
+    "max_messages_per_second": NUMBER, "allow_insecure_api": BOOL, "bot_username": FILLED_TEXT,
+})
+STORAGE = Schema(optional={"database": FILLED_TEXT})
+LOGGING = Schema(optional={"level": FILLED_TEXT})
+CLINIC = Schema(
+    required={
+        "id": FILLED_TEXT, "name": FILLED_TEXT, "timezone": FILLED_TEXT, "phone": FILLED_TEXT,
+        "emergency_number": FILLED_TEXT, "checkins": LIST, "staff": LIST,
+    },
+    optional={
+        "clock_speed": NUMBER, "quiet_hours": FILLED_TEXT, "reminder_after": FILLED_TEXT,
+        "alert_renotify_after": FILLED_TEXT, "missed_alert_after": WHOLE, "enrol_token_ttl": FILLED_TEXT,
+        "retention_days": WHOLE, "alert_chat_id": WHOLE, "guidance_dir": FILLED_TEXT, "language": FILLED_TEXT,
+    },
 )
-_MISSING = object()
-_KINDS = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
-          list: "a list", dict: "a table"}
+STAFF = Schema(required={"telegram_id": WHOLE, "name": FILLED_TEXT, "role": FILLED_TEXT})
 
 
-class ConfigError(ValueError):
+class ConfigError(TomlError):
     """A config problem, located as `file: key: message`."""
-
-    def __init__(self, file: str | Path, key: str | None, message: str):
-        self.file, self.key = str(file), key
-        super().__init__(": ".join(part for part in (self.file, key, message) if part))
 
 
 @dataclass(frozen=True)
@@ -158,20 +168,9 @@ def default_guidance_dir() -> Path:
 def load_config(path: str | Path) -> Config:
     """Read and check a config file; raise ConfigError on the first problem."""
     path = Path(path)
-    try:
-        with path.open("rb") as file:
-            data = tomllib.load(file)
-    except OSError as error:
-        raise ConfigError(path, None, f"cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(path, None, "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        where = re.fullmatch(r"(.*) \(at (line \d+, column \d+)\)", str(error))
-        key, message = (where[2], where[1]) if where else (None, str(error))
-        raise ConfigError(path, key, f"invalid TOML: {message}") from None
-    root = _Table(path, "", data, ("telegram", "storage", "clinics", "logging"))
+    root = Table(path, "", read_toml(path, path, ConfigError), ROOT, ConfigError)
     base = path.resolve().parent
-    clinics = tuple(_clinic(table, base) for table in root.tables("clinics", _CLINIC_KEYS))
+    clinics = tuple(_clinic(table, base) for table in root.tables("clinics", CLINIC))
     if not clinics:
         raise root.error("clinics", "at least one [[clinics]] table is needed")
     seen: dict[str, int] = {}
@@ -183,32 +182,29 @@ def load_config(path: str | Path) -> Config:
     return Config(_telegram(root, base), _storage(root, base), clinics, path, _log_level(root))
 
 
-def _telegram(root: _Table, base: Path) -> TelegramConfig:
-    table = root.table(
-        "telegram",
-        ("api_base_url", "token_file", "token", "max_messages_per_second", "allow_insecure_api", "bot_username"),
-    )
-    if "token" in table.data:
+def _telegram(root: Table, base: Path) -> TelegramConfig:
+    table = root.table("telegram", TELEGRAM)
+    if "token" in table:
         raise table.error(
             "token", f"keep the token out of the config file: set {TOKEN_ENV} or token_file"
         )
-    url = table.get("api_base_url", str, DEFAULT_API_BASE_URL)
+    url = table.get("api_base_url", DEFAULT_API_BASE_URL)
     if not url.startswith(("https://", "http://")):
         raise table.error("api_base_url", f"{url!r} is not an http(s) address")
-    if url.startswith("http://") and not _loopback(url) and not table.get("allow_insecure_api", bool, False):
+    if url.startswith("http://") and not _loopback(url) and not table.get("allow_insecure_api", False):
         # The token is part of every request's path: over plain http anyone on the way reads it.
         message = (f"{url!r} sends the bot token unencrypted: use https, a loopback address, "
                    "or set allow_insecure_api = true")
         raise table.error("api_base_url", message)
-    token_file = table.get("token_file", str, None)
+    token_file = table.get("token_file")
     token_path = None if token_file is None else _resolve(base, token_file)
-    rate = float(table.get("max_messages_per_second", float, 28.0))
+    rate = float(table.get("max_messages_per_second", 28.0))
     if not (math.isfinite(rate) and 0 < rate <= 1000):
         raise table.error("max_messages_per_second", f"must be above 0 and at most 1000, got {rate}")
     username = None
-    if "bot_username" in table.data:
+    if "bot_username" in table:
         hint = "write the bot's @username, e.g. harbour_aftercare_bot"
-        username = table.match("bot_username", _BOT_USERNAME, hint).removeprefix("@")
+        username = _match(table, "bot_username", _BOT_USERNAME, hint).removeprefix("@")
     return TelegramConfig(url, token_path, str(root.file), rate, username)
 
 
@@ -222,43 +218,40 @@ def _loopback(url: str) -> bool:
         return False
 
 
-def _log_level(root: _Table) -> str:
-    table = root.table("logging", ("level",))
-    level = table.get("level", str, "info")
-    if level not in LOG_LEVELS:
-        raise table.error("level", f"{level!r} is not one of {', '.join(LOG_LEVELS)}")
-    return level
+def _log_level(root: Table) -> str:
+    table = root.table("logging", LOGGING)
+    return table.choice("level", table.get("level", "info"), LOG_LEVELS)
 
 
-def _storage(root: _Table, base: Path) -> StorageConfig:
-    table = root.table("storage", ("database",))
-    return StorageConfig(_resolve(base, table.get("database", str, "aftercare.sqlite3")))
+def _storage(root: Table, base: Path) -> StorageConfig:
+    table = root.table("storage", STORAGE)
+    return StorageConfig(_resolve(base, table.get("database", "aftercare.sqlite3")))
 
 
-def _clinic(t: _Table, base: Path) -> Clinic:
-    clinic_id = t.match("id", _CLINIC_ID, "use 1-32 of a-z, 0-9, _ and -")
-    phone = t.match("phone", _PHONE, "use digits, spaces and + ( ) . / -")
-    emergency = t.match("emergency_number", _EMERGENCY, 'write 2-6 digits in quotes, e.g. "999"')
+def _clinic(t: Table, base: Path) -> Clinic:
+    clinic_id = _match(t, "id", _CLINIC_ID, "use 1-32 of a-z, 0-9, _ and -")
+    phone = _match(t, "phone", _PHONE, "use digits, spaces and + ( ) . / -")
+    emergency = _match(t, "emergency_number", _EMERGENCY, 'write 2-6 digits in quotes, e.g. "999"')
     checkins = _checkins(t)
-    clock_speed = float(t.get("clock_speed", float, 1.0))
+    clock_speed = float(t.get("clock_speed", 1.0))
     if not (math.isfinite(clock_speed) and clock_speed > 0):
         raise t.error("clock_speed", f"must be a number above 0, got {clock_speed}")
-    reminder = t.duration("reminder_after", "2h")
+    reminder = _duration(t, "reminder_after", "2h")
     gap = min((b - a for a, b in zip(checkins, checkins[1:])), default=None)
     if gap is not None and reminder >= gap:
         raise t.error("reminder_after", "must be shorter than the smallest gap between"
                       f" check-ins ({format_duration(gap)}), or a reminder would come after"
                       " the next check-in")
-    missed = t.whole("missed_alert_after", 2)
+    missed = _at_least_one(t, "missed_alert_after", 2)
     if missed > len(checkins):
         raise t.error("missed_alert_after", f"is {missed} but there are only {len(checkins)}"
                       " check-ins, so the clinic would never be told")
-    guidance = t.get("guidance_dir", str, None)
+    guidance = t.get("guidance_dir")
     if guidance is not None and not (guidance := _resolve(base, guidance)).is_dir():
         raise t.error("guidance_dir", f"no such folder: {guidance}")
     return Clinic(
         id=clinic_id,
-        name=t.get("name", str),
+        name=t["name"],
         timezone=_timezone(t),
         phone=phone,
         emergency_number=emergency,
@@ -266,19 +259,19 @@ def _clinic(t: _Table, base: Path) -> Clinic:
         clock_speed=clock_speed,
         quiet_hours=_quiet_hours(t),
         reminder_after=reminder,
-        alert_renotify_after=t.duration("alert_renotify_after", "30m"),
+        alert_renotify_after=_duration(t, "alert_renotify_after", "30m"),
         missed_alert_after=missed,
-        enrol_token_ttl=t.duration("enrol_token_ttl", "24h"),
-        retention_days=t.whole("retention_days", 90),
-        alert_chat_id=t.get("alert_chat_id", int, None),
+        enrol_token_ttl=_duration(t, "enrol_token_ttl", "24h"),
+        retention_days=_at_least_one(t, "retention_days", 90),
+        alert_chat_id=t.get("alert_chat_id"),
         guidance_dir=guidance,
-        language=t.match("language", _LANGUAGE, 'use a language code such as "en"', "en"),
+        language=_match(t, "language", _LANGUAGE, 'use a language code such as "en"', "en"),
         staff=_staff(t),
     )
 
 
-def _timezone(t: _Table) -> ZoneInfo:
-    name = t.get("timezone", str)
+def _timezone(t: Table) -> ZoneInfo:
+    name = t["timezone"]
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -287,8 +280,8 @@ def _timezone(t: _Table) -> ZoneInfo:
         raise t.error("timezone", f"unknown time zone {name!r}{hint}") from None
 
 
-def _checkins(t: _Table) -> tuple[timedelta, ...]:
-    texts = t.get("checkins", list)
+def _checkins(t: Table) -> tuple[timedelta, ...]:
+    texts = t["checkins"]
     if not texts:
         raise t.error("checkins", "at least one check-in is needed")
     offsets: list[timedelta] = []
@@ -304,8 +297,8 @@ def _checkins(t: _Table) -> tuple[timedelta, ...]:
     return tuple(offsets)
 
 
-def _quiet_hours(t: _Table) -> QuietHours | None:
-    text = t.get("quiet_hours", str, None)
+def _quiet_hours(t: Table) -> QuietHours | None:
+    text = t.get("quiet_hours")
     if text is None:
         return None
     quiet = t.parse("quiet_hours", QuietHours.parse, text)
@@ -315,21 +308,19 @@ def _quiet_hours(t: _Table) -> QuietHours | None:
     return quiet
 
 
-def _staff(clinic: _Table) -> tuple[Staff, ...]:
-    tables = clinic.tables("staff", ("telegram_id", "name", "role"))
+def _staff(clinic: Table) -> tuple[Staff, ...]:
+    tables = clinic.tables("staff", STAFF)
     if not tables:
         raise clinic.error("staff", "at least one [[clinics.staff]] member is needed")
     staff: list[Staff] = []
     for t in tables:
-        telegram_id = t.whole("telegram_id")
+        telegram_id = _at_least_one(t, "telegram_id")
         for other, member in enumerate(staff):
             if member.telegram_id == telegram_id:
                 message = f"{telegram_id} is already {clinic.key}.staff[{other}]"
                 raise t.error("telegram_id", message)
-        role = t.get("role", str)
-        if role not in ROLES:
-            raise t.error("role", f"{role!r} is not one of {', '.join(ROLES)}")
-        staff.append(Staff(telegram_id, t.get("name", str), role))
+        role = t.choice("role", t["role"], ROLES)
+        staff.append(Staff(telegram_id, t["name"], role))
     return tuple(staff)
 
 
@@ -338,75 +329,19 @@ def _resolve(base: Path, text: str) -> Path:
     return path if path.is_absolute() else base / path
 
 
-class _Table:
-    """A TOML table being read; knows its dotted key so every error can name it."""
-
-    def __init__(self, file: Path, key: str, data: Any, keys: tuple[str, ...]):
-        self.file, self.key = file, key
-        if not isinstance(data, dict):
-            raise ConfigError(file, key, f"expected a table, got {_kind(data)}")
-        self.data: dict[str, Any] = data
-        for name in data:
-            if name not in keys:
-                close = difflib.get_close_matches(name, keys, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise self.error(name, f"unknown key{hint}")
-
-    def error(self, name: str, message: str) -> ConfigError:
-        return ConfigError(self.file, self._child(name), message)
-
-    def get(self, name: str, kind: type, default: Any = _MISSING) -> Any:
-        if name not in self.data:
-            if default is _MISSING:
-                raise self.error(name, "missing")
-            return default
-        value = self.data[name]
-        if not _fits(value, kind):
-            raise self.error(name, f"expected {_KINDS[kind]}, got {_kind(value)}")
-        if kind is str and not value.strip():
-            raise self.error(name, "must not be empty")
-        return value
-
-    def whole(self, name: str, default: Any = _MISSING) -> int:
-        value = self.get(name, int, default)
-        if value < 1:
-            raise self.error(name, f"must be 1 or more, got {value}")
-        return value
-
-    def match(self, name: str, pattern: re.Pattern, hint: str, default: Any = _MISSING) -> str:
-        value = self.get(name, str, default)
-        if not pattern.fullmatch(value):
-            raise self.error(name, f"{value!r} is not valid: {hint}")
-        return value
-
-    def parse(self, name: str, parser: Any, text: str) -> Any:
-        try:
-            return parser(text)
-        except ValueError as error:
-            raise self.error(name, str(error)) from None
-
-    def duration(self, name: str, default: str) -> timedelta:
-        return self.parse(name, parse_duration, self.get(name, str, default))
-
-    def table(self, name: str, keys: tuple[str, ...]) -> _Table:
-        return _Table(self.file, self._child(name), self.get(name, dict, {}), keys)
-
-    def tables(self, name: str, keys: tuple[str, ...]) -> list[_Table]:
-        key, items = self._child(name), self.get(name, list)
-        return [_Table(self.file, f"{key}[{i}]", item, keys) for i, item in enumerate(items)]
-
-    def _child(self, name: str) -> str:
-        return f"{self.key}.{name}" if self.key else name
+def _at_least_one(t: Table, name: str, default: int | None = None) -> int:
+    value: int = t.get(name, default)
+    if value < 1:
+        raise t.error(name, f"must be 1 or more, got {value}")
+    return value
 
 
-def _fits(value: Any, kind: type) -> bool:
-    # TOML booleans are Python ints, and a float setting may be written as a whole number.
-    if isinstance(value, bool):
-        return kind is bool
-    if kind is float:
-        return isinstance(value, (int, float))
-    return isinstance(value, kind)
+def _match(t: Table, name: str, pattern: re.Pattern[str], hint: str, default: str | None = None) -> str:
+    value: str = t.get(name, default)
+    if not pattern.fullmatch(value):
+        raise t.error(name, f"{value!r} is not valid: {hint}")
+    return value
 
 
-def _kind(value: Any) -> str:
-    return _KINDS.get(type(value), type(value).__name__) + f" {value!r}"
+def _duration(t: Table, name: str, default: str) -> timedelta:
+    return t.parse(name, parse_duration, t.get(name, default))

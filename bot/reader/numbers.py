@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 from bot.reader.tokens import Token
 
 MARKER_REACH = 4
+DEGREE_WORDS = ("degrees", "c", "f", "deg", "grados")  # a temperature written with its unit
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ def read_scores(tokens: Sequence[Token], words: NumberWords, fever_c: float, fev
         if value is None or i in denominators:
             continue
         if fever_c - 3 <= value < 45 or fever_f - 8 <= value < 110:
-            if value != int(value) or (i + 1 < len(tokens) and tokens[i + 1].text in ("degrees", "c", "f", "deg", "grados")):
+            unit_follows = i + 1 < len(tokens) and tokens[i + 1].text in DEGREE_WORDS
+            if value != int(value) or unit_follows:
                 temperatures.append(value)
                 continue
         if _out_of_ten(tokens, i, words):

@@ -16,7 +16,8 @@ from typing import Mapping
 SENTENCE_PUNCT = frozenset({".", "!", "?", ";", "\n"})
 CLAUSE_PUNCT = frozenset({",", ":", "(", ")", "-", "/"}) | SENTENCE_PUNCT
 SENTENCE_WORDS = frozenset({"but", "except", "though", "although", "however", "whereas", "tho",
-                            "pero", "aunque", "sino", "excepto", "salvo", "embargo"})  # Spanish: "sin embargo"
+                            # Spanish; "embargo" for "sin embargo"
+                            "pero", "aunque", "sino", "excepto", "salvo", "embargo"})
 CLAUSE_WORDS = frozenset({"and", "plus", "because", "cos", "so", "y", "e", "porque", "pues"}) | SENTENCE_WORDS
 
 # A number glued to letters ("3k", "3rd", "10p") stays one token: it is a quantity, not a score.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from bot.guidance.loader import Guidance
+from bot.guidance.model import Guidance
 from bot.triage.engine import BUCKETS, NO_BUCKET, Context, Reply, triage
 
 EXPECTABLE = (*BUCKETS, NO_BUCKET)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from bot.guidance.loader import Guidance, Rule, Tip, When
-from bot.reader.patterns import Matches, denied, present
+from bot.guidance.model import Guidance, Rule, Tip, When
+from bot.reader.matcher import Matches, denied, present
 from bot.reader.numbers import has_fever, read_scores
 
 BUCKETS = ("normal", "contact_practitioner", "emergency")

@@ -1,0 +1,173 @@
+"""What a loaded guidance folder is: frozen dataclasses shared by every handler (pure).
+
+Ownership of the lexicon's types: `bot.reader` owns the pattern language and the matching
+(`Pattern`, `Finding`, `Matcher`, `NumberWords`) and knows no file; `bot.guidance` reads
+`lexicon.toml` into them and bundles them here as `Lexicon`; `bot.triage` takes `Guidance` and
+calls the reader. So the imports run reader <- guidance <- triage, never back.
+
+Imports only `bot.reader`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from bot.reader.matcher import Finding, Matcher
+from bot.reader.numbers import NumberWords
+
+BUCKETS = ("normal", "contact_practitioner", "emergency")
+# A rule may also decide that a message is no assessment at all (U2: small talk).
+RULE_BUCKETS = ("none", *BUCKETS)
+CONVERSATIONAL = ("always", "unless_answering")
+# What a rule's `reply` or `note` message may say: the outcome's own placeholders.
+REPLY_PLACEHOLDERS = frozenset({"clinic_name", "clinic_phone", "emergency_number", "reasons"})
+QUESTION_KINDS = ("scale", "choice", "checklist")
+TRENDS = ("rising", "not_improving", "improving")
+INTENSITIES = ("light", "moderate", "heavy")
+COURSE_LABELS = ("title", "hours", "score", "patient", "expected", "severe")
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    label: str
+    aliases: tuple[str, ...]
+    thoracic_risk: bool
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+    findings: tuple[str, ...]
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    text: str
+    help: str
+    asked_at: tuple[int, ...]
+    options: tuple[Option, ...]
+    role: str | None
+    min: int
+    max: int
+    none_option: str | None
+    texts: Mapping[str, str]
+    helps: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class When:
+    findings: frozenset[str]
+    findings_any: frozenset[str]
+    thoracic: bool | None
+    areas: frozenset[str]
+    areas_not: frozenset[str]
+    hours_min: float | None
+    hours_max: float | None
+    soreness_min: int | None
+    soreness_max: int | None
+    soreness_known: bool | None
+    trend: str | None
+    intensity: frozenset[str]
+    unrecognised: bool | None
+    flagged: bool | None
+    denied_flag: bool | None
+    findings_not: frozenset[str] = frozenset()
+    answering: bool | None = None
+    conversational: bool | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    bucket: str
+    source: str
+    reason: str
+    when: tuple[When, ...]
+    reasons: Mapping[str, str]
+    reply: str | None = None  # the message key of the outcome when this rule decides it
+    note: str | None = None  # a message key added to the outcome whenever this rule fires
+    unless: frozenset[str] = frozenset()  # rule ids: this rule holds back when one of them fires
+
+
+@dataclass(frozen=True)
+class Tip:
+    id: str
+    source: str
+    text: str
+    texts: Mapping[str, str]
+    checkins: tuple[int, ...]
+    intensity: tuple[str, ...]
+    activity: tuple[str, ...]
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    matcher: Matcher
+    findings: tuple[Finding, ...]
+    numbers: NumberWords
+    fever_c: float
+    fever_f: float
+    fever_finding: str
+    # Words a message of small talk may hold besides its small-talk phrases ("hi there").
+    conversation_words: frozenset[str] = frozenset()
+
+    def is_flag(self, finding_id: str) -> bool:
+        finding = self.matcher.findings.get(finding_id)
+        return bool(finding and finding.flag)
+
+
+@dataclass(frozen=True)
+class Course:
+    """The expected course of soreness (course.toml), drawn behind a patient's scores."""
+
+    source: str
+    severe: float  # at or above: severe (rule C3)
+    band: tuple[tuple[float, float, float], ...]  # (hours, low, high), hours increasing
+    labels: Mapping[str, Mapping[str, str]]  # language -> chart texts; "en" is complete
+
+    def label(self, key: str, language: str = "en") -> str:
+        return self.labels.get(language, {}).get(key) or self.labels["en"][key]
+
+
+@dataclass(frozen=True)
+class Guidance:
+    root: Path
+    areas: Mapping[str, Area]
+    lexicon: Lexicon
+    rules: tuple[Rule, ...]
+    questions: tuple[Question, ...]
+    checkin_hours: tuple[int, ...]
+    tips: tuple[Tip, ...]
+    messages: Mapping[str, Mapping[str, str]]
+    course: Course | None = None
+
+    def resolve_area(self, name: str) -> str | None:
+        """The area id for an id or alias as a clinician or patient may write it, else None."""
+        wanted = " ".join(name.lower().replace("_", " ").replace("-", " ").split())
+        for area in self.areas.values():
+            if wanted == area.id.replace("_", " ") or wanted in area.aliases:
+                return area.id
+        return None
+
+    def is_thoracic(self, area_id: str | None) -> bool:
+        """Unknown areas count as thoracic-risk (rule A3): a missed pneumothorax costs more."""
+        return area_id is None or self.areas[area_id].thoracic_risk
+
+    def checkin_hour(self, hours: float) -> int:
+        """The latest check-in hour that has passed; before the first, the first."""
+        passed = [h for h in self.checkin_hours if h <= hours]
+        return passed[-1] if passed else self.checkin_hours[0]
+
+    def questions_at(self, hour: int) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if hour in q.asked_at)
+
+    def message(self, key: str, language: str = "en") -> str:
+        return self.messages.get(language, {}).get(key) or self.messages["en"][key]

@@ -1,0 +1,58 @@
+"""Load `questions.toml`: the check-in hours and the questions asked at each.
+
+Imports its siblings in `bot.guidance` only.
+"""
+
+from __future__ import annotations
+
+from bot.guidance.model import QUESTION_KINDS, Option, Question
+from bot.guidance.toml_doc import LIST, TEXT, TEXTS, WHOLE, Schema, Table
+
+QUESTIONS = Schema(required={"checkin_hours": LIST, "questions": LIST})
+QUESTION = Schema(
+    required={"id": TEXT, "kind": TEXT, "text": TEXT, "asked_at": LIST},
+    optional={"help": TEXT, "options": LIST, "role": TEXT, "min": WHOLE, "max": WHOLE, "none_option": TEXT},
+    translated=frozenset({"text", "help"}),
+)
+OPTION = Schema(required={"id": TEXT, "label": TEXT}, optional={"findings": TEXTS},
+                translated=frozenset({"label"}))
+
+
+def load_questions(top: Table, findings: set[str]) -> tuple[tuple[int, ...], tuple[Question, ...]]:
+    """The check-in hours and the questions of `questions.toml` (read as `top`)."""
+    hours = top["checkin_hours"]
+    if not hours or not all(isinstance(h, int) and h > 0 for h in hours) or hours != sorted(set(hours)):
+        top.fail("checkin_hours", "must be a non-empty, increasing list of whole hours")
+    questions = tuple(_question(entry, hours, findings) for entry in top.tables("questions", QUESTION))
+    for hour in hours:
+        if not any(hour in q.asked_at for q in questions):
+            top.fail("checkin_hours", f"the {hour} h check-in has no questions")
+    return tuple(hours), questions
+
+
+def _question(entry: Table, hours: list[int], findings: set[str]) -> Question:
+    entry.choice("kind", entry["kind"], QUESTION_KINDS)
+    for hour in entry["asked_at"]:
+        if hour not in hours:
+            entry.fail("asked_at", f"{hour} is not one of checkin_hours {hours}")
+    options = tuple(_option(option, findings) for option in entry.tables("options", OPTION))
+    if entry["kind"] == "scale":
+        if entry.get("min", 0) >= entry.get("max", 10):
+            entry.fail("max", "must be above min")
+    elif not options:
+        entry.fail("options", f"a {entry['kind']} question needs options")
+    none_option = entry.get("none_option")
+    if none_option is not None and none_option not in {o.id for o in options}:
+        entry.fail("none_option", f"'{none_option}' is not one of its options")
+    return Question(entry["id"], entry["kind"], entry["text"], entry.get("help", ""),
+                    tuple(entry["asked_at"]), options, entry.get("role"), entry.get("min", 0),
+                    entry.get("max", 10), none_option,
+                    entry.translations("text"), entry.translations("help"))
+
+
+def _option(option: Table, findings: set[str]) -> Option:
+    for finding in option.strings("findings"):
+        if finding not in findings:
+            option.fail("findings", f"unknown finding '{finding}'")
+    return Option(option["id"], option["label"], tuple(option.strings("findings")),
+                  option.translations("label"))
