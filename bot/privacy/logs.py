@@ -16,7 +16,12 @@ from typing import TextIO
 
 BOT_TOKEN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{8,}")
 # APScheduler warns each time a tick is skipped because the last one is still sending: expected.
-QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.ERROR, "telegram.ext.Updater": logging.WARNING}
+QUIET = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.ERROR,
+    "telegram.ext.Updater": logging.WARNING,
+}
 # Their DEBUG lines carry request parameters and updates: message texts, names, deep links.
 PAYLOADS = ("telegram", "aiohttp")
 
@@ -31,7 +36,8 @@ class RedactingFormatter(logging.Formatter):
 def configure(level: int = logging.INFO, stream: TextIO = sys.stderr) -> logging.Handler:
     """Structured lines (`time level logger message`) on `stream`; returns the handler."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(RedactingFormatter("ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s"))
+    line = "ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s"
+    handler.setFormatter(RedactingFormatter(line))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
