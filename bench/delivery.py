@@ -345,12 +345,12 @@ def bare_baseline(setup: Setup, config, in_flight: int) -> float:
     store = Store(config.storage.database)
     try:
         services = Services(config, store, load_all_guidance(config), time.time)
-        _, text, markup = render_checkin(services, store.due_checkins(time.time(), 1)[0])
+        checkin = render_checkin(services, store.due_checkins(time.time(), 1)[0])
     finally:
         store.close()
     with EmulatorProcess(RateLimits(overall_per_second=setup.limit)) as emu:
         chats = emu.call("users", [f"Bare{i:05d}" for i in range(setup.patients)])
-        return asyncio.run(_bare_sender(emu, setup, chats, text, markup, in_flight))
+        return asyncio.run(_bare_sender(emu, setup, chats, checkin.text, checkin.markup, in_flight))
 
 
 def run(setup: Setup, talkers: int, every: float, rtt: float, batch: int | None, in_flight: int | None = None) -> Result:

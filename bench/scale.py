@@ -197,7 +197,7 @@ def startup_child(config_path: str) -> None:
     step("build_application")
     store.recover_interrupted()
     step("re-queue interrupted")
-    report = asyncio.run(app.bot_data["services"].delivery.tick())
+    report = asyncio.run(app.bot_data["ticker"].tick())
     step("first tick")
     status = Path("/proc/self/status").read_text()
     hwm = re.search(r"VmHWM:\s+(\d+) kB", status)

@@ -9,10 +9,11 @@ import pytest
 from telegram.ext import ExtBot
 
 from bot.guidance.config import load_config
-from bot.delivery.sender import Delivery, Hooks
+from bot.delivery.sender import Delivery
 from bot.guidance.loader import load_guidance
 from bot.delivery.pacing import EMERGENCY, TelegramPace
 from bot.render.html import keyboard
+from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
 from bot.telegram.transport import AiohttpRequest
@@ -23,14 +24,15 @@ from .harness import FakeClock, write_config
 
 @pytest.fixture
 async def outbox(emulator, tmp_path):
-    """A Delivery wired to a real Bot and store; the hooks record what they are asked."""
+    """A Delivery wired to a real Bot and store, and a tick whose hooks have nothing to queue; the
+    chats found unreachable are recorded."""
     config = load_config(write_config(tmp_path, emulator.base_url, [(1, "Dana", "practitioner")]))
     store = Store(tmp_path / "db.sqlite3")
     clock = FakeClock()
     services = Services(config, store, {"harbour": load_guidance(SHIPPED_GUIDANCE)}, clock)
     unreachable: list[int] = []
 
-    async def on_unreachable(_services, chat_id):
+    async def on_unreachable(chat_id):
         unreachable.append(chat_id)
 
     bot = ExtBot(emulator.token, base_url=emulator.base_url, request=AiohttpRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
@@ -38,8 +40,8 @@ async def outbox(emulator, tmp_path):
         async def nothing(*_):
             return None
 
-        hooks = Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing, on_unreachable)
-        services.delivery = Delivery(services, bot, hooks)
+        services.delivery = Delivery(bot, store, clock, on_unreachable)
+        services.ticker = Ticker(services, Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing))
         services.unreachable = unreachable
         services.clock = clock
         yield services
@@ -67,7 +69,7 @@ async def test_server_errors_are_retried_until_delivered(outbox, emulator):
     assert outbox.store.outbox_row(row)["status"] == "pending"
     for _ in range(3):
         outbox.clock.advance(60)
-        await outbox.delivery.tick()
+        await outbox.ticker.tick()
     assert outbox.store.outbox_row(row)["status"] == "sent"
     assert [m.text for m in emulator.messages_to(ana)] == ["hello"]
 
@@ -79,9 +81,9 @@ async def test_a_rate_limit_waits_for_retry_after(outbox, emulator):
     assert not await outbox.delivery.send(row)
     assert outbox.store.outbox_row(row)["due_at"] == pytest.approx(outbox.now() + 2)
     outbox.clock.advance(1)
-    assert (await outbox.delivery.tick()).sent == 0
+    assert (await outbox.ticker.tick()).sent == 0
     outbox.clock.advance(1)
-    assert (await outbox.delivery.tick()).sent == 1
+    assert (await outbox.ticker.tick()).sent == 1
 
 
 async def test_a_blocked_chat_fails_for_good_and_is_reported(outbox, emulator):
@@ -90,7 +92,7 @@ async def test_a_blocked_chat_fails_for_good_and_is_reported(outbox, emulator):
     first = outbox.store.enqueue(ana.id, "reply", "one", None, outbox.now())
     second = outbox.store.enqueue(ana.id, "checkin", "two", None, outbox.now())
     with emulator.expect_violation("blocked"):
-        await outbox.delivery.tick()
+        await outbox.ticker.tick()
     assert outbox.unreachable == [ana.id]
     assert outbox.store.outbox_row(first)["status"] == "failed"
     assert outbox.store.outbox_row(second)["status"] == "cancelled"
@@ -103,7 +105,7 @@ async def test_a_time_out_is_retried_and_may_duplicate(outbox, emulator):
     row = outbox.store.enqueue(ana.id, "reply", "hello", None, outbox.now())
     assert not await outbox.delivery.send(row)
     outbox.clock.advance(60)
-    await outbox.delivery.tick()
+    await outbox.ticker.tick()
     await emulator.wait_for_message(ana)
     assert outbox.store.outbox_row(row)["status"] == "sent"
     assert 1 <= len(emulator.messages_to(ana)) <= 2
@@ -126,14 +128,14 @@ async def test_a_malformed_message_is_recorded_not_retried(outbox, emulator):
         assert not await outbox.delivery.send(row)
     assert outbox.store.outbox_row(row)["status"] == "failed"
     outbox.clock.advance(3600)
-    assert (await outbox.delivery.tick()).sent == 0
+    assert (await outbox.ticker.tick()).sent == 0
 
 
 async def test_urgent_messages_go_before_scheduled_ones(outbox, emulator):
     ana, ben = emulator.add_user("Ana"), emulator.add_user("Ben")
     outbox.store.enqueue(ana.id, "checkin", "scheduled", None, outbox.now(), priority=2)
     outbox.store.enqueue(ben.id, "alert", "urgent", None, outbox.now(), priority=0)
-    await outbox.delivery.tick()
+    await outbox.ticker.tick()
     order = [json.loads(json.dumps(c.params)).get("text") for c in emulator.calls if c.method == "sendMessage"]
     assert order == ["urgent", "scheduled"]
 
@@ -146,7 +148,7 @@ async def test_a_burst_is_sent_several_at_a_time(outbox, emulator):
         outbox.store.enqueue(user.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
     outbox.delivery.concurrency = 4
     started = time.monotonic()
-    assert (await outbox.delivery.tick()).sent == 8
+    assert (await outbox.ticker.tick()).sent == 8
     assert time.monotonic() - started < 1.2
 
 
@@ -159,7 +161,7 @@ async def test_one_chats_messages_keep_their_order_while_others_go_beside_them(o
     for user in others:
         outbox.store.enqueue(user.id, "reply", "hello", None, outbox.now())
     outbox.delivery.concurrency = 4
-    assert (await outbox.delivery.tick()).sent == 8
+    assert (await outbox.ticker.tick()).sent == 8
     assert [m.text for m in emulator.messages_to(ana)] == ["part 0", "part 1"]
     arrivals = [c.at for c in emulator.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == ana.id]
     # never two in flight to one chat (over a real network they could overtake each other): each
@@ -181,7 +183,7 @@ async def test_a_stopping_bot_sends_nothing_new(outbox, emulator):
 
     emulator.on_bot_message(stop_after_the_first)
     outbox.delivery.concurrency, outbox.delivery.running = 2, lambda: running[0]
-    report = await outbox.delivery.tick()
+    report = await outbox.ticker.tick()
     assert 1 <= report.sent <= 2
     assert outbox.store.unsent() == 10 - report.sent
     assert sum(len(emulator.messages_to(u)) for u in users) == report.sent
@@ -194,7 +196,7 @@ async def test_an_outage_is_probed_by_one_message_at_a_time_not_by_the_whole_que
     outbox.delivery.concurrency = 4
     emulator.faults.fail_for(60, status=500, methods=("sendMessage",))
     for _ in range(30):  # half a minute of ticks while Telegram answers 500
-        await outbox.delivery.tick()
+        await outbox.ticker.tick()
         outbox.clock.advance(1)
     calls = [c for c in emulator.calls if c.method == "sendMessage"]
     # the sends already in flight when it began, then a probe after each hold (1, 2, 4, 8, 15 s);
@@ -203,7 +205,7 @@ async def test_an_outage_is_probed_by_one_message_at_a_time_not_by_the_whole_que
     emulator.faults.clear()
     outbox.clock.advance(15)
     for _ in range(3):
-        await outbox.delivery.tick()
+        await outbox.ticker.tick()
     assert [len(emulator.messages_to(u)) for u in users] == [1] * 20
 
 
@@ -212,7 +214,7 @@ async def test_a_chat_is_free_only_once_its_message_in_flight_is_sent(outbox, em
     ana = emulator.add_user("Ana")
     emulator.faults.delay(0.3, for_methods=("sendMessage",))
     row = outbox.store.enqueue(ana.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
-    tick = asyncio.create_task(outbox.delivery.tick())
+    tick = asyncio.create_task(outbox.ticker.tick())
     await asyncio.sleep(0.1)
     assert outbox.store.outbox_row(row)["status"] == "sending"
     await outbox.delivery.chat_free(ana.id)
@@ -232,10 +234,10 @@ async def test_sends_in_flight_that_fail_together_pause_sending_once(outbox, emu
         outbox.store.enqueue(user.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
     outbox.delivery.concurrency = 9
     emulator.faults.fail_next(9, status=502, methods=("sendMessage",))
-    assert (await outbox.delivery.tick()).retried == 9
+    assert (await outbox.ticker.tick()).retried == 9
     outbox.clock.advance(1)
     with caplog.at_level(logging.WARNING, logger="bot.delivery.sender"):
-        assert (await outbox.delivery.tick()).sent == 9
+        assert (await outbox.ticker.tick()).sent == 9
     assert [len(emulator.messages_to(u)) for u in users] == [1] * 9
     back = [r.getMessage() for r in caplog.records if "back after" in r.getMessage()]
     assert len(back) == 1 and "(9 failed attempts; sending paused 1 time)" in back[0], back
@@ -250,18 +252,18 @@ async def test_the_probe_after_a_pause_is_the_most_urgent_row_and_the_pause_doub
     outbox.store.enqueue(ana.id, "reply", "emergency", None, outbox.now(), priority=EMERGENCY)
     outbox.delivery.concurrency = 8
     emulator.faults.fail_next(8, status=502, methods=("sendMessage",))
-    await outbox.delivery.tick()
+    await outbox.ticker.tick()
     assert len(sent_texts(emulator, 502)) == 8
 
     emulator.faults.fail_next(1, status=502, methods=("sendMessage",))
     outbox.clock.advance(1)  # the pause is over: one row probes, the most urgent
-    await outbox.delivery.tick()
+    await outbox.ticker.tick()
     assert sent_texts(emulator, 502)[8:] == ["emergency"]
     outbox.clock.advance(1)  # it failed again: the pause is 2 s now
-    await outbox.delivery.tick()
+    await outbox.ticker.tick()
     assert sent_texts(emulator) == []
     outbox.clock.advance(1)
-    await outbox.delivery.tick()
+    await outbox.ticker.tick()
     assert sent_texts(emulator)[:2] == ["emergency", "reply"]
     assert len(sent_texts(emulator)) == 8
 
@@ -285,10 +287,10 @@ async def test_an_emergency_row_goes_beside_its_chats_message_in_flight(outbox, 
     ana = emulator.add_user("Ana")
     emulator.faults.delay(0.4, for_methods=("sendMessage",), times=1)
     outbox.store.enqueue(ana.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
-    pump = asyncio.create_task(outbox.delivery.tick())
+    pump = asyncio.create_task(outbox.ticker.tick())
     await emulator.wait_for_message(ana)
     outbox.store.enqueue(ana.id, "reply", "emergency", None, outbox.now(), priority=EMERGENCY)
-    assert (await outbox.delivery.tick()).sent == 1
+    assert (await outbox.ticker.tick()).sent == 1
     assert not pump.done()  # the check-in's answer is still held back
     assert (await pump).sent == 1
     assert [m.text for m in emulator.messages_to(ana)] == ["How is the calf?", "emergency"]
@@ -313,7 +315,7 @@ async def test_an_emergency_row_queued_mid_burst_goes_before_its_chats_queued_ch
     for user in users:
         outbox.store.enqueue(user.id, "checkin", "How is the calf?", None, outbox.now(), priority=2)
     outbox.delivery.concurrency = 4
-    pump = asyncio.create_task(outbox.delivery.tick())
+    pump = asyncio.create_task(outbox.ticker.tick())
     await asyncio.sleep(0.3)
     outbox.store.enqueue(ana.id, "reply", "emergency", None, outbox.now(), priority=EMERGENCY)
     assert (await pump).sent == 61

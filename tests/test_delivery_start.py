@@ -26,7 +26,7 @@ async def test_the_first_send_of_a_run_goes_alone(outbox, emulator, answered_bef
     outbox.delivery.concurrency = 4
     since = len(emulator.calls)
 
-    assert (await outbox.delivery.tick()).sent == 7
+    assert (await outbox.ticker.tick()).sent == 7
 
     calls = [c for c in emulator.calls[since:] if c.method == "sendMessage"]
     assert calls[0].params["text"] == "urgent"

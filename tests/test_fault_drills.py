@@ -18,9 +18,10 @@ from bench.drills.injectors import (
     SlowReplies,
 )
 from bot.guidance.config import load_config
-from bot.delivery.sender import Delivery, Hooks
+from bot.delivery.sender import Delivery
 from bot.guidance.loader import load_guidance
 from bot.delivery.pacing import TelegramPace
+from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
 from bot.telegram.transport import AiohttpRequest
@@ -87,7 +88,8 @@ async def outbox(emulator, tmp_path):
     bot = ExtBot(emulator.token, base_url=emulator.base_url, request=AiohttpRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
     try:
         async with bot:
-            services.delivery = Delivery(services, bot, Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing, nothing))
+            services.delivery = Delivery(bot, store, services.now, nothing)
+            services.ticker = Ticker(services, Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing))
             services.lines = lines.lines
             yield services
     finally:
@@ -108,13 +110,13 @@ async def test_a_send_the_locked_database_could_not_record_is_recorded_later_not
     emulator.on_bot_message(lock_once_telegram_took_it)
     row = outbox.store.enqueue(ana.id, "checkin", "How is the calf?", None, outbox.now())
 
-    await outbox.delivery.tick()  # Telegram takes it; recording it fails: the tick, not the job
+    await outbox.ticker.tick()  # Telegram takes it; recording it fails: the tick, not the job
     assert outbox.store.outbox_row(row)["status"] == "sending"
     assert outbox.lines == ["database unavailable (database is locked; will retry next tick)"]
 
     locker.execute("COMMIT")
     locker.close()
-    await outbox.delivery.tick()
+    await outbox.ticker.tick()
 
     message = emulator.messages_to(ana)
     assert len(message) == 1

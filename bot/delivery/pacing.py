@@ -1,7 +1,10 @@
-"""Telegram's overall send limit for the bot: evenly spaced slots, most urgent message first, and
-a flood wait (429) that holds every send until it ends.
+"""Telegram's send limits, in one place: the overall pace of the bot (evenly spaced slots, most
+urgent message first, and a flood wait (429) that holds every send until it ends) and the pace of
+each chat (a token bucket per chat, with a send kept in reserve for an emergency answer).
 
-Why not PTB's AIORateLimiter, which this replaces: with several sends in flight (delivery keeps
+Imports PTB and aiolimiter; nothing of the bot.
+
+Why not PTB's AIORateLimiter, which `TelegramPace` replaces: with several sends in flight (delivery keeps
 some waiting so the allowance is used), its 429 pause releases every waiting request at once,
 because each already holds its slot (and in 22.8 another request can end the pause early, PTB
 issue #5338): the 429-storm drill saw 21 calls in 8 s with retry_after 2 s. It also serves
@@ -29,8 +32,15 @@ from telegram.ext import BaseRateLimiter
 LATE_WAKE_UP = 0.02
 URGENT = 0  # the priority of a request that names none (a reply, an alert)
 # The most urgent priority: an emergency answer. It takes the next slot ahead of every reply,
-# alert (0), reminder (1) and check-in (2), and bot/delivery/sender.py keeps a send a chat in reserve for it.
+# alert (0), reminder (1) and check-in (2), and `ChatPace` keeps a send a chat in reserve for it.
 EMERGENCY = -1
+# Telegram allows about one message a second in a chat, with a small burst, and 20 a minute in a
+# group; edits count. Paced a little under that so our clock and Telegram's never disagree.
+CHAT_BURST, CHAT_RATE = 3.0, 0.95
+GROUP_BURST, GROUP_RATE = 3.0, 19 / 60
+# Of a private chat's burst, one send is kept for an emergency answer: other messages leave it, so
+# however chatty the conversation, the emergency finds the chat's allowance free.
+URGENT_RESERVE = 1.0
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -101,3 +111,31 @@ class TelegramPace(BaseRateLimiter[int]):
                 if not future.done():  # a cancelled request gives its slot to the next
                     future.set_result(None)
                     break
+
+
+class ChatPace:
+    """Telegram's limit per chat: a token bucket for each chat (a group's is slower), on the clock
+    the sender passes in."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when last counted)
+
+    def wait(self, chat_id: int, now: float, urgent: bool = False) -> float:
+        """Seconds until this chat may get another message; 0 charges the message to the chat's
+        bucket. In a private chat only an urgent message may take the last send."""
+        burst, rate = (GROUP_BURST, GROUP_RATE) if chat_id < 0 else (CHAT_BURST, CHAT_RATE)
+        need = 1.0 if urgent or chat_id < 0 else 1.0 + URGENT_RESERVE
+        tokens, last = self._buckets.get(chat_id, (burst, now))
+        tokens = min(burst, tokens + max(0.0, now - last) * rate)
+        if tokens >= need - 1e-6:  # a rounding error short: its wait would not move a clock at 1.8e9 s
+            self._buckets[chat_id] = (tokens - 1, now)
+            return 0.0
+        self._buckets[chat_id] = (tokens, now)
+        return (need - tokens) / rate
+
+    def reached(self, chat_id: int, now: float) -> None:
+        """The message charged to this chat's bucket reached Telegram by now, perhaps long after
+        it was charged (it waited for a slot of the overall pace, behind more urgent ones): the
+        bucket refills from now, so the next message keeps its distance from this one."""
+        tokens, last = self._buckets.get(chat_id, (0.0, now))
+        self._buckets[chat_id] = (tokens, max(last, now))

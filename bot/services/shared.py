@@ -1,21 +1,18 @@
-"""What handlers and jobs share: config, store, guidance, clock and the one way to send."""
+"""What handlers and jobs share: config, store, guidance, clock and the one way to send.
+
+Imports bot.guidance, bot.store and bot.delivery: sending, and knowing what is in flight to a
+chat, are the sender's (bot/delivery/sender.py); these methods queue and ask it."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Callable, Mapping
 
+from bot.delivery.sender import Delivery, Spawn
 from bot.guidance.config import Clinic, Config
 from bot.guidance.loader import Guidance
 from bot.store.database import Store
-
-if TYPE_CHECKING:
-    from bot.delivery.sender import Delivery
-
-Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task]  # Application.create_task
 
 
 @dataclass
@@ -24,10 +21,7 @@ class Services:
     store: Store
     guidance_by_clinic: Mapping[str, Guidance]
     now: Callable[[], float] = time.time
-    delivery: "Delivery" = field(init=False)
-    # chat -> its newest answer, which the chat's next answer waits for
-    _answers: dict[int, asyncio.Task] = field(default_factory=dict, init=False, repr=False)
-    _answer_slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+    delivery: Delivery = field(init=False)
 
     @property
     def bot_username(self) -> str:
@@ -55,43 +49,13 @@ class Services:
                                   edit_message_id=edit_message_id, photo=photo, patient_id=patient_id)
 
     async def chat_free(self, chat_id: int) -> None:
-        """Wait until this chat's answers (if any) are sent: one at a time keeps a chat's messages
-        in order. Before queuing for the chat."""
-        answer = self._answers.get(chat_id)
-        if answer is not None:
-            await asyncio.wait([answer])
-        await self.delivery.chat_free(chat_id)  # a check-in or a retry the tick is sending
+        """Wait until this chat's answers and its message in flight (if any) are sent: one at a
+        time keeps a chat's messages in order. Before queuing for the chat."""
+        await self.delivery.chat_free(chat_id)
 
     async def send_answer(self, chat_id: int, row_id: int, spawn: Spawn, urgent: bool = False) -> None:
-        """Send a queued answer in the background: the handler goes on to the next update at once,
-        never waiting for the chat's pace or for Telegram (a third of each reply's time in
-        bench/throughput.py, README there). An urgent one goes now, beside whatever the chat has
-        queued or in flight. Any other waits for the chat's earlier answers and its message in
-        flight, and for a place among the answers in flight (as many as delivery sends at once),
-        then is sent unless a newer answer took its place meanwhile (its claim fails).
-        `spawn` is `Application.create_task`: errors reach the error handler, and stopping the
-        bot waits for the send. The row is committed, so a send that fails is left to the tick."""
-        if urgent:
-            answer = spawn(self.delivery.send(row_id, urgent=True))
-        else:
-            answer = spawn(self._answer_in_turn(chat_id, row_id, self._answers.get(chat_id)))
-        self._answers[chat_id] = answer
-
-        def forget(_: asyncio.Task) -> None:
-            if self._answers.get(chat_id) is answer:
-                del self._answers[chat_id]
-
-        answer.add_done_callback(forget)
-        await asyncio.sleep(0)  # an urgent one claims its row now, before the tick could see it pending
-
-    async def _answer_in_turn(self, chat_id: int, row_id: int, earlier: asyncio.Task | None) -> None:
-        if earlier is not None:
-            await asyncio.wait([earlier])
-        await self.delivery.chat_free(chat_id)
-        if self._answer_slots is None:
-            self._answer_slots = asyncio.Semaphore(self.delivery.concurrency)
-        async with self._answer_slots:
-            await self.delivery.send(row_id)
+        """Send a queued answer in the background, in its chat's turn (`Delivery.send_answer`)."""
+        await self.delivery.send_answer(chat_id, row_id, spawn, urgent)
 
     async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None,
                   ref_id: int | None = None, patient_id: int | None = None) -> int:

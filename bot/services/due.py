@@ -1,0 +1,101 @@
+"""What falls due, put in the outbox at each tick: check-ins, reminders, missed check-ins and alert
+rounds; then the sender (bot/delivery/sender.py) sends what is waiting.
+
+Each due row is claimed by a conditional update as it is queued (bot/store), so a second tick, or
+one running beside a long burst, never queues it twice. What the rows mean is the hooks': provided
+by bot/telegram/patient.py and bot/services/alerts.py, registered in bot/telegram/app.py.
+Imports bot.services.shared, bot.delivery and bot.render.outgoing."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import astuple, dataclass
+from typing import Any, Awaitable, Callable
+
+from bot.delivery.report import TickReport
+from bot.render.outgoing import Outgoing
+from bot.services.shared import Services
+
+# Check-ins queued between two chances for sends to run: about 5 ms of work, well inside the
+# 20 ms the pace forgives (bot/delivery/pacing.py). 560 queued in one stretch took 190 ms, in which
+# no message went out (bench/delivery.py at 280/s).
+QUEUE_STRETCH = 16
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the tick asks of the rest of the bot; it knows rows, not what they mean. A rendered
+    message names its chat."""
+
+    render_checkin: Callable[[Services, Row], Outgoing | None]  # None if the follow-up is over
+    render_reminder: Callable[[Services, Row], Outgoing | None]
+    alert_round: Callable[[Services, Row], tuple[list[Outgoing], float]]  # and when the next is due
+    on_missed: Callable[[Services, int, int], Awaitable[None]]  # session, missed in a row
+    on_alert_queued: Callable[[Services, Row, list[int]], Awaitable[object]] | None = None  # alert, its chats
+
+
+@dataclass
+class Ticker:
+    services: Services
+    hooks: Hooks
+
+    async def tick(self) -> TickReport:
+        """Queue what has fallen due, then send what is waiting, most urgent first. A database
+        that is locked or full fails this tick only: said once, retried at the next tick."""
+        report, sender = TickReport(), self.services.delivery
+        try:
+            settled = sender.settle()
+            await self._queue_due(report)
+            await sender.send_waiting(report)
+        except sqlite3.OperationalError as error:
+            sender.database.failing("unavailable", f"{error}; will retry next tick")
+            return report
+        if settled or any(astuple(report)):  # this tick wrote: the database takes writes again
+            sender.database.ok("ticks run again")
+        return report
+
+    async def _queue_due(self, report: TickReport) -> None:
+        store, now = self.services.store, self.services.now()
+        report.missed_by_outage = store.skip_overtaken_checkins(now)
+        await self._queue_checkins(report, now)
+        for session_id in store.mark_missed(now):
+            report.missed += 1
+            await self.hooks.on_missed(self.services, session_id, store.missed_in_a_row(session_id))
+        for checkin in store.due_reminders(now):
+            reminder = self.hooks.render_reminder(self.services, checkin)
+            if reminder and store.queue_reminder(checkin["id"], reminder.chat_id, reminder.text, now):
+                report.reminders_queued += 1
+        await self._queue_alert_rounds(report, now)
+        store.complete_finished_sessions()
+
+    async def _queue_checkins(self, report: TickReport, now: float) -> None:
+        store = self.services.store
+        for position, checkin in enumerate(store.due_checkins(now, self.services.delivery.batch)):
+            if position % QUEUE_STRETCH == QUEUE_STRETCH - 1:
+                await asyncio.sleep(0)  # let the sends of a burst already under way have their slots
+            message = self.hooks.render_checkin(self.services, checkin)
+            if message is None:
+                store.drop_checkin(checkin["id"])
+                continue
+            reminder_at = now + self._reminder_delay(checkin)
+            if store.queue_checkin(checkin["id"], message.chat_id, message.text, message.markup, now,
+                                   reminder_at) is not None:
+                report.checkins_queued += 1
+
+    async def _queue_alert_rounds(self, report: TickReport, now: float) -> None:
+        store = self.services.store
+        for alert in store.due_alerts(now):
+            messages, next_notify_at = self.hooks.alert_round(self.services, alert)
+            rows = [(m.chat_id, m.text, m.markup) for m in messages]
+            if store.queue_alert_round(alert["id"], alert["notify_count"], next_notify_at, rows, now):
+                report.alerts_queued += 1
+                if self.hooks.on_alert_queued:
+                    await self.hooks.on_alert_queued(self.services, alert, [m.chat_id for m in messages])
+
+    def _reminder_delay(self, checkin: Row) -> float:
+        session = self.services.store.session(checkin["session_id"])
+        clinic = self.services.clinic(session["clinic_id"])
+        return clinic.reminder_after.total_seconds() / (session["clock_speed"] or 1.0)
