@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.guidance.config import TOKEN_ENV, Config, ConfigError
 from bot.clinic.enrolment import EnrolmentError, token_username
+from bot.guidance.config import TOKEN_ENV, Config, ConfigError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 RETRY_FIRST, RETRY_LONGEST = 1.0, 60.0  # seconds between asking an unreachable Telegram again
@@ -80,11 +80,14 @@ def online_check(config: Config) -> str:
     except EnrolmentError as error:
         raise ConfigError(config.path, key, str(error)) from None
     except OSError as error:
-        raise ConfigError(config.path, "telegram.api_base_url",
-                          f"cannot reach {config.telegram.api_base_url} ({error})") from None
+        raise ConfigError(
+            config.path, "telegram.api_base_url", f"cannot reach {config.telegram.api_base_url} ({error})"
+        ) from None
 
 
-def wait_for_telegram(config: Config, log: logging.Logger, sleep: Callable[[float], None] = time.sleep) -> str:
+def wait_for_telegram(
+    config: Config, log: logging.Logger, sleep: Callable[[float], None] = time.sleep
+) -> str:
     """Ask Telegram for the bot's username until it answers: a clinic's bot that boots during a
     network outage comes up by itself once the network is back. A refused token is final."""
     delay, failures = RETRY_FIRST, 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.followup.schedule import plan_checkins
 from bot.guidance.config import TOKEN_ENV, Clinic, Config
 from bot.guidance.durations import format_duration
-from bot.followup.schedule import plan_checkins
 
 
 def summarise(config: Config, now: datetime) -> str:

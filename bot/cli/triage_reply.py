@@ -33,6 +33,6 @@ def run_triage(args: argparse.Namespace, out: TextIO) -> int:
     context = Context(
         hours=args.hours, areas=areas, intensity=args.intensity, activities=tuple(args.activity)
     )
-    result = triage(Reply(" ".join(args.text)), context, guidance)
-    print(json.dumps(result.as_dict(), ensure_ascii=False), file=out)
+    assessment = triage(Reply(" ".join(args.text)), context, guidance)
+    print(json.dumps(assessment.as_dict(), ensure_ascii=False), file=out)
     return 0

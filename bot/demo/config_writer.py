@@ -4,8 +4,9 @@ bot against the emulator and need a config that `load_config` checks like any cl
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 
 def toml_value(value: Any) -> str:
@@ -18,13 +19,24 @@ def toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string
 
 
-def write_clinic_config(path: Path, telegram: Mapping[str, Any], storage: Mapping[str, Any],
-                        clinic: Mapping[str, Any], staff: Sequence[tuple[int, str, str]]) -> Path:
+def write_clinic_config(
+    path: Path,
+    telegram: Mapping[str, Any],
+    storage: Mapping[str, Any],
+    clinic: Mapping[str, Any],
+    staff: Sequence[tuple[int, str, str]],
+) -> Path:
     """`staff` as (telegram id, name, role); keys whose value is None are left out."""
     lines = ["[telegram]", *(f"{k} = {toml_value(v)}" for k, v in telegram.items() if v is not None)]
     lines += ["", "[storage]", *(f"{k} = {toml_value(v)}" for k, v in storage.items() if v is not None)]
     lines += ["", "[[clinics]]", *(f"{k} = {toml_value(v)}" for k, v in clinic.items() if v is not None)]
     for telegram_id, name, role in staff:
-        lines += ["", "[[clinics.staff]]", f"telegram_id = {telegram_id}", f"name = {toml_value(name)}", f"role = {toml_value(role)}"]
+        lines += [
+            "",
+            "[[clinics.staff]]",
+            f"telegram_id = {telegram_id}",
+            f"name = {toml_value(name)}",
+            f"role = {toml_value(role)}",
+        ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

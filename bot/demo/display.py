@@ -17,8 +17,20 @@ from rich.text import Text
 
 from bot.emulator import Message
 
-_STYLES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
-           "a": "underline", "s": "strike", "del": "strike", "code": "bold", "pre": "bold", "blockquote": "italic"}
+_STYLES = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "a": "underline",
+    "s": "strike",
+    "del": "strike",
+    "code": "bold",
+    "pre": "bold",
+    "blockquote": "italic",
+}
 
 
 class _HtmlToText(HTMLParser):
@@ -102,7 +114,7 @@ class ChatDisplay:
     def bot_message(self, message: Message, event: str) -> None:
         """An emulator on_bot_message listener: "sent", "edited" or "deleted"."""
         key = (message.chat_id, message.message_id)
-        lines = message_text(message).split("\n", allow_blank=True)
+        lines: list[Text] = list(message_text(message).split("\n", allow_blank=True))
         before, buttons_before = self._shown.get(key, ([], set()))
         labels = [b.get("text", "") for row in message.keyboard for b in row]
         self._shown[key] = ([line.plain for line in lines], set(labels))

@@ -38,8 +38,8 @@ from bot.demo.outcome import DemoResult, check, summaries
 from bot.demo.setup import Cast, Timeline, WorldClock, build_bot, cast_the_day
 from bot.demo.summary import header, summary_table
 from bot.emulator import BotApiEmulator
-from bot.telegram.app import ALLOWED_UPDATES
 from bot.store.database import Store
+from bot.telegram.app import ALLOWED_UPDATES
 
 __all__ = ["DemoOptions", "DemoResult", "main", "run_demo"]
 
@@ -129,15 +129,17 @@ async def _play(
     app = build_bot(cast, store, emu, timeline.clock, fast)
     patient_logs = {p.name: script.PatientLog() for p in cast.patient_scripts}
     acknowledged: dict[str, str] = {}
+    updater = app.updater
+    assert updater is not None  # build_application always builds one: the demo polls the emulator
     async with app:
         await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+        await updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
         try:
             await _perform(cast, store, timeline, patient_logs, acknowledged)
         except script.ScriptError as error:
             failures.append(str(error))
         finally:
-            await app.updater.stop()
+            await updater.stop()
             await app.stop()
     return patient_logs, acknowledged
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.render import checkin as cr
 from bot.emulator import BotApiEmulator, Message, User
 from bot.guidance.loader import Guidance, Question
+from bot.render import checkin as cr
 from bot.render.html import message as render_message
 
 
@@ -27,6 +27,7 @@ class ScriptError(AssertionError):
 
 # ---- what the people do ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PatientScript:
     name: str
@@ -34,8 +35,10 @@ class PatientScript:
     intensity: str
     activities: tuple[str, ...]
     answers: Mapping[int, Mapping[str, Any]]  # check-in hour -> question id -> value (option id, score, ids)
-    says: Mapping[int, str] = field(default_factory=dict)  # check-in hour -> words typed instead of tapping
-    asks_after: Mapping[int, str] = field(default_factory=dict)  # check-in hour -> a question typed after it
+    says: Mapping[float, str] = field(default_factory=dict)  # check-in hour -> words typed instead of tapping
+    asks_after: Mapping[float, str] = field(
+        default_factory=dict
+    )  # check-in hour -> a question typed after it
     expected_bucket: str = "normal"
     story: str = ""
 
@@ -56,23 +59,54 @@ def patients(seed: int) -> list[PatientScript]:
 
     def course(start: int, hours: tuple[int, ...] = (6, 24, 48, 72)) -> dict[int, dict[str, Any]]:
         bruise, tired = rng.choice(["none", "small"]), rng.choice(["none", "some"])
-        return {hour: {"soreness": max(0, start - i), "bruising": bruise if i == 0 else "none",
-                       "fatigue": tired if i == 0 else "none", "warning_signs": []}
-                for i, hour in enumerate(hours)}
+        return {
+            hour: {
+                "soreness": max(0, start - i),
+                "bruising": bruise if i == 0 else "none",
+                "fatigue": tired if i == 0 else "none",
+                "warning_signs": [],
+            }
+            for i, hour in enumerate(hours)
+        }
 
     return [
-        PatientScript("Ana", ("calf",), "moderate", ("running",), course(rng.choice([2, 3, 4])),
-                      asks_after={24: "can I go for a run tomorrow?"}, expected_bucket="normal",
-                      story="calf, moderate, runner: recovers as expected"),
-        PatientScript("Ben", ("forearm",), "light", (), course(rng.choice([1, 2, 3])),
-                      says={24: rng.choice(["my fingers have been tingling and a bit numb since this morning",
-                                            "numbness and pins and needles in my hand today"])},
-                      expected_bucket="contact_practitioner",
-                      story="forearm, light: numbness at 24 h"),
-        PatientScript("Chloe", ("upper_back",), "heavy", (), course(rng.choice([4, 5])),
-                      says={48: "sharp pain under my shoulder blade when I breathe in"},
-                      expected_bucket="emergency",
-                      story="upper back, heavy: pain on breathing in at 48 h"),
+        PatientScript(
+            "Ana",
+            ("calf",),
+            "moderate",
+            ("running",),
+            course(rng.choice([2, 3, 4])),
+            asks_after={24: "can I go for a run tomorrow?"},
+            expected_bucket="normal",
+            story="calf, moderate, runner: recovers as expected",
+        ),
+        PatientScript(
+            "Ben",
+            ("forearm",),
+            "light",
+            (),
+            course(rng.choice([1, 2, 3])),
+            says={
+                24: rng.choice(
+                    [
+                        "my fingers have been tingling and a bit numb since this morning",
+                        "numbness and pins and needles in my hand today",
+                    ]
+                )
+            },
+            expected_bucket="contact_practitioner",
+            story="forearm, light: numbness at 24 h",
+        ),
+        PatientScript(
+            "Chloe",
+            ("upper_back",),
+            "heavy",
+            (),
+            course(rng.choice([4, 5])),
+            says={48: "sharp pain under my shoulder blade when I breathe in"},
+            expected_bucket="emergency",
+            story="upper back, heavy: pain on breathing in at 48 h",
+        ),
     ]
 
 
@@ -85,6 +119,7 @@ def staff(seed: int) -> list[StaffScript]:
 
 
 # ---- what they see ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Seen:
@@ -185,11 +220,20 @@ class Labels:
 
 # ---- the actors --------------------------------------------------------------------------------
 
+
 class Stage:
     """What actors share: the emulator, the guidance, the clock of nominal hours, the display."""
 
-    def __init__(self, emu: BotApiEmulator, guidance: Guidance, language: str, hours: Callable[[], float],
-                 sleep_hours: Callable[[float], Any], display: Any, checkin_hours: list[float]):
+    def __init__(
+        self,
+        emu: BotApiEmulator,
+        guidance: Guidance,
+        language: str,
+        hours: Callable[[], float],
+        sleep_hours: Callable[[float], Any],
+        display: Any,
+        checkin_hours: list[float],
+    ):
         self.emu = emu
         self.labels = Labels(guidance, language)
         self.hours = hours
@@ -240,7 +284,9 @@ async def play_patient(stage: Stage, script: PatientScript, user: User, token: s
     await inbox.next(labels.reply, "the confirmation of consent")
     log.consented = True
     for _ in stage.checkin_hours:
-        checkin = await inbox.next(lambda s: s.event == "sent" and labels.question_of(s) is not None, "a check-in")
+        checkin = await inbox.next(
+            lambda s: s.event == "sent" and labels.question_of(s) is not None, "a check-in"
+        )
         hour = stage.checkin_hour(checkin.hours)
         log.checkins.append(hour)
         if hour in script.says:
@@ -257,15 +303,18 @@ async def play_patient(stage: Stage, script: PatientScript, user: User, token: s
     log.finished = True
 
 
-async def answer_checkin(stage: Stage, inbox: Inbox, user: User, current: Seen, answers: Mapping[str, Any]) -> None:
+async def answer_checkin(
+    stage: Stage, inbox: Inbox, user: User, checkin: Seen, answers: Mapping[str, Any]
+) -> None:
     """Tap through the check-in's questions; done once the check-in is closed (its message has
     lost its buttons) and the bot's reply to it has come."""
     labels = stage.labels
-    checkin_id = current.message.message_id
+    checkin_id = checkin.message.message_id
+    current: Seen | None = checkin  # the question on screen, None once answered
     closed = replied = False
     while not (closed and replied):
         question = labels.question_of(current) if current is not None else None
-        if question is not None:
+        if current is not None and question is not None:
             await stage.tap(user, current, labels.answer(question, current, answers[question.id]))
             current = None
         seen = await inbox.next(lambda s: s.event in ("sent", "edited"), "the next step of the check-in")
@@ -284,7 +333,9 @@ async def play_staff(stage: Stage, script: StaffScript, user: User, acknowledged
     reminder = stage.labels.message("alert_renotify_prefix")
     waiting = dict(script.acknowledges)
     while waiting:
-        alert = await inbox.next(lambda s: s.event == "sent" and s.has(ack), f"an alert for {script.first_name}")
+        alert = await inbox.next(
+            lambda s: s.event == "sent" and s.has(ack), f"an alert for {script.first_name}"
+        )
         name = next((n for n in waiting if re.search(rf"\b{re.escape(n)}\b", alert.text)), None)
         if name is None or (waiting[name] == "reminder" and not alert.text.startswith(reminder)):
             continue
