@@ -23,7 +23,16 @@ import bot
 from bot.guidance.durations import format_duration, parse_duration
 from bot.guidance.quiet_hours import QuietHours
 from bot.guidance.toml_doc import (
-    BOOL, FILLED_TEXT, LIST, NUMBER, TABLE, WHOLE, Schema, Table, TomlError, read_toml,
+    BOOL,
+    FILLED_TEXT,
+    LIST,
+    NUMBER,
+    TABLE,
+    WHOLE,
+    Schema,
+    Table,
+    TomlError,
+    read_toml,
 )
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -39,21 +48,39 @@ _BOT_USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
 ROOT = Schema(required={"clinics": LIST}, optional={"telegram": TABLE, "storage": TABLE, "logging": TABLE})
-TELEGRAM = Schema(optional={
-    "api_base_url": FILLED_TEXT, "token_file": FILLED_TEXT, "token": FILLED_TEXT,
-    "max_messages_per_second": NUMBER, "allow_insecure_api": BOOL, "bot_username": FILLED_TEXT,
-})
+TELEGRAM = Schema(
+    optional={
+        "api_base_url": FILLED_TEXT,
+        "token_file": FILLED_TEXT,
+        "token": FILLED_TEXT,
+        "max_messages_per_second": NUMBER,
+        "allow_insecure_api": BOOL,
+        "bot_username": FILLED_TEXT,
+    }
+)
 STORAGE = Schema(optional={"database": FILLED_TEXT})
 LOGGING = Schema(optional={"level": FILLED_TEXT})
 CLINIC = Schema(
     required={
-        "id": FILLED_TEXT, "name": FILLED_TEXT, "timezone": FILLED_TEXT, "phone": FILLED_TEXT,
-        "emergency_number": FILLED_TEXT, "checkins": LIST, "staff": LIST,
+        "id": FILLED_TEXT,
+        "name": FILLED_TEXT,
+        "timezone": FILLED_TEXT,
+        "phone": FILLED_TEXT,
+        "emergency_number": FILLED_TEXT,
+        "checkins": LIST,
+        "staff": LIST,
     },
     optional={
-        "clock_speed": NUMBER, "quiet_hours": FILLED_TEXT, "reminder_after": FILLED_TEXT,
-        "alert_renotify_after": FILLED_TEXT, "missed_alert_after": WHOLE, "enrol_token_ttl": FILLED_TEXT,
-        "retention_days": WHOLE, "alert_chat_id": WHOLE, "guidance_dir": FILLED_TEXT, "language": FILLED_TEXT,
+        "clock_speed": NUMBER,
+        "quiet_hours": FILLED_TEXT,
+        "reminder_after": FILLED_TEXT,
+        "alert_renotify_after": FILLED_TEXT,
+        "missed_alert_after": WHOLE,
+        "enrol_token_ttl": FILLED_TEXT,
+        "retention_days": WHOLE,
+        "alert_chat_id": WHOLE,
+        "guidance_dir": FILLED_TEXT,
+        "language": FILLED_TEXT,
     },
 )
 STAFF = Schema(required={"telegram_id": WHOLE, "name": FILLED_TEXT, "role": FILLED_TEXT})
@@ -89,8 +116,10 @@ class TelegramConfig:
         try:
             mode = self.token_file.stat().st_mode & 0o777
             if mode & 0o077:  # like ssh with a private key: a token others can read is not secret
-                message = (f"{self.token_file} can be read by other users (mode {mode:04o}): "
-                           f"run chmod 600 {self.token_file} (or 400)")
+                message = (
+                    f"{self.token_file} can be read by other users (mode {mode:04o}): "
+                    f"run chmod 600 {self.token_file} (or 400)"
+                )
                 raise ConfigError(self.source, key, message)
             token = self.token_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as error:
@@ -185,16 +214,16 @@ def load_config(path: str | Path) -> Config:
 def _telegram(root: Table, base: Path) -> TelegramConfig:
     table = root.table("telegram", TELEGRAM)
     if "token" in table:
-        raise table.error(
-            "token", f"keep the token out of the config file: set {TOKEN_ENV} or token_file"
-        )
+        raise table.error("token", f"keep the token out of the config file: set {TOKEN_ENV} or token_file")
     url = table.get("api_base_url", DEFAULT_API_BASE_URL)
     if not url.startswith(("https://", "http://")):
         raise table.error("api_base_url", f"{url!r} is not an http(s) address")
     if url.startswith("http://") and not _loopback(url) and not table.get("allow_insecure_api", False):
         # The token is part of every request's path: over plain http anyone on the way reads it.
-        message = (f"{url!r} sends the bot token unencrypted: use https, a loopback address, "
-                   "or set allow_insecure_api = true")
+        message = (
+            f"{url!r} sends the bot token unencrypted: use https, a loopback address, "
+            "or set allow_insecure_api = true"
+        )
         raise table.error("api_base_url", message)
     token_file = table.get("token_file")
     token_path = None if token_file is None else _resolve(base, token_file)
@@ -237,15 +266,20 @@ def _clinic(t: Table, base: Path) -> Clinic:
     if not (math.isfinite(clock_speed) and clock_speed > 0):
         raise t.error("clock_speed", f"must be a number above 0, got {clock_speed}")
     reminder = _duration(t, "reminder_after", "2h")
-    gap = min((b - a for a, b in zip(checkins, checkins[1:])), default=None)
+    gap = min((b - a for a, b in zip(checkins, checkins[1:], strict=False)), default=None)
     if gap is not None and reminder >= gap:
-        raise t.error("reminder_after", "must be shorter than the smallest gap between"
-                      f" check-ins ({format_duration(gap)}), or a reminder would come after"
-                      " the next check-in")
+        raise t.error(
+            "reminder_after",
+            "must be shorter than the smallest gap between"
+            f" check-ins ({format_duration(gap)}), or a reminder would come after"
+            " the next check-in",
+        )
     missed = _at_least_one(t, "missed_alert_after", 2)
     if missed > len(checkins):
-        raise t.error("missed_alert_after", f"is {missed} but there are only {len(checkins)}"
-                      " check-ins, so the clinic would never be told")
+        raise t.error(
+            "missed_alert_after",
+            f"is {missed} but there are only {len(checkins)} check-ins, so the clinic would never be told",
+        )
     guidance = t.get("guidance_dir")
     if guidance is not None and not (guidance := _resolve(base, guidance)).is_dir():
         raise t.error("guidance_dir", f"no such folder: {guidance}")
@@ -291,8 +325,9 @@ def _checkins(t: Table) -> tuple[timedelta, ...]:
             raise t.error(key, f'expected a duration in quotes such as "6h", got {text!r}')
         offset = t.parse(key, parse_duration, text)
         if offsets and offset <= offsets[-1]:
-            raise t.error(key, f"{text!r} is not after the check-in before it:"
-                          " list check-ins in increasing order")
+            raise t.error(
+                key, f"{text!r} is not after the check-in before it: list check-ins in increasing order"
+            )
         offsets.append(offset)
     return tuple(offsets)
 
@@ -303,8 +338,10 @@ def _quiet_hours(t: Table) -> QuietHours | None:
         return None
     quiet = t.parse("quiet_hours", QuietHours.parse, text)
     if quiet.length >= MAX_QUIET:
-        raise t.error("quiet_hours", f"{text!r} is quiet for 20 hours or more of the day,"
-                      " so no check-in could reliably be delivered")
+        raise t.error(
+            "quiet_hours",
+            f"{text!r} is quiet for 20 hours or more of the day, so no check-in could reliably be delivered",
+        )
     return quiet
 
 

@@ -11,7 +11,7 @@ from bot.guidance.toml_doc import FILLED_TEXT, LIST, NUMBER, TABLE, TEXT, Schema
 COURSE = Schema(required={"source": TEXT, "severe": NUMBER, "band": LIST, "labels": TABLE})
 POINT = Schema(required={"hours": NUMBER, "low": NUMBER, "high": NUMBER})
 LABELS = Schema(values=TABLE)
-LANGUAGE_LABELS = Schema(optional={key: FILLED_TEXT for key in COURSE_LABELS})
+LANGUAGE_LABELS = Schema(optional=dict.fromkeys(COURSE_LABELS, FILLED_TEXT))
 
 
 def load_course(top: Table, hours: tuple[int, ...]) -> Course:

@@ -26,7 +26,7 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"{text!r} is negative: a duration must be longer than zero")
     if not match:
         raise ValueError(f"{text!r} is not a duration: {_HELP}")
-    seconds = sum(int(n) * s for n, (_, s) in zip(match.groups(), _UNIT_SECONDS) if n)
+    seconds = sum(int(n) * s for n, (_, s) in zip(match.groups(), _UNIT_SECONDS, strict=True) if n)
     if not seconds:
         raise ValueError(f"{text!r} is zero: a duration must be longer than zero")
     try:

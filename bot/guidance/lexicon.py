@@ -7,7 +7,7 @@ Imports `bot.reader` and its siblings in `bot.guidance`.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from bot.guidance.model import CONVERSATIONAL, Area, Lexicon
 from bot.guidance.toml_doc import BOOL, LIST, NUMBER, TABLE, TEXT, TEXTS, WHOLE, Schema, Table
@@ -23,18 +23,42 @@ LEXICON = Schema(
 TERMS = Schema(values=TEXTS)
 WORD_MAP = Schema(values=TEXT)
 FINDINGS = Schema(values=TABLE)
-FINDING = Schema(required={"label": TEXT}, optional={
-    "flag": BOOL, "resolvable": BOOL, "negatable": BOOL, "inverted_by": TEXTS, "patterns": TEXTS,
-    "all": LIST, "exclude": TEXTS, "conversational": TEXT,
-})
-NEGATION = Schema(required={"words": TEXTS, "window": WHOLE}, optional={
-    "pseudo": TEXTS, "after": TEXTS, "after_label": TEXTS, "resolved": TEXTS, "elsewhere": TEXTS,
-    "reported": TEXTS, "own": TEXTS,
-})
+FINDING = Schema(
+    required={"label": TEXT},
+    optional={
+        "flag": BOOL,
+        "resolvable": BOOL,
+        "negatable": BOOL,
+        "inverted_by": TEXTS,
+        "patterns": TEXTS,
+        "all": LIST,
+        "exclude": TEXTS,
+        "conversational": TEXT,
+    },
+)
+NEGATION = Schema(
+    required={"words": TEXTS, "window": WHOLE},
+    optional={
+        "pseudo": TEXTS,
+        "after": TEXTS,
+        "after_label": TEXTS,
+        "resolved": TEXTS,
+        "elsewhere": TEXTS,
+        "reported": TEXTS,
+        "own": TEXTS,
+    },
+)
 CONVERSATION = Schema(optional={"words": TEXTS})
 NUMBERS = Schema(
-    required={"words": TABLE, "units": TEXTS, "cues": TEXTS, "past": TEXTS, "past_before": TEXTS,
-              "current": TEXTS, "current_before": TEXTS},
+    required={
+        "words": TABLE,
+        "units": TEXTS,
+        "cues": TEXTS,
+        "past": TEXTS,
+        "past_before": TEXTS,
+        "current": TEXTS,
+        "current_before": TEXTS,
+    },
     optional={"labels": TEXTS, "compare": TEXTS},
 )
 NUMBER_WORDS = Schema(values=WHOLE)
@@ -46,24 +70,35 @@ Groups = Mapping[str, list[Pattern]]
 def load_lexicon(top: Table, areas: Mapping[str, Area]) -> Lexicon:
     """The lexicon of `lexicon.toml` (read as `top`); each area's name and aliases find it."""
     groups = _groups(top.table("terms", TERMS))
-    findings = [_finding(finding_id, table, groups)
-                for finding_id, table in top.table("findings", FINDINGS).each(FINDING)]
+    findings = [
+        _finding(finding_id, table, groups)
+        for finding_id, table in top.table("findings", FINDINGS).each(FINDING)
+    ]
     for area in areas.values():
         patterns = tuple(compile_pattern(s, groups) for s in (area.id.replace("_", " "), *area.aliases))
-        findings.append(Finding(f"area_{area.id}", area.label, False, True, False, frozenset(), patterns,
-                                (), ()))
+        findings.append(
+            Finding(f"area_{area.id}", area.label, False, True, False, frozenset(), patterns, (), ())
+        )
     fever = top.table("fever", FEVER)
     if fever["finding"] not in {f.id for f in findings}:
         fever.fail("finding", f"unknown finding '{fever['finding']}'")
     words = top.table("conversation", CONVERSATION).strings("words")
-    return Lexicon(_matcher(top, findings, groups), tuple(findings), _numbers(top.table("numbers", NUMBERS)),
-                   float(fever["celsius_min"]), float(fever["fahrenheit_min"]), fever["finding"],
-                   frozenset(normalise(w, {}, {}) for w in words))
+    return Lexicon(
+        _matcher(top, findings, groups),
+        tuple(findings),
+        _numbers(top.table("numbers", NUMBERS)),
+        float(fever["celsius_min"]),
+        float(fever["fahrenheit_min"]),
+        fever["finding"],
+        frozenset(normalise(w, {}, {}) for w in words),
+    )
 
 
 def _patterns(table: Table, name: str, groups: Groups) -> list[Pattern]:
-    return [table.parse(f"{name}[{i}]", compile_pattern, text, groups)
-            for i, text in enumerate(table.strings(name))]
+    return [
+        table.parse(f"{name}[{i}]", compile_pattern, text, groups)
+        for i, text in enumerate(table.strings(name))
+    ]
 
 
 def _groups(terms: Table) -> dict[str, list[Pattern]]:
@@ -83,13 +118,23 @@ def _finding(finding_id: str, entry: Table, groups: Groups) -> Finding:
     components = []
     for c, words in enumerate(entry.get("all", [])):
         entry.expect(f"all[{c}]", words, TEXTS)
-        components.append(tuple(entry.parse(f"all[{c}][{i}]", compile_pattern, w, groups)
-                                for i, w in enumerate(words)))
+        components.append(
+            tuple(entry.parse(f"all[{c}][{i}]", compile_pattern, w, groups) for i, w in enumerate(words))
+        )
     if not patterns and not components:
         entry.fail("", "a finding needs `patterns` or `all`")
-    return Finding(finding_id, entry["label"], entry.get("flag", False), entry.get("resolvable", True),
-                   entry.get("negatable", True), frozenset(entry.strings("inverted_by")), tuple(patterns),
-                   tuple(components), tuple(_patterns(entry, "exclude", groups)), entry.get("conversational"))
+    return Finding(
+        finding_id,
+        entry["label"],
+        entry.get("flag", False),
+        entry.get("resolvable", True),
+        entry.get("negatable", True),
+        frozenset(entry.strings("inverted_by")),
+        tuple(patterns),
+        tuple(components),
+        tuple(_patterns(entry, "exclude", groups)),
+        entry.get("conversational"),
+    )
 
 
 def _filler(fillers: Table, index: int, text: str) -> Pattern:

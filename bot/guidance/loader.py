@@ -26,6 +26,7 @@ from bot.guidance.toml_doc import BOOL, TABLE, TEXT, TEXTS, GuidanceError, Schem
 __all__ = ["INTENSITIES", "Course", "Guidance", "Option", "Question", "Rule", "Tip", "load_guidance"]
 
 AREAS = Schema(required={"areas": TABLE})
+AREAS_BY_ID = Schema(values=TABLE)
 AREA = Schema(required={"label": TEXT, "thoracic_risk": BOOL}, optional={"aliases": TEXTS})
 
 
@@ -40,7 +41,7 @@ def load_guidance(root: Path) -> Guidance:
     messages = load_messages(open_toml(root, "messages.toml", MESSAGES), REQUIRED_MESSAGES)
     rules = load_rules(open_toml(root, "rules.toml", RULES), finding_ids, areas, messages)
     hours, questions = load_questions(open_toml(root, "questions.toml", QUESTIONS), finding_ids)
-    topics = {f[len("topic_"):] for f in finding_ids if f.startswith("topic_")}
+    topics = {f[len("topic_") :] for f in finding_ids if f.startswith("topic_")}
     tips = load_tips(root, open_toml(root, "tips.toml", TIPS), hours, topics)
     course = load_course(open_toml(root, "course.toml", COURSE), hours)
     return Guidance(root, areas, lexicon, rules, questions, hours, tips, messages, course=course)
@@ -48,7 +49,7 @@ def load_guidance(root: Path) -> Guidance:
 
 def _load_areas(top: Table) -> dict[str, Area]:
     areas = {}
-    for area_id, entry in top.table("areas", Schema(values=TABLE)).each(AREA):
+    for area_id, entry in top.table("areas", AREAS_BY_ID).each(AREA):
         aliases = tuple(" ".join(alias.lower().split()) for alias in entry.strings("aliases"))
         areas[area_id] = Area(area_id, entry["label"], aliases, entry["thoracic_risk"])
     if not areas:

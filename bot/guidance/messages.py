@@ -8,7 +8,7 @@ Telegram accepts. Imports its siblings in `bot.guidance` only.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from bot.guidance.toml_doc import TABLE, TEXT, Schema, Table
 
@@ -41,7 +41,7 @@ def load_messages(top: Table, required: Mapping[str, set[str]]) -> dict[str, dic
 
 
 def _check_markup(messages: Table, key: str, text: str) -> None:
-    stack = []
+    stack: list[str] = []
     for match in _TAG.finditer(text):
         tag = match.group(1).lower()
         if tag not in ALLOWED_TAGS:

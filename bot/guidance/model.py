@@ -10,9 +10,9 @@ Imports only `bot.reader`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from bot.reader.matcher import Finding, Matcher
 from bot.reader.numbers import NumberWords

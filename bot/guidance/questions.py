@@ -14,8 +14,9 @@ QUESTION = Schema(
     optional={"help": TEXT, "options": LIST, "role": TEXT, "min": WHOLE, "max": WHOLE, "none_option": TEXT},
     translated=frozenset({"text", "help"}),
 )
-OPTION = Schema(required={"id": TEXT, "label": TEXT}, optional={"findings": TEXTS},
-                translated=frozenset({"label"}))
+OPTION = Schema(
+    required={"id": TEXT, "label": TEXT}, optional={"findings": TEXTS}, translated=frozenset({"label"})
+)
 
 
 def load_questions(top: Table, findings: set[str]) -> tuple[tuple[int, ...], tuple[Question, ...]]:
@@ -44,15 +45,26 @@ def _question(entry: Table, hours: list[int], findings: set[str]) -> Question:
     none_option = entry.get("none_option")
     if none_option is not None and none_option not in {o.id for o in options}:
         entry.fail("none_option", f"'{none_option}' is not one of its options")
-    return Question(entry["id"], entry["kind"], entry["text"], entry.get("help", ""),
-                    tuple(entry["asked_at"]), options, entry.get("role"), entry.get("min", 0),
-                    entry.get("max", 10), none_option,
-                    entry.translations("text"), entry.translations("help"))
+    return Question(
+        entry["id"],
+        entry["kind"],
+        entry["text"],
+        entry.get("help", ""),
+        tuple(entry["asked_at"]),
+        options,
+        entry.get("role"),
+        entry.get("min", 0),
+        entry.get("max", 10),
+        none_option,
+        entry.translations("text"),
+        entry.translations("help"),
+    )
 
 
 def _option(option: Table, findings: set[str]) -> Option:
     for finding in option.strings("findings"):
         if finding not in findings:
             option.fail("findings", f"unknown finding '{finding}'")
-    return Option(option["id"], option["label"], tuple(option.strings("findings")),
-                  option.translations("label"))
+    return Option(
+        option["id"], option["label"], tuple(option.strings("findings")), option.translations("label")
+    )

@@ -25,16 +25,14 @@ class QuietHours:
 
     def __post_init__(self) -> None:
         if self.start == self.end:
-            raise ValueError(
-                "start and end are the same time, which would make every check-in impossible"
-            )
+            raise ValueError("start and end are the same time, which would make every check-in impossible")
 
     @classmethod
     def parse(cls, text: str) -> QuietHours:
         """Read "HH:MM-HH:MM"."""
         match = _RANGE.fullmatch(text)
         if not match:
-            raise ValueError(f"{text!r} is not HH:MM-HH:MM, e.g. \"21:00-08:00\"")
+            raise ValueError(f'{text!r} is not HH:MM-HH:MM, e.g. "21:00-08:00"')
         h1, m1, h2, m2 = map(int, match.groups())
         if max(h1, h2) > 23 or max(m1, m2) > 59:
             raise ValueError(f"{text!r}: hours run 00-23 and minutes 00-59")

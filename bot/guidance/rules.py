@@ -8,7 +8,7 @@ other rules), so a typo fails at start instead of never firing. Imports its sibl
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from bot.guidance.model import INTENSITIES, REPLY_PLACEHOLDERS, RULE_BUCKETS, TRENDS, Area, Rule, When
 from bot.guidance.toml_doc import BOOL, LIST, NUMBER, TEXT, TEXTS, WHOLE, Schema, Table
@@ -19,13 +19,28 @@ RULE = Schema(
     optional={"reply": TEXT, "note": TEXT, "unless": TEXTS},
     translated=frozenset({"reason"}),
 )
-WHEN = Schema(optional={
-    "findings": TEXTS, "findings_any": TEXTS, "findings_not": TEXTS, "thoracic": BOOL, "areas": TEXTS,
-    "areas_not": TEXTS, "hours_min": NUMBER, "hours_max": NUMBER, "soreness_min": WHOLE,
-    "soreness_max": WHOLE,
-    "soreness_known": BOOL, "trend": TEXT, "intensity": TEXTS, "unrecognised": BOOL, "flagged": BOOL,
-    "denied_flag": BOOL, "answering": BOOL, "conversational": BOOL,
-})
+WHEN = Schema(
+    optional={
+        "findings": TEXTS,
+        "findings_any": TEXTS,
+        "findings_not": TEXTS,
+        "thoracic": BOOL,
+        "areas": TEXTS,
+        "areas_not": TEXTS,
+        "hours_min": NUMBER,
+        "hours_max": NUMBER,
+        "soreness_min": WHOLE,
+        "soreness_max": WHOLE,
+        "soreness_known": BOOL,
+        "trend": TEXT,
+        "intensity": TEXTS,
+        "unrecognised": BOOL,
+        "flagged": BOOL,
+        "denied_flag": BOOL,
+        "answering": BOOL,
+        "conversational": BOOL,
+    }
+)
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 Messages = Mapping[str, Mapping[str, str]]
@@ -47,8 +62,19 @@ def load_rules(
             entry.fail("when", "a rule needs at least one condition")
         reply = _message_key(entry, "reply", messages) if "reply" in entry else None
         note = _message_key(entry, "note", messages) if "note" in entry else None
-        rules.append(Rule(entry["id"], entry["bucket"], entry["source"], entry["reason"], whens,
-                          entry.translations("reason"), reply, note, frozenset(entry.strings("unless"))))
+        rules.append(
+            Rule(
+                entry["id"],
+                entry["bucket"],
+                entry["source"],
+                entry["reason"],
+                whens,
+                entry.translations("reason"),
+                reply,
+                note,
+                frozenset(entry.strings("unless")),
+            )
+        )
     _check_unless(top, rules)
     return tuple(rules)
 
@@ -69,15 +95,23 @@ def _when(cond: Table, findings: set[str], areas: Mapping[str, Area]) -> When:
     if "trend" in cond:
         cond.choice("trend", cond["trend"], TRENDS)
     return When(
-        findings=frozenset(cond.strings("findings")), findings_any=frozenset(cond.strings("findings_any")),
-        thoracic=cond.get("thoracic"), areas=frozenset(cond.strings("areas")),
-        areas_not=frozenset(cond.strings("areas_not")), hours_min=cond.get("hours_min"),
-        hours_max=cond.get("hours_max"), soreness_min=cond.get("soreness_min"),
-        soreness_max=cond.get("soreness_max"), soreness_known=cond.get("soreness_known"),
-        trend=cond.get("trend"), intensity=frozenset(cond.strings("intensity")),
-        unrecognised=cond.get("unrecognised"), flagged=cond.get("flagged"),
+        findings=frozenset(cond.strings("findings")),
+        findings_any=frozenset(cond.strings("findings_any")),
+        thoracic=cond.get("thoracic"),
+        areas=frozenset(cond.strings("areas")),
+        areas_not=frozenset(cond.strings("areas_not")),
+        hours_min=cond.get("hours_min"),
+        hours_max=cond.get("hours_max"),
+        soreness_min=cond.get("soreness_min"),
+        soreness_max=cond.get("soreness_max"),
+        soreness_known=cond.get("soreness_known"),
+        trend=cond.get("trend"),
+        intensity=frozenset(cond.strings("intensity")),
+        unrecognised=cond.get("unrecognised"),
+        flagged=cond.get("flagged"),
         denied_flag=cond.get("denied_flag"),
-        findings_not=frozenset(cond.strings("findings_not")), answering=cond.get("answering"),
+        findings_not=frozenset(cond.strings("findings_not")),
+        answering=cond.get("answering"),
         conversational=cond.get("conversational"),
     )
 
@@ -92,8 +126,11 @@ def _message_key(entry: Table, name: str, messages: Messages) -> str:
             entry.fail(name, f"message '{key}' is missing in [{language}] of messages.toml")
         extra = set(_PLACEHOLDER.findall(texts[key])) - REPLY_PLACEHOLDERS
         if extra:
-            entry.fail(name, f"message '{key}' uses {{{sorted(extra)[0]}}}; a rule's message may use only "
-                             f"{', '.join(sorted(REPLY_PLACEHOLDERS))}")
+            entry.fail(
+                name,
+                f"message '{key}' uses {{{sorted(extra)[0]}}}; a rule's message may use only "
+                f"{', '.join(sorted(REPLY_PLACEHOLDERS))}",
+            )
     return key
 
 
@@ -105,5 +142,7 @@ def _check_unless(top: Table, rules: list[Rule]) -> None:
             if other not in by_id:
                 top.fail(f"rules[{r}].unless", f"unknown rule '{other}'")
             if by_id[other].unless:
-                top.fail(f"rules[{r}].unless", f"'{other}' has an `unless` of its own; only plain rules hold "
-                                               "one back")
+                top.fail(
+                    f"rules[{r}].unless",
+                    f"'{other}' has an `unless` of its own; only plain rules hold one back",
+                )

@@ -12,8 +12,10 @@ from bot.guidance.model import INTENSITIES, Tip
 from bot.guidance.toml_doc import LIST, TEXT, TEXTS, Schema, Table
 
 TIPS = Schema(required={"tips": LIST})
-TIP = Schema(required={"id": TEXT, "file": TEXT, "source": TEXT},
-             optional={"checkins": LIST, "intensity": TEXTS, "activity": TEXTS, "topic": TEXT})
+TIP = Schema(
+    required={"id": TEXT, "file": TEXT, "source": TEXT},
+    optional={"checkins": LIST, "intensity": TEXTS, "activity": TEXTS, "topic": TEXT},
+)
 
 
 def load_tips(root: Path, top: Table, hours: tuple[int, ...], topics: set[str]) -> tuple[Tip, ...]:
@@ -43,5 +45,13 @@ def _tip(root: Path, entry: Table, hours: tuple[int, ...], topics: set[str]) -> 
     texts = {"en": read_text(root, entry, "file", path).strip()}
     for translated in sorted(path.parent.glob(f"*/{path.name}")):
         texts[translated.parent.name] = read_text(root, entry, "file", translated).strip()
-    return Tip(entry["id"], entry["source"], texts["en"], texts, tuple(entry.get("checkins", [])),
-               tuple(entry.strings("intensity")), tuple(entry.strings("activity")), topic)
+    return Tip(
+        entry["id"],
+        entry["source"],
+        texts["en"],
+        texts,
+        tuple(entry.get("checkins", [])),
+        tuple(entry.strings("intensity")),
+        tuple(entry.strings("activity")),
+        topic,
+    )

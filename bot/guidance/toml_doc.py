@@ -8,11 +8,12 @@ misspelt optional key would otherwise be ignored and its default used without an
 What a schema cannot say (patterns, durations, time zones, cross references) the loaders check
 with `Table.fail`, `Table.parse` and `Table.choice`, so those errors read the same.
 
-Hand-written rather than msgspec: msgspec reports `Expected `int`, got `str` - at
-`$.clinics[0].staff[0].telegram_id``; keeping today's messages would mean parsing its English
-text back into a path, walking the data again for the value found and the keys allowed (for "did
-you mean"), and it cannot declare the guidance's free `text_es`/`label_fr` translations. The type
-check is the small part of validation; the semantic checks stay ours either way.
+Hand-written rather than msgspec (0.23, tried): msgspec says "Expected `int`, got `str` - at
+`$.clinics[0].staff[0].telegram_id`" and "Object contains unknown field `timezon` - at
+`$.clinics[0]`". Keeping today's messages would mean parsing its English back into a key,
+walking the data again for the value found and the keys allowed (for "did you mean"), and it
+cannot declare the guidance's free translations (`text_es`, `label_fr`). The type check is the
+small part; the semantic checks stay ours either way, so one small validator and no dependency.
 
 Imports nothing of the bot."""
 
@@ -21,9 +22,10 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, NoReturn, Sequence, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 
@@ -60,12 +62,19 @@ WHOLE = Kind("a whole number", lambda value: isinstance(value, int) and not isin
 NUMBER = Kind("a number", _number)
 BOOL = Kind("true or false", lambda value: isinstance(value, bool))
 LIST = Kind("a list", lambda value: isinstance(value, list))
-TEXTS = Kind("a list of texts",
-             lambda value: isinstance(value, list) and all(isinstance(v, str) for v in value))
+TEXTS = Kind(
+    "a list of texts", lambda value: isinstance(value, list) and all(isinstance(v, str) for v in value)
+)
 TABLE = Kind("a table", lambda value: isinstance(value, dict))
 
-_NAMES = {str: "text", bool: "true or false", int: "a whole number", float: "a number", list: "a list",
-          dict: "a table"}
+_NAMES = {
+    str: "text",
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    list: "a list",
+    dict: "a table",
+}
 _WHERE = re.compile(r"(.*) \(at (line \d+, column \d+)\)")
 _TRANSLATION = re.compile(r"(?P<base>[a-z]+)_[a-z]{2}")
 
@@ -115,8 +124,9 @@ def read_toml(path: Path, file: str | Path, error: type[TomlError]) -> dict[str,
 class Table:
     """A TOML table checked against its schema; knows its file and dotted key to name both."""
 
-    def __init__(self, file: str | Path, key: str, data: Any, schema: Schema,
-                 error: type[TomlError] = TomlError):
+    def __init__(
+        self, file: str | Path, key: str, data: Any, schema: Schema, error: type[TomlError] = TomlError
+    ):
         self.file, self.key, self.schema, self._error = str(file), key, schema, error
         if not isinstance(data, dict):
             raise error(self.file, key or None, f"expected a table, got {describe(data)}")
@@ -178,8 +188,10 @@ class Table:
 
     def tables(self, name: str, schema: Schema) -> list[Table]:
         """Each table of the list under `name` (`[[name]]`), keyed `name[0]`, `name[1]`..."""
-        return [Table(self.file, self.child(f"{name}[{index}]"), item, schema, self._error)
-                for index, item in enumerate(self.data.get(name, []))]
+        return [
+            Table(self.file, self.child(f"{name}[{index}]"), item, schema, self._error)
+            for index, item in enumerate(self.data.get(name, []))
+        ]
 
     def each(self, schema: Schema) -> Iterator[tuple[str, Table]]:
         """Every value of a table of free keys, itself a table checked against `schema`."""

@@ -1,3 +1,5 @@
-"""The reader: a patient's words as tokens, lexicon patterns and numbers (pure).
+"""The reader: a patient's words as tokens, lexicon patterns, findings and numbers (pure).
 
-Knows no clinic and no rule: the tables it reads with are passed in. Imports nothing of the bot."""
+Owns the lexicon's data types (`patterns.Pattern`, `matcher.Finding`, `matcher.Matcher`,
+`numbers.NumberWords`) and the matching; knows no file, clinic or rule: `bot.guidance` fills the
+tables it reads with. Imports nothing of the bot."""

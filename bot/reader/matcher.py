@@ -8,9 +8,9 @@ hold comes from `guidance/lexicon.toml` through `bot.guidance`. Imports only `bo
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -103,9 +103,9 @@ class Matcher:
         vocabulary: set[str] = set(keep) | set(self.negators) | set(self.own)
         for filler in fillers:
             vocabulary.update(pattern_words(filler))
-        for owner, component, pattern in entries:
+        for owner, slot, pattern in entries:
             vocabulary.update(pattern_words(pattern))
-            self._index(owner, component, pattern)
+            self._index(owner, slot, pattern)
         self._vocabulary = sorted(w for w in vocabulary if len(w) >= FUZZY_MIN_LENGTH)
         self._known = frozenset(vocabulary)
         self._stems = sorted({t for entries in self._prefix.values() for t, *_ in entries})
@@ -165,8 +165,11 @@ class Matcher:
                 after = skip[i + 1]
                 if after > i + 1 and after < len(tokens):
                     candidates += self._pairs.get((text, tokens[after].text), ())
-            candidates += [(o, c, p) for stem, o, c, p in self._prefix.get(text[:MIN_PREFIX], ())
-                           if text.startswith(stem)]
+            candidates += [
+                (o, c, p)
+                for stem, o, c, p in self._prefix.get(text[:MIN_PREFIX], ())
+                if text.startswith(stem)
+            ]
             opens = i == 0 or is_boundary(tokens[i - 1])
             for owner, component, pattern in candidates:
                 if pattern.anchored and not opens:
@@ -188,14 +191,20 @@ class Matcher:
             if not owner.startswith("~"):
                 finding = self.findings[owner]
                 # Only a sign that can pass is placed elsewhere: an emergency sign always counts.
-                elsewhere = finding.resolvable and finding.negatable and (
-                    tokens[start].clause in helpers["~elsewhere_clause"]
-                    or self._reported(tokens, start, helpers))
+                elsewhere = (
+                    finding.resolvable
+                    and finding.negatable
+                    and (
+                        tokens[start].clause in helpers["~elsewhere_clause"]
+                        or self._reported(tokens, start, helpers)
+                    )
+                )
                 if finding.inverted_by:
                     denied = not self._inverted(tokens, start, finding.inverted_by, helpers)
                 else:
-                    denied = finding.negatable and self._denied(tokens, start, end, helpers,
-                                                                 finding.resolvable)
+                    denied = finding.negatable and self._denied(
+                        tokens, start, end, helpers, finding.resolvable
+                    )
                 matches.spans[(owner, component)].append(Span(start, end, denied or elsewhere, elsewhere))
         return matches
 
@@ -211,8 +220,11 @@ class Matcher:
                 break
             if tokens[j].text in self.negators and j not in helpers["~pseudo_span"]:
                 return True
-        if end + 1 < len(tokens) and tokens[end].text in LABEL_SEPARATORS and (
-                end + 1 in helpers["~denial"] or end + 1 in helpers["~label_denial"]):
+        if (
+            end + 1 < len(tokens)
+            and tokens[end].text in LABEL_SEPARATORS
+            and (end + 1 in helpers["~denial"] or end + 1 in helpers["~label_denial"])
+        ):
             return True
         last_clause = tokens[end - 1].clause
         for j in range(end, min(len(tokens), end + self.negation_window)):
@@ -230,9 +242,9 @@ class Matcher:
         speaks of themselves again in between ("my son has a cough and I'm shattered")."""
         sentence = tokens[start].sentence
         for end in helpers["~reported_end"]:
-            if end <= start and tokens[end - 1].sentence == sentence:
-                if not any(tokens[j].text in self.own for j in range(end, start)):
-                    return True
+            in_sentence = end <= start and tokens[end - 1].sentence == sentence
+            if in_sentence and not any(tokens[j].text in self.own for j in range(end, start)):
+                return True
         return False
 
     def _inverted(
@@ -262,17 +274,24 @@ def present(matches: Matches, finding: Finding, said: frozenset[int] = frozenset
     excluded = {i for s in matches.spans.get((finding.id, -2), ()) for i in range(s.start, s.end)}
 
     def usable(spans: Sequence[Span]) -> list[Span]:
-        return [s for s in spans if not s.denied and not excluded.intersection(range(s.start, s.end))
-                and not (said and said.issuperset(range(s.start, s.end)))]
+        return [
+            s
+            for s in spans
+            if not s.denied
+            and not excluded.intersection(range(s.start, s.end))
+            and not (said and said.issuperset(range(s.start, s.end)))
+        ]
 
     evidence = usable(matches.spans.get((finding.id, -1), ()))
     if finding.components:
-        per_component = [usable(matches.spans.get((finding.id, i), ()))
-                         for i in range(len(finding.components))]
+        per_component = [
+            usable(matches.spans.get((finding.id, i), ())) for i in range(len(finding.components))
+        ]
         sentences = set.intersection(*({tokens[s.start].sentence for s in spans} for spans in per_component))
         for sentence in sorted(sentences):
-            evidence += [next(s for s in spans if tokens[s.start].sentence == sentence)
-                         for spans in per_component]
+            evidence += [
+                next(s for s in spans if tokens[s.start].sentence == sentence) for spans in per_component
+            ]
     return evidence
 
 
@@ -280,6 +299,7 @@ def denied(matches: Matches, finding: Finding) -> bool:
     """The patient denied the finding: a span of it negated, or for a finding of components, a
     negated one among a full set in one sentence. "No pain" denies no pain-on-breathing, and
     a sign placed in the past or in someone else is not a denial."""
+
     def said_no(spans: Sequence[Span]) -> bool:
         return any(s.denied and not s.elsewhere for s in spans)
 
@@ -290,5 +310,7 @@ def denied(matches: Matches, finding: Finding) -> bool:
     tokens = matches.tokens
     per_component = [matches.spans.get((finding.id, i), []) for i in range(len(finding.components))]
     sentences = set.intersection(*({tokens[s.start].sentence for s in spans} for spans in per_component))
-    return any(said_no([s for spans in per_component for s in spans if tokens[s.start].sentence == sentence])
-               for sentence in sentences)
+    return any(
+        said_no([s for spans in per_component for s in spans if tokens[s.start].sentence == sentence])
+        for sentence in sentences
+    )

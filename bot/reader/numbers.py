@@ -7,8 +7,8 @@ lists (number words, units, time markers) come from `guidance/lexicon.toml`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from bot.reader.tokens import Token
 

@@ -8,8 +8,8 @@ indexes many patterns and decides what they mean; the words themselves live in
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Sequence
 
 from bot.reader.tokens import SENTENCE_WORDS, Token, is_boundary, normalise
 
@@ -25,20 +25,19 @@ class PatternError(ValueError):
 class Element:
     kind: str  # "word", "prefix", "alt", "gap" or "end" (`$`: the clause ends here)
     text: str = ""
-    alternatives: tuple["Pattern", ...] = ()
+    alternatives: tuple[Pattern, ...] = ()
     # For "alt": its one-word alternatives as a set and its prefixes, so a group of a hundred
     # words costs one lookup; only multi-word alternatives are matched element by element.
     words: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
-    multi: tuple["Pattern", ...] = ()  # multi-word alternatives not starting with a plain word
-    multi_by_word: Mapping[str, tuple["Pattern", ...]] = field(
-        default_factory=dict, hash=False, compare=False
-    )
+    multi: tuple[Pattern, ...] = ()  # multi-word alternatives not starting with a plain word
+    multi_by_word: Mapping[str, tuple[Pattern, ...]] = field(default_factory=dict, hash=False, compare=False)
 
 
-def _alternation(name: str, alternatives: Sequence["Pattern"]) -> Element:
+def _alternation(name: str, alternatives: Sequence[Pattern]) -> Element:
     if any(a.anchored for a in alternatives):
         raise PatternError(f"'^' only opens a finding's pattern, not a word of @{name}")
+
     def one_word(alternative: Pattern) -> bool:
         return len(alternative.elements) == 1 and alternative.elements[0].kind in ("word", "prefix")
 
@@ -49,7 +48,9 @@ def _alternation(name: str, alternatives: Sequence["Pattern"]) -> Element:
         if alternative.elements[0].kind == "word":
             by_word[alternative.elements[0].text].append(alternative)
     return Element(
-        "alt", name, tuple(alternatives),
+        "alt",
+        name,
+        tuple(alternatives),
         words=frozenset(e.text for e in single if e.kind == "word"),
         prefixes=tuple(e.text for e in single if e.kind == "prefix"),
         multi=tuple(a for a in multi if a.elements[0].kind != "word"),
@@ -64,7 +65,7 @@ class Pattern:
     anchored: bool = False  # `^`: only where a clause starts
 
 
-def compile_pattern(source: str, groups: Mapping[str, Sequence["Pattern"]]) -> Pattern:
+def compile_pattern(source: str, groups: Mapping[str, Sequence[Pattern]]) -> Pattern:
     """Compile `cant ~ @breath` style text; `groups` holds already compiled @groups. A `~` steps
     over words and a label's colon ("Breathing: a bit hard"), never over other punctuation. A `$`
     matches where the clause ends ("bien $": "pecho bien," but not "pecho bien fuerte"); a
@@ -119,8 +120,14 @@ def pattern_words(pattern: Pattern) -> Iterator[str]:
             yield from pattern_words(alternative)
 
 
-def match_ends(tokens: Sequence[Token], i: int, elements: Sequence[Element], stop: frozenset[str], k: int = 0,
-          skip: Sequence[int] = ()) -> Iterator[int]:
+def match_ends(
+    tokens: Sequence[Token],
+    i: int,
+    elements: Sequence[Element],
+    stop: frozenset[str],
+    k: int = 0,
+    skip: Sequence[int] = (),
+) -> Iterator[int]:
     """Every end index at which `elements[k:]` matches tokens starting at `i`. A gap never
     swallows a word in `stop` (negations), so "bruise is not big" is not "bruise ~ big".
     `skip[i]`, where given, is the index after a run of filler words starting at `i`: a word

@@ -8,16 +8,31 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 # Sentence boundaries end the reach of co-occurrence ("pain" ... "breathe in" must share one);
 # clause boundaries also end the reach of a negation ("no fever, fingers numb").
 SENTENCE_PUNCT = frozenset({".", "!", "?", ";", "\n"})
 CLAUSE_PUNCT = frozenset({",", ":", "(", ")", "-", "/"}) | SENTENCE_PUNCT
-SENTENCE_WORDS = frozenset({"but", "except", "though", "although", "however", "whereas", "tho",
-                            # Spanish; "embargo" for "sin embargo"
-                            "pero", "aunque", "sino", "excepto", "salvo", "embargo"})
+SENTENCE_WORDS = frozenset(
+    {
+        "but",
+        "except",
+        "though",
+        "although",
+        "however",
+        "whereas",
+        "tho",
+        # Spanish; "embargo" for "sin embargo"
+        "pero",
+        "aunque",
+        "sino",
+        "excepto",
+        "salvo",
+        "embargo",
+    }
+)
 CLAUSE_WORDS = frozenset({"and", "plus", "because", "cos", "so", "y", "e", "porque", "pues"}) | SENTENCE_WORDS
 
 # A number glued to letters ("3k", "3rd", "10p") stays one token: it is a quantity, not a score.
