@@ -68,6 +68,7 @@ BROKEN_EDITS = [
     ("lexicon.toml", 'finding = "fever"', 'finding = "fevers"', "lexicon.toml: fever.finding: unknown finding 'fevers'"),
     ("lexicon.toml", 'label = "new cough"', 'label = "new cough"\ncolour = "red"', "lexicon.toml: findings.cough.colour: unknown key"),
     ("lexicon.toml", 'window = 5', 'window = "five"', "lexicon.toml: negation.window: expected a whole number, got text 'five'"),
+    ("lexicon.toml", 'window = 5', 'windw = 5', "lexicon.toml: negation.windw: unknown key (did you mean 'window'?)"),
     ("questions.toml", 'findings = ["breathless"]', 'findings = ["short_breath"]', "questions.toml: questions[3].options[1].findings: unknown finding 'short_breath'"),
     ("questions.toml", 'kind = "checklist"', 'kind = "grid"', "questions.toml: questions[3].kind: 'grid' is not one of"),
     ("questions.toml", 'none_option = "none"', 'none_option = "nothing"', "questions.toml: questions[3].none_option: 'nothing' is not one of its options"),
