@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot.cli.check_config import check_config
 from bot.cli.enrol import USERNAME_ENV, enrol
@@ -26,7 +26,6 @@ from bot.guidance.loader import INTENSITIES
 from bot.guidance.toml_doc import GuidanceError
 from bot.triage.cases import CaseError
 
-Commands = Any  # argparse's _SubParsersAction, which it does not export
 CONFIG_HELP = "the clinic's TOML config"
 CLINIC_HELP = "the clinic's id"
 
@@ -57,8 +56,7 @@ def _since(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _add_check_config(commands: Commands) -> None:
-    check = commands.add_parser("check-config", help="validate a config file and its guidance")
+def _check_config_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--config", required=True, help=CONFIG_HELP)
     check.add_argument(
         "--online", action="store_true", help="also ask Telegram whether the token works (getMe)"
@@ -66,30 +64,25 @@ def _add_check_config(commands: Commands) -> None:
     check.set_defaults(handler=check_config)
 
 
-def _add_run(commands: Commands) -> None:
-    run_cmd = commands.add_parser("run", help="run the bot (polling)")
-    run_cmd.add_argument("--config", required=True, help=CONFIG_HELP)
-    run_cmd.add_argument(
+def _run_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--config", required=True, help=CONFIG_HELP)
+    run.add_argument(
         "--log-level",
         choices=LOG_LEVELS,
         help="how much to log (default: [logging] level in the config, else info); "
         "no level logs patients' words or names",
     )
-    run_cmd.set_defaults(handler=run_bot)
+    run.set_defaults(handler=run_bot)
 
 
-def _add_backup(commands: Commands) -> None:
-    backup_cmd = commands.add_parser("backup", help="copy the database consistently while the bot runs")
+def _backup_arguments(backup_cmd: argparse.ArgumentParser) -> None:
     backup_cmd.add_argument("--config", required=True, help=CONFIG_HELP)
     backup_cmd.add_argument("--to", required=True, help="the copy's path (its folder must exist)")
     backup_cmd.add_argument("--force", action="store_true", help="replace the file at --to if there is one")
     backup_cmd.set_defaults(handler=backup)
 
 
-def _add_report(commands: Commands) -> None:
-    rep = commands.add_parser(
-        "report", help="CSV of a clinic's recent follow-ups and a summary (no free text)"
-    )
+def _report_arguments(rep: argparse.ArgumentParser) -> None:
     rep.add_argument("--config", required=True, help=CONFIG_HELP)
     rep.add_argument("--clinic", required=True, help=CLINIC_HELP)
     rep.add_argument(
@@ -99,21 +92,17 @@ def _add_report(commands: Commands) -> None:
     rep.set_defaults(handler=report)
 
 
-def _add_export_fhir(commands: Commands) -> None:
-    fhir_cmd = commands.add_parser("export-fhir", help="export follow-ups as a FHIR R4 Bundle (JSON)")
-    fhir_cmd.add_argument("--config", required=True, help=CONFIG_HELP)
-    fhir_cmd.add_argument("--clinic", required=True, help=CLINIC_HELP)
-    fhir_cmd.add_argument(
-        "--patient", type=int, help="one patient's id (default: every patient, in one Bundle)"
-    )
-    fhir_cmd.add_argument(
+def _export_fhir_arguments(fhir: argparse.ArgumentParser) -> None:
+    fhir.add_argument("--config", required=True, help=CONFIG_HELP)
+    fhir.add_argument("--clinic", required=True, help=CLINIC_HELP)
+    fhir.add_argument("--patient", type=int, help="one patient's id (default: every patient, in one Bundle)")
+    fhir.add_argument(
         "--out", help="where to write the JSON, - for stdout (default ./fhir-<clinic>-<who>-<date>.json)"
     )
-    fhir_cmd.set_defaults(handler=export_fhir)
+    fhir.set_defaults(handler=export_fhir)
 
 
-def _add_triage(commands: Commands) -> None:
-    tri = commands.add_parser("triage", help="triage a reply, or regression-test guidance with --cases")
+def _triage_arguments(tri: argparse.ArgumentParser) -> None:
     tri.add_argument("text", nargs="*", help="the patient's reply")
     tri.add_argument("--hours", type=float, default=24.0, help="hours since the session (default 24)")
     tri.add_argument(
@@ -129,8 +118,7 @@ def _add_triage(commands: Commands) -> None:
     tri.set_defaults(handler=run_triage)
 
 
-def _add_enrol(commands: Commands) -> None:
-    enr = commands.add_parser("enrol", help="create a one-time enrolment link and QR code for a session")
+def _enrol_arguments(enr: argparse.ArgumentParser) -> None:
     enr.add_argument("--config", required=True, help=CONFIG_HELP)
     enr.add_argument("--clinic", required=True, help=CLINIC_HELP)
     enr.add_argument("--area", action="append", required=True, help="treated area, id or alias (repeatable)")
@@ -177,10 +165,7 @@ def _add_enrol(commands: Commands) -> None:
     enr.set_defaults(handler=enrol)
 
 
-def _add_demo(commands: Commands) -> None:
-    dem = commands.add_parser(
-        "demo", help="play a clinic day against the built-in Telegram emulator (no token needed)"
-    )
+def _demo_arguments(dem: argparse.ArgumentParser) -> None:
     dem.add_argument(
         "--speed", type=float, help="the clinic's clock_speed (default 3600: the 72 h follow-up in 72 s)"
     )
@@ -192,15 +177,16 @@ def _add_demo(commands: Commands) -> None:
     dem.set_defaults(handler=demo)
 
 
-SUBCOMMANDS = (
-    _add_check_config,
-    _add_run,
-    _add_backup,
-    _add_report,
-    _add_export_fhir,
-    _add_triage,
-    _add_enrol,
-    _add_demo,
+# (name, help, what adds its arguments and handler), in the order `aftercare --help` lists them
+SUBCOMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
+    ("check-config", "validate a config file and its guidance", _check_config_arguments),
+    ("run", "run the bot (polling)", _run_arguments),
+    ("backup", "copy the database consistently while the bot runs", _backup_arguments),
+    ("report", "CSV of a clinic's recent follow-ups and a summary (no free text)", _report_arguments),
+    ("export-fhir", "export follow-ups as a FHIR R4 Bundle (JSON)", _export_fhir_arguments),
+    ("triage", "triage a reply, or regression-test guidance with --cases", _triage_arguments),
+    ("enrol", "create a one-time enrolment link and QR code for a session", _enrol_arguments),
+    ("demo", "play a clinic day against the built-in Telegram emulator (no token needed)", _demo_arguments),
 )
 
 
@@ -209,8 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="aftercare", description="Follow-up after dry needling, over Telegram."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in SUBCOMMANDS:
-        add(commands)
+    for name, help_text, add_arguments in SUBCOMMANDS:
+        add_arguments(commands.add_parser(name, help=help_text))
     return parser
 
 
