@@ -14,8 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.store.database import Store
+from bot.store.erasure import WAL_RETRY_SECONDS
 from bot.telegram.app import _purge
-from bot.store.database import WAL_RETRY_SECONDS, Store
 
 from .test_patient_journey import TAP, consent, next_checkin, settled, tap, until, write
 

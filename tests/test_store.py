@@ -12,10 +12,26 @@ from pathlib import Path
 
 import pytest
 
+from bot.followup.status import (
+    AlertStatus,
+    CheckinStatus,
+    MessageKind,
+    OutboxStatus,
+    PatientStatus,
+    SessionStatus,
+)
 from bot.store.database import Store
+from bot.store.rows import DueAlert, DueCheckin, OutboxMessage
 
-TOKEN = {"clinic_id": "harbour", "areas": json.dumps(["calf"]), "intensity": "moderate", "activities": "[]",
-         "first_session": 1, "treated_at": 1000.0, "practitioner_id": 7}
+TOKEN = {
+    "clinic_id": "harbour",
+    "areas": json.dumps(["calf"]),
+    "intensity": "moderate",
+    "activities": "[]",
+    "first_session": 1,
+    "treated_at": 1000.0,
+    "practitioner_id": 7,
+}
 SCHEDULE = [(0, 6.0, 1000.0 + 6 * 3600), (1, 24.0, 1000.0 + 24 * 3600)]
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,14 +53,25 @@ def test_migrations_apply_once(tmp_path):
     again = Store(tmp_path / "db.sqlite3")
     names = [r["name"] for r in again.db["_sqlite_migrations"].rows]
     assert len(names) == len(set(names))
-    assert set(names) >= {"m001_initial", "m002_outbox_photo", "m003_tick_indexes", "m004_tick_bookkeeping",
-                          "m005_conversation", "m006_erasure", "m007_inbox"}
+    assert set(names) >= {
+        "m001_initial",
+        "m002_outbox_photo",
+        "m003_tick_indexes",
+        "m004_tick_bookkeeping",
+        "m005_conversation",
+        "m006_erasure",
+        "m007_inbox",
+    }
     again.close()
 
 
 def test_an_enrolment_token_is_used_once_and_only_before_it_expires(store):
-    store.add_enrol_token("tok", "harbour", ["calf"], "moderate", [], True, 1000.0, None, now=1000.0, expires_at=2000.0)
-    store.add_enrol_token("old", "harbour", ["calf"], "moderate", [], True, 1000.0, None, now=1000.0, expires_at=1500.0)
+    store.add_enrol_token(
+        "tok", "harbour", ["calf"], "moderate", [], True, 1000.0, None, now=1000.0, expires_at=2000.0
+    )
+    store.add_enrol_token(
+        "old", "harbour", ["calf"], "moderate", [], True, 1000.0, None, now=1000.0, expires_at=1500.0
+    )
     assert store.use_enrol_token("tok", now=1200.0)
     assert not store.use_enrol_token("tok", now=1300.0)
     assert not store.use_enrol_token("old", now=1600.0)
@@ -84,7 +111,9 @@ def test_pause_skips_what_fell_due_and_resume_keeps_the_rest(store):
 def test_an_alert_round_is_claimed_once(store):
     patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
     session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
-    assessment = store.add_assessment(session, None, 6.0, "contact_practitioner", ["C10"], ["Numbness"], 2, None, now=1100.0)
+    assessment = store.add_assessment(
+        session, None, 6.0, "contact_practitioner", ["C10"], ["Numbness"], 2, None, now=1100.0
+    )
     alert = store.add_alert(session, assessment, "harbour", "contact_practitioner", now=1100.0)
     messages = [(7, "alert text", None)]
     assert store.queue_alert_round(alert, 0, 1100.0 + 1800, messages, now=1100.0)
@@ -99,7 +128,9 @@ def test_erasing_a_patient_leaves_nothing_behind(store):
     patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
     session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
     store.add_answer(session, None, "text", "my calf is numb", now=1100.0)
-    assessment = store.add_assessment(session, None, 6.0, "contact_practitioner", ["C10"], ["Numbness"], None, None, now=1100.0)
+    assessment = store.add_assessment(
+        session, None, 6.0, "contact_practitioner", ["C10"], ["Numbness"], None, None, now=1100.0
+    )
     alert = store.add_alert(session, assessment, "harbour", "contact_practitioner", now=1100.0)
     store.queue_alert_round(alert, 0, 5000.0, [(7, "Ana: numb calf", None)], now=1100.0)
     store.enqueue(42, "reply", "Please contact the clinic", None, now=1100.0)
@@ -163,6 +194,7 @@ def test_a_queued_check_in_overtaken_by_the_next_is_not_sent_late(store):
 
 # ---- transactions and durability
 
+
 def _session(store):
     patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
     session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
@@ -173,16 +205,33 @@ def _session(store):
 
 # (what is written, the writer, what another connection sees once it is committed)
 WRITERS = [
-    ("words", lambda s, session, checkin: s.add_answer(session, checkin, "text", "a bit sore", 2000.0),
-     "SELECT COUNT(*) FROM answers"),
-    ("assessment", lambda s, session, checkin: s.add_assessment(session, checkin, 6.0, "normal", [], [], 3, None, 2000.0),
-     "SELECT COUNT(*) FROM assessments"),
-    ("alert", lambda s, session, checkin: s.add_alert(session, None, "harbour", "emergency", 2000.0),
-     "SELECT COUNT(*) FROM alerts"),
-    ("check-in answered", lambda s, session, checkin: s.checkin_answered(checkin, 2000.0),
-     "SELECT COUNT(*) FROM checkins WHERE status = 'answered'"),
-    ("reply queued", lambda s, session, checkin: s.enqueue(42, "reply", "Thank you", None, 2000.0, priority=0),
-     "SELECT COUNT(*) FROM outbox WHERE kind = 'reply'"),
+    (
+        "words",
+        lambda s, session, checkin: s.add_answer(session, checkin, "text", "a bit sore", 2000.0),
+        "SELECT COUNT(*) FROM answers",
+    ),
+    (
+        "assessment",
+        lambda s, session, checkin: s.add_assessment(
+            session, checkin, 6.0, "normal", [], [], 3, None, 2000.0
+        ),
+        "SELECT COUNT(*) FROM assessments",
+    ),
+    (
+        "alert",
+        lambda s, session, checkin: s.add_alert(session, None, "harbour", "emergency", 2000.0),
+        "SELECT COUNT(*) FROM alerts",
+    ),
+    (
+        "check-in answered",
+        lambda s, session, checkin: s.checkin_answered(checkin, 2000.0),
+        "SELECT COUNT(*) FROM checkins WHERE status = 'answered'",
+    ),
+    (
+        "reply queued",
+        lambda s, session, checkin: s.enqueue(42, "reply", "Thank you", None, 2000.0, priority=0),
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'reply'",
+    ),
 ]
 
 
@@ -197,10 +246,9 @@ def test_a_write_commits_alone_or_with_the_transaction_around_it(store, tmp_path
     """Alone, each write is committed at once; inside `transaction()` it is committed with the
     rest, or rolled back with it (a reply's assessment, alert and answer go together)."""
     session, checkin = _session(store)
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            write(store, session, checkin)
-            raise RuntimeError("answering failed")
+    with pytest.raises(RuntimeError), store.transaction():
+        write(store, session, checkin)
+        raise RuntimeError("answering failed")
     assert _seen(tmp_path, count) == 0
     with store.transaction():
         write(store, session, checkin)
@@ -212,10 +260,9 @@ def test_a_failed_inner_transaction_undoes_only_its_own_writes(store, tmp_path):
     session, checkin = _session(store)
     with store.transaction():
         store.add_answer(session, checkin, "text", "a bit sore", 2000.0)
-        with pytest.raises(RuntimeError):
-            with store.transaction():
-                store.enqueue(42, "reply", "Thank you", None, 2000.0, priority=0)
-                raise RuntimeError("rendering failed")
+        with pytest.raises(RuntimeError), store.transaction():
+            store.enqueue(42, "reply", "Thank you", None, 2000.0, priority=0)
+            raise RuntimeError("rendering failed")
     assert _seen(tmp_path, "SELECT COUNT(*) FROM answers") == 1
     assert _seen(tmp_path, "SELECT COUNT(*) FROM outbox WHERE kind = 'reply'") == 0
 
@@ -235,3 +282,62 @@ def test_a_committed_write_survives_the_bot_being_killed(store, tmp_path):
     """)
     assert subprocess.run([sys.executable, "-c", code]).returncode == -signal.SIGKILL
     assert [a["value"] for a in store.session_answers(session)] == ["my calf is numb"]
+
+
+def test_the_rows_handed_to_the_sender_read_as_their_types(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    due = store.due_checkins(now=1000.0 + 6 * 3600, limit=10)
+    assert DueCheckin.from_row(due[0]) == (due[0]["id"], session, 0, 6.0, 1000.0 + 6 * 3600, None)
+    assessment = store.add_assessment(
+        session, None, 6.0, "emergency", ["E1"], ["Chest"], None, None, now=1100.0
+    )
+    alert = store.add_alert(session, assessment, "harbour", "emergency", now=1100.0)
+    assert DueAlert.from_row(store.due_alerts(now=1100.0)[0]) == (
+        alert,
+        session,
+        assessment,
+        "harbour",
+        "emergency",
+        0,
+        1100.0,
+    )
+    row = store.enqueue(42, MessageKind.REPLY, "hello", {"inline_keyboard": []}, now=1.0, priority=0)
+    claimed = OutboxMessage.from_row(store.claim_outbox(row))
+    assert claimed == (row, 42, MessageKind.REPLY, "hello", {"inline_keyboard": []}, 0, 1, None, None)
+    assert claimed.kind is MessageKind.REPLY
+
+
+def test_every_status_the_store_writes_is_one_of_its_enum(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    old = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    store.pause_session(session)
+    store.resume_session(session, now=1000.0 + 7 * 3600)
+    store.queue_checkin(
+        store.due_checkins(10**9, 1)[0]["id"], 42, "How are you?", None, now=1000.0 + 25 * 3600
+    )
+    store.mark_missed(10**9)
+    alert = store.add_alert(
+        session,
+        store.add_assessment(session, None, 6.0, "emergency", [], [], None, None, now=1100.0),
+        "harbour",
+        "emergency",
+        now=1100.0,
+    )
+    store.queue_alert_round(alert, 0, 5000.0, [(7, "alert", None)], now=1100.0)
+    store.acknowledge_alert(alert, 7, now=1200.0)
+    store.complete_finished_sessions()
+    store.set_patient_status(patient, PatientStatus.OPTED_OUT)
+    for table, enum in (
+        ("patients", PatientStatus),
+        ("sessions", SessionStatus),
+        ("checkins", CheckinStatus),
+        ("alerts", AlertStatus),
+        ("outbox", OutboxStatus),
+    ):
+        stored = {r[0] for r in store.db.execute(f"SELECT DISTINCT status FROM {table}").fetchall()}
+        assert stored <= set(enum), (table, stored)
+    assert store.session(old)["status"] == SessionStatus.REPLACED
+    kinds = {r[0] for r in store.db.execute("SELECT DISTINCT kind FROM outbox").fetchall()}
+    assert kinds <= set(MessageKind), kinds

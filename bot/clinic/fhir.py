@@ -50,9 +50,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.render.checkin import OUTCOME_TIPS
+from bot.followup.status import CheckinStatus
 from bot.guidance.config import Clinic
 from bot.guidance.loader import Guidance, Question, Tip
+from bot.render.checkin import OUTCOME_TIPS
 from bot.store.database import Store
 
 # Our namespace for identifiers and code systems: a name, not an address (.invalid never resolves).
@@ -65,7 +66,11 @@ MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 ASKED_AT = f"{NAMESPACE}/StructureDefinition/asked-at-hour"
 CHECKIN_HOUR = f"{NAMESPACE}/StructureDefinition/checkin-hour"
 BUCKET_SYSTEM = f"{NAMESPACE}/CodeSystem/bucket"
-BUCKET_DISPLAY = {"normal": "Normal", "contact_practitioner": "Contact your practitioner", "emergency": "Emergency"}
+BUCKET_DISPLAY = {
+    "normal": "Normal",
+    "contact_practitioner": "Contact your practitioner",
+    "emergency": "Emergency",
+}
 TEXT_ITEM = "text"
 
 
@@ -95,6 +100,7 @@ def practitioner(telegram_id: int) -> dict[str, Any]:
 
 # ---- Questionnaire
 
+
 def questionnaire(guidance: Guidance, clinic: Clinic) -> dict[str, Any]:
     lang = clinic.language
     items = []
@@ -106,7 +112,10 @@ def questionnaire(guidance: Guidance, clinic: Clinic) -> dict[str, Any]:
         }
         if q.kind == "scale":
             item["type"] = "integer"
-            item["extension"] += [{"url": MIN_VALUE, "valueInteger": q.min}, {"url": MAX_VALUE, "valueInteger": q.max}]
+            item["extension"] += [
+                {"url": MIN_VALUE, "valueInteger": q.min},
+                {"url": MAX_VALUE, "valueInteger": q.max},
+            ]
         else:
             item["type"] = "choice"
             item["answerOption"] = [{"valueCoding": coding(q, o.id, lang)} for o in q.options]
@@ -137,6 +146,7 @@ def coding(question: Question, option_id: str, lang: str) -> dict[str, str]:
 
 # ---- Patient and responses
 
+
 def patient_resource(row: dict[str, Any]) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Patient",
@@ -157,16 +167,25 @@ def _answer(question: Question, value: Any, lang: str) -> list[dict[str, Any]]:
     return [{"valueCoding": coding(question, str(v), lang)} for v in chosen]
 
 
-def response_resource(guidance: Guidance, clinic: Clinic, patient: dict[str, Any], checkin: dict[str, Any],
-                      answers: list[dict[str, Any]]) -> dict[str, Any]:
+def response_resource(
+    guidance: Guidance,
+    clinic: Clinic,
+    patient: dict[str, Any],
+    checkin: dict[str, Any],
+    answers: list[dict[str, Any]],
+) -> dict[str, Any]:
     """An answered check-in; `answers` are its stored answer rows, oldest first."""
     lang = clinic.language
-    given = {a["question_id"]: a["value"] for a in answers if a["question_id"] != TEXT_ITEM}  # a later answer wins
+    given = {
+        a["question_id"]: a["value"] for a in answers if a["question_id"] != TEXT_ITEM
+    }  # a later answer wins
     texts = [a["value"] for a in answers if a["question_id"] == TEXT_ITEM]
     items = []
     for q in guidance.questions:
         if q.id in given:
-            items.append({"linkId": q.id, "text": q.texts.get(lang) or q.text, "answer": _answer(q, given[q.id], lang)})
+            items.append(
+                {"linkId": q.id, "text": q.texts.get(lang) or q.text, "answer": _answer(q, given[q.id], lang)}
+            )
     if texts:
         items.append({"linkId": TEXT_ITEM, "answer": [{"valueString": str(t)} for t in texts]})
     resource: dict[str, Any] = {
@@ -187,8 +206,15 @@ def response_resource(guidance: Guidance, clinic: Clinic, patient: dict[str, Any
 
 # ---- Communications
 
-def alert_resource(clinic: Clinic, patient: dict[str, Any], session: dict[str, Any], alert: dict[str, Any],
-                   assessment: dict[str, Any] | None, about: dict[str, Any] | None) -> dict[str, Any]:
+
+def alert_resource(
+    clinic: Clinic,
+    patient: dict[str, Any],
+    session: dict[str, Any],
+    alert: dict[str, Any],
+    assessment: dict[str, Any] | None,
+    about: dict[str, Any] | None,
+) -> dict[str, Any]:
     acknowledged = alert["acknowledged_at"] is not None
     recipients = [t for t in (session["practitioner_id"], alert["acknowledged_by"]) if t is not None]
     resource: dict[str, Any] = {
@@ -200,10 +226,19 @@ def alert_resource(clinic: Clinic, patient: dict[str, Any], session: dict[str, A
         "priority": "stat" if alert["bucket"] == "emergency" else "urgent",
         "subject": ref(patient),
         "sent": instant(alert["created_at"], clinic),
-        "reasonCode": [{"coding": [{"system": BUCKET_SYSTEM, "code": alert["bucket"],
-                                    "display": BUCKET_DISPLAY.get(alert["bucket"], alert["bucket"])}]}],
+        "reasonCode": [
+            {
+                "coding": [
+                    {
+                        "system": BUCKET_SYSTEM,
+                        "code": alert["bucket"],
+                        "display": BUCKET_DISPLAY.get(alert["bucket"], alert["bucket"]),
+                    }
+                ]
+            }
+        ],
         "payload": [{"contentString": r} for r in (assessment["reasons"] if assessment else [])]
-                   or [{"contentString": BUCKET_DISPLAY.get(alert["bucket"], alert["bucket"])}],
+        or [{"contentString": BUCKET_DISPLAY.get(alert["bucket"], alert["bucket"])}],
     }
     if about is not None:
         resource["about"] = [ref(about)]
@@ -217,14 +252,18 @@ def alert_resource(clinic: Clinic, patient: dict[str, Any], session: dict[str, A
     return resource
 
 
-def shown_tips(guidance: Guidance, hour: int, intensity: str | None, activities: tuple[str, ...],
-               findings: set[str]) -> tuple[Tip, ...]:
+def shown_tips(
+    guidance: Guidance, hour: int, intensity: str | None, activities: tuple[str, ...], findings: set[str]
+) -> tuple[Tip, ...]:
     """The tips a normal outcome lists, as triage picks them (topic tips first, then the general
     ones for the hour, intensity and activities), cut as the outcome message cuts them."""
+
     def fits(tip: Tip) -> bool:
-        return ((not tip.checkins or hour in tip.checkins)
-                and (not tip.intensity or intensity in tip.intensity)
-                and (not tip.activity or bool(set(tip.activity) & set(activities))))
+        return (
+            (not tip.checkins or hour in tip.checkins)
+            and (not tip.intensity or intensity in tip.intensity)
+            and (not tip.activity or bool(set(tip.activity) & set(activities)))
+        )
 
     asked = [t for t in guidance.tips if t.topic and f"topic_{t.topic}" in findings and fits(t)]
     general = [t for t in guidance.tips if t.topic is None and fits(t)]
@@ -242,15 +281,27 @@ def _option_findings(guidance: Guidance, given: dict[str, Any]) -> set[str]:
     return findings
 
 
-def tips_resource(guidance: Guidance, clinic: Clinic, patient: dict[str, Any], patient_row: dict[str, Any],
-                  session: dict[str, Any], assessment: dict[str, Any], answers: list[dict[str, Any]],
-                  about: dict[str, Any] | None) -> dict[str, Any] | None:
+def tips_resource(
+    guidance: Guidance,
+    clinic: Clinic,
+    patient: dict[str, Any],
+    patient_row: dict[str, Any],
+    session: dict[str, Any],
+    assessment: dict[str, Any],
+    answers: list[dict[str, Any]],
+    about: dict[str, Any] | None,
+) -> dict[str, Any] | None:
     """The tips shown with a normal outcome, or None where they cannot be derived exactly."""
     if any(a["question_id"] == TEXT_ITEM for a in answers):
         return None
     given = {a["question_id"]: a["value"] for a in answers}
-    tips = shown_tips(guidance, guidance.checkin_hour(assessment["hours"]), session["intensity"],
-                      tuple(json.loads(session["activities"] or "[]")), _option_findings(guidance, given))
+    tips = shown_tips(
+        guidance,
+        guidance.checkin_hour(assessment["hours"]),
+        session["intensity"],
+        tuple(json.loads(session["activities"] or "[]")),
+        _option_findings(guidance, given),
+    )
     if not tips:
         return None
     lang = patient_row["language"] or "en"
@@ -259,11 +310,15 @@ def tips_resource(guidance: Guidance, clinic: Clinic, patient: dict[str, Any], p
         "id": f"tips-{assessment['id']}",
         "identifier": [{"system": f"{NAMESPACE}/tips", "value": str(assessment["id"])}],
         "status": "completed",
-        "category": [{"coding": [{"system": COMMUNICATION_CATEGORY, "code": "instruction", "display": "Instruction"}]}],
+        "category": [
+            {"coding": [{"system": COMMUNICATION_CATEGORY, "code": "instruction", "display": "Instruction"}]}
+        ],
         "subject": ref(patient),
         "recipient": [ref(patient)],
         "sent": instant(assessment["created_at"], clinic),
-        "reasonCode": [{"coding": [{"system": BUCKET_SYSTEM, "code": "normal", "display": BUCKET_DISPLAY["normal"]}]}],
+        "reasonCode": [
+            {"coding": [{"system": BUCKET_SYSTEM, "code": "normal", "display": BUCKET_DISPLAY["normal"]}]}
+        ],
         "payload": [{"contentString": t.texts.get(lang) or t.text} for t in tips],
     }
     if about is not None:
@@ -273,7 +328,10 @@ def tips_resource(guidance: Guidance, clinic: Clinic, patient: dict[str, Any], p
 
 # ---- Bundle
 
-def patient_resources(store: Store, guidance: Guidance, clinic: Clinic, row: dict[str, Any]) -> list[dict[str, Any]]:
+
+def patient_resources(
+    store: Store, guidance: Guidance, clinic: Clinic, row: dict[str, Any]
+) -> list[dict[str, Any]]:
     patient = patient_resource(row)
     resources = [patient]
     for session in store.patient_sessions(row["id"], clinic.id):
@@ -282,7 +340,7 @@ def patient_resources(store: Store, guidance: Guidance, clinic: Clinic, row: dic
         by_checkin = {c["id"]: c for c in store.checkins(session["id"])}
         responses: dict[int, dict[str, Any]] = {}
         for checkin in by_checkin.values():
-            if checkin["status"] == "answered" and checkin["answered_at"] is not None:
+            if checkin["status"] == CheckinStatus.ANSWERED and checkin["answered_at"] is not None:
                 mine = [a for a in answers if a["checkin_id"] == checkin["id"]]
                 responses[checkin["id"]] = response_resource(guidance, clinic, patient, checkin, mine)
         resources += responses.values()
@@ -293,10 +351,16 @@ def patient_resources(store: Store, guidance: Guidance, clinic: Clinic, row: dic
         by_id = {a["id"]: a for a in assessments}
         for alert in store.session_alerts(session["id"]):
             assessment = by_id.get(alert["assessment_id"])
-            about = responses.get(assessment["checkin_id"]) if assessment and assessment["checkin_id"] else None
+            about = (
+                responses.get(assessment["checkin_id"]) if assessment and assessment["checkin_id"] else None
+            )
             resources.append(alert_resource(clinic, patient, session, alert, assessment, about))
         for a in assessments:
-            if a["bucket"] != "normal" or a["checkin_id"] is None or first_of_checkin[a["checkin_id"]] != a["id"]:
+            if (
+                a["bucket"] != "normal"
+                or a["checkin_id"] is None
+                or first_of_checkin[a["checkin_id"]] != a["id"]
+            ):
                 continue
             if a["checkin_id"] not in responses:
                 continue  # normal outcomes of a check-in are shown when it is answered
@@ -307,7 +371,9 @@ def patient_resources(store: Store, guidance: Guidance, clinic: Clinic, row: dic
     return resources
 
 
-def bundle(store: Store, guidance: Guidance, clinic: Clinic, now: float, patient_id: int | None = None) -> dict[str, Any]:
+def bundle(
+    store: Store, guidance: Guidance, clinic: Clinic, now: float, patient_id: int | None = None
+) -> dict[str, Any]:
     """The export as a Bundle dict: one patient's, or every patient's of the clinic."""
     patients = store.export_patients(clinic.id, patient_id)
     if patient_id is not None and not patients:
@@ -320,7 +386,9 @@ def bundle(store: Store, guidance: Guidance, clinic: Clinic, now: float, patient
         "id": f"aftercare-{clinic.id}-" + ("all" if patient_id is None else f"patient-{patient_id}"),
         "type": "collection",
         "timestamp": instant(now, clinic),
-        "entry": [{"fullUrl": f"{NAMESPACE}/{r['resourceType']}/{r['id']}", "resource": r} for r in resources],
+        "entry": [
+            {"fullUrl": f"{NAMESPACE}/{r['resourceType']}/{r['id']}", "resource": r} for r in resources
+        ],
     }
 
 

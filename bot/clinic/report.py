@@ -29,21 +29,34 @@ import csv
 import io
 import statistics
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.followup.status import AlertStatus, CheckinStatus
 from bot.guidance.config import Clinic
 from bot.store.database import Store
+from bot.store.rows import ReportAlert, ReportAssessment, ReportCheckin
 from bot.triage.engine import BUCKETS, SEVERITY
 
 COLUMNS = (
-    "session_id", "patient_id", "treated_at_local", "checkin_hour", "due_at_local", "sent_at_local",
-    "answered_at_local", "status", "bucket", "alert_id", "minutes_to_acknowledge",
+    "session_id",
+    "patient_id",
+    "treated_at_local",
+    "checkin_hour",
+    "due_at_local",
+    "sent_at_local",
+    "answered_at_local",
+    "status",
+    "bucket",
+    "alert_id",
+    "minutes_to_acknowledge",
 )
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+_Judged = TypeVar("_Judged", ReportAssessment, ReportAlert)  # rows that carry a bucket
 
 
 @dataclass(frozen=True)
@@ -92,65 +105,86 @@ def minutes_between(start: float, end: float | None) -> float | None:
     return None if end is None else round((end - start) / 60, 1)
 
 
-def _worst(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _worst(rows: list[_Judged]) -> _Judged | None:
     """The most serious row, the latest among equals."""
-    return max(rows, key=lambda r: (SEVERITY.get(r["bucket"], -1), r["id"]), default=None)
+    return max(rows, key=lambda r: (SEVERITY.get(r.bucket, -1), r.id), default=None)
+
+
+def _by_checkin(rows: list[_Judged]) -> dict[int, list[_Judged]]:
+    grouped: dict[int, list[_Judged]] = {}
+    for row in rows:
+        if row.checkin_id is not None:
+            grouped.setdefault(row.checkin_id, []).append(row)
+    return grouped
+
+
+def csv_rows(
+    checkins: list[ReportCheckin],
+    assessments: list[ReportAssessment],
+    alerts: list[ReportAlert],
+    tz: ZoneInfo,
+) -> tuple[dict[str, str], ...]:
+    """One CSV row per check-in, with its worst bucket and its worst alert."""
+    assessed_by_checkin, alerts_by_checkin = _by_checkin(assessments), _by_checkin(alerts)
+    rows = []
+    for c in checkins:
+        assessed = _worst(assessed_by_checkin.get(c.id, []))
+        alert = _worst(alerts_by_checkin.get(c.id, []))
+        ack = minutes_between(alert.created_at, alert.acknowledged_at) if alert else None
+        rows.append(
+            {
+                "session_id": str(c.session_id),
+                "patient_id": str(c.patient_id),
+                "treated_at_local": local(c.treated_at, tz),
+                "checkin_hour": hour_label(c.hours),
+                "due_at_local": local(c.due_at, tz),
+                "sent_at_local": local(c.sent_at, tz),
+                "answered_at_local": local(c.answered_at, tz),
+                "status": c.status.value,
+                "bucket": assessed.bucket if assessed else "",
+                "alert_id": str(alert.id) if alert else "",
+                "minutes_to_acknowledge": "" if ack is None else f"{ack:g}",
+            }
+        )
+    return tuple(rows)
+
+
+def response_rates(checkins: list[ReportCheckin]) -> tuple[HourRate, ...]:
+    """Answered / sent by check-in hour, where sent is every check-in that went out."""
+    return tuple(
+        HourRate(
+            h,
+            sum(1 for c in checkins if c.hours == h and c.sent_at is not None),
+            sum(1 for c in checkins if c.hours == h and c.status == CheckinStatus.ANSWERED),
+        )
+        for h in sorted({c.hours for c in checkins})
+    )
 
 
 def build_report(store: Store, clinic: Clinic, since: timedelta, now: float) -> Report:
     start = now - since.total_seconds()
-    tz = clinic.timezone
-    sessions = store.report_sessions(clinic.id, start)
     checkins = store.report_checkins(clinic.id, start)
     assessments = store.report_assessments(clinic.id, start)
     alerts = store.report_alerts(clinic.id, start)
-
-    by_checkin: dict[int, list[dict[str, Any]]] = {}
-    for a in assessments:
-        if a["checkin_id"] is not None:
-            by_checkin.setdefault(a["checkin_id"], []).append(a)
-    alerts_by_checkin: dict[int, list[dict[str, Any]]] = {}
-    for a in alerts:
-        if a["checkin_id"] is not None:
-            alerts_by_checkin.setdefault(a["checkin_id"], []).append(a)
-
-    rows = []
-    for c in checkins:
-        assessed = _worst(by_checkin.get(c["id"], []))
-        alert = _worst(alerts_by_checkin.get(c["id"], []))
-        ack = minutes_between(alert["created_at"], alert["acknowledged_at"]) if alert else None
-        rows.append({
-            "session_id": str(c["session_id"]),
-            "patient_id": str(c["patient_id"]),
-            "treated_at_local": local(c["treated_at"], tz),
-            "checkin_hour": hour_label(c["hours"]),
-            "due_at_local": local(c["due_at"], tz),
-            "sent_at_local": local(c["sent_at"], tz),
-            "answered_at_local": local(c["answered_at"], tz),
-            "status": c["status"],
-            "bucket": assessed["bucket"] if assessed else "",
-            "alert_id": str(alert["id"]) if alert else "",
-            "minutes_to_acknowledge": "" if ack is None else f"{ack:g}",
-        })
-
-    hours = sorted({c["hours"] for c in checkins})
-    response = tuple(
-        HourRate(h, sum(1 for c in checkins if c["hours"] == h and c["sent_at"] is not None),
-                 sum(1 for c in checkins if c["hours"] == h and c["status"] == "answered"))
-        for h in hours
-    )
-    counted = Counter(a["bucket"] for a in assessments)
-    buckets = {b: counted[b] for b in BUCKETS if counted[b]} | {b: n for b, n in counted.items() if b not in BUCKETS}
-    waits = [(a["acknowledged_at"] - a["created_at"]) / 60 for a in alerts if a["acknowledged_at"] is not None]
+    counted = Counter(a.bucket for a in assessments)
+    buckets = {b: counted[b] for b in BUCKETS if counted[b]} | {
+        b: n for b, n in counted.items() if b not in BUCKETS
+    }
+    waits = [(a.acknowledged_at - a.created_at) / 60 for a in alerts if a.acknowledged_at is not None]
     return Report(
-        clinic_id=clinic.id, clinic_name=clinic.name, timezone=tz, since=start, now=now, rows=tuple(rows),
-        sessions=len(sessions),
-        statuses=dict(sorted(Counter(c["status"] for c in checkins).items())),
-        response=response,
+        clinic_id=clinic.id,
+        clinic_name=clinic.name,
+        timezone=clinic.timezone,
+        since=start,
+        now=now,
+        rows=csv_rows(checkins, assessments, alerts, clinic.timezone),
+        sessions=len(store.report_sessions(clinic.id, start)),
+        statuses=dict(sorted(Counter(c.status.value for c in checkins).items())),
+        response=response_rates(checkins),
         buckets=buckets,
         alerts=len(alerts),
         acknowledged=len(waits),
-        open_alerts=sum(1 for a in alerts if a["status"] == "open"),
+        open_alerts=sum(1 for a in alerts if a.status == AlertStatus.OPEN),
         median_minutes_to_acknowledge=round(statistics.median(waits), 1) if waits else None,
     )
 
@@ -166,14 +200,20 @@ def format_summary(report: Report) -> str:
         f"{local(report.since, tz)} to {local(report.now, tz)} ({tz.key})",
         f"Sessions: {report.sessions}",
         f"Check-ins: {len(report.rows)}"
-        + (" (" + ", ".join(f"{status} {n}" for status, n in report.statuses.items()) + ")" if report.statuses else ""),
+        + (
+            " (" + ", ".join(f"{status} {n}" for status, n in report.statuses.items()) + ")"
+            if report.statuses
+            else ""
+        ),
         "Response rate (answered / sent) by check-in hour:",
         *(f"  {hour_label(r.hour)} h: {_share(r.answered, r.sent)}" for r in report.response),
     ]
     if not report.response:
         lines.append("  no check-ins")
     lines.append(f"Assessments by bucket: {report.assessments}")
-    lines += [f"  {bucket}: {n} ({100 * n / report.assessments:.0f}%)" for bucket, n in report.buckets.items()]
+    lines += [
+        f"  {bucket}: {n} ({100 * n / report.assessments:.0f}%)" for bucket, n in report.buckets.items()
+    ]
     lines.append(f"Alerts: {report.alerts} (acknowledged {report.acknowledged}, open {report.open_alerts})")
     median = report.median_minutes_to_acknowledge
     lines.append("Median time to acknowledge: " + ("n/a" if median is None else f"{median:g} min"))

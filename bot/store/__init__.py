@@ -1,3 +1,4 @@
-"""The store: the only SQL. Schema, migrations and queries on one SQLite file.
+"""The store: the only SQL. Schema, migrations and queries on one SQLite file, held by the rest
+of the bot as one `Store` (database.py); rows that leave it typed in rows.py.
 
-Imports the pure packages (for types and neutral text); nothing above it."""
+Imports the pure packages (statuses, neutral text); nothing above it."""

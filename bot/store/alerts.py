@@ -1,0 +1,96 @@
+"""Alerts to a clinic's staff: raised, repeated in rounds until acknowledged, acknowledged once.
+
+Imports `bot.followup.status` and the shared connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.followup.status import AlertStatus, MessageKind, OutboxStatus
+from bot.store.connection import Connection
+
+
+class AlertQueries(Connection):
+    def add_alert(self, session_id: int, assessment_id: int, clinic_id: str, bucket: str, now: float) -> int:
+        return self._insert(
+            """INSERT INTO alerts (session_id, assessment_id, clinic_id, bucket, status, created_at,
+                                   notify_count, next_notify_at)
+               VALUES (?, ?, ?, ?, ?, ?, 0, ?)""",
+            [session_id, assessment_id, clinic_id, bucket, AlertStatus.OPEN, now, now],
+        )
+
+    def alert(self, alert_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM alerts WHERE id = ?", [alert_id])
+
+    def due_alerts(self, now: float) -> list[dict[str, Any]]:
+        return self._all(
+            "SELECT * FROM alerts WHERE status = ? AND next_notify_at <= ? ORDER BY created_at",
+            [AlertStatus.OPEN, now],
+        )
+
+    def queue_alert_round(
+        self,
+        alert_id: int,
+        round_: int,
+        next_notify_at: float,
+        messages: list[tuple[int, str, dict | None]],
+        now: float,
+    ) -> bool:
+        """Claim round `round_` of an alert and queue its messages (chat, text, markup) in one
+        transaction; only the caller that moved the alert on from that round queues them."""
+        with self.db.conn:
+            claimed = self.db.conn.execute(
+                """UPDATE alerts SET notify_count = ?, next_notify_at = ?
+                   WHERE id = ? AND status = ? AND notify_count = ?""",
+                [round_ + 1, next_notify_at, alert_id, AlertStatus.OPEN, round_],
+            ).rowcount
+            if not claimed:
+                return False
+            patient = self._one(
+                """SELECT s.patient_id FROM alerts a JOIN sessions s ON s.id = a.session_id
+                                   WHERE a.id = ?""",
+                [alert_id],
+            )
+            for chat_id, text, markup in messages:
+                self._insert_outbox(
+                    chat_id,
+                    MessageKind.ALERT,
+                    text,
+                    markup,
+                    now,
+                    alert_id,
+                    priority=0,
+                    patient_id=patient["patient_id"] if patient else None,
+                )
+        return True
+
+    def acknowledge_alert(self, alert_id: int, staff_id: int, now: float) -> bool:
+        return (
+            self._update(
+                """UPDATE alerts SET status = ?, acknowledged_by = ?, acknowledged_at = ?
+               WHERE id = ? AND status = ?""",
+                [AlertStatus.ACKNOWLEDGED, staff_id, now, alert_id, AlertStatus.OPEN],
+            )
+            == 1
+        )
+
+    def cancel_alert_messages(self, alert_id: int) -> None:
+        """Once acknowledged, copies of an alert still waiting to go out are not sent."""
+        self._update(
+            "UPDATE outbox SET status = ? WHERE kind = ? AND ref_id = ? AND status = ?",
+            [OutboxStatus.CANCELLED, MessageKind.ALERT, alert_id, OutboxStatus.PENDING],
+        )
+
+    def open_alerts(self, clinic_id: str) -> list[dict[str, Any]]:
+        return self._all(
+            """SELECT a.*, p.first_name FROM alerts a JOIN sessions s ON s.id = a.session_id
+               JOIN patients p ON p.id = s.patient_id WHERE a.clinic_id = ? AND a.status = ?
+               ORDER BY a.created_at""",
+            [clinic_id, AlertStatus.OPEN],
+        )
+
+    def sent_alert_messages(self, alert_id: int) -> list[dict[str, Any]]:
+        return self._all(
+            "SELECT * FROM outbox WHERE kind = ? AND ref_id = ? AND status = ?",
+            [MessageKind.ALERT, alert_id, OutboxStatus.SENT],
+        )
