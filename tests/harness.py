@@ -22,7 +22,6 @@ from telegram.ext import Application, TypeHandler
 from bot.guidance.config import Clinic, load_config
 from bot.demo.config_writer import toml_value, write_clinic_config
 from bot.emulator import BotApiEmulator, User
-from bot.services.due import Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
 
@@ -90,7 +89,7 @@ class Harness:
         self.clock.advance(hours * 3600 / self.clinic.clock_speed)
 
     async def tick(self):
-        return await self.app.bot_data["ticker"].tick()
+        return await self.services.delivery.tick()
 
     async def idle(self, timeout: float = 5.0) -> None:
         """Wait until the bot has handled every update the emulator made so far, and the outbox
@@ -127,15 +126,15 @@ class Harness:
         return enrolment.token
 
 
-async def pass_time_for_paced_messages(ticker: Ticker, clock: FakeClock) -> None:
+async def pass_time_for_paced_messages(services: Services, clock: FakeClock) -> None:
     """On the fake clock, time only moves when a test moves it; but a message held back for
     Telegram's per-chat pace waits for time to pass. Do what production's ticker does for
     those alone: let the fake clock reach their slot and tick."""
     while True:
-        due = ticker.services.store.next_paced()
+        due = services.store.next_paced()
         if due is not None and due > clock():
             clock.time = due
-            await ticker.tick()
+            await services.delivery.tick()
         await asyncio.sleep(0.005)
 
 
@@ -147,7 +146,7 @@ async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False
     the real JobQueue ticking every 50 ms (use a clinic `clock_speed` to compress the schedule).
     `second_clinic`: a clinic "north" (emergency number 112) after the first, its practitioner
     `h.north_practitioner`."""
-    from bot.telegram.app import build_application, load_all_guidance
+    from bot.telegram.app import ALLOWED_UPDATES, build_application, load_all_guidance
 
     clock = FakeClock()
     if real_time:
@@ -174,9 +173,9 @@ async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False
     async with app:
         await app.post_init(app)  # as run_polling does: what the last run left is handled first
         await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
         services = app.bot_data["services"]
-        pacer = None if real_time else asyncio.create_task(pass_time_for_paced_messages(app.bot_data["ticker"], clock))
+        pacer = None if real_time else asyncio.create_task(pass_time_for_paced_messages(services, clock))
         try:
             yield Harness(emu, app, services, clock, practitioner, admin, processed, north)
         finally:

@@ -95,6 +95,34 @@ async def delete_my_commands(world: World, params: Params) -> bool:
     return True
 
 
+async def set_my_description(world: World, params: Params) -> bool:
+    text = validation.bot_description(params, "description", validation.DESCRIPTION_LIMIT)
+    _set_or_clear(world.descriptions, params.text("language_code") or "", text)
+    return True
+
+
+async def get_my_description(world: World, params: Params) -> dict:
+    return {"description": world.descriptions.get(params.text("language_code") or "", "")}
+
+
+async def set_my_short_description(world: World, params: Params) -> bool:
+    text = validation.bot_description(params, "short_description", validation.SHORT_DESCRIPTION_LIMIT)
+    _set_or_clear(world.short_descriptions, params.text("language_code") or "", text)
+    return True
+
+
+async def get_my_short_description(world: World, params: Params) -> dict:
+    return {"short_description": world.short_descriptions.get(params.text("language_code") or "", "")}
+
+
+def _set_or_clear(texts: dict[str, str], language: str, text: str) -> None:
+    """An empty text removes the language's own one, as Telegram does."""
+    if text:
+        texts[language] = text
+    else:
+        texts.pop(language, None)
+
+
 async def get_file(world: World, params: Params) -> dict:
     stored = world.files.get(params.text("file_id") or "")
     if stored is None:
@@ -120,6 +148,10 @@ METHODS: dict[str, Handler] = {
     "setMyCommands": set_my_commands,
     "getMyCommands": get_my_commands,
     "deleteMyCommands": delete_my_commands,
+    "setMyDescription": set_my_description,
+    "getMyDescription": get_my_description,
+    "setMyShortDescription": set_my_short_description,
+    "getMyShortDescription": get_my_short_description,
     "getFile": get_file,
 }
 # The real server ignores the case of method names.

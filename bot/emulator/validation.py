@@ -1,4 +1,4 @@
-"""Checks on what the bot sends: message text, reply markup, callback data, commands.
+"""Checks on what the bot sends: message text, reply markup, callback data, commands, descriptions.
 
 Error texts are the real server's (tdlib/telegram-bot-api Client.cpp and tdlib), with the Bot
 API's lower-cased first letter. Three checks are stricter than Telegram and say so in their
@@ -21,6 +21,8 @@ RAW_TEXT_LIMIT = 1 << 15  # bytes before parsing (Client::get_formatted_text)
 CALLBACK_DATA_LIMIT = 64  # bytes
 MAX_BUTTONS = 100
 MAX_ROW = 8
+DESCRIPTION_LIMIT = 512  # characters of the bot's description (the empty chat's text)
+SHORT_DESCRIPTION_LIMIT = 120  # characters of its short description (profile page, shared links)
 _TRIM = " \t\r\n\v\f"
 _ACTIONS = (
     "url", "callback_data", "callback_game", "pay", "switch_inline_query",
@@ -181,3 +183,13 @@ def bot_commands(params: Params) -> list[dict]:
         if not 1 <= len(command["description"]) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
     return [{"command": c["command"], "description": c["description"]} for c in commands]
+
+
+def bot_description(params: Params, field: str, limit: int) -> str:
+    """A description or short description: 0 to `limit` characters (empty clears it). The error
+    text is the emulator's wording."""
+    text = params.text(field) or ""
+    if len(text) > limit:
+        what = field.replace("_", " ")
+        raise bad_request(f"{what} is too long (at most {limit} characters; emulator wording)")
+    return text

@@ -42,7 +42,9 @@ class World:
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, StoredFile] = {}
         self.queries: dict[str, CallbackQuery] = {}
-        self.commands: dict[tuple[str, str], list[dict]] = {}
+        self.commands: dict[tuple[str, str], list[dict]] = {}  # by (scope as JSON, language code)
+        self.descriptions: dict[str, str] = {}  # by language code ("" for everyone else)
+        self.short_descriptions: dict[str, str] = {}
         self.changed = Signal()
         self.listeners: list[MessageListener] = []
         self._serial = itertools.count(1)

@@ -83,4 +83,12 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "alert_photo_caption": {"first_name"},
     # erasure (issue 12): a staff copy about a patient who had their data erased
     "erased_by_patient": set(),
+    # what Telegram shows about the bot: menus and descriptions (bot/telegram/profile.py)
+    **{
+        f"command_{name}": set()
+        for name in ("help", "status", "tips", "pause", "resume", "stop", "delete")
+        + ("enrol", "active", "alerts", "patient")
+    },
+    "bot_description": set(),
+    "bot_short_description": set(),
 }

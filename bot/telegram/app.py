@@ -1,8 +1,11 @@
-"""Build the python-telegram-bot Application from config, guidance and store, and run it."""
+"""Build the python-telegram-bot Application from config, guidance and store, and run it.
+
+Wires the typed context (`bot/telegram/context.py`), the handlers by audience (staff first, then
+the patient's), the one error handler (`replies.on_error`), the jobs, and at start the bot's
+menus and descriptions (`bot/telegram/profile.py`). Imports every package below it."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import time
@@ -13,18 +16,13 @@ from telegram.ext import Application, ContextTypes
 
 from bot.services import alerts
 
-from bot.telegram import intake
-
-from bot.telegram import patient
-
-from bot.telegram import replies
-
-from bot.telegram import staff
+from bot.telegram import intake, patient, profile, replies, staff
+from bot.telegram.audience import Audiences
+from bot.telegram.context import CONTEXT_TYPES
 from bot.guidance.config import Config, default_guidance_dir
-from bot.delivery.sender import Delivery
+from bot.delivery.sender import Delivery, Hooks
 from bot.guidance.loader import Guidance, load_guidance
 from bot.delivery.pacing import TelegramPace
-from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
 from bot.telegram.transport import AiohttpRequest
@@ -39,6 +37,10 @@ TELEGRAM_ROUND_TRIP = 0.3
 # (bench/delivery.py); only a Bot API server allowing more than ~50/s needs more than 16.
 MAX_IN_FLIGHT = 16
 PURGE_SECONDS = 24 * 3600
+# The updates the handlers read (words and their edits, presses), and changes to the bot's own
+# membership of a chat (a patient blocking it, a group adding it) for the conversation-safety
+# work. Telegram sends nothing else, so nothing else waits in the inbox.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 def load_all_guidance(config: Config) -> dict[str, Guidance]:
@@ -66,7 +68,7 @@ def sends_in_flight(per_second: float) -> int:
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.bot_data["services"]
     services.store.retry_truncate_wal()  # an erasure's truncation a reader (a backup) held off
-    await context.bot_data["ticker"].tick()
+    await services.delivery.tick()
 
 
 async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -77,20 +79,6 @@ async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
         erased = services.store.purge_expired(clinic.id, services.now() - clinic.retention_days * 86400)
         if erased:
             log.info("retention: erased %d follow-ups of clinic %s", erased, clinic.id)
-
-
-async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A failure in a handler or a job: one line in the log (its type and where, no traceback,
-    nor the update: they may hold a patient's words), and whoever pressed or wrote gets the kind
-    error reply (a press is answered). A background send has no one waiting on it: its row is
-    left to the tick."""
-    log.error("handler failed: %s", replies.describe(context.error))
-    if not isinstance(update, Update) or update.effective_user is None or context.job or context.coroutine:
-        return
-    try:
-        await replies.reply_kindly(context, update, "error_generic")
-    except Exception as error:
-        log.error("could not send the error reply: %s", replies.describe(error))
 
 
 def build_application(
@@ -110,6 +98,7 @@ def build_application(
             log.warning("re-queued %d messages interrupted by the last stop", recovered)
         store.inbox_prune(now() - intake.RESEND_WINDOW)
         intake.replay(application, store)  # before polling starts: what the last run left goes first
+        await profile.publish(application.bot, services)  # menus and descriptions: never stops the start
 
     application = (
         Application.builder()
@@ -122,13 +111,14 @@ def build_application(
         .concurrent_updates(intake.InboxProcessor(store))
         .rate_limiter(TelegramPace(config.telegram.max_messages_per_second))
         .post_init(post_init)
+        .context_types(CONTEXT_TYPES)
         .build()
     )
-    hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed,
+    hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed, patient.on_unreachable,
                   on_alert_queued=alerts.after_first_round)
     rate = config.telegram.max_messages_per_second
     services.delivery = Delivery(
-        application.bot, store, now, on_unreachable=functools.partial(patient.on_unreachable, services),
+        services, application.bot, hooks,
         # Queue per tick what can go out in two ticks, so a burst's outbox never runs dry.
         batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
         concurrency=sends_in_flight(rate),
@@ -136,14 +126,14 @@ def build_application(
         answered=False,  # the first send probes Telegram alone (bot/delivery/sender.py)
     )
     application.bot_data["services"] = services
-    application.bot_data["ticker"] = Ticker(services, hooks)  # what falls due, queued each tick
-    staff.register(application)
-    patient.register(application)
-    application.add_error_handler(_log_error)
+    audiences = Audiences.of(services)
+    staff.register(application, audiences)
+    patient.register(application, audiences)
+    application.add_error_handler(replies.on_error)
     if tick_seconds is not None:
         repeating = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
         # A tick that sends a burst runs for as long as the burst; the next tick runs beside it
-        # and only queues what falls due (the sender pumps from one tick at a time).
+        # and only queues what falls due (Delivery sends from one tick at a time).
         application.job_queue.run_repeating(_tick, interval=tick_seconds, first=0, name="delivery",
                                             job_kwargs={**repeating, "max_instances": 2})
         application.job_queue.run_repeating(_purge, interval=PURGE_SECONDS, first=60, name="retention", job_kwargs=repeating)
@@ -155,6 +145,6 @@ def run(config: Config) -> None:
     store = Store(config.storage.database)
     application = build_application(config, store, load_all_guidance(config), config.telegram.token())
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
     finally:
         store.close()

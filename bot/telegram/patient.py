@@ -15,24 +15,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.render import checkin as cr
-from bot.services import followup
-from bot.render import html as render
-from bot.telegram import replies
-from bot.services.followup import Answer, Out
-from bot.privacy.pseudonym import pseudonym
 from bot.delivery.pacing import EMERGENCY
+from bot.privacy.pseudonym import pseudonym
+from bot.render import checkin as cr
+from bot.render import html as render
+from bot.render.outgoing import Outgoing
+from bot.services import followup
+from bot.services.followup import Answer
 from bot.services.shared import Services
 from bot.store.database import ANSWER
+from bot.telegram import replies
+from bot.telegram.audience import Audiences
+from bot.telegram.context import AftercareContext
 from bot.triage.engine import NO_BUCKET
 
 log = logging.getLogger(__name__)
@@ -40,26 +36,47 @@ log = logging.getLogger(__name__)
 PATIENT_BUTTON = r"^p"
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 # Whatever a patient sends or edits in the private chat, except commands and service messages.
-INCOMING = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGES & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+INCOMING = (
+    filters.ChatType.PRIVATE & filters.UpdateType.MESSAGES & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+)
 PENDING_TOKEN = "pending_token"  # user_data: the link opened, until consent is given or refused
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Handler = Callable[[Update, AftercareContext], Awaitable[None]]
 
 
-def register(application: Application) -> None:
-    """Add the patient's handlers (after the staff's, so their commands win)."""
-    commands = {"start": start_command, "help": help_command, "status": status_command, "tips": tips_command,
-                "pause": pause_command, "resume": resume_command, "stop": stop_command, "delete": delete_command}
+def register(application: Application, audience: Audiences) -> None:
+    """Add the handlers of the private chat (after the staff's, so their commands win). Staff
+    writing here get their own help, unless a command of a follow-up of theirs applies."""
+    staff = PRIVATE & audience.staff
+    application.add_handler(CommandHandler("start", link_command, filters=PRIVATE, has_args=True))
+    application.add_handler(CommandHandler("start", staff_help, filters=staff))
+    application.add_handler(CommandHandler("help", staff_help, filters=staff & ~audience.followed))
+    commands = {
+        "start": introduce,
+        "help": help_command,
+        "status": status_command,
+        "tips": tips_command,
+        "pause": pause_command,
+        "resume": resume_command,
+        "stop": stop_command,
+        "delete": delete_command,
+    }
     for name, handler in commands.items():
         application.add_handler(CommandHandler(name, handler, filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(button, pattern=PATIENT_BUTTON))
-    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
-    application.add_handler(MessageHandler(INCOMING, incoming))
+    application.add_handler(MessageHandler(staff & filters.COMMAND, staff_help))
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, introduce))
+    # Staff's words get their help; their edits, nothing.
+    application.add_handler(
+        MessageHandler(INCOMING & filters.UpdateType.MESSAGE & audience.staff, staff_help)
+    )
+    application.add_handler(MessageHandler(INCOMING & ~audience.staff, incoming))
     # Registered last (staff.register runs first): a press no other handler claims is answered too.
     application.add_handler(CallbackQueryHandler(unknown_button))
 
 
 # ---- delivery hooks
+
 
 def render_checkin(services: Services, checkin_row: dict[str, Any]) -> tuple[int, str, dict | None] | None:
     """(chat, text, markup) of a due check-in's first question; None if the follow-up is over."""
@@ -85,7 +102,8 @@ async def on_unreachable(services: Services, chat_id: int) -> None:
 
 # ---- plumbing
 
-async def send(services: Services, chat_id: int, outs: list[Out]) -> None:
+
+async def send(services: Services, chat_id: int, outs: list[Outgoing]) -> None:
     for out in outs:
         target = out.chat_id if out.chat_id is not None else chat_id
         if out.queued is not None:
@@ -96,15 +114,15 @@ async def send(services: Services, chat_id: int, outs: list[Out]) -> None:
             await services.say(target, out.kind, out.text, out.markup, patient_id=out.patient_id)
 
 
-def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.bot_data["services"]
-
-
 def _lang(services: Services, update: Update) -> str:
     user = update.effective_user
     guidance, _ = followup.default_guidance(services, user.id)
     patient = services.store.patient_by_telegram(user.id)
-    return patient["language"] if patient and patient["language"] else cr.language_for(guidance, user.language_code)
+    return (
+        patient["language"]
+        if patient and patient["language"]
+        else cr.language_for(guidance, user.language_code)
+    )
 
 
 def _text(services: Services, update: Update, key: str) -> render.Safe:
@@ -117,64 +135,48 @@ async def _say(services: Services, update: Update, key: str) -> None:
     await services.say(update.effective_chat.id, "reply", _text(services, update, key))
 
 
-def guarded(handler: Handler) -> Handler:
-    """Whatever goes wrong, the patient hears back (a press is answered), and the log gets one
-    line, with no words of theirs."""
-    @functools.wraps(handler)
-    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            await handler(update, context)
-        except Exception as error:
-            log.error("patient handler %s failed: %s", handler.__name__, replies.describe(error))
-            try:
-                await replies.reply_kindly(context, update, "error_generic")
-            except Exception as failure:
-                log.error("could not send the error reply: %s", replies.describe(failure))
-    return run
-
-
-def _is_staff(services: Services, update: Update) -> bool:
-    return bool(services.staff_clinics(update.effective_user.id))
-
-
 # ---- commands
 
-@guarded
-async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start <token> from an enrolment link shows the consent; plain /start says what I do."""
-    services = _services(context)
-    payload = context.args[0] if context.args else None
-    if payload:
-        row = followup.valid_token(services, payload)
-        if row is None:
-            return await _say(services, update, "enrol_link_invalid")
-        context.user_data[PENDING_TOKEN] = payload
-        out = followup.consent(services, row, update.effective_user.language_code)
-        return await send(services, update.effective_chat.id, [out])
-    if _is_staff(services, update):
-        return await _say(services, update, "staff_help")
+
+async def link_command(update: Update, context: AftercareContext) -> None:
+    """/start <token> from an enrolment link shows the consent."""
+    services = context.services
+    payload = context.args[0]
+    row = followup.valid_token(services, payload)
+    if row is None:
+        return await _say(services, update, "enrol_link_invalid")
+    context.user_data[PENDING_TOKEN] = payload
+    out = followup.consent(services, row, update.effective_user.language_code)
+    await send(services, update.effective_chat.id, [out])
+
+
+async def introduce(update: Update, context: AftercareContext) -> None:
+    """Plain /start, or a command I do not know: what I do, or how to start."""
+    services = context.services
     f = followup.current(services, update.effective_user.id)
     await _say(services, update, "help" if f else "not_enrolled")
 
 
-@guarded
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = _services(context)
-    if _is_staff(services, update) and followup.current(services, update.effective_user.id) is None:
-        return await _say(services, update, "staff_help")
-    await _say(services, update, "help")
+async def help_command(update: Update, context: AftercareContext) -> None:
+    await _say(context.services, update, "help")
 
 
-def _with_followup(action: Callable[[Services, followup.Followup], Out | list[Out]]) -> Handler:
+async def staff_help(update: Update, context: AftercareContext) -> None:
+    """Staff in their private chat: what they can do."""
+    await _say(context.services, update, "staff_help")
+
+
+def _with_followup(action: Callable[[Services, followup.Followup], Outgoing | list[Outgoing]]) -> Handler:
     """A command that needs a follow-up; anyone without one is told how to start."""
-    @guarded
-    async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        services = _services(context)
+
+    async def command(update: Update, context: AftercareContext) -> None:
+        services = context.services
         f = followup.current(services, update.effective_user.id)
         if f is None:
             return await _say(services, update, "not_enrolled")
         outs = action(services, f)
         await send(services, update.effective_chat.id, outs if isinstance(outs, list) else [outs])
+
     command.__name__ = action.__name__
     return command
 
@@ -186,36 +188,24 @@ resume_command = _with_followup(followup.resume)
 stop_command = _with_followup(followup.stop)
 
 
-@guarded
-async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def delete_command(update: Update, context: AftercareContext) -> None:
     """/delete asks first; it works after /stop too (the data is kept until erased)."""
-    services = _services(context)
+    services = context.services
     out = followup.delete_confirm(services, update.effective_user.id)
     if out is None:
         return await _say(services, update, "not_enrolled")
     await send(services, update.effective_chat.id, [out])
 
 
-@guarded
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = _services(context)
-    if _is_staff(services, update):
-        return await _say(services, update, "staff_help")
-    f = followup.current(services, update.effective_user.id)
-    await _say(services, update, "help" if f else "not_enrolled")
-
-
 # ---- messages
 
-@guarded
-async def incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+
+async def incoming(update: Update, context: AftercareContext) -> None:
     """Whatever the patient sends is read: text, a caption, a photo, an edit. Words are stored,
     triaged, alerted on and answered at once, whatever the chat's pace: its answer waits for
-    the chat, the rest does not. Staff get a short help instead."""
-    services = _services(context)
+    the chat, the rest does not."""
+    services = context.services
     message, edited = update.effective_message, update.edited_message is not None
-    if _is_staff(services, update):
-        return None if edited else await _say(services, update, "staff_help")
     text = message.text or message.caption or ""
     # The largest size comes last; an edited caption is new words, its photo is kept already.
     photo = message.photo[-1].file_id if message.photo and not edited else None
@@ -230,7 +220,9 @@ async def incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     words = followup.take_words(services, update.effective_user.id, text, message.message_id, photo)
     if words is None:
         return await _unfollowed(services, update, context, text, edited)
-    if words.replayed and (edited or services.store.message_answered(words.followup.session["id"], message.message_id)):
+    if words.replayed and (
+        edited or services.store.message_answered(words.followup.session["id"], message.message_id)
+    ):
         return None  # handled before a restart, up to its answer: nothing left to do
     assessed = None
     if text.strip():
@@ -241,7 +233,7 @@ async def incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _answer(services, update, context, followup.answer(services, words, assessed))
 
 
-async def _answer(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> None:
+async def _answer(services: Services, update: Update, context: AftercareContext, answer: Answer) -> None:
     """Queue the answer to the conversation so far and send it, in the background: an emergency
     at once, ahead of anything else for this chat; any other when the chat is free, unless a
     newer one replaced it."""
@@ -250,23 +242,36 @@ async def _answer(services: Services, update: Update, context: ContextTypes.DEFA
         chosen = followup.supersede(services, chat_id, answer)
         if chosen is None:
             return
-        row_id = services.queue(chat_id, ANSWER, chosen.text, chosen.markup, ref_id=chosen.assessment_id,
-                                priority=EMERGENCY if chosen.urgent else 0)
+        row_id = services.queue(
+            chat_id,
+            ANSWER,
+            chosen.text,
+            chosen.markup,
+            ref_id=chosen.assessment_id,
+            priority=EMERGENCY if chosen.urgent else 0,
+        )
     spawn = functools.partial(context.application.create_task, update=update)
     await services.send_answer(chat_id, row_id, spawn, urgent=chosen.urgent)
 
 
-async def _unfollowed(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
-                      edited: bool) -> None:
+async def _unfollowed(
+    services: Services, update: Update, context: AftercareContext, text: str, edited: bool
+) -> None:
     """No follow-up: a red flag still gets the emergency text; anything else (not an edit) how
     to start, or to answer the consent. Nothing of it is stored."""
-    emergency = followup.unfollowed(services, update.effective_user.id, text, _lang(services, update)) if text else None
+    emergency = (
+        followup.unfollowed(services, update.effective_user.id, text, _lang(services, update))
+        if text
+        else None
+    )
     if emergency is not None:
         return await _answer(services, update, context, emergency)
     if edited:
         return None
     pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
-    await _answer(services, update, context, _reply(services, update, "consent_pending" if pending else "not_enrolled"))
+    await _answer(
+        services, update, context, _reply(services, update, "consent_pending" if pending else "not_enrolled")
+    )
 
 
 def _reply(services: Services, update: Update, key: str) -> Answer:
@@ -277,10 +282,10 @@ def _reply(services: Services, update: Update, key: str) -> Answer:
 
 # ---- buttons
 
-@guarded
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+
+async def button(update: Update, context: AftercareContext) -> None:
     """Every patient button. A stale, foreign or forged press is refused and changes nothing."""
-    services = _services(context)
+    services = context.services
     query = update.callback_query
     user = query.from_user
     data = render.unpack(query.data)
@@ -302,25 +307,25 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(services, chat_id, outs)
 
 
-@guarded
-async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_button(update: Update, context: AftercareContext) -> None:
     """A press whose data no handler knows (forged, or from an older bot): answered, refused."""
     await _stale(context, update)
 
 
-async def _stale(context: ContextTypes.DEFAULT_TYPE, update: Update) -> None:
+async def _stale(context: AftercareContext, update: Update) -> None:
     log.info("stale or foreign button from %s", who(context, update.effective_user.id))
     await replies.reply_kindly(context, update, "stale_button")
 
 
-def who(context: ContextTypes.DEFAULT_TYPE, telegram_id: int) -> str:
+def who(context: AftercareContext, telegram_id: int) -> str:
     """A user as the log names them: a patient by their internal id, anyone else by pseudonym."""
-    patient = _services(context).store.patient_by_telegram(telegram_id)
+    patient = context.services.store.patient_by_telegram(telegram_id)
     return f"patient {patient['id']}" if patient else f"user {pseudonym(context.bot.token, telegram_id)}"
 
 
-async def _consent(services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE,
-                   data: render.Button, message_id: int) -> None:
+async def _consent(
+    services: Services, update: Update, context: AftercareContext, data: render.Button, message_id: int
+) -> None:
     """Accept: the token is claimed and the follow-up planned. Decline: nothing is kept, and the
     link stays usable until it expires, so the patient may still change their mind."""
     user = update.effective_user
@@ -332,12 +337,14 @@ async def _consent(services: Services, update: Update, context: ContextTypes.DEF
             return await _stale(context, update)
         guidance = services.guidance(row["clinic_id"])
         text = render.message(guidance, "consent_declined", cr.language_for(guidance, user.language_code))
-        return await send(services, user.id, [Out(text, edit=message_id)])
-    accepted = followup.accept(services, token, user.id, user.first_name, user.language_code) if token else None
+        return await send(services, user.id, [Outgoing(text, edit=message_id)])
+    accepted = (
+        followup.accept(services, token, user.id, user.first_name, user.language_code) if token else None
+    )
     if accepted is None:
         if row is None or row["used_at"] is not None:  # a second tap, or a forged token
             return await _stale(context, update)
         return await _say(services, update, "enrol_link_invalid")  # expired while deciding
     context.user_data.pop(PENDING_TOKEN, None)
     consent = followup.consent(services, row, user.language_code)
-    await send(services, user.id, [Out(consent.text, None, edit=message_id), accepted])
+    await send(services, user.id, [Outgoing(consent.text, None, edit=message_id), accepted])

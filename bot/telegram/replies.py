@@ -9,22 +9,31 @@ their words: a staff member's clinic and its language; anyone else, the clinic t
 belonged to and their language. To a press in a private chat it is a message; in a group, or
 when no message is behind the press (an inline message, one too old for Telegram to pass), it is
 the notice Telegram shows on the presser's screen alone.
+
+`on_error` is the bot's one error handler: a failure in any handler or job is one log line
+without private data, and whoever wrote or pressed gets the kind reply.
+Imports `bot.services`, `bot.render` and `bot.guidance`.
 """
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections import OrderedDict
 from pathlib import Path
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
+from bot.guidance.config import Clinic
+from bot.render import alerts as texts
 from bot.render import checkin as cr
-from bot.services import followup
 from bot.render import html as render
+from bot.services import followup
 from bot.services.shared import Services
+from bot.telegram.context import AftercareContext
+
+log = logging.getLogger(__name__)
 
 ANSWERED = "answered_presses"  # bot_data: the ids of the presses answered lately
 REMEMBERED = 4096  # a press is answered within seconds; older ids can be forgotten
@@ -32,7 +41,7 @@ NOTICE_LIMIT = 200  # characters Telegram shows in a press's notice
 PACKAGE = Path(__file__).resolve().parents[1]  # the bot package: frames outside it are libraries
 
 
-async def answer_press(context: ContextTypes.DEFAULT_TYPE, update: Update, notice: str | None = None) -> None:
+async def answer_press(context: AftercareContext, update: Update, notice: str | None = None) -> None:
     """Answer the press behind `update` (if any) unless it was answered already; `notice` (plain
     text) shows on the presser's screen."""
     query = update.callback_query
@@ -61,14 +70,17 @@ def kind_text(services: Services, update: Update, key: str) -> render.Safe:
         return render.message(services.guidance(clinics[0].id), key, clinics[0].language)
     guidance, clinic = followup.default_guidance(services, user.id if user else None)
     patient = services.store.patient_by_telegram(user.id) if user else None
-    lang = patient["language"] if patient and patient["language"] else \
-        cr.language_for(guidance, user.language_code if user else None)
+    lang = (
+        patient["language"]
+        if patient and patient["language"]
+        else cr.language_for(guidance, user.language_code if user else None)
+    )
     return render.message(guidance, key, lang, emergency_number=clinic.emergency_number)
 
 
-async def reply_kindly(context: ContextTypes.DEFAULT_TYPE, update: Update, what: str | render.Safe) -> None:
+async def reply_kindly(context: AftercareContext, update: Update, what: str | render.Safe) -> None:
     """Answer with `what`: a message key, or a rendered message. A press is always answered."""
-    services: Services = context.bot_data["services"]
+    services = context.services
     text = what if isinstance(what, render.Safe) else kind_text(services, update, what)
     chat = update.effective_chat
     if update.callback_query is not None and (chat is None or chat.type != "private"):
@@ -79,12 +91,39 @@ async def reply_kindly(context: ContextTypes.DEFAULT_TYPE, update: Update, what:
         await services.say(chat.id, "staff" if staff else "reply", text)
 
 
+def staff_text(services: Services, clinic: Clinic | None, key: str, **values: object) -> render.Safe:
+    """The message `key` in a clinic's language (the first clinic's when none is known)."""
+    clinic = clinic or services.config.clinics[0]
+    return render.message(services.guidance(clinic.id), key, clinic.language, **values)
+
+
+def staff_label(services: Services, clinic: Clinic, key: str) -> str:
+    """A button's label in a clinic's language."""
+    return texts.button_label(services.guidance(clinic.id), key, clinic.language)
+
+
+async def on_error(update: object, context: AftercareContext) -> None:
+    """A failure in a handler or a job: one line in the log (its type and where, no traceback,
+    nor the update: they may hold a patient's words), and whoever pressed or wrote gets the kind
+    error reply (a press is answered). A background send has no one waiting on it: its row is
+    left to the tick."""
+    log.error("handler failed: %s", describe(context.error))
+    if not isinstance(update, Update) or update.effective_user is None or context.job or context.coroutine:
+        return
+    try:
+        await reply_kindly(context, update, "error_generic")
+    except Exception as error:
+        log.error("could not send the error reply: %s", describe(error))
+
+
 def describe(error: BaseException) -> str:
     """An error for the log in one line: its type and where in our code it happened, innermost
-    first (`AttributeError at bot/telegram/staff.py:372 _reply < bot/telegram/staff.py:355 staff_button`). Not its
-    message, nor a traceback: either may quote what the update held."""
+    first (`AttributeError at bot/telegram/staff.py:372 _reply < bot/telegram/staff.py:355
+    staff_button`). Not its message, nor a traceback: either may quote what the update held."""
     frames = traceback.extract_tb(error.__traceback__)
     ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(PACKAGE)]
-    shown = [f"{Path(f.filename).resolve().relative_to(PACKAGE.parent)}:{f.lineno} {f.name}"
-             for f in reversed(ours[-4:])]
+    shown = [
+        f"{Path(f.filename).resolve().relative_to(PACKAGE.parent)}:{f.lineno} {f.name}"
+        for f in reversed(ours[-4:])
+    ]
     return type(error).__name__ + (" at " + " < ".join(shown) if shown else "")

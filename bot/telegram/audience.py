@@ -1,0 +1,89 @@
+"""Who an update comes from, as PTB filters: each handler names its audience where it is registered.
+
+- `Staff`: the sender is configured staff of a clinic, in any chat;
+- `StaffHere`: staff who may see a clinic's follow-ups in this chat: their private chat, or the
+  clinic's alert chat (a group);
+- `Followed`: the sender has a follow-up in progress (staff may be a patient too).
+
+The staff lists come from the config, read once at start. `ButtonHandler` is a
+CallbackQueryHandler that takes a press from its audience only: PTB's takes no filters.
+Imports `bot.services` and `bot.guidance`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, filters
+
+from bot.guidance.config import Config
+from bot.services import followup
+from bot.services.shared import Services
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+class Staff(filters.UpdateFilter):
+    """The sender is staff of at least one clinic."""
+
+    def __init__(self, config: Config):
+        super().__init__(name="Staff")
+        self.ids = frozenset(member.telegram_id for clinic in config.clinics for member in clinic.staff)
+
+    def filter(self, update: Update) -> bool:
+        return update.effective_user is not None and update.effective_user.id in self.ids
+
+
+class StaffHere(filters.UpdateFilter):
+    """The sender is staff of a clinic whose follow-ups this chat may show: any clinic of theirs
+    in their private chat, only that clinic in its alert chat."""
+
+    def __init__(self, config: Config):
+        super().__init__(name="StaffHere")
+        self.config = config
+
+    def filter(self, update: Update) -> bool:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return False
+        return any(
+            clinic.is_staff(user.id) and (chat.type == chat.PRIVATE or clinic.alert_chat_id == chat.id)
+            for clinic in self.config.clinics
+        )
+
+
+class Followed(filters.UpdateFilter):
+    """The sender has a follow-up in progress (read from the store at each update)."""
+
+    def __init__(self, services: Services):
+        super().__init__(name="Followed")
+        self.services = services
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and followup.current(self.services, user.id) is not None
+
+
+@dataclass(frozen=True)
+class Audiences:
+    staff: Staff
+    staff_here: StaffHere
+    followed: Followed
+
+    @classmethod
+    def of(cls, services: Services) -> Audiences:
+        return cls(Staff(services.config), StaffHere(services.config), Followed(services))
+
+
+class ButtonHandler(CallbackQueryHandler):
+    """A press whose data matches `pattern`, from `audience` only (checked on the whole update)."""
+
+    def __init__(self, callback: Any, pattern: str, audience: filters.UpdateFilter):
+        super().__init__(callback, pattern=pattern)
+        self.audience = audience
+
+    def check_update(self, update: object) -> bool | object | None:
+        match = super().check_update(update)
+        return match if match and isinstance(update, Update) and self.audience.filter(update) else None
