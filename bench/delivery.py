@@ -28,7 +28,8 @@ Per run, from the emulator's record of calls:
   429s, lost, dups (targets 0); p50/p99 reply latency: the time of the bot's reply minus the time
   the patient wrote (target p99 < 2 s).
 Exits 1 on a missed target. `--rtt` holds every sendMessage answer back that long (the network
-between a clinic and Telegram); `--batch` and `--in-flight` override the delivery rows per tick and the sends in flight, to show
+between a clinic and Telegram); `--batch` and `--in-flight` override the delivery rows per tick
+and the sends in flight, to show
 their effect.
 """
 
@@ -51,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.emulator import BotApiEmulator, RateLimits  # noqa: E402
+from bot.emulator import BotApiEmulator, RateLimits
 
 TARGET_USE = 0.9
 TARGET_P99 = 2.0
@@ -60,6 +61,7 @@ CHECKIN_MARK = "hours since your session"
 
 
 # ---- the emulator in a child process, driven over a pipe (also used by bench/throughput.py)
+
 
 class _Child:
     """What runs in the child: the emulator, users, talkers, and an incremental log of sends."""
@@ -75,11 +77,17 @@ class _Child:
 
     def _scan(self) -> None:
         calls = self.emu.calls
-        for call in calls[self._cursor:]:
+        for call in calls[self._cursor :]:
             if call.status == 429:
                 self.http_429 += 1
             elif call.ok and call.method in ("sendMessage", "sendPhoto"):
-                self.sent.append((call.at, int(call.params.get("chat_id")), str(call.params.get("text") or call.params.get("caption"))))
+                self.sent.append(
+                    (
+                        call.at,
+                        int(call.params.get("chat_id")),
+                        str(call.params.get("text") or call.params.get("caption")),
+                    )
+                )
         self._cursor = len(calls)
 
     async def _talker(self, ids: list[int], text: str, every: float) -> None:
@@ -196,33 +204,56 @@ def write_bench_config(folder: Path, base_url: str, staff: list[int], bot_rate: 
     """The test harness's clinic (no quiet hours, real-time clock) with the bot's send rate."""
     from tests.harness import write_config
 
-    path = write_config(folder, base_url, [(staff[0], "Dana Reyes", "practitioner"), (staff[1], "Sam Okafor", "admin")],
-                        quiet_hours=None, clock_speed=1)
-    text = path.read_text(encoding="utf-8").replace("[telegram]\n", f"[telegram]\nmax_messages_per_second = {bot_rate!r}\n", 1)
+    path = write_config(
+        folder,
+        base_url,
+        [(staff[0], "Dana Reyes", "practitioner"), (staff[1], "Sam Okafor", "admin")],
+        quiet_hours=None,
+        clock_speed=1,
+    )
+    text = path.read_text(encoding="utf-8").replace(
+        "[telegram]\n", f"[telegram]\nmax_messages_per_second = {bot_rate!r}\n", 1
+    )
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def seed_followups(database: Path, clinic_id: str, practitioner: int, patients: list[tuple[int, str]], first_due: float,
-                   now: float) -> None:
+def seed_followups(
+    database: Path,
+    clinic_id: str,
+    practitioner: int,
+    patients: list[tuple[int, str]],
+    first_due: float,
+    now: float,
+) -> None:
     """Follow-ups as enrolment leaves them, treated 6 h ago: the 6 h check-in due at `first_due`,
     the 24 h one 18 h from now. One transaction; not the bot's connection."""
     from bot.store.database import Store
 
     store = Store(database)
     store.db.execute("PRAGMA synchronous = OFF")  # this connection only: seeding is not measured
-    token = {"clinic_id": clinic_id, "areas": json.dumps(["calf"]), "intensity": "moderate", "activities": "[]",
-             "first_session": 1, "treated_at": now - 6 * 3600, "practitioner_id": practitioner}
+    token = {
+        "clinic_id": clinic_id,
+        "areas": json.dumps(["calf"]),
+        "intensity": "moderate",
+        "activities": "[]",
+        "first_session": 1,
+        "treated_at": now - 6 * 3600,
+        "practitioner_id": practitioner,
+    }
     try:
         with store.db.conn:
             for telegram_id, name in patients:
                 patient = store.save_patient(telegram_id, name, "en", clinic_id, now - 6 * 3600)
-                store.start_session(patient, token, 1.0, [(0, 6.0, first_due), (1, 24.0, now + 18 * 3600)], now - 6 * 3600)
+                store.start_session(
+                    patient, token, 1.0, [(0, 6.0, first_due), (1, 24.0, now + 18 * 3600)], now - 6 * 3600
+                )
     finally:
         store.close()
 
 
 # ---- the benchmark
+
 
 @dataclass(frozen=True)
 class Setup:
@@ -272,17 +303,32 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return (self.use >= TARGET_USE and self.http_429 == 0 and self.lost == 0 and self.duplicates == 0
-                and self.unsent_rows == 0 and self.unanswered == 0 and bool(self.latencies)
-                and self.percentile(0.99) < TARGET_P99)
+        return (
+            self.use >= TARGET_USE
+            and self.http_429 == 0
+            and self.lost == 0
+            and self.duplicates == 0
+            and self.unsent_rows == 0
+            and self.unanswered == 0
+            and bool(self.latencies)
+            and self.percentile(0.99) < TARGET_P99
+        )
 
 
-async def _burst(emu: EmulatorProcess, setup: Setup, config, burst: list[int], talkers: list[int], every: float,
-                 batch: int | None, in_flight: int | None) -> int:
+async def _burst(
+    emu: EmulatorProcess,
+    setup: Setup,
+    config,
+    burst: list[int],
+    talkers: list[int],
+    every: float,
+    batch: int | None,
+    in_flight: int | None,
+) -> int:
     """Run the bot until every check-in is accepted (or a deadline), talkers writing meanwhile;
     returns how many outbox rows were left unsent."""
-    from bot.telegram.app import build_application, load_all_guidance
     from bot.store.database import Store
+    from bot.telegram.app import build_application, load_all_guidance
 
     store = Store(config.storage.database)
     app = build_application(config, store, load_all_guidance(config), emu.token)
@@ -298,7 +344,10 @@ async def _burst(emu: EmulatorProcess, setup: Setup, config, burst: list[int], t
             try:
                 if talkers:
                     await emu.acall("talk", talkers, TALK, every)
-                while time.monotonic() < deadline and await emu.acall("count", burst, CHECKIN_MARK) < setup.patients:
+                while (
+                    time.monotonic() < deadline
+                    and await emu.acall("count", burst, CHECKIN_MARK) < setup.patients
+                ):
                     await asyncio.sleep(0.25)
                 await emu.acall("quiet")
                 settle = time.monotonic() + 5  # the last replies (and any late duplicate)
@@ -313,21 +362,28 @@ async def _burst(emu: EmulatorProcess, setup: Setup, config, burst: list[int], t
         store.close()
 
 
-async def _bare_sender(emu: EmulatorProcess, setup: Setup, chats: list[int], text: str, markup: dict | None,
-                       in_flight: int) -> float:
+async def _bare_sender(
+    emu: EmulatorProcess, setup: Setup, chats: list[int], text: str, markup: dict | None, in_flight: int
+) -> float:
     """msgs/s of a bare PTB bot sending `text` to every chat through the bot's pace."""
     from telegram.ext import ExtBot
 
-    from bot.delivery.sender import NO_PREVIEW, telegram_markup
     from bot.delivery.pacing import TelegramPace
+    from bot.delivery.sender import NO_PREVIEW, telegram_markup
 
     bot = ExtBot(emu.token, base_url=emu.base_url, rate_limiter=TelegramPace(setup.bot_rate))
     waiting = iter(chats)
 
     async def sender() -> None:
         for chat in waiting:
-            await bot.send_message(chat, text, parse_mode="HTML", reply_markup=telegram_markup(markup),
-                                   link_preview_options=NO_PREVIEW, rate_limit_args=2)
+            await bot.send_message(
+                chat,
+                text,
+                parse_mode="HTML",
+                reply_markup=telegram_markup(markup),
+                link_preview_options=NO_PREVIEW,
+                rate_limit_args=2,
+            )
 
     async with bot:
         started = time.perf_counter()
@@ -337,10 +393,10 @@ async def _bare_sender(emu: EmulatorProcess, setup: Setup, chats: list[int], tex
 
 def bare_baseline(setup: Setup, config, in_flight: int) -> float:
     """The baseline on a fresh emulator with the same limits, sending the bench's check-in."""
-    from bot.telegram.app import load_all_guidance
-    from bot.telegram.patient import render_checkin
     from bot.services.shared import Services
     from bot.store.database import Store
+    from bot.telegram.app import load_all_guidance
+    from bot.telegram.patient import render_checkin
 
     store = Store(config.storage.database)
     try:
@@ -353,13 +409,17 @@ def bare_baseline(setup: Setup, config, in_flight: int) -> float:
         return asyncio.run(_bare_sender(emu, setup, chats, checkin.text, checkin.markup, in_flight))
 
 
-def run(setup: Setup, talkers: int, every: float, rtt: float, batch: int | None, in_flight: int | None = None) -> Result:
-    from bot.telegram.app import sends_in_flight
+def run(
+    setup: Setup, talkers: int, every: float, rtt: float, batch: int | None, in_flight: int | None = None
+) -> Result:
     from bot.guidance.config import load_config
+    from bot.telegram.app import sends_in_flight
 
     started = time.perf_counter()
-    with EmulatorProcess(RateLimits(overall_per_second=setup.limit)) as emu, \
-            tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp:
+    with (
+        EmulatorProcess(RateLimits(overall_per_second=setup.limit)) as emu,
+        tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp,
+    ):
         staff = emu.call("users", ["Dana", "Sam"])
         burst = emu.call("users", [f"Patient{i:05d}" for i in range(setup.patients)])
         talking = emu.call("users", [f"Talker{i}" for i in range(talkers)])
@@ -367,16 +427,34 @@ def run(setup: Setup, talkers: int, every: float, rtt: float, batch: int | None,
             emu.call("delay", rtt)
         config = load_config(write_bench_config(Path(tmp), emu.base_url, staff, setup.bot_rate))
         now = time.time()
-        seed_followups(config.storage.database, config.clinics[0].id, staff[0],
-                       [(chat, f"Patient{i:05d}") for i, chat in enumerate(burst)], now, now)
-        seed_followups(config.storage.database, config.clinics[0].id, staff[0],
-                       [(chat, f"Talker{i}") for i, chat in enumerate(talking)], now + 3600, now)
-        bare = bare_baseline(setup, config, in_flight or sends_in_flight(setup.bot_rate)) if setup.baseline else None
+        seed_followups(
+            config.storage.database,
+            config.clinics[0].id,
+            staff[0],
+            [(chat, f"Patient{i:05d}") for i, chat in enumerate(burst)],
+            now,
+            now,
+        )
+        seed_followups(
+            config.storage.database,
+            config.clinics[0].id,
+            staff[0],
+            [(chat, f"Talker{i}") for i, chat in enumerate(talking)],
+            now + 3600,
+            now,
+        )
+        bare = (
+            bare_baseline(setup, config, in_flight or sends_in_flight(setup.bot_rate))
+            if setup.baseline
+            else None
+        )
         unsent = asyncio.run(_burst(emu, setup, config, burst, talking, every, batch, in_flight))
         report = emu.call("report")
 
     burst_chats, talk_chats = set(burst), set(talking)
-    checkins = [(at, chat) for at, chat, text in report["sent"] if chat in burst_chats and CHECKIN_MARK in text]
+    checkins = [
+        (at, chat) for at, chat, text in report["sent"] if chat in burst_chats and CHECKIN_MARK in text
+    ]
     per_chat: dict[int, int] = {}
     for _, chat in checkins:
         per_chat[chat] = per_chat.get(chat, 0) + 1
@@ -391,44 +469,80 @@ def run(setup: Setup, talkers: int, every: float, rtt: float, batch: int | None,
         k = seen[chat] = seen.get(chat, -1) + 1
         if k < len(replies.get(chat, [])):
             latencies.append(replies[chat][k] - at)
-    return Result(setup, len(per_chat), last - first, in_window, report["http_429"],
-                  sum(1 for chat in burst if chat not in per_chat), sum(n - 1 for n in per_chat.values()), unsent,
-                  latencies, len(report["written"]) - len(latencies), time.perf_counter() - started, bare)
-
+    return Result(
+        setup,
+        len(per_chat),
+        last - first,
+        in_window,
+        report["http_429"],
+        sum(1 for chat in burst if chat not in per_chat),
+        sum(n - 1 for n in per_chat.values()),
+        unsent,
+        latencies,
+        len(report["written"]) - len(latencies),
+        time.perf_counter() - started,
+        bare,
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--patients", type=int, help="check-ins due in each run (default: 1,500 slow, 3,000 fast)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--patients", type=int, help="check-ins due in each run (default: 1,500 slow, 3,000 fast)"
+    )
     parser.add_argument("--talkers", type=int, default=4)
     parser.add_argument("--every", type=float, default=0.5, help="seconds between two talkers' messages")
     parser.add_argument("--only", choices=("slow", "fast"))
-    parser.add_argument("--rtt", type=float, default=0.0, help="seconds the emulator holds each sendMessage answer back")
-    parser.add_argument("--batch", type=int, help="delivery rows per tick (the bot's default: 2 s of sending, at least 100)")
-    parser.add_argument("--in-flight", type=int, help="sends in flight at once (the bot's default: from its rate)")
+    parser.add_argument(
+        "--rtt", type=float, default=0.0, help="seconds the emulator holds each sendMessage answer back"
+    )
+    parser.add_argument(
+        "--batch", type=int, help="delivery rows per tick (the bot's default: 2 s of sending, at least 100)"
+    )
+    parser.add_argument(
+        "--in-flight", type=int, help="sends in flight at once (the bot's default: from its rate)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
-    setups = [Setup("slow", 30, 28.0, args.patients or 1500), Setup("fast", 300, 280.0, args.patients or 3000, baseline=True)]
+    setups = [
+        Setup("slow", 30, 28.0, args.patients or 1500),
+        Setup("fast", 300, 280.0, args.patients or 3000, baseline=True),
+    ]
     setups = [s for s in setups if args.only in (None, s.name)]
-    print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
-          f"{multiprocessing.cpu_count()} cores; emulator in a child process; {args.talkers} talkers, a message every "
-          f"{args.every} s; rtt {args.rtt} s; delivery batch {args.batch or 'default'}, in flight {args.in_flight or 'default'}")
+    print(
+        f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
+        f"{multiprocessing.cpu_count()} cores; emulator in a child process; {args.talkers} talkers, "
+        f"a message every {args.every} s; rtt {args.rtt} s; delivery batch {args.batch or 'default'}, "
+        f"in flight {args.in_flight or 'default'}"
+    )
     results = [run(s, args.talkers, args.every, args.rtt, args.batch, args.in_flight) for s in setups]
 
-    print(f"{'run':<5}{'limit':>6}{'bot':>5}{'due':>6}{'sent':>6}{'check-ins/s':>12}{'msgs/s':>8}{'use':>6}"
-          f"{'bare/s':>8}{'vs bare':>8}{'429s':>6}{'lost':>6}{'dups':>6}{'replies':>8}{'p50 s':>7}{'p99 s':>7}{'wall s':>8}")
+    print(
+        f"{'run':<5}{'limit':>6}{'bot':>5}{'due':>6}{'sent':>6}{'check-ins/s':>12}{'msgs/s':>8}{'use':>6}"
+        f"{'bare/s':>8}{'vs bare':>8}{'429s':>6}{'lost':>6}{'dups':>6}{'replies':>8}{'p50 s':>7}{'p99 s':>7}"
+        f"{'wall s':>8}"
+    )
     for r in results:
         s = r.setup
         bare = f"{r.bare_rate:>8.1f}{r.vs_bare:>8.2f}" if r.bare_rate else f"{'-':>8}{'-':>8}"
-        print(f"{s.name:<5}{s.limit:>6}{s.bot_rate:>5.0f}{s.patients:>6}{r.delivered:>6}{r.rate:>12.1f}{r.all_rate:>8.1f}"
-              f"{r.use:>6.2f}{bare}{r.http_429:>6}{r.lost:>6}{r.duplicates:>6}{len(r.latencies):>8}{r.percentile(0.5):>7.3f}"
-              f"{r.percentile(0.99):>7.3f}{r.wall:>8.1f}")
-    print(f"targets: use >= {TARGET_USE}, 0 429s, 0 lost, 0 duplicates, every reply answered, p99 < {TARGET_P99} s")
+        print(
+            f"{s.name:<5}{s.limit:>6}{s.bot_rate:>5.0f}{s.patients:>6}{r.delivered:>6}{r.rate:>12.1f}{r.all_rate:>8.1f}"
+            f"{r.use:>6.2f}{bare}{r.http_429:>6}{r.lost:>6}{r.duplicates:>6}{len(r.latencies):>8}{r.percentile(0.5):>7.3f}"
+            f"{r.percentile(0.99):>7.3f}{r.wall:>8.1f}"
+        )
+    print(
+        f"targets: use >= {TARGET_USE}, 0 429s, 0 lost, 0 duplicates, every reply answered, "
+        f"p99 < {TARGET_P99} s"
+    )
     for r in results:
         if not r.ok:
-            notes = [f"{r.unanswered} replies unanswered" if r.unanswered else "",
-                     f"{r.unsent_rows} outbox rows unsent" if r.unsent_rows else ""]
+            notes = [
+                f"{r.unanswered} replies unanswered" if r.unanswered else "",
+                f"{r.unsent_rows} outbox rows unsent" if r.unsent_rows else "",
+            ]
             print(f"MISSED: run {r.setup.name} " + "; ".join(n for n in notes if n))
     return 0 if all(r.ok for r in results) else 1
 

@@ -30,15 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.drills import print_table
-from bench.drills.faultdrill import Fault, FaultResult, common_figures, run_fault_drill
-from bench.drills.injectors import (
-    DatabaseLocked,
-    DiskFull,
-    RateLimitStorm,
-    ServerErrors,
-    SlowReplies,
-)
+from bench.report import print_table, report_problems
+from tests.drills.faults import Fault, FaultResult, common_figures, run_fault_drill
+from tests.drills.injectors import DatabaseLocked, DiskFull, RateLimitStorm, ServerErrors, SlowReplies
 
 ORDER = ("five-hundred", "storm-429", "slow", "db-locked", "disk-full")
 
@@ -71,26 +65,31 @@ async def run_all(names: list[str], args: argparse.Namespace) -> list[FaultResul
         print(f"-- {name}: {chosen[name].title} ...", file=sys.stderr, flush=True)
         result = await run_fault_drill(chosen[name], args.patients, folder)
         table(result)
-        for problem in result.problems:
-            print(f"\nPROBLEM ({name}): {problem}")
+        report_problems(result.problems, name)
         print()
         results.append(result)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", help=f"comma-separated drills among {', '.join(ORDER)}")
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--five-hundred-seconds", type=float, default=60.0)
     parser.add_argument("--storm-seconds", type=float, default=30.0)
     parser.add_argument("--retry-after", type=int, default=5)
     parser.add_argument("--slow-seconds", type=float, default=30.0)
-    parser.add_argument("--delay", type=float, default=10.0, help="seconds each sendMessage answer is held back")
+    parser.add_argument(
+        "--delay", type=float, default=10.0, help="seconds each sendMessage answer is held back"
+    )
     parser.add_argument("--lock-seconds", type=float, default=5.0)
     parser.add_argument("--disk-seconds", type=float, default=10.0)
     parser.add_argument("--disk-method", choices=("auto", "tmpfs", "fsize"), default="auto")
-    parser.add_argument("--keep", metavar="DIR", help="keep each drill's config, database and bot logs in DIR/NAME")
+    parser.add_argument(
+        "--keep", metavar="DIR", help="keep each drill's config, database and bot logs in DIR/NAME"
+    )
     args = parser.parse_args(argv)
     names = ORDER if not args.only else [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in ORDER]
@@ -100,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("need at least 20 patients (the fault begins once a tenth has arrived)")
     results = asyncio.run(run_all(list(names), args))
     failed = [r.fault.name for r in results if not r.ok]
-    print(f"{len(results) - len(failed)} of {len(results)} drills passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    print(
+        f"{len(results) - len(failed)} of {len(results)} drills passed"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 

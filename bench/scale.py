@@ -42,27 +42,46 @@ TARGET_RSS_MB = 200.0
 TARGET_TICK_MS = 20.0
 HOURS = (6.0, 24.0, 48.0, 72.0)
 CLINIC = "harbour"
-TEXT = ("Hi Ana, it's about 24 hours since your session. A few quick questions: tap the buttons, or just tell me "
-        "in your own words how you're feeling.")
+TEXT = (
+    "Hi Ana, it's about 24 hours since your session. A few quick questions: tap the buttons, or just tell me "
+    "in your own words how you're feeling."
+)
 # Pending share of all check-ins kept: 3-day follow-ups kept 90 days are 1/30 active, and an active
 # follow-up has 2.5 of its 4 check-ins still pending on average.
 RETAINED_PENDING = 3 / 90 * 2.5 / 4
-TICK_CALLS = ("skip_overtaken_checkins", "due_checkins", "mark_missed", "due_reminders", "due_alerts",
-              "complete_finished_sessions", "due_outbox", "overtaken (each queued)")
+TICK_CALLS = (
+    "skip_overtaken_checkins",
+    "due_checkins",
+    "mark_missed",
+    "due_reminders",
+    "due_alerts",
+    "complete_finished_sessions",
+    "due_outbox",
+    "overtaken (each queued)",
+)
 
 
 # ---- building a large store
 
+
 def _config(folder: Path, database: Path) -> Path:
     from tests.harness import write_config
 
-    path = write_config(folder, "http://127.0.0.1:9/bot", [(1, "Dana Reyes", "practitioner"), (2, "Sam Okafor", "admin")])
-    path.write_text(path.read_text(encoding="utf-8").replace('database = "aftercare.sqlite3"', f"database = {json.dumps(str(database))}"),
-                    encoding="utf-8")
+    path = write_config(
+        folder, "http://127.0.0.1:9/bot", [(1, "Dana Reyes", "practitioner"), (2, "Sam Okafor", "admin")]
+    )
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'database = "aftercare.sqlite3"', f"database = {json.dumps(str(database))}"
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
-def build_store(database: Path, rows: int, pending: int, now: float, seed: int = 1, before: str | None = None) -> dict:
+def build_store(
+    database: Path, rows: int, pending: int, now: float, seed: int = 1, before: str | None = None
+) -> dict:
     """`rows` check-ins: finished follow-ups treated within the last 90 days (answered or missed,
     two answers for each answered one), then, newest, the active follow-ups holding `pending`
     pending check-ins (a quarter at each stage: 0-3 check-ins gone out, the latest of those
@@ -88,15 +107,48 @@ def build_store(database: Path, rows: int, pending: int, now: float, seed: int =
 
     def add_session(sid: int, treated_at: float, status: str) -> None:
         patients.append((sid, 1_000_000_000 + sid, f"P{sid}", "en", CLINIC, "active", treated_at))
-        sessions.append((sid, sid, CLINIC, '["calf"]', "moderate", "[]", 1, treated_at, 1, 1.0, status, treated_at))
+        sessions.append(
+            (sid, sid, CLINIC, '["calf"]', "moderate", "[]", 1, treated_at, 1, 1.0, status, treated_at)
+        )
 
-    def add_checkin(sid: int, idx: int, due: float, status: str, answered: bool = False, reminded: bool = False) -> int:
+    def add_checkin(
+        sid: int, idx: int, due: float, status: str, answered: bool = False, reminded: bool = False
+    ) -> int:
         cid = len(checkins) + 1
         gone = status != "pending"
-        checkins.append((cid, sid, idx, HOURS[idx], due, status, due if gone else None, 1000 + idx if gone else None,
-                         due + 900 if answered else None, due + 7200 if gone else None, due + 7200 if reminded else None))
+        checkins.append(
+            (
+                cid,
+                sid,
+                idx,
+                HOURS[idx],
+                due,
+                status,
+                due if gone else None,
+                1000 + idx if gone else None,
+                due + 900 if answered else None,
+                due + 7200 if gone else None,
+                due + 7200 if reminded else None,
+            )
+        )
         if gone:
-            outbox.append((1_000_000_000 + sid, "checkin", cid, TEXT, None, 2, due, "sent", 1, None, due, due, 1000 + idx))
+            outbox.append(
+                (
+                    1_000_000_000 + sid,
+                    "checkin",
+                    cid,
+                    TEXT,
+                    None,
+                    2,
+                    due,
+                    "sent",
+                    1,
+                    None,
+                    due,
+                    due,
+                    1000 + idx,
+                )
+            )
         if answered:
             answers.append((sid, cid, "soreness", "3", due + 900))
             answers.append((sid, cid, "text", '"a bit stiff"', due + 900))
@@ -133,24 +185,53 @@ def build_store(database: Path, rows: int, pending: int, now: float, seed: int =
     connection = sqlite3.connect(database)
     connection.execute("PRAGMA synchronous = OFF")
     with connection:
-        connection.executemany("INSERT INTO patients (id, telegram_id, first_name, language, clinic_id, status, created_at) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?)", patients)
-        connection.executemany("INSERT INTO sessions (id, patient_id, clinic_id, areas, intensity, activities, first_session, "
-                               "treated_at, practitioner_id, clock_speed, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               sessions)
-        connection.executemany("INSERT INTO checkins (id, session_id, idx, hours, due_at, status, sent_at, message_id, answered_at, "
-                               "reminder_due_at, reminded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", checkins)
-        connection.executemany("INSERT INTO answers (session_id, checkin_id, question_id, value, received_at) VALUES (?, ?, ?, ?, ?)",
-                               answers)
-        connection.executemany("INSERT INTO outbox (chat_id, kind, ref_id, text, markup, priority, due_at, status, attempts, "
-                               "last_error, created_at, sent_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", outbox)
-        connection.executemany("INSERT INTO alerts (session_id, assessment_id, clinic_id, bucket, status, created_at, notify_count, "
-                               "next_notify_at, acknowledged_by, acknowledged_at) VALUES (?, NULL, ?, 'urgent', 'acknowledged', ?, 1, ?, 1, ?)",
-                               [(sid, CLINIC, now - 86400, now - 84600, now - 86000) for sid in range(1, len(sessions) + 1, 500)])
+        connection.executemany(
+            "INSERT INTO patients (id, telegram_id, first_name, language, clinic_id, status, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            patients,
+        )
+        connection.executemany(
+            "INSERT INTO sessions (id, patient_id, clinic_id, areas, intensity, activities, first_session, "
+            "treated_at, practitioner_id, clock_speed, status, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sessions,
+        )
+        connection.executemany(
+            "INSERT INTO checkins (id, session_id, idx, hours, due_at, status, sent_at, message_id, "
+            "answered_at, reminder_due_at, reminded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            checkins,
+        )
+        connection.executemany(
+            "INSERT INTO answers (session_id, checkin_id, question_id, value, received_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            answers,
+        )
+        connection.executemany(
+            "INSERT INTO outbox (chat_id, kind, ref_id, text, markup, priority, due_at, status, attempts, "
+            "last_error, created_at, sent_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            outbox,
+        )
+        connection.executemany(
+            "INSERT INTO alerts (session_id, assessment_id, clinic_id, bucket, status, created_at, "
+            "notify_count, next_notify_at, acknowledged_by, acknowledged_at) "
+            "VALUES (?, NULL, ?, 'urgent', 'acknowledged', ?, 1, ?, 1, ?)",
+            [
+                (sid, CLINIC, now - 86400, now - 84600, now - 86000)
+                for sid in range(1, len(sessions) + 1, 500)
+            ],
+        )
     connection.close()
-    return {"sessions": len(sessions), "active": active_sessions, "check-ins": len(checkins), "pending": made_pending,
-            "unanswered": len(unanswered), "answers": len(answers), "outbox": len(outbox),
-            "stage0": stage0[:100], "sent_ids": unanswered[:10]}
+    return {
+        "sessions": len(sessions),
+        "active": active_sessions,
+        "check-ins": len(checkins),
+        "pending": made_pending,
+        "unanswered": len(unanswered),
+        "answers": len(answers),
+        "outbox": len(outbox),
+        "stage0": stage0[:100],
+        "sent_ids": unanswered[:10],
+    }
 
 
 def make_due(database: Path, counts: dict, now: float) -> None:
@@ -159,17 +240,30 @@ def make_due(database: Path, counts: dict, now: float) -> None:
     connection = sqlite3.connect(database)
     with connection:
         marks = ",".join("?" * len(counts["stage0"]))
-        connection.execute(f"UPDATE checkins SET due_at = ? WHERE idx = 0 AND session_id IN ({marks})", [now - 60, *counts["stage0"]])
-        connection.executemany("INSERT INTO outbox (chat_id, kind, text, priority, due_at, status, attempts, created_at) "
-                               "VALUES (?, 'reply', ?, 0, ?, 'pending', 0, ?)", [(2_000_000 + i, TEXT, now - 1, now - 1) for i in range(100)])
+        connection.execute(
+            f"UPDATE checkins SET due_at = ? WHERE idx = 0 AND session_id IN ({marks})",
+            [now - 60, *counts["stage0"]],
+        )
+        connection.executemany(
+            "INSERT INTO outbox (chat_id, kind, text, priority, due_at, status, attempts, created_at) "
+            "VALUES (?, 'reply', ?, 0, ?, 'pending', 0, ?)",
+            [(2_000_000 + i, TEXT, now - 1, now - 1) for i in range(100)],
+        )
         marks = ",".join("?" * len(counts["sent_ids"]))
-        connection.execute(f"UPDATE checkins SET reminder_due_at = ?, reminded_at = NULL WHERE id IN ({marks})", [now - 1, *counts["sent_ids"]])
-        connection.executemany("INSERT INTO alerts (session_id, clinic_id, bucket, status, created_at, notify_count, next_notify_at) "
-                               "VALUES (?, ?, 'urgent', 'open', ?, 0, ?)", [(sid, CLINIC, now - 5, now - 5) for sid in counts["stage0"][:5]])
+        connection.execute(
+            f"UPDATE checkins SET reminder_due_at = ?, reminded_at = NULL WHERE id IN ({marks})",
+            [now - 1, *counts["sent_ids"]],
+        )
+        connection.executemany(
+            "INSERT INTO alerts (session_id, clinic_id, bucket, status, created_at, notify_count, "
+            "next_notify_at) VALUES (?, ?, 'urgent', 'open', ?, 0, ?)",
+            [(sid, CLINIC, now - 5, now - 5) for sid in counts["stage0"][:5]],
+        )
     connection.close()
 
 
 # ---- start-up, in a fresh process
+
 
 def startup_child(config_path: str) -> None:
     """Run in a fresh interpreter: time each start-up step, print JSON."""
@@ -184,9 +278,10 @@ def startup_child(config_path: str) -> None:
         steps[name] = now - mark
         mark = now
 
-    from bot.telegram.app import build_application, load_all_guidance
     from bot.guidance.config import load_config
     from bot.store.database import Store
+    from bot.telegram.app import build_application, load_all_guidance
+
     step("imports")
     config = load_config(Path(config_path))
     store = Store(config.storage.database)
@@ -209,7 +304,12 @@ def startup_child(config_path: str) -> None:
 
 def measure_startup(config: Path) -> dict:
     process_start = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, "--startup-child", str(config)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, __file__, "--startup-child", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if done.returncode:
         raise RuntimeError(f"start-up child failed:\n{done.stderr[-3000:]}")
     steps = json.loads(done.stdout.strip().splitlines()[-1])
@@ -217,7 +317,13 @@ def measure_startup(config: Path) -> dict:
     return steps
 
 
-STARTUP_STEPS = ("open store + migrations", "guidance", "build_application", "re-queue interrupted", "first tick")
+STARTUP_STEPS = (
+    "open store + migrations",
+    "guidance",
+    "build_application",
+    "re-queue interrupted",
+    "first tick",
+)
 UPGRADE_FROM = "m003_tick_indexes"  # the migrations this benchmark led to start here
 
 
@@ -238,6 +344,7 @@ def upgrade(database: Path) -> float:
 
 # ---- the tick's queries
 
+
 def time_tick_calls(database: Path, now: float, repeat: int) -> dict[str, tuple[float, list[str]]]:
     """Median ms of each store call the tick makes, and the statements it ran."""
     from bot.store.database import OVERTAKEN_IN_OUTBOX, Store
@@ -254,7 +361,9 @@ def time_tick_calls(database: Path, now: float, repeat: int) -> dict[str, tuple[
         "complete_finished_sessions": lambda: store.complete_finished_sessions(),
         "due_outbox": lambda: store.due_outbox(now, 100),
         # run by queue_checkin for each check-in it queues, so its cost is per message, not per tick
-        "overtaken (each queued)": lambda: store.db.conn.execute(OVERTAKEN_IN_OUTBOX, [checkin_id]).fetchall(),
+        "overtaken (each queued)": lambda: store.db.conn.execute(
+            OVERTAKEN_IN_OUTBOX, [checkin_id]
+        ).fetchall(),
     }
     out = {}
     try:
@@ -268,7 +377,11 @@ def time_tick_calls(database: Path, now: float, repeat: int) -> dict[str, tuple[
                 started = time.perf_counter()
                 call()
                 timings.append((time.perf_counter() - started) * 1000)
-            sql = [s for s in statements if not re.match(r"\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA|SAVEPOINT|RELEASE)\b", s, re.I)]
+            sql = [
+                s
+                for s in statements
+                if not re.match(r"\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA|SAVEPOINT|RELEASE)\b", s, re.I)
+            ]
             out[name] = (statistics.median(timings), sql)
     finally:
         store.close()
@@ -297,11 +410,17 @@ def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--startup-child":
         startup_child(sys.argv[2])
         return 0
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pending", type=int, default=100_000)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--tick-pending", type=int, help="pending check-ins among --rows (default: as a 90-day retention of "
-                        "3-day follow-ups leaves them, 2.1%% of the rows)")
+    parser.add_argument(
+        "--tick-pending",
+        type=int,
+        help="pending check-ins among --rows (default: as a 90-day retention of "
+        "3-day follow-ups leaves them, 2.1%% of the rows)",
+    )
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--keep", help="build the databases in this folder and keep them")
     args = parser.parse_args()
@@ -309,8 +428,10 @@ def main() -> int:
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     failures = []
-    print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()} "
-          f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cores")
+    print(
+        f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()} "
+        f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cores"
+    )
     try:
         now = time.time()
         small = folder / "startup.sqlite3"
@@ -320,18 +441,27 @@ def main() -> int:
         started = time.perf_counter()
         counts = build_store(small, args.pending * 8 // 5, args.pending, now, before=before)
         built = time.perf_counter() - started
-        print(f"\n1. start-up: {counts['pending']:,} pending check-ins, {counts['check-ins']:,} check-ins, "
-              f"{counts['active']:,} active follow-ups; built in {built:.1f} s, {small.stat().st_size / 2**20:.0f} MB")
+        print(
+            f"\n1. start-up: {counts['pending']:,} pending check-ins, {counts['check-ins']:,} check-ins, "
+            f"{counts['active']:,} active follow-ups; built in {built:.1f} s, "
+            f"{small.stat().st_size / 2**20:.0f} MB"
+        )
         config = _config(folder, small)
         if before:
             first = measure_startup(config)
-            print(f"   {'first start after the upgrade':<32}{first['open store + migrations'] * 1000:9.1f} ms   "
-                  f"(opening the store runs {before} and later on a database made before them)")
+            print(
+                f"   {'first start after the upgrade':<32}"
+                f"{first['open store + migrations'] * 1000:9.1f} ms   "
+                f"(opening the store runs {before} and later on a database made before them)"
+            )
         steps = measure_startup(config)
         startup = sum(steps[k] for k in STARTUP_STEPS)
         for name in ("imports", *STARTUP_STEPS):
             print(f"   {name:<32}{steps[name] * 1000:9.1f} ms")
-        print(f"   {'start-up (store to first tick)':<32}{startup * 1000:9.1f} ms   (target < {TARGET_START_S * 1000:.0f} ms)")
+        print(
+            f"   {'start-up (store to first tick)':<32}{startup * 1000:9.1f} ms   "
+            f"(target < {TARGET_START_S * 1000:.0f} ms)"
+        )
         print(f"   {'whole process, interpreter too':<32}{steps['process'] * 1000:9.1f} ms")
         print(f"   {'peak RSS (VmHWM)':<32}{steps['rss_mb']:9.1f} MB   (target < {TARGET_RSS_MB:.0f} MB)")
         if startup >= TARGET_START_S:
@@ -341,13 +471,18 @@ def main() -> int:
 
         big = folder / "tick.sqlite3"
         started = time.perf_counter()
-        counts = build_store(big, args.rows, args.tick_pending or round(args.rows * RETAINED_PENDING), now, before=before)
+        counts = build_store(
+            big, args.rows, args.tick_pending or round(args.rows * RETAINED_PENDING), now, before=before
+        )
         built = time.perf_counter() - started
         upgraded = upgrade(big)
-        print(f"\n2. tick: {counts['check-ins']:,} check-ins ({counts['pending']:,} pending, {counts['unanswered']:,} "
-              f"sent and unanswered), {counts['sessions']:,} follow-ups ({counts['active']:,} active), "
-              f"{counts['answers']:,} answers, {counts['outbox']:,} outbox rows; built in {built:.1f} s, "
-              f"{big.stat().st_size / 2**20:.0f} MB")
+        print(
+            f"\n2. tick: {counts['check-ins']:,} check-ins ({counts['pending']:,} pending, "
+            f"{counts['unanswered']:,} sent and unanswered), {counts['sessions']:,} follow-ups "
+            f"({counts['active']:,} active), "
+            f"{counts['answers']:,} answers, {counts['outbox']:,} outbox rows; built in {built:.1f} s, "
+            f"{big.stat().st_size / 2**20:.0f} MB"
+        )
         if before:
             print(f"   upgrading it (opening the store runs {before} and later): {upgraded:.1f} s, once")
         nothing = time_tick_calls(big, now, args.repeat)
@@ -357,7 +492,9 @@ def main() -> int:
         for name in TICK_CALLS:
             print(f"   {name:<30}{nothing[name][0]:>9.2f} ms{due[name][0]:>7.2f} ms")
         totals = sum(v[0] for v in nothing.values()), sum(v[0] for v in due.values())
-        print(f"   {'total':<30}{totals[0]:>9.2f} ms{totals[1]:>7.2f} ms   (target < {TARGET_TICK_MS:.0f} ms)")
+        print(
+            f"   {'total':<30}{totals[0]:>9.2f} ms{totals[1]:>7.2f} ms   (target < {TARGET_TICK_MS:.0f} ms)"
+        )
         if max(totals) >= TARGET_TICK_MS:
             failures.append("tick cost")
         print("\n   EXPLAIN QUERY PLAN (100 due)")

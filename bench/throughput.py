@@ -37,12 +37,16 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.delivery import EmulatorProcess, seed_followups, write_bench_config  # noqa: E402
+from bench.delivery import EmulatorProcess, seed_followups, write_bench_config
 
 TARGET_RATIO = 0.5
 # Words a recovering patient writes; each is triaged "normal", so one answer and no alert.
-TEXTS = ("a little sore today but fine", "feeling fine, slightly stiff", "all good thanks, mild ache",
-         "bit tender where the needles went but ok")
+TEXTS = (
+    "a little sore today but fine",
+    "feeling fine, slightly stiff",
+    "all good thanks, mild ache",
+    "bit tender where the needles went but ok",
+)
 
 
 @dataclass
@@ -73,19 +77,27 @@ def _echo_bot(emu: EmulatorProcess):
 
 
 def _aftercare_bot(emu: EmulatorProcess, folder: Path, staff: list[int], patients: list[int]):
-    from bot.telegram.app import build_application, load_all_guidance
     from bot.guidance.config import load_config
     from bot.store.database import Store
+    from bot.telegram.app import build_application, load_all_guidance
 
     config = load_config(write_bench_config(folder, emu.base_url, staff, 1000.0))
     now = time.time()
-    seed_followups(config.storage.database, config.clinics[0].id, staff[0],
-                   [(chat, f"Patient{i:04d}") for i, chat in enumerate(patients)], now + 3600, now)
+    seed_followups(
+        config.storage.database,
+        config.clinics[0].id,
+        staff[0],
+        [(chat, f"Patient{i:04d}") for i, chat in enumerate(patients)],
+        now + 3600,
+        now,
+    )
     store = Store(config.storage.database)
     return build_application(config, store, load_all_guidance(config), emu.token), store
 
 
-async def _drive(app, emu: EmulatorProcess, patients: list[int], messages: int, timeout: float) -> tuple[int, float, float]:
+async def _drive(
+    app, emu: EmulatorProcess, patients: list[int], messages: int, timeout: float
+) -> tuple[int, float, float]:
     """Start polling, queue every message at once, wait for the answers; (answered, wall seconds,
     CPU seconds)."""
     total = len(patients) * messages
@@ -123,12 +135,21 @@ def measure(name: str, patients: int, messages: int, timeout: float) -> Result:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--patients", type=int, default=200)
-    parser.add_argument("--messages", type=int, default=3, help="messages each patient writes (3 stay inside "
-                        "Telegram's per-chat burst, so the bot's per-chat pacing does not hold answers back)")
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=3,
+        help="messages each patient writes (3 stay inside "
+        "Telegram's per-chat burst, so the bot's per-chat pacing does not hold answers back)",
+    )
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answers of one run")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds to wait for the answers of one run"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
@@ -140,18 +161,35 @@ def main() -> int:
                 best[name] = result
     echo, bot = best["echo"], best["aftercare"]
     ratio = bot.rate / echo.rate if echo.rate else 0.0
-    print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
-          f"{multiprocessing.cpu_count()} cores; emulator in a child process, rate limits off")
-    print(f"{args.patients} patients x {args.messages} messages = {bot.guidance.message_keys} messages; best of {args.rounds}")
+    print(
+        f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
+        f"{multiprocessing.cpu_count()} cores; emulator in a child process, rate limits off"
+    )
+    print(
+        f"{args.patients} patients x {args.messages} messages = {bot.guidance.message_keys} messages; "
+        f"best of {args.rounds}"
+    )
     print(f"{'bot':<11}{'answered':>9}{'wall s':>8}{'replies/s':>11}{'ms/reply':>10}{'cpu ms/reply':>14}")
     for r in (echo, bot):
-        print(f"{r.name:<11}{r.answered:>9}{r.wall:>8.2f}{r.rate:>11.1f}{1000 / r.rate if r.rate else float('nan'):>10.2f}"
-              f"{1000 * r.cpu / r.answered if r.answered else float('nan'):>14.2f}")
-    print(f"ratio aftercare/echo: {ratio:.2f} (target >= {TARGET_RATIO})"
-          + (f"; {bot.paced} answers held back by per-chat pacing" if bot.paced else ""))
-    ok = ratio >= TARGET_RATIO and echo.answered == echo.messages and bot.answered == bot.guidance.message_keys
+        ms_per_reply = 1000 / r.rate if r.rate else float("nan")
+        cpu_ms = 1000 * r.cpu / r.answered if r.answered else float("nan")
+        print(f"{r.name:<11}{r.answered:>9}{r.wall:>8.2f}{r.rate:>11.1f}{ms_per_reply:>10.2f}{cpu_ms:>14.2f}")
+    print(
+        f"ratio aftercare/echo: {ratio:.2f} (target >= {TARGET_RATIO})"
+        + (f"; {bot.paced} answers held back by per-chat pacing" if bot.paced else "")
+    )
+    ok = (
+        ratio >= TARGET_RATIO and echo.answered == echo.messages and bot.answered == bot.guidance.message_keys
+    )
     if not ok:
-        print("MISSED" + ("" if bot.answered == bot.guidance.message_keys else f": {bot.guidance.message_keys - bot.answered} messages unanswered"))
+        print(
+            "MISSED"
+            + (
+                ""
+                if bot.answered == bot.guidance.message_keys
+                else f": {bot.guidance.message_keys - bot.answered} messages unanswered"
+            )
+        )
     return 0 if ok else 1
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.triage.cases import read_cases  # noqa: E402
-from bot.guidance.loader import load_guidance  # noqa: E402
-from bot.reader.tokens import tokenize  # noqa: E402
-from bot.triage.engine import Context, Reply, triage  # noqa: E402
+from bot.guidance.loader import load_guidance
+from bot.reader.tokens import tokenize
+from bot.triage.cases import read_cases
+from bot.triage.engine import Context, Reply, triage
 
 TARGET_MS = 1.0
 
@@ -37,7 +37,9 @@ def best_of(rounds: int, work) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", default=str(ROOT.parent / "shared" / "triage" / "dev_cases.jsonl"))
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
@@ -52,17 +54,27 @@ def main() -> int:
     for reply, context in replies:  # warm the typo-correction cache as a running bot would
         triage(reply, context, guidance)
     full = best_of(args.rounds, lambda: [triage(r, c, guidance) for r, c in replies])
-    baseline = best_of(args.rounds, lambda: [tokenize(r.text, matcher.emoji, matcher.spelling) for r, _ in replies])
-    unseen = best_of(1, lambda: [triage(Reply(f"{r.text} crxql{i}"), c, guidance) for i, (r, c) in enumerate(replies)])
+    baseline = best_of(
+        args.rounds, lambda: [tokenize(r.text, matcher.emoji, matcher.spelling) for r, _ in replies]
+    )
+    unseen = best_of(
+        1, lambda: [triage(Reply(f"{r.text} crxql{i}"), c, guidance) for i, (r, c) in enumerate(replies)]
+    )
 
     mean_ms = full / len(replies) * 1000
-    print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, one core")
+    print(
+        f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
+        "one core"
+    )
     print(f"cases: {len(replies)} from {args.cases}; best of {args.rounds} rounds")
     print(f"{'guidance load':<28}{load_ms:10.1f} ms")
     print(f"{'triage, replies/s':<28}{len(replies) / full:10.0f}")
     print(f"{'triage, mean per reply':<28}{mean_ms:10.3f} ms   (target < {TARGET_MS} ms)")
     print(f"{'with one unseen word':<28}{unseen / len(replies) * 1000:10.3f} ms   (typo lookup, then cached)")
-    print(f"{'baseline: tokenise only':<28}{baseline / len(replies) * 1000:10.3f} ms   ratio triage/baseline {full / baseline:.1f}x")
+    print(
+        f"{'baseline: tokenise only':<28}{baseline / len(replies) * 1000:10.3f} ms   "
+        f"ratio triage/baseline {full / baseline:.1f}x"
+    )
     return 0 if mean_ms < TARGET_MS else 1
 
 

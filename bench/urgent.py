@@ -43,15 +43,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.delivery import (  # noqa: E402
+from bench.delivery import (
     CHECKIN_MARK,
     EmulatorProcess,
     _Child,
     seed_followups,
     write_bench_config,
 )
-from bot.emulator import RateLimits  # noqa: E402
-from bot.emulator.faults import EDITING_METHODS, SENDING_METHODS  # noqa: E402
+from bot.emulator import RateLimits
+from bot.emulator.faults import EDITING_METHODS, SENDING_METHODS
 
 TARGET_P99 = 1.0
 RED_FLAG = "now I have chest pain and I can't breathe"
@@ -62,8 +62,12 @@ BLIP_SECONDS = 1.0
 BLIP_OFFSETS = (-0.1, -0.05, 0.0, 0.05, 0.1)  # when the red flag is written, from the blip's end
 TALKERS, TALK_EVERY = 8, 0.12  # condition d: each talker writes about once a second
 GAP = 0.3  # seconds between two trials: the next patient writes after the last answer arrived
-CONDITIONS = {"a": "idle", "b": "during a check-in burst", "c": "after 50 messages",
-              "d": "around a 1 s blip of 502s"}
+CONDITIONS = {
+    "a": "idle",
+    "b": "during a check-in burst",
+    "c": "after 50 messages",
+    "d": "around a 1 s blip of 502s",
+}
 
 
 class UrgentChild(_Child):
@@ -77,7 +81,7 @@ class UrgentChild(_Child):
 
     def _watch(self) -> None:
         calls = self.emu.calls
-        for call in calls[self._watched:]:
+        for call in calls[self._watched :]:
             if call.status == 429:
                 self.refused += 1
             elif call.ok and call.method == "sendMessage":
@@ -110,8 +114,9 @@ class UrgentChild(_Child):
             return await self._write(chat, last)
         if command == "blip_then":  # seconds, chat, text, offset -> `text` written `offset` s after it ends
             seconds, chat, text, offset = args
-            self.emu.faults.fail_for(seconds, status=502, description="Bad Gateway",
-                                     methods=SENDING_METHODS | EDITING_METHODS)
+            self.emu.faults.fail_for(
+                seconds, status=502, description="Bad Gateway", methods=SENDING_METHODS | EDITING_METHODS
+            )
             await asyncio.sleep(seconds + offset)
             return await self._write(chat, text)
         if command == "arrival":  # chat, mark, since, timeout -> when the first such message arrived
@@ -154,8 +159,8 @@ async def _trial(emu: EmulatorProcess, chat: int, timeout: float, written: float
 
 async def _run_bot(config, emu: EmulatorProcess, drive: Callable[[], Awaitable[str]]) -> str:
     """The bot as in production, polling the emulator, while `drive` runs the trials."""
-    from bot.telegram.app import build_application, load_all_guidance
     from bot.store.database import Store
+    from bot.telegram.app import build_application, load_all_guidance
 
     store = Store(config.storage.database)
     app = build_application(config, store, load_all_guidance(config), emu.token)
@@ -177,16 +182,24 @@ def run(condition: str, trials: int, timeout: float, burst: int) -> Outcome:
 
     outcome = Outcome(condition)
     started = time.perf_counter()
-    with EmulatorProcess(RateLimits(), timeout + 30, child=UrgentChild) as emu, \
-            tempfile.TemporaryDirectory(prefix="bench-urgent-") as tmp:
+    with (
+        EmulatorProcess(RateLimits(), timeout + 30, child=UrgentChild) as emu,
+        tempfile.TemporaryDirectory(prefix="bench-urgent-") as tmp,
+    ):
         staff = emu.call("users", ["Dana", "Sam"])
         config = load_config(write_bench_config(Path(tmp), emu.base_url, staff, 28.0))
         now = time.time()
 
         def patients(names: list[str], first_due: float) -> list[int]:
             chats = emu.call("users", names) if names else []
-            seed_followups(config.storage.database, config.clinics[0].id, staff[0], list(zip(chats, names)),
-                           first_due, now)
+            seed_followups(
+                config.storage.database,
+                config.clinics[0].id,
+                staff[0],
+                list(zip(chats, names, strict=True)),
+                first_due,
+                now,
+            )
             return chats
 
         reds = patients([f"Red{i:04d}" for i in range(trials)], now + 3600)
@@ -245,8 +258,9 @@ class _TelegramLines(logging.Handler):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--trials", type=int, default=100, help="trials a condition (100 reported)")
     parser.add_argument("--only", help="comma-separated conditions among a, b, c, d")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds a trial waits for its answer")
@@ -263,9 +277,11 @@ def main() -> int:
     delivery_log.setLevel(logging.WARNING)
     delivery_log.propagate = False  # collected, and summed up under the table
 
-    print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
-          f"{multiprocessing.cpu_count()} cores; emulator in a child process with Telegram's limits; "
-          f"{args.trials} trials a condition; red flag: {RED_FLAG!r}")
+    print(
+        f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
+        f"{multiprocessing.cpu_count()} cores; emulator in a child process with Telegram's limits; "
+        f"{args.trials} trials a condition; red flag: {RED_FLAG!r}"
+    )
     outcomes = []
     columns = f"{'trials':>7}{'answered':>9}{'p50 s':>8}{'p99 s':>8}{'max s':>8}{'429s':>6}{'wall s':>8}"
     print(f"{'condition':<30}{columns}", flush=True)
@@ -276,8 +292,11 @@ def main() -> int:
         outcomes.append(o)
         label = f"{o.name} {CONDITIONS[o.name]}"
         worst = o.answered[-1] if o.answered else float("nan")
-        print(f"{label:<30}{len(o.latencies):>7}{len(o.answered):>9}{o.percentile(0.5):>8.3f}"
-              f"{o.percentile(0.99):>8.3f}{worst:>8.3f}{o.refused:>6}{o.wall:>8.1f}", flush=True)
+        print(
+            f"{label:<30}{len(o.latencies):>7}{len(o.answered):>9}{o.percentile(0.5):>8.3f}"
+            f"{o.percentile(0.99):>8.3f}{worst:>8.3f}{o.refused:>6}{o.wall:>8.1f}",
+            flush=True,
+        )
     for o in outcomes:
         if o.note:
             print(f"  {o.name}: {o.note}")

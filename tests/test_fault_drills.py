@@ -1,5 +1,6 @@
 """Telegram or the database failing mid-burst loses no check-in, and the bot says what is wrong
-and recovers by itself: the fault drills (bench/drill_faults.py), with short fault windows and
+and recovers by itself: the fault drills (tests/drills/faults.py; bench/drill_faults.py runs them
+at full size), with short fault windows and
 few patients, the real bot as a child process against the emulator on 127.0.0.1."""
 
 import logging
@@ -9,14 +10,6 @@ from itertools import pairwise
 import pytest
 from telegram.ext import ExtBot
 
-from bench.drills.faultdrill import run_fault_drill
-from bench.drills.injectors import (
-    DatabaseLocked,
-    DiskFull,
-    RateLimitStorm,
-    ServerErrors,
-    SlowReplies,
-)
 from bot.guidance.config import load_config
 from bot.delivery.sender import Delivery
 from bot.guidance.loader import load_guidance
@@ -27,6 +20,8 @@ from bot.store.database import Store
 from bot.telegram.transport import AiohttpRequest
 
 from .conftest import SHIPPED_GUIDANCE
+from .drills.faults import run_fault_drill
+from .drills.injectors import DatabaseLocked, DiskFull, RateLimitStorm, ServerErrors, SlowReplies
 from .harness import FakeClock, write_config
 
 PATIENTS = 40
@@ -42,6 +37,7 @@ DRILLS = [
 ]
 
 
+@pytest.mark.drill
 @pytest.mark.parametrize("make", DRILLS)
 async def test_a_fault_mid_burst_loses_nothing_is_told_and_heals_by_itself(make, tmp_path):
     fault = make()

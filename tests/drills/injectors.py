@@ -1,4 +1,4 @@
-"""The faults of the drills in bench/drill_faults.py: Telegram failing (500s, a 429 storm, slow
+"""The faults of the drills in tests/drills/faults.py: Telegram failing (500s, a 429 storm, slow
 replies) through the emulator's `faults`, and the database failing (locked by another process,
 the disk under it full) from outside the bot, as an operator's mistake or a full disk would."""
 
@@ -12,7 +12,7 @@ import sys
 from itertools import pairwise
 from pathlib import Path
 
-from .faultdrill import DrillRun, Fault, FaultResult
+from .faults import DrillRun, Fault, FaultResult
 
 BUSY_TIMEOUT = 5.0  # bot/store/database.py: PRAGMA busy_timeout = 5000
 TELEGRAM_BACK = "Telegram back after"
@@ -81,8 +81,13 @@ class RateLimitStorm(Fault):
     def figures(self, result: FaultResult) -> list[tuple[str, object]]:
         sends = self._sends(result)
         return [
-            ("calls answered 429 during the storm", (f"{len(sends)} ({len(sends) / self.seconds:.2f}/s; "
-                                                     f"honouring retry_after allows <= {self.allowed:.0f})")),
+            (
+                "calls answered 429 during the storm",
+                (
+                    f"{len(sends)} ({len(sends) / self.seconds:.2f}/s; "
+                    f"honouring retry_after allows <= {self.allowed:.0f})"
+                ),
+            ),
             ("shortest pause between them", f"{min((b - a for a, b in pairwise(sends)), default=0.0):.2f} s"),
         ]
 
@@ -90,8 +95,11 @@ class RateLimitStorm(Fault):
         sends = self._sends(result)
         shortest = min((b - a for a, b in pairwise(sends)), default=self.retry_after)
         if len(sends) > self.allowed or shortest < 0.9 * self.retry_after:
-            return [(f"the bot hammered the API: {len(sends)} calls in a {self.seconds:.0f} s storm with retry_after "
-                     f"{self.retry_after} s (at most {self.allowed:.0f} expected), two of them {shortest:.2f} s apart")]
+            return [
+                f"the bot hammered the API: {len(sends)} calls in a {self.seconds:.0f} s storm with "
+                f"retry_after {self.retry_after} s (at most {self.allowed:.0f} expected), two of them "
+                f"{shortest:.2f} s apart"
+            ]
         return []
 
 
@@ -115,8 +123,10 @@ class SlowReplies(Fault):
         return sum(1 for c in result.calls if c.method == "sendMessage" and c.ok)
 
     def figures(self, result: FaultResult) -> list[tuple[str, object]]:
-        return [("sends answered late (client timed out)", self._late(result)),
-                ("duplicates <= late sends", "yes" if result.verdict.duplicated <= self._late(result) else "NO")]
+        return [
+            ("sends answered late (client timed out)", self._late(result)),
+            ("duplicates <= late sends", "yes" if result.verdict.duplicated <= self._late(result) else "NO"),
+        ]
 
     def problems(self, result: FaultResult) -> list[str]:
         late = self._late(result)
@@ -155,8 +165,14 @@ class DatabaseLocked(Fault):
 
     async def begin(self, run: DrillRun) -> None:
         self._proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", LOCKER, str(run.burst.database), str(self.seconds + 30),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-c",
+            LOCKER,
+            str(run.burst.database),
+            str(self.seconds + 30),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
         line = await asyncio.wait_for(self._proc.stdout.readline(), 20)
         if line.strip() != b"locked":
             raise RuntimeError(f"the locking process did not get the lock: {line!r}")
@@ -180,9 +196,11 @@ class DatabaseLocked(Fault):
     def figures(self, result: FaultResult) -> list[tuple[str, object]]:
         sends = [c.at for c in result.calls if c.method == "sendMessage"]
         told = "required" if self.seconds > BUSY_TIMEOUT else "not required (the lock is within busy_timeout)"
-        return [("lock held", f"{self.held:.2f} s (bot's busy_timeout {BUSY_TIMEOUT:.0f} s)"),
-                ("longest pause in sends during the lock", f"{_gaps([*result.window, *sends]):.1f} s"),
-                ("a database error line", told)]
+        return [
+            ("lock held", f"{self.held:.2f} s (bot's busy_timeout {BUSY_TIMEOUT:.0f} s)"),
+            ("longest pause in sends during the lock", f"{_gaps([*result.window, *sends]):.1f} s"),
+            ("a database error line", told),
+        ]
 
 
 class DiskFull(Fault):
@@ -211,14 +229,23 @@ class DiskFull(Fault):
         disk = folder / "disk"
         disk.mkdir(parents=True, exist_ok=True)
         if self.wanted in ("auto", "tmpfs"):
-            done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.size_mb}m,mode=0700", "tmpfs", str(disk)],
-                                  capture_output=True, text=True, timeout=20, check=False)
+            done = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"size={self.size_mb}m,mode=0700", "tmpfs", str(disk)],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=False,
+            )
             if done.returncode == 0:
                 self.mount, self.method = disk, f"tmpfs of {self.size_mb} MB filled by a ballast file"
                 return disk
             if self.wanted == "tmpfs":
                 raise RuntimeError(f"cannot mount a tmpfs: {done.stderr.strip()}")
-        self.method = "RLIMIT_FSIZE on the bot (mounting not permitted)" if self.wanted == "auto" else "RLIMIT_FSIZE on the bot"
+        self.method = (
+            "RLIMIT_FSIZE on the bot (mounting not permitted)"
+            if self.wanted == "auto"
+            else "RLIMIT_FSIZE on the bot"
+        )
         return disk
 
     async def begin(self, run: DrillRun) -> None:
@@ -256,11 +283,17 @@ class DiskFull(Fault):
         if self.mount is not None:
             done = subprocess.run(["umount", str(self.mount)], capture_output=True, timeout=20, check=False)
             if done.returncode != 0:
-                subprocess.run(["umount", "-l", str(self.mount)], capture_output=True, timeout=20, check=False)
+                subprocess.run(
+                    ["umount", "-l", str(self.mount)], capture_output=True, timeout=20, check=False
+                )
             self.mount = None
 
     def figures(self, result: FaultResult) -> list[tuple[str, object]]:
-        made = f"ballast {self.ballast_bytes / (1 << 20):.1f} MB" if self.ballast_bytes else f"limit {self.limit} bytes"
+        made = (
+            f"ballast {self.ballast_bytes / (1 << 20):.1f} MB"
+            if self.ballast_bytes
+            else f"limit {self.limit} bytes"
+        )
         return [("how the disk was filled", f"{self.method}; {made}")]
 
 

@@ -9,13 +9,14 @@ is read again at the end from `emu.messages_to` and `emu.calls`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.render import html as render
 from bot.emulator import BotApiEmulator, Message
+from bot.render import html as render
 from bot.store.database import Store
 
 from .burst import Burst
@@ -50,6 +51,17 @@ class Verdict:
     def ok(self) -> bool:
         return self.lost == 0
 
+    def problems(self) -> list[str]:
+        """Check-ins lost, and Telegram errors the bot brought on itself."""
+        problems = []
+        if self.lost:
+            problems.append(
+                f"{self.lost} check-ins never reached their patient (row ids {self.lost_ids[:10]})"
+            )
+        if self.violations:
+            problems.append(f"{len(self.violations)} Telegram errors the bot caused: {self.violations[:5]}")
+        return problems
+
 
 @dataclass
 class DatabaseCheck:
@@ -64,6 +76,14 @@ class DatabaseCheck:
         undelivered = sum(n for s, n in self.statuses.items() if s not in DELIVERED | NOT_SENT_ON_PURPOSE)
         stuck = sum(n for s, n in self.outbox.items() if s in ("pending", "sending"))
         return undelivered == 0 and stuck == 0 and self.unsent == 0 and self.queued_twice == 0
+
+    def problems(self) -> list[str]:
+        if self.ok:
+            return []
+        return [
+            f"database: check-ins {dict(self.statuses)}, check-in outbox {dict(self.outbox)}, "
+            f"unsent {self.unsent}, queued twice {self.queued_twice}"
+        ]
 
 
 class Tally:
@@ -110,10 +130,8 @@ class Tally:
             if left <= 0:
                 return False
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(poll, left))
-            except TimeoutError:
-                pass
         return True
 
     def verdict(self, settled: set[int] = frozenset()) -> Verdict:
@@ -130,14 +148,23 @@ class Tally:
         expected = [c for c in self.burst.checkins if c not in settled]
         lost = sorted(c for c in expected if not copies[c])
         chats = self.burst.chats
-        accepted = sum(1 for call in self.emu.calls if call.method == "sendMessage" and call.ok
-                       and _chat(call.params) in chats)
+        accepted = sum(
+            1
+            for call in self.emu.calls
+            if call.method == "sendMessage" and call.ok and _chat(call.params) in chats
+        )
         throttled = sum(1 for call in self.emu.calls if call.status == 429)
         violations = [str(v) for v in self.emu.violations if not v.expected and v.status != 429]
         return Verdict(
-            expected=len(expected), delivered=len(expected) - len(lost), lost=len(lost),
-            duplicated=sum(n - 1 for n in copies.values() if n > 1), lost_ids=lost, other_messages=other,
-            accepted_sends=accepted, too_many_requests=throttled, violations=violations,
+            expected=len(expected),
+            delivered=len(expected) - len(lost),
+            lost=len(lost),
+            duplicated=sum(n - 1 for n in copies.values() if n > 1),
+            lost_ids=lost,
+            other_messages=other,
+            accepted_sends=accepted,
+            too_many_requests=throttled,
+            violations=violations,
         )
 
 
@@ -152,7 +179,12 @@ def settled_in_database(burst: Burst) -> set[int]:
     """Seeded check-ins the bot decided not to send (missed by an outage, cancelled), read-only."""
     store = Store(burst.database)
     try:
-        return {row["id"] for s in burst.sessions for row in store.checkins(s) if row["status"] in NOT_SENT_ON_PURPOSE}
+        return {
+            row["id"]
+            for s in burst.sessions
+            for row in store.checkins(s)
+            if row["status"] in NOT_SENT_ON_PURPOSE
+        }
     finally:
         store.close()
 
@@ -162,7 +194,11 @@ def crosscheck_database(burst: Burst) -> DatabaseCheck:
     store = Store(burst.database)
     try:
         rows = [row for s in burst.sessions for row in store.checkins(s)]
-        outbox = [row for row in store.db["outbox"].rows if row["kind"] == "checkin" and row["ref_id"] in burst.checkins]
+        outbox = [
+            row
+            for row in store.db["outbox"].rows
+            if row["kind"] == "checkin" and row["ref_id"] in burst.checkins
+        ]
         per_checkin = Counter(row["ref_id"] for row in outbox)
         return DatabaseCheck(
             statuses=Counter(row["status"] for row in rows),

@@ -9,11 +9,29 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class KillDrillResult:
+    """What the result of a kill drill says of itself: its `records`, one a run (`crashed`, the
+    exit code of a run that ended by itself), and its `problems`."""
+
+    records: list
+    problems: list[str]
+
+    @property
+    def kills(self) -> int:
+        """Runs that ended by our SIGKILL."""
+        return sum(1 for r in self.records if r.crashed is None)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 class BotProcess:
@@ -44,8 +62,17 @@ class BotProcess:
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": self.token, "PYTHONUNBUFFERED": "1"}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(self.config),
-            cwd=self.cwd, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=self._log_file, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(self.config),
+            cwd=self.cwd,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=asyncio.subprocess.STDOUT,
         )
         self.started_at = time.monotonic()
 
@@ -66,9 +93,15 @@ class BotProcess:
         except TimeoutError:
             return None
 
+    async def exit_code_unless_killed(self, kills_before: int) -> int | None:
+        """Wait for the bot to end: its exit code if it ended by itself (no kill since
+        `kills_before`), else None."""
+        code = await self.wait()
+        return code if self.kills == kills_before else None
+
     async def stop(self, timeout: float = 5.0) -> tuple[int | None, float]:
         """SIGTERM, as a service manager stops the bot: (exit code or None if it had to be
-        killed after `timeout`, seconds it took)."""
+        killed after `timeout`, seconds it took). A bot already gone: its exit code, 0 s."""
         if not self.alive:
             return (self.proc.returncode if self.proc else None), 0.0
         began = time.monotonic()
@@ -101,6 +134,25 @@ class BotProcess:
         for path in sorted(self.logs.glob("run-*.log")):
             found += [line for line in path.read_text(errors="replace").splitlines() if needle in line]
         return found
+
+    def logged_total(self, pattern: str) -> int:
+        """The numbers `pattern`'s group captures in every run's log, summed."""
+        found = (
+            re.search(pattern, line)
+            for path in sorted(self.logs.glob("run-*.log"))
+            for line in path.read_text(errors="replace").splitlines()
+        )
+        return sum(int(match.group(1)) for match in found if match)
+
+    def crash_problem(self, run: int, code: int) -> str:
+        return f"run {run} exited by itself with code {code}:\n{self.log_tail(15, run)}"
+
+    def stop_problems(self, code: int | None, timeout: float) -> list[str]:
+        """What is wrong with how the final SIGTERM ended the bot, with the end of its log."""
+        if code == 0:
+            return []
+        what = "did not exit" if code is None else f"exited with code {code}"
+        return [f"after SIGTERM the bot {what} within {timeout:.0f} s:\n{self.log_tail(15)}"]
 
     def _open_log(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""One fault during a burst: the runner the fault drills share (bench/drill_faults.py).
+"""One fault during a burst: the runner of the fault drills (tests/test_fault_drills.py,
+bench/drill_faults.py).
 
     result = await run_fault_drill(ServerErrors(seconds=60), patients=200)
 
@@ -13,7 +14,6 @@ message text may be.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +21,8 @@ from pathlib import Path
 from bot.emulator import BotApiEmulator, RateLimits
 from bot.store.database import Store
 
-from .botproc import BotProcess
-from .burst import Burst, seed_burst
+from .bot_process import BotProcess
+from .burst import Burst, drill_folder, seed_burst
 from .tally import SENDING_METHODS, DatabaseCheck, Tally, Verdict, crosscheck_database
 
 START_AFTER = 0.1  # the fault begins once this share of the burst has arrived
@@ -32,7 +32,7 @@ STOP_TIMEOUT = 5.0
 
 @dataclass
 class DrillRun:
-    """What a fault sees while it runs."""
+    """What a fault sees while it runs, and how the run went."""
 
     emu: BotApiEmulator
     burst: Burst
@@ -42,6 +42,12 @@ class DrillRun:
     started: float = 0.0  # wall clock (the emulator's calls are stamped with it)
     ended: float = 0.0
     ended_mono: float = 0.0
+    began_in_burst: bool = False  # the fault began while check-ins were still to arrive
+    during: int = 0  # check-ins that arrived during the fault (distinct)
+    complete: bool = False  # every check-in arrived within the fault's recover_within
+    crashed: int | None = None  # the exit code, had the bot ended by itself
+    final_code: int | None = None
+    final_stop_seconds: float = 0.0
 
 
 class Fault:
@@ -164,108 +170,128 @@ def _message_texts(burst: Burst) -> list[str]:
 async def run_fault_drill(fault: Fault, patients: int = 200, folder: Path | None = None) -> FaultResult:
     """Seed, start the bot, inject `fault` mid-burst, end it, let the bot finish, judge."""
     began = time.monotonic()
-    own_folder = None
-    if folder is None:
-        own_folder = tempfile.TemporaryDirectory(prefix=f"aftercare-{fault.name}-")
-        folder = Path(own_folder.name)
-    folder = Path(folder)
-    try:
-        data = fault.data_folder(folder)
-        async with BotApiEmulator(rate_limits=RateLimits()) as emu:
-            burst = seed_burst(emu, data, patients)
-            tally = Tally(emu, burst)
-            bot = BotProcess(burst.config, emu.token, folder / "logs")
-            run = DrillRun(emu, burst, tally, bot, folder)
-            crashed = final_code = None
-            stop_seconds, complete, in_burst, during = 0.0, False, False, 0
-            try:
-                await bot.start()
-                first = max(1, int(len(burst.checkins) * START_AFTER))
-                await tally.wait_until(lambda: tally.distinct >= first or not bot.alive, STARTUP_LIMIT, poll=0.05)
-                in_burst = not tally.complete()
-                before = tally.distinct
-                run.started = time.time()
-                await fault.begin(run)
-                crashed = await bot.wait(max(0.0, fault.seconds - (time.time() - run.started)))
-                await fault.end(run)
-                run.ended, run.ended_mono = time.time(), time.monotonic()
-                during = tally.distinct - before
-                if crashed is None:
-                    deadline = time.monotonic() + fault.recover_within
-                    complete = await tally.wait_until(lambda: tally.complete() or not bot.alive, fault.recover_within)
-                    complete = complete and tally.complete()
-                    # A copy Telegram took while the bot timed out has arrived, but the bot still
-                    # owes its retry: let it empty the outbox before judging the database.
-                    await _outbox_emptied(burst, bot, deadline)
-                    await asyncio.sleep(0.5)  # let the last answer be recorded before the stop
-                    if bot.alive:
-                        final_code, stop_seconds = await bot.stop(STOP_TIMEOUT)
-                    else:
-                        crashed = bot.proc.returncode
-            finally:
-                if not run.ended:
-                    await fault.end(run)
-                await bot.ensure_dead()
-            database = crosscheck_database(burst)
-            verdict = tally.verdict(database.not_sent_on_purpose)
-            integrity = _integrity(burst.database)
-            texts = _message_texts(burst)
-            window = (run.started, run.ended or time.time())
-            calls = [c for c in emu.calls if window[0] <= c.at <= window[1]]
-            log_text = "\n".join(p.read_text(errors="replace") for p in sorted((folder / "logs").glob("run-*.log")))
-            said = [line for line in log_text.splitlines() if any(a in line for e in fault.says for a in _options(e))]
-            missing = [" or ".join(_options(e)) for e in fault.must_say(run)
-                       if not any(a in line for a in _options(e) for line in said)]
-            recovered = tally.last_sent_at - run.ended_mono if complete and tally.last_sent_at else None
-            result = FaultResult(
-                fault=fault, patients=patients, checkins=len(burst.checkins), verdict=verdict, database=database,
-                integrity=integrity, complete=complete, began_in_burst=in_burst, during=during,
-                sends_during=sum(1 for c in calls if c.method in SENDING_METHODS), recovered_after=recovered,
-                said=said, missing=missing, leaks=leaks_in(log_text, emu, burst, texts), crashed=crashed,
-                final_code=final_code, final_stop_seconds=stop_seconds, elapsed=time.monotonic() - began,
-                calls=calls, window=window, log_tail=bot.log_tail(15),
-            )
-        result.problems = _problems(result) + fault.problems(result)
-        return result
-    finally:
-        fault.cleanup()
-        if own_folder is not None:
-            own_folder.cleanup()
+    with drill_folder(folder, f"aftercare-{fault.name}-") as folder:
+        try:  # the fault's cleanup (a tmpfs to unmount) comes before the folder's removal
+            async with BotApiEmulator(rate_limits=RateLimits()) as emu:
+                burst = seed_burst(emu, fault.data_folder(folder), patients)
+                bot = BotProcess(burst.config, emu.token, folder / "logs")
+                run = DrillRun(emu, burst, Tally(emu, burst), bot, folder)
+                try:
+                    await _through_the_fault(run, fault)
+                finally:
+                    if not run.ended:
+                        await fault.end(run)
+                    await bot.ensure_dead()
+                result = _judge(run, fault, patients, time.monotonic() - began)
+        finally:
+            fault.cleanup()
+    result.problems = _problems(result) + fault.problems(result)
+    return result
+
+
+async def _through_the_fault(run: DrillRun, fault: Fault) -> None:
+    """Start the bot, begin the fault once a share of the burst has arrived, end it, wait for the
+    bot to deliver the rest, stop it."""
+    bot, tally = run.bot, run.tally
+    await bot.start()
+    first = max(1, int(len(run.burst.checkins) * START_AFTER))
+    await tally.wait_until(lambda: tally.distinct >= first or not bot.alive, STARTUP_LIMIT, poll=0.05)
+    run.began_in_burst = not tally.complete()
+    before = tally.distinct
+    run.started = time.time()
+    await fault.begin(run)
+    run.crashed = await bot.wait(max(0.0, fault.seconds - (time.time() - run.started)))
+    await fault.end(run)
+    run.ended, run.ended_mono = time.time(), time.monotonic()
+    run.during = tally.distinct - before
+    if run.crashed is not None:
+        return
+    deadline = time.monotonic() + fault.recover_within
+    run.complete = await tally.wait_until(lambda: tally.complete() or not bot.alive, fault.recover_within)
+    run.complete = run.complete and tally.complete()
+    # A copy Telegram took while the bot timed out has arrived, but the bot still owes its
+    # retry: let it empty the outbox before judging the database.
+    await _outbox_emptied(run.burst, bot, deadline)
+    await asyncio.sleep(0.5)  # let the last answer be recorded before the stop
+    if bot.alive:
+        run.final_code, run.final_stop_seconds = await bot.stop(STOP_TIMEOUT)
+    else:
+        run.crashed = bot.proc.returncode
+
+
+def _judge(run: DrillRun, fault: Fault, patients: int, elapsed: float) -> FaultResult:
+    """The emulator's record, the database and the bot's log, after the bot has stopped."""
+    emu, burst, tally = run.emu, run.burst, run.tally
+    database = crosscheck_database(burst)
+    window = (run.started, run.ended or time.time())
+    calls = [c for c in emu.calls if window[0] <= c.at <= window[1]]
+    log_text = "\n".join(
+        p.read_text(errors="replace") for p in sorted((run.folder / "logs").glob("run-*.log"))
+    )
+    said = [line for line in log_text.splitlines() if any(a in line for e in fault.says for a in _options(e))]
+    missing = [
+        " or ".join(_options(e))
+        for e in fault.must_say(run)
+        if not any(a in line for a in _options(e) for line in said)
+    ]
+    recovered = tally.last_sent_at - run.ended_mono if run.complete and tally.last_sent_at else None
+    return FaultResult(
+        fault=fault,
+        patients=patients,
+        checkins=len(burst.checkins),
+        verdict=tally.verdict(database.not_sent_on_purpose),
+        database=database,
+        integrity=_integrity(burst.database),
+        complete=run.complete,
+        began_in_burst=run.began_in_burst,
+        during=run.during,
+        sends_during=sum(1 for c in calls if c.method in SENDING_METHODS),
+        recovered_after=recovered,
+        said=said,
+        missing=missing,
+        leaks=leaks_in(log_text, emu, burst, _message_texts(burst)),
+        crashed=run.crashed,
+        final_code=run.final_code,
+        final_stop_seconds=run.final_stop_seconds,
+        elapsed=elapsed,
+        calls=calls,
+        window=window,
+        log_tail=run.bot.log_tail(15),
+    )
 
 
 def _problems(result: FaultResult) -> list[str]:
-    problems = []
-    v, db = result.verdict, result.database
-    if v.lost:
-        problems.append(f"{v.lost} check-ins never reached their patient (row ids {v.lost_ids[:10]})")
+    problems = result.verdict.problems() + result.database.problems()
     if result.crashed is not None:
         problems.append(f"the bot exited by itself with code {result.crashed}:\n{result.log_tail}")
     elif not result.complete:
-        problems.append(f"not every check-in arrived within {result.fault.recover_within:.0f} s of the fault's end: "
-                        "the bot did not recover by itself")
+        problems.append(
+            f"not every check-in arrived within {result.fault.recover_within:.0f} s of the fault's "
+            "end: the bot did not recover by itself"
+        )
     if not result.began_in_burst:
         problems.append("the burst was over before the fault began: nothing was tested")
     if result.missing:
         problems.append(f"the bot's log does not say {result.missing}")
     if result.leaks:
         problems.append(f"the bot's log holds {', '.join(result.leaks)}")
-    if not db.ok:
-        problems.append(f"database: check-ins {dict(db.statuses)}, check-in outbox {dict(db.outbox)}, "
-                        f"unsent {db.unsent}, queued twice {db.queued_twice}")
     if result.integrity != "ok":
         problems.append(f"database integrity check: {result.integrity}")
     if result.crashed is None and result.complete and result.final_code != 0:
         problems.append(f"after SIGTERM the bot exited with {result.final_code} (None: had to be killed)")
-    if v.violations:
-        problems.append(f"{len(v.violations)} Telegram errors the bot caused: {v.violations[:5]}")
     return problems
 
 
 def common_figures(result: FaultResult) -> list[tuple[str, object]]:
     v, db, f = result.verdict, result.database, result.fault
     fault = f.title + (f" ({f.method})" if f.method else "")
-    recovered = "no" if result.recovered_after is None else f"yes, last check-in {max(0.0, result.recovered_after):.1f} s after"
+    recovered = (
+        "no"
+        if result.recovered_after is None
+        else f"yes, last check-in {max(0.0, result.recovered_after):.1f} s after"
+    )
     said = result.said[0].split("msg=", 1)[-1][:110] if result.said else "nothing"
+    per_second = result.sends_during / max(0.001, result.window[1] - result.window[0])
     return [
         ("fault", fault),
         ("patients / check-ins due", f"{result.patients} / {result.checkins}"),
@@ -274,11 +300,14 @@ def common_figures(result: FaultResult) -> list[tuple[str, object]]:
         ("lost", v.lost),
         ("duplicated", v.duplicated),
         ("429s from the emulator", v.too_many_requests),
-        ("sending calls during the fault", f"{result.sends_during} ({result.sends_during / max(0.001, result.window[1] - result.window[0]):.1f}/s)"),
+        ("sending calls during the fault", f"{result.sends_during} ({per_second:.1f}/s)"),
         ("recovered by itself", recovered),
         ("bot's log lines about it", f"{len(result.said)}; first: {said}"),
         ("token / patient text in the log", ", ".join(result.leaks) or "none"),
-        ("database: check-ins / outbox / integrity", f"{dict(db.statuses)} / {dict(db.outbox)} / {result.integrity}"),
+        (
+            "database: check-ins / outbox / integrity",
+            f"{dict(db.statuses)} / {dict(db.outbox)} / {result.integrity}",
+        ),
         ("final SIGTERM", f"exit {result.final_code} in {result.final_stop_seconds:.2f} s"),
         ("elapsed", f"{result.elapsed:.1f} s"),
     ]
