@@ -1,3 +1,4 @@
+import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -8,7 +9,45 @@ from bot.guidance.loader import Guidance, load_guidance
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_GUIDANCE = ROOT / "guidance"
-SHARED = ROOT.parent / "shared"
+SHARED = ROOT.parent / "shared"  # the clinical spec and the dev cases, beside the checkout
+
+
+def require_shared(path: Path) -> Path:
+    """`path` under ../shared, or the test skips saying which file it needs."""
+    if not path.exists():
+        pytest.skip(f"needs ../shared/{path.relative_to(SHARED).as_posix()} beside the project")
+    return path
+
+
+def _files_of(root: Path) -> tuple:
+    """What identifies a guidance folder's contents: each file's path, size and modification."""
+    return tuple(
+        sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file())
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def guidance_read_once_per_folder():
+    """The bot loads its guidance at each start and enrolment, a third of a second each time: most
+    of an end-to-end test. Inside bot/, a folder whose files have not changed gives the Guidance
+    already loaded from it (immutable, as the `guidance` fixture shares it); an edited copy is
+    loaded afresh. Tests that call load_guidance themselves still read the files every time."""
+    from bot.guidance import loader
+
+    read = loader.load_guidance
+    loaded: dict[tuple, Guidance] = {}
+
+    def load_guidance(root: Path) -> Guidance:
+        key = (str(Path(root).resolve()), _files_of(Path(root)))
+        if key not in loaded:
+            loaded[key] = read(root)
+        return loaded[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, module in list(sys.modules.items()):
+            if name.startswith("bot.") and getattr(module, "load_guidance", None) is read:
+                patch.setattr(module, "load_guidance", load_guidance)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +70,7 @@ async def make_bot(emulator, tmp_path):
     from .harness import running_bot
 
     async with AsyncExitStack() as stack:
+
         async def make(real_time=False, **clinic):
             return await stack.enter_async_context(running_bot(emulator, tmp_path, real_time, **clinic))
 

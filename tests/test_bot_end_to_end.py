@@ -3,6 +3,8 @@ a whole follow-up compressed into seconds."""
 
 import time
 
+import pytest
+
 from bot.render.html import unpack
 
 from .test_patient_journey import consent, settled, tap, until, write
@@ -34,6 +36,7 @@ async def test_a_patients_warning_sign_reaches_the_practitioner_who_acknowledges
     assert h.emu.messages_to(h.admin) == [] and len(h.emu.messages_to(h.practitioner)) == 1
 
 
+@pytest.mark.drill  # the real scheduler and clock: about 15 s
 async def test_a_follow_up_runs_on_the_real_scheduler_in_seconds(make_bot):
     """clock_speed 18000: 6 h pass in 1.2 s, the 72 h check-in comes 14.4 s after treatment. Not
     faster: the consent, its edit and the welcome use the chat's burst (one send of it is kept for

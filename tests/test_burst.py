@@ -4,7 +4,11 @@ patient talking to the bot meanwhile is answered ahead of the queue, an emergenc
 import json
 import time
 
+import pytest
+
 from .test_patient_journey import until
+
+pytestmark = pytest.mark.drill  # 150 check-ins at Telegram's real pace: about 6 s each
 
 PATIENTS = 150
 

@@ -245,6 +245,7 @@ async def test_a_vague_chest_feeling_is_contact_with_the_breathing_watch_line(ma
 FLOOD = 200
 
 
+@pytest.mark.drill  # 200 messages on the real clock
 async def test_a_red_flag_after_a_flood_is_answered_within_two_seconds(make_bot):
     h = await make_bot(real_time=True, quiet_hours=None)
     ana = h.emu.add_user("Ana")

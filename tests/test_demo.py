@@ -3,12 +3,14 @@
 import asyncio
 import io
 
+import pytest
 from rich.console import Console
 
 from bot.__main__ import main
 from bot.demo.run import DemoOptions, run_demo
 
 
+@pytest.mark.drill  # the demo day on the real clock: about 8 s
 async def test_the_fast_demo_plays_the_day_as_scripted():
     out = io.StringIO()
     result = await run_demo(DemoOptions(fast=True, quiet=True), Console(file=out, width=120))

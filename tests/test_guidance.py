@@ -9,13 +9,13 @@ from bot.guidance.loader import load_guidance
 from bot.guidance.message_keys import REQUIRED_MESSAGES
 from bot.guidance.toml_doc import GuidanceError
 
-from .conftest import SHARED, SHIPPED_GUIDANCE
+from .conftest import SHARED, SHIPPED_GUIDANCE, require_shared
 
 SOURCE = re.compile(r"S00[0-4]|\b(19|20)\d\d\b|design choice|first aid|conservative")
 
 
 def spec_rule_ids() -> set[str]:
-    spec = (SHARED / "clinical" / "triage-rules.md").read_text(encoding="utf-8")
+    spec = require_shared(SHARED / "clinical" / "triage-rules.md").read_text(encoding="utf-8")
     return set(re.findall(r"^\| ([ECNU]\d+) \|", spec, flags=re.MULTILINE))
 
 

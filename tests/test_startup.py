@@ -65,6 +65,7 @@ async def test_a_refused_token_is_one_line_and_exit_2(emulator, tmp_path):
     assert "Traceback" not in out and "Unclosed" not in out
 
 
+@pytest.mark.drill  # a child process waits out its real back-off: about 12 s
 async def test_the_bot_waits_for_an_unreachable_telegram_and_then_starts(tmp_path):
     port = free_port()
     emulator = BotApiEmulator(port=port)

@@ -16,7 +16,7 @@ import pytest
 
 from bot.triage.cases import evaluate, read_cases
 
-from .conftest import ROOT, SHARED
+from .conftest import ROOT, SHARED, require_shared
 
 CASE_SETS = [
     SHARED / "triage" / "dev_cases.jsonl",
@@ -31,8 +31,8 @@ BAR = 0.92
 
 @pytest.mark.parametrize("path", CASE_SETS, ids=lambda p: p.name)
 def test_case_set_meets_the_safety_bar(guidance, path: Path):
-    if not path.exists():
-        pytest.skip(f"{path} is not beside this checkout")
+    if path.is_relative_to(SHARED):
+        require_shared(path)
     report = evaluate(read_cases(path), guidance)
     assert report.labelled >= 60
     assert report.emergency_recall == 1.0, report.summary()
