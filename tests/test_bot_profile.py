@@ -1,5 +1,6 @@
 """At start the bot tells Telegram its command menus (patients, staff chats, the alert chat) and
-its descriptions, in every language the guidance ships; a refusal is one log line, never a stop."""
+its descriptions, in every language the guidance ships; a refusal is one log line, never a stop.
+It polls for the updates its handlers read, named one by one."""
 
 import logging
 
@@ -9,6 +10,7 @@ from telegram.error import BadRequest
 
 from bot.emulator import BotApiEmulator
 from bot.render import html as render
+from bot.telegram.app import ALLOWED_UPDATES
 from bot.telegram.profile import ALERT_CHAT_COMMANDS, PATIENT_COMMANDS, STAFF_COMMANDS
 
 GROUP = -100500
@@ -53,6 +55,15 @@ async def test_a_refused_call_is_one_log_line_and_the_bot_starts(emulator, make_
     assert await h.app.bot.get_my_commands(BotCommandScopeChat(h.practitioner.id))  # the rest was set
     await h.emu.send_text(h.practitioner, "/active")
     assert (await h.emu.wait_for_message(h.practitioner)).text.startswith("Patients in follow-up")
+
+
+async def test_polling_asks_for_the_updates_the_handlers_read(make_bot):
+    h = await make_bot()
+    await h.emu.send_text(h.practitioner, "/active")
+    await h.emu.wait_for_message(h.practitioner)  # polled by now
+    polls = [call for call in h.emu.calls if call.method == "getUpdates"]
+    assert polls and all(call.params["allowed_updates"] == ALLOWED_UPDATES for call in polls)
+    assert {"message", "edited_message", "callback_query", "my_chat_member"} == set(ALLOWED_UPDATES)
 
 
 def test_the_shipped_texts_fit_telegram(guidance):

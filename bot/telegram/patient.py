@@ -1,10 +1,12 @@
-"""The patient's side in Telegram: thin PTB handlers and the delivery hooks.
+"""The patient's side in Telegram: thin PTB handlers of the private chat and the delivery hooks.
 
-Handlers parse the update, call `bot/services/followup.py` and send what it returns through the outbox
-(`services.say` / `services.edit`); the answer to a patient's words goes out while the next
-update is handled (`services.send_answer`). Everything the follow-up needs to remember is in the
-database, so a restart between two taps loses nothing. Logs carry ids and buckets only: never a
-patient's words, name or enrolment token.
+Handlers parse the update, call `bot/services/followup.py` and send what it returns through the
+outbox (`services.say` / `services.edit`); the answer to a patient's words goes out while the
+next update is handled (`services.send_answer`). Who each handler serves is said where it is
+registered (`bot/telegram/audience.py`); a failure is the error handler's (`replies.on_error`).
+Everything the follow-up needs to remember is in the database, so a restart between two taps
+loses nothing. Logs carry ids and buckets only: never a patient's words, name or enrolment
+token. Imports `bot.services`, `bot.delivery`, `bot.store`, `bot.render` and `bot.triage`.
 """
 
 from __future__ import annotations
