@@ -10,7 +10,6 @@ from telegram.ext import ExtBot
 
 from bot.guidance.config import load_config
 from bot.delivery.sender import Delivery
-from bot.guidance.loader import load_guidance
 from bot.delivery.pacing import EMERGENCY, TelegramPace
 from bot.render.html import keyboard
 from bot.services.due import Hooks, Ticker
@@ -18,18 +17,17 @@ from bot.services.shared import Services
 from bot.store.database import Store
 from bot.telegram.transport import AiohttpRequest
 
-from .conftest import SHIPPED_GUIDANCE
 from .harness import FakeClock, write_config
 
 
 @pytest.fixture
-async def outbox(emulator, tmp_path):
+async def outbox(emulator, tmp_path, guidance):
     """A Delivery wired to a real Bot and store, and a tick whose hooks have nothing to queue; the
     chats found unreachable are recorded."""
     config = load_config(write_config(tmp_path, emulator.base_url, [(1, "Dana", "practitioner")]))
     store = Store(tmp_path / "db.sqlite3")
     clock = FakeClock()
-    services = Services(config, store, {"harbour": load_guidance(SHIPPED_GUIDANCE)}, clock)
+    services = Services(config, store, {"harbour": guidance}, clock)
     unreachable: list[int] = []
 
     async def on_unreachable(chat_id):

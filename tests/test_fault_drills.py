@@ -12,14 +12,12 @@ from telegram.ext import ExtBot
 
 from bot.guidance.config import load_config
 from bot.delivery.sender import Delivery
-from bot.guidance.loader import load_guidance
 from bot.delivery.pacing import TelegramPace
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
 from bot.telegram.transport import AiohttpRequest
 
-from .conftest import SHIPPED_GUIDANCE
 from .drills.faults import run_fault_drill
 from .drills.injectors import DatabaseLocked, DiskFull, RateLimitStorm, ServerErrors, SlowReplies
 from .harness import FakeClock, write_config
@@ -69,11 +67,11 @@ class Lines(logging.Handler):
 
 
 @pytest.fixture
-async def outbox(emulator, tmp_path):
+async def outbox(emulator, tmp_path, guidance):
     config = load_config(write_config(tmp_path, emulator.base_url, [(1, "Dana", "practitioner")]))
     store = Store(tmp_path / "db.sqlite3")
     store.db.execute("PRAGMA busy_timeout = 0")  # a locked database fails at once, not after 5 s
-    services = Services(config, store, {"harbour": load_guidance(SHIPPED_GUIDANCE)}, FakeClock())
+    services = Services(config, store, {"harbour": guidance}, FakeClock())
 
     async def nothing(*_):
         return None
