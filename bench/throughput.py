@@ -166,7 +166,7 @@ def main() -> int:
         f"{multiprocessing.cpu_count()} cores; emulator in a child process, rate limits off"
     )
     print(
-        f"{args.patients} patients x {args.messages} messages = {bot.guidance.message_keys} messages; "
+        f"{args.patients} patients x {args.messages} messages = {bot.messages} messages; "
         f"best of {args.rounds}"
     )
     print(f"{'bot':<11}{'answered':>9}{'wall s':>8}{'replies/s':>11}{'ms/reply':>10}{'cpu ms/reply':>14}")
@@ -179,15 +179,15 @@ def main() -> int:
         + (f"; {bot.paced} answers held back by per-chat pacing" if bot.paced else "")
     )
     ok = (
-        ratio >= TARGET_RATIO and echo.answered == echo.messages and bot.answered == bot.guidance.message_keys
+        ratio >= TARGET_RATIO and echo.answered == echo.messages and bot.answered == bot.messages
     )
     if not ok:
         print(
             "MISSED"
             + (
                 ""
-                if bot.answered == bot.guidance.message_keys
-                else f": {bot.guidance.message_keys - bot.answered} messages unanswered"
+                if bot.answered == bot.messages
+                else f": {bot.messages - bot.answered} messages unanswered"
             )
         )
     return 0 if ok else 1
