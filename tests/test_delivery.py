@@ -8,9 +8,9 @@ import time
 import pytest
 from telegram.ext import ExtBot
 
-from bot.guidance.config import load_config
-from bot.delivery.sender import Delivery
 from bot.delivery.pacing import EMERGENCY, TelegramPace
+from bot.delivery.sender import Delivery
+from bot.guidance.config import load_config
 from bot.render.html import keyboard
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
@@ -33,13 +33,21 @@ async def outbox(emulator, tmp_path, guidance):
     async def on_unreachable(chat_id):
         unreachable.append(chat_id)
 
-    bot = ExtBot(emulator.token, base_url=emulator.base_url, request=AiohttpRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
+    bot = ExtBot(
+        emulator.token,
+        base_url=emulator.base_url,
+        request=AiohttpRequest(read_timeout=0.5),
+        rate_limiter=TelegramPace(28),
+    )
     async with bot:
+
         async def nothing(*_):
             return None
 
         services.delivery = Delivery(bot, store, clock, on_unreachable)
-        services.ticker = Ticker(services, Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing))
+        services.ticker = Ticker(
+            services, Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing)
+        )
         services.unreachable = unreachable
         services.clock = clock
         yield services
@@ -48,7 +56,9 @@ async def outbox(emulator, tmp_path, guidance):
 
 async def test_a_message_is_sent_once_and_recorded(outbox, emulator):
     ana = emulator.add_user("Ana")
-    row = outbox.store.enqueue(ana.id, "reply", "<b>Hello</b> &amp; welcome", keyboard([[("OK", "pa:1:ok")]]), outbox.now())
+    row = outbox.store.enqueue(
+        ana.id, "reply", "<b>Hello</b> &amp; welcome", keyboard([[("OK", "pa:1:ok")]]), outbox.now()
+    )
     assert await outbox.delivery.send(row)
     assert not await outbox.delivery.send(row)
     message = await emulator.wait_for_message(ana)
@@ -74,7 +84,9 @@ async def test_server_errors_are_retried_until_delivered(outbox, emulator):
 
 async def test_a_rate_limit_waits_for_retry_after(outbox, emulator):
     ana = emulator.add_user("Ana")
-    emulator.faults.fail_next(1, status=429, methods=("sendMessage",), retry_after=2)  # the pace holds it in real time
+    emulator.faults.fail_next(
+        1, status=429, methods=("sendMessage",), retry_after=2
+    )  # the pace holds it in real time
     row = outbox.store.enqueue(ana.id, "reply", "hello", None, outbox.now())
     assert not await outbox.delivery.send(row)
     assert outbox.store.outbox_row(row)["due_at"] == pytest.approx(outbox.now() + 2)
@@ -134,7 +146,9 @@ async def test_urgent_messages_go_before_scheduled_ones(outbox, emulator):
     outbox.store.enqueue(ana.id, "checkin", "scheduled", None, outbox.now(), priority=2)
     outbox.store.enqueue(ben.id, "alert", "urgent", None, outbox.now(), priority=0)
     await outbox.ticker.tick()
-    order = [json.loads(json.dumps(c.params)).get("text") for c in emulator.calls if c.method == "sendMessage"]
+    order = [
+        json.loads(json.dumps(c.params)).get("text") for c in emulator.calls if c.method == "sendMessage"
+    ]
     assert order == ["urgent", "scheduled"]
 
 
@@ -161,11 +175,15 @@ async def test_one_chats_messages_keep_their_order_while_others_go_beside_them(o
     outbox.delivery.concurrency = 4
     assert (await outbox.ticker.tick()).sent == 8
     assert [m.text for m in emulator.messages_to(ana)] == ["part 0", "part 1"]
-    arrivals = [c.at for c in emulator.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == ana.id]
+    arrivals = [
+        c.at for c in emulator.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == ana.id
+    ]
     # never two in flight to one chat (over a real network they could overtake each other): each
     # left only once the previous one's answer, held back 0.05 s, had come
-    assert all(later - earlier >= 0.05 for earlier, later in zip(arrivals, arrivals[1:]))
-    others_began = min(c.at for c in emulator.calls if c.method == "sendMessage" and int(c.params["chat_id"]) != ana.id)
+    assert all(later - earlier >= 0.05 for earlier, later in zip(arrivals, arrivals[1:], strict=False))
+    others_began = min(
+        c.at for c in emulator.calls if c.method == "sendMessage" and int(c.params["chat_id"]) != ana.id
+    )
     assert others_began < arrivals[-1]  # the others went beside Ana's, not after them
 
 

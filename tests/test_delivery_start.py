@@ -9,10 +9,12 @@ from .test_delivery import outbox  # noqa: F401 (the fixture)
 LATENCY = 0.3
 
 
-@pytest.mark.parametrize("answered_before, alone_first", [(False, True), (True, False)],
-                         ids=["fresh start: one probes", "Telegram answered already: several at once"])
-async def test_the_first_send_of_a_run_goes_alone(outbox, emulator, answered_before,  # noqa: F811
-                                                  alone_first):
+@pytest.mark.parametrize(
+    "answered_before, alone_first",
+    [(False, True), (True, False)],
+    ids=["fresh start: one probes", "Telegram answered already: several at once"],
+)
+async def test_the_first_send_of_a_run_goes_alone(outbox, emulator, answered_before, alone_first):  # noqa: F811
     outbox.delivery.answered = False  # as the bot starts (bot/telegram/app.py)
     if answered_before:
         warm = emulator.add_user("Warm")

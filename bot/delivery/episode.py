@@ -40,7 +40,9 @@ class Episode:
     def ok(self, detail: str) -> None:
         if self.what is not None:
             counts = count_of(self.failures, "failed attempt") + (
-                f"; sending paused {count_of(self.pauses, 'time')}" if self.pauses else "")
-            self.log.warning("%s back after %.1f s (%s); %s",
-                             self.name, time.monotonic() - self.since, counts, detail)
+                f"; sending paused {count_of(self.pauses, 'time')}" if self.pauses else ""
+            )
+            self.log.warning(
+                "%s back after %.1f s (%s); %s", self.name, time.monotonic() - self.since, counts, detail
+            )
             self.what, self.failures, self.pauses = None, 0, 0

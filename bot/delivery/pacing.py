@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any, Callable, Coroutine
+from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter

@@ -24,9 +24,9 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -61,8 +61,10 @@ def telegram_markup(markup: dict | None) -> InlineKeyboardMarkup | None:
     if not markup:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-         for row in markup["inline_keyboard"]]
+        [
+            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+            for row in markup["inline_keyboard"]
+        ]
     )
 
 
@@ -99,7 +101,7 @@ class _DueRows:
     def next(self) -> Row | None:
         """The most urgent row that may go now; None when what is left waits for a chat in
         flight (that chat's sender takes it next)."""
-        for read in ((True,) if self._urgent_news() else (False, True)):
+        for read in (True,) if self._urgent_news() else (False, True):
             if read:
                 self._rows = self._store.due_outbox(self._now(), self._batch)
             for index, row in enumerate(self._rows):
@@ -347,7 +349,8 @@ class Delivery:
             pause = min(MAX_PAUSE, 2.0 ** (self._pauses_in_a_row - 1))
             self._paused_until = max(self._paused_until, now + pause)
         detail = f"{type(error).__name__}: {error}; messages stay queued and are retried" + (
-            "; one it took anyway may arrive twice" if isinstance(error, TimedOut) else "")
+            "; one it took anyway may arrive twice" if isinstance(error, TimedOut) else ""
+        )
         self._telegram.failing(_trouble(error), detail, news)
         # Due when the pause ends (the most urgent due row probes), or later after failing again
         # and again; an emergency answer at once for its first tries (`send` retries it too).
@@ -369,7 +372,7 @@ class Delivery:
         if row["edit_message_id"]:
             edited = row["edit_message_id"]
             result = await self.bot.edit_message_text(text, chat_id=chat_id, message_id=edited, **common)
-            return edited if result is True else result.message_id
+            return edited if isinstance(result, bool) else result.message_id
         if row["photo"]:
             message = await self.bot.send_photo(chat_id, row["photo"], caption=text, **common)
         else:

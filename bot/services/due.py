@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import astuple, dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from bot.delivery.report import TickReport
 from bot.render.outgoing import Outgoing
@@ -37,8 +38,18 @@ class Hooks:
     on_alert_queued: Callable[[Services, Row, list[int]], Awaitable[object]] | None = None  # alert, its chats
 
 
+def _chat_of(message: Outgoing) -> int:
+    """The chat a rendered message goes to: the hooks name it (None would mean "the patient" to a
+    caller that knows them, which the tick does not)."""
+    if message.chat_id is None:
+        raise ValueError(f"a {message.kind} message rendered without its chat")
+    return message.chat_id
+
+
 @dataclass
 class Ticker:
+    """At each tick, queues what has fallen due, then has the sender send what is waiting."""
+
     services: Services
     hooks: Hooks
 
@@ -66,7 +77,7 @@ class Ticker:
             await self.hooks.on_missed(self.services, session_id, store.missed_in_a_row(session_id))
         for checkin in store.due_reminders(now):
             reminder = self.hooks.render_reminder(self.services, checkin)
-            if reminder and store.queue_reminder(checkin["id"], reminder.chat_id, reminder.text, now):
+            if reminder and store.queue_reminder(checkin["id"], _chat_of(reminder), reminder.text, now):
                 report.reminders_queued += 1
         await self._queue_alert_rounds(report, now)
         store.complete_finished_sessions()
@@ -81,21 +92,26 @@ class Ticker:
                 store.drop_checkin(checkin["id"])
                 continue
             reminder_at = now + self._reminder_delay(checkin)
-            if store.queue_checkin(checkin["id"], message.chat_id, message.text, message.markup, now,
-                                   reminder_at) is not None:
+            if (
+                store.queue_checkin(
+                    checkin["id"], _chat_of(message), message.text, message.markup, now, reminder_at
+                )
+                is not None
+            ):
                 report.checkins_queued += 1
 
     async def _queue_alert_rounds(self, report: TickReport, now: float) -> None:
         store = self.services.store
         for alert in store.due_alerts(now):
             messages, next_notify_at = self.hooks.alert_round(self.services, alert)
-            rows = [(m.chat_id, m.text, m.markup) for m in messages]
+            rows = [(_chat_of(m), m.text, m.markup) for m in messages]
             if store.queue_alert_round(alert["id"], alert["notify_count"], next_notify_at, rows, now):
                 report.alerts_queued += 1
                 if self.hooks.on_alert_queued:
-                    await self.hooks.on_alert_queued(self.services, alert, [m.chat_id for m in messages])
+                    await self.hooks.on_alert_queued(self.services, alert, [chat for chat, _, _ in rows])
 
     def _reminder_delay(self, checkin: Row) -> float:
         session = self.services.store.session(checkin["session_id"])
+        assert session is not None  # the check-in was rendered from it a moment ago
         clinic = self.services.clinic(session["clinic_id"])
         return clinic.reminder_after.total_seconds() / (session["clock_speed"] or 1.0)

@@ -6,8 +6,8 @@ chat, are the sender's (bot/delivery/sender.py); these methods queue and ask it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from bot.delivery.sender import Delivery, Spawn
 from bot.guidance.config import Clinic, Config
@@ -38,15 +38,34 @@ class Services:
         """The clinics this Telegram user is configured staff of (usually one)."""
         return [c for c in self.config.clinics if c.is_staff(telegram_id)]
 
-    def queue(self, chat_id: int, kind: str, text: str, markup: dict | None = None, ref_id: int | None = None,
-              edit_message_id: int | None = None, photo: bytes | None = None, priority: int = 0,
-              patient_id: int | None = None) -> int:
+    def queue(
+        self,
+        chat_id: int,
+        kind: str,
+        text: str,
+        markup: dict | None = None,
+        ref_id: int | None = None,
+        edit_message_id: int | None = None,
+        photo: bytes | None = None,
+        priority: int = 0,
+        patient_id: int | None = None,
+    ) -> int:
         """Queue a message ahead of scheduled ones (priority 0; an emergency answer EMERGENCY,
         bot/delivery/pacing.py); inside a store transaction it is committed with the writes it answers.
         `send_answer` sends it at once, the delivery tick otherwise. `patient_id`: the patient a
         message to staff is about, so that erasing them finds it."""
-        return self.store.enqueue(chat_id, kind, text, markup, self.now(), ref_id=ref_id, priority=priority,
-                                  edit_message_id=edit_message_id, photo=photo, patient_id=patient_id)
+        return self.store.enqueue(
+            chat_id,
+            kind,
+            text,
+            markup,
+            self.now(),
+            ref_id=ref_id,
+            priority=priority,
+            edit_message_id=edit_message_id,
+            photo=photo,
+            patient_id=patient_id,
+        )
 
     async def chat_free(self, chat_id: int) -> None:
         """Wait until this chat's answers and its message in flight (if any) are sent: one at a
@@ -57,24 +76,45 @@ class Services:
         """Send a queued answer in the background, in its chat's turn (`Delivery.send_answer`)."""
         await self.delivery.send_answer(chat_id, row_id, spawn, urgent)
 
-    async def say(self, chat_id: int, kind: str, text: str, markup: dict | None = None,
-                  ref_id: int | None = None, patient_id: int | None = None) -> int:
+    async def say(
+        self,
+        chat_id: int,
+        kind: str,
+        text: str,
+        markup: dict | None = None,
+        ref_id: int | None = None,
+        patient_id: int | None = None,
+    ) -> int:
         """Queue a reply and try to send it at once; the delivery tick retries it if that fails."""
         await self.chat_free(chat_id)
         row_id = self.queue(chat_id, kind, text, markup, ref_id=ref_id, patient_id=patient_id)
         await self.delivery.send(row_id)
         return row_id
 
-    async def send_photo(self, chat_id: int, kind: str, photo: bytes, caption: str,
-                         markup: dict | None = None, patient_id: int | None = None) -> int:
+    async def send_photo(
+        self,
+        chat_id: int,
+        kind: str,
+        photo: bytes,
+        caption: str,
+        markup: dict | None = None,
+        patient_id: int | None = None,
+    ) -> int:
         """A picture with its caption, through the outbox like `say`."""
         await self.chat_free(chat_id)
         row_id = self.queue(chat_id, kind, caption, markup, photo=photo, patient_id=patient_id)
         await self.delivery.send(row_id)
         return row_id
 
-    async def edit(self, chat_id: int, message_id: int, text: str, markup: dict | None = None,
-                   kind: str = "edit", patient_id: int | None = None) -> int:
+    async def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        markup: dict | None = None,
+        kind: str = "edit",
+        patient_id: int | None = None,
+    ) -> int:
         """Queue an edit of an earlier bot message and try it at once, like `say`."""
         await self.chat_free(chat_id)
         row_id = self.queue(chat_id, kind, text, markup, edit_message_id=message_id, patient_id=patient_id)
