@@ -4,6 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """How one send went; each names a counter of `TickReport`."""
+
+    SENT = "sent"
+    RETRIED = "retried"  # left in the outbox for later: Telegram failed or asked us to wait
+    FAILED = "failed"  # permanent: the chat is gone or the message refused
+    PACED = "paced"  # held back for its chat's pace
 
 
 @dataclass
@@ -18,7 +28,7 @@ class TickReport:
     failed: int = 0
     paced: int = 0
 
-    def count(self, outcome: str | None) -> None:
-        """One more send with this outcome (sent, retried, failed, paced); None: not ours to send."""
+    def count(self, outcome: Outcome | None) -> None:
+        """One more send with this outcome; None: not ours to send (another sender claimed it)."""
         if outcome:
             setattr(self, outcome, getattr(self, outcome) + 1)

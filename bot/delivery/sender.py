@@ -36,7 +36,7 @@ from telegram.ext import ExtBot
 from bot.delivery.episode import Episode
 from bot.delivery.in_flight import ChatsInFlight
 from bot.delivery.pacing import CHAT_RATE, EMERGENCY, ChatPace, retry_seconds
-from bot.delivery.report import TickReport
+from bot.delivery.report import Outcome, TickReport
 from bot.store.database import ERASED_PHOTO, Store
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class Delivery:
     # answer, few enough that a reply queued behind them waits a fraction of a second.
     concurrency: int = 8
     running: Callable[[], bool] = lambda: True  # False once the bot is stopping: no new sends
-    counts: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0, "paced": 0})
+    counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
     # False until Telegram has answered a send of this process: meanwhile the pump sends one at a
     # time, the most urgent due row probing Telegram alone. A run killed before then (a crash loop,
     # a restart into an outage) leaves one send that Telegram may have taken, not one per send in
@@ -237,11 +237,11 @@ class Delivery:
         failed, or asked us to wait) a message is left to the tick, where one probes Telegram; an
         urgent one goes anyway, and after a failure tries again on its own short schedule."""
         if not urgent:
-            return not self._paused() and await self._deliver(row_id) == "sent"
+            return not self._paused() and await self._deliver(row_id) == Outcome.SENT
         for wait in (*URGENT_RETRIES, None):
             outcome = await self._deliver(row_id)
-            if outcome != "retried" or wait is None or not self.running():
-                return outcome == "sent"
+            if outcome != Outcome.RETRIED or wait is None or not self.running():
+                return outcome == Outcome.SENT
             await asyncio.sleep(wait)
         return False
 
@@ -275,7 +275,7 @@ class Delivery:
         next one after that, and the chat's messages arrive in the order they were written."""
         await self.in_flight.chat_free(chat_id)
 
-    async def _deliver(self, row_id: int) -> str | None:
+    async def _deliver(self, row_id: int) -> Outcome | None:
         row = self.store.claim_outbox(row_id)
         if row is None:
             return None
@@ -292,7 +292,7 @@ class Delivery:
             del self._sending[row_id]
             self.in_flight.ended(chat_id, urgent)
 
-    async def _deliver_claimed(self, row: Row) -> str:
+    async def _deliver_claimed(self, row: Row) -> Outcome:
         row_id, urgent = row["id"], _urgent(row)
         wait = self._chat_pace.wait(row["chat_id"], self.now(), urgent)
         if wait and urgent and wait <= 1 / CHAT_RATE:  # another emergency answer took the reserve just now
@@ -300,7 +300,7 @@ class Delivery:
             wait = self._chat_pace.wait(row["chat_id"], self.now(), urgent)
         if wait:
             self.store.outbox_retry(row_id, self.now() + wait, "paced")
-            return self._count("paced")
+            return self._count(Outcome.PACED)
         pauses = self._pauses  # a failure is news only if no pause began since this send started
         try:
             try:
@@ -318,28 +318,28 @@ class Delivery:
             self._telegram.failing("rate limited", f"retry after {wait:.0f} s; messages stay queued")
             self._held_until = max(self._held_until, self.now() + wait)
             self.store.outbox_retry(row_id, self.now() + wait, "rate limited")
-            return self._count("retried")
+            return self._count(Outcome.RETRIED)
         except (NetworkError, TelegramError) as error:
             return self._failed(row, error, news=pauses == self._pauses)
         if pauses == self._pauses:  # it left after the last failure: Telegram is back
             self._paused_until, self._pauses_in_a_row = 0.0, 0
             self._telegram.ok("sending again")
         self.store.outbox_sent(row_id, message_id, self.now())
-        return self._count("sent")
+        return self._count(Outcome.SENT)
 
-    async def _refused(self, row: Row, error: BadRequest) -> str:
+    async def _refused(self, row: Row, error: BadRequest) -> Outcome:
         """Telegram refused the message: done already, its chat gone, or the message wrong."""
         text = str(error).lower()
         if any(marker in text for marker in ALREADY_DONE):
             self.store.outbox_sent(row["id"], row["edit_message_id"], self.now())
-            return self._count("sent")
+            return self._count(Outcome.SENT)
         if any(marker in text for marker in GONE):
             return await self._gone(row, error)
         log.error("outbox %s (%s) refused by Telegram: %s", row["id"], row["kind"], error)
         self.store.outbox_failed(row["id"], str(error))
-        return self._count("failed")
+        return self._count(Outcome.FAILED)
 
-    def _failed(self, row: Row, error: TelegramError, news: bool) -> str:
+    def _failed(self, row: Row, error: TelegramError, news: bool) -> Outcome:
         """Telegram failed (no answer, a server error): pause sending and retry the row later.
         `news`: no pause began since the send started."""
         now = self.now()
@@ -358,7 +358,7 @@ class Delivery:
         delay = 0.0 if quick else min(MAX_BACKOFF, 2.0 ** (row["attempts"] - 1))
         log.debug("outbox %s: %s; retrying in %.0f s", row["id"], type(error).__name__, delay)
         self.store.outbox_retry(row["id"], max(self._paused_until, now + delay), type(error).__name__)
-        return self._count("retried")
+        return self._count(Outcome.RETRIED)
 
     async def _call(self, row: Row) -> int:
         markup = telegram_markup(json.loads(row["markup"]) if row["markup"] else None)
@@ -379,14 +379,14 @@ class Delivery:
             message = await self.bot.send_message(chat_id, text, link_preview_options=NO_PREVIEW, **common)
         return message.message_id
 
-    async def _gone(self, row: Row, error: TelegramError) -> str:
+    async def _gone(self, row: Row, error: TelegramError) -> Outcome:
         """The chat cannot be reached any more: stop sending to it and let the owner react."""
         log.warning("outbox %s: its chat is unreachable (%s)", row["id"], type(error).__name__)  # no chat ids
         self.store.outbox_failed(row["id"], str(error))
         self.store.cancel_outbox_for_chat(row["chat_id"])
         await self.on_unreachable(row["chat_id"])
-        return self._count("failed")
+        return self._count(Outcome.FAILED)
 
-    def _count(self, outcome: str) -> str:
+    def _count(self, outcome: Outcome) -> Outcome:
         self.counts[outcome] += 1
         return outcome
