@@ -22,6 +22,7 @@ from telegram.ext import Application, TypeHandler
 from bot.guidance.config import Clinic, load_config
 from bot.demo.config_writer import toml_value, write_clinic_config
 from bot.emulator import BotApiEmulator, User
+from bot.services.due import Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
 
@@ -89,7 +90,7 @@ class Harness:
         self.clock.advance(hours * 3600 / self.clinic.clock_speed)
 
     async def tick(self):
-        return await self.services.delivery.tick()
+        return await self.app.bot_data["ticker"].tick()
 
     async def idle(self, timeout: float = 5.0) -> None:
         """Wait until the bot has handled every update the emulator made so far, and the outbox
@@ -126,15 +127,15 @@ class Harness:
         return enrolment.token
 
 
-async def pass_time_for_paced_messages(services: Services, clock: FakeClock) -> None:
+async def pass_time_for_paced_messages(ticker: Ticker, clock: FakeClock) -> None:
     """On the fake clock, time only moves when a test moves it; but a message held back for
     Telegram's per-chat pace waits for time to pass. Do what production's ticker does for
     those alone: let the fake clock reach their slot and tick."""
     while True:
-        due = services.store.next_paced()
+        due = ticker.services.store.next_paced()
         if due is not None and due > clock():
             clock.time = due
-            await services.delivery.tick()
+            await ticker.tick()
         await asyncio.sleep(0.005)
 
 
@@ -175,7 +176,8 @@ async def running_bot(emu: BotApiEmulator, folder: Path, real_time: bool = False
         await app.start()
         await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
         services = app.bot_data["services"]
-        pacer = None if real_time else asyncio.create_task(pass_time_for_paced_messages(services, clock))
+        ticker = app.bot_data["ticker"]
+        pacer = None if real_time else asyncio.create_task(pass_time_for_paced_messages(ticker, clock))
         try:
             yield Harness(emu, app, services, clock, practitioner, admin, processed, north)
         finally:

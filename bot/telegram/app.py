@@ -6,6 +6,7 @@ menus and descriptions (`bot/telegram/profile.py`). Imports every package below 
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -20,9 +21,10 @@ from bot.telegram import intake, patient, profile, replies, staff
 from bot.telegram.audience import Audiences
 from bot.telegram.context import CONTEXT_TYPES
 from bot.guidance.config import Config, default_guidance_dir
-from bot.delivery.sender import Delivery, Hooks
+from bot.delivery.sender import Delivery
 from bot.guidance.loader import Guidance, load_guidance
 from bot.delivery.pacing import TelegramPace
+from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
 from bot.telegram.transport import AiohttpRequest
@@ -68,7 +70,7 @@ def sends_in_flight(per_second: float) -> int:
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.bot_data["services"]
     services.store.retry_truncate_wal()  # an erasure's truncation a reader (a backup) held off
-    await services.delivery.tick()
+    await context.bot_data["ticker"].tick()
 
 
 async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -114,11 +116,11 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .build()
     )
-    hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed, patient.on_unreachable,
+    hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed,
                   on_alert_queued=alerts.after_first_round)
     rate = config.telegram.max_messages_per_second
     services.delivery = Delivery(
-        services, application.bot, hooks,
+        application.bot, store, now, on_unreachable=functools.partial(patient.on_unreachable, services),
         # Queue per tick what can go out in two ticks, so a burst's outbox never runs dry.
         batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
         concurrency=sends_in_flight(rate),
@@ -126,6 +128,7 @@ def build_application(
         answered=False,  # the first send probes Telegram alone (bot/delivery/sender.py)
     )
     application.bot_data["services"] = services
+    application.bot_data["ticker"] = Ticker(services, hooks)  # what falls due, queued each tick
     audiences = Audiences.of(services)
     staff.register(application, audiences)
     patient.register(application, audiences)
@@ -133,7 +136,7 @@ def build_application(
     if tick_seconds is not None:
         repeating = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
         # A tick that sends a burst runs for as long as the burst; the next tick runs beside it
-        # and only queues what falls due (Delivery sends from one tick at a time).
+        # and only queues what falls due (the sender pumps from one tick at a time).
         application.job_queue.run_repeating(_tick, interval=tick_seconds, first=0, name="delivery",
                                             job_kwargs={**repeating, "max_instances": 2})
         application.job_queue.run_repeating(_purge, interval=PURGE_SECONDS, first=60, name="retention", job_kwargs=repeating)
