@@ -1,3 +1,5 @@
+import fcntl
+import os
 import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -47,6 +49,18 @@ def guidance_read_once_per_folder():
         for name, module in list(sys.modules.items()):
             if name.startswith("bot.") and getattr(module, "load_guidance", None) is read:
                 patch.setattr(module, "load_guidance", load_guidance)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def one_drill_at_a_time(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """With -n, a drill waits for another worker's drill to end: two at once would fight for the
+    CPU their timing depends on. The lock file is in the run's own temporary folder."""
+    if request.node.get_closest_marker("drill") is None or "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    with (tmp_path_factory.getbasetemp().parent / "drill.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
 

@@ -271,6 +271,7 @@ async def test_a_red_flag_after_a_flood_is_answered_within_two_seconds(make_bot)
 SLOW = 2.0  # seconds Telegram holds back the response to one send
 
 
+@pytest.mark.drill  # waits out an answer Telegram holds back 2 s
 async def test_a_burst_gets_one_answer_and_the_worst_finding_decides(make_bot):
     """Messages written while the chat's last answer is still with Telegram are answered once,
     after it, with the worst of them: a contact finding is not lost under a later "thanks"."""
@@ -292,6 +293,7 @@ async def test_a_burst_gets_one_answer_and_the_worst_finding_decides(make_bot):
     assert h.store._one("SELECT COUNT(*) AS n FROM outbox WHERE status = 'superseded'")["n"] == 3
 
 
+@pytest.mark.drill  # waits out an answer Telegram holds back 2 s
 async def test_an_emergency_does_not_wait_for_the_answer_in_flight(make_bot):
     h = await make_bot()
     ana = h.emu.add_user("Ana")

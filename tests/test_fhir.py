@@ -15,9 +15,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from bot.__main__ import main
 from bot.render.checkin import OUTCOME_TIPS
-from bot.guidance.config import default_guidance_dir, load_config
+from bot.guidance.config import load_config
 from bot.clinic.fhir import NAMESPACE, ExportError, bundle, questionnaire
-from bot.guidance.loader import load_guidance
 from bot.store.database import Store
 from bot.triage.engine import Context, Reply, triage
 
@@ -28,13 +27,13 @@ NOW = START + 80 * H
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(tmp_path, guidance):
     config_path = write_config(tmp_path, "https://api.telegram.org", STAFF)
     config = load_config(config_path)
     clinic = config.clinics[0]
     store = Store(config.storage.database)
     data = follow_up(store)
-    guidance = load_guidance(clinic.guidance_dir or default_guidance_dir())
+    assert clinic.guidance_dir is None  # the shipped guidance: the session's `guidance`
     yield config_path, clinic, guidance, store, data
     store.close()
 

@@ -225,6 +225,7 @@ async def test_free_text_is_triaged_at_any_time(make_bot):
 SLOW = 2.0  # seconds Telegram holds back the response to one send
 
 
+@pytest.mark.drill  # waits out an answer Telegram holds back 2 s
 async def test_the_next_patient_is_answered_while_an_answer_is_in_flight(make_bot):
     """The bot does not sit idle while Telegram takes an answer: it handles the next update."""
     h = await patient_bot(make_bot)
@@ -241,6 +242,7 @@ async def test_the_next_patient_is_answered_while_an_answer_is_in_flight(make_bo
     await settled(h)
 
 
+@pytest.mark.drill  # waits out an answer Telegram holds back 2 s
 async def test_a_patients_next_answer_waits_for_the_one_in_flight(make_bot):
     """One answer in flight per chat keeps a patient's answers in the order of their messages."""
     h = await patient_bot(make_bot)
@@ -260,6 +262,7 @@ async def test_a_patients_next_answer_waits_for_the_one_in_flight(make_bot):
     await settled(h)
 
 
+@pytest.mark.drill  # waits out an answer Telegram holds back 2 s
 async def test_stopping_the_bot_waits_for_the_answers_in_flight(emulator, tmp_path):
     async with running_bot(emulator, tmp_path) as h:
         ana = h.emu.add_user("Ana")

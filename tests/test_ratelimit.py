@@ -10,6 +10,8 @@ from bot.delivery.pacing import LATE_WAKE_UP, TelegramPace
 
 RATE = 25.0  # under the emulator's 30/s, like the bot's default 28
 
+pytestmark = pytest.mark.drill  # the pace measured on the real clock, a second or more a test
+
 
 @pytest.fixture
 async def paced_bot(emulator):
