@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from bot.guidance.config import Clinic, load_config
 from bot.demo.config_writer import toml_value, write_clinic_config
 from bot.emulator import BotApiEmulator, User
+from bot.guidance.config import Clinic, load_config
 from bot.services.due import Ticker
 from bot.services.shared import Services
 from bot.store.database import Store

@@ -8,11 +8,10 @@ import tomllib
 import pytest
 from matplotlib.image import imread
 
-from bot.services import alerts
-
 from bot.clinic import chart
 from bot.guidance.loader import load_guidance
 from bot.guidance.toml_doc import GuidanceError
+from bot.services import alerts
 
 from . import test_staff_alert_rounds as rounds
 from .conftest import SHIPPED_GUIDANCE
@@ -59,7 +58,7 @@ def drawn(figure):
     lines = {line.get_gid(): line for line in axes.lines}
     band = next(c for c in axes.collections if c.get_gid() == "expected")
     return {
-        "patient": list(zip(lines["patient"].get_xdata(), lines["patient"].get_ydata())),
+        "patient": list(zip(lines["patient"].get_xdata(), lines["patient"].get_ydata(), strict=True)),
         "severe": set(lines["severe"].get_ydata()),
         "band": {tuple(v) for path in band.get_paths() for v in path.vertices},
         "xticks": list(axes.get_xticks()),

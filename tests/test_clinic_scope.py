@@ -12,6 +12,7 @@ import io
 import pytest
 
 from bot.__main__ import main
+
 from .harness import START
 from .test_patient_journey import consent, write
 from .test_staff_alert_rounds import follow_up
@@ -172,7 +173,7 @@ async def test_each_clinic_sees_its_own_follow_up_of_a_patient_they_share(emulat
     for who in (dana, noor):
         await h.emu.send_text(who, f"/patient {pid}")
         await h.idle()
-    harbour = [m for m in h.emu.messages_to(dana)][-3:]
+    harbour = list(h.emu.messages_to(dana))[-3:]
     assert harbour[0].text.startswith(f"Patient\n#{pid} Zara\nUpper back, Calf · Moderate · Running")
     assert "tingle" in harbour[0].text and "[C10, N2]" in harbour[0].text
     assert "opted_out" not in harbour[0].text

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import bot
+from bot.cli.config_summary import summarise
 from bot.guidance.config import (
     DEFAULT_API_BASE_URL,
     ConfigError,
@@ -14,7 +15,6 @@ from bot.guidance.config import (
     load_config,
 )
 from bot.guidance.quiet_hours import QuietHours
-from bot.cli.config_summary import summarise
 
 REPO = Path(__file__).resolve().parent.parent
 

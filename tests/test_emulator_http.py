@@ -213,6 +213,8 @@ async def test_unexpected_violations_fail_the_check(http):
 
 
 async def test_expect_violation_fails_when_nothing_went_wrong(emulator):
-    with pytest.raises(AssertionError, match="expected a violation matching 'Forbidden'"):
-        with emulator.expect_violation("Forbidden"):
-            pass
+    with (
+        pytest.raises(AssertionError, match="expected a violation matching 'Forbidden'"),
+        emulator.expect_violation("Forbidden"),
+    ):
+        pass

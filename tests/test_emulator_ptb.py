@@ -7,7 +7,14 @@ from contextlib import asynccontextmanager
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 from telegram.request import HTTPXRequest
 
 from bot.emulator import BotApiEmulator
@@ -108,12 +115,16 @@ async def test_identical_edit_is_not_modified(emulator):
         sent = await bot.send_message(user.id, "<b>Same</b>", parse_mode="HTML", reply_markup=KEYBOARD)
         edited = await sent.edit_text("<b>Same</b>", parse_mode="HTML")  # no markup: the keyboard goes
         assert edited.reply_markup is None
-        with emulator.expect_violation("message is not modified"):
-            with pytest.raises(BadRequest, match="(?i)message is not modified: specified new message content"):
-                await edited.edit_text("Same", entities=edited.entities)
-        with emulator.expect_violation("message to edit not found"):
-            with pytest.raises(BadRequest, match="(?i)message to edit not found"):
-                await bot.edit_message_text("x", chat_id=user.id, message_id=999)
+        with (
+            emulator.expect_violation("message is not modified"),
+            pytest.raises(BadRequest, match="(?i)message is not modified: specified new message content"),
+        ):
+            await edited.edit_text("Same", entities=edited.entities)
+        with (
+            emulator.expect_violation("message to edit not found"),
+            pytest.raises(BadRequest, match="(?i)message to edit not found"),
+        ):
+            await bot.edit_message_text("x", chat_id=user.id, message_id=999)
 
 
 @pytest.mark.parametrize(
@@ -131,9 +142,8 @@ async def test_identical_edit_is_not_modified(emulator):
 async def test_refused_messages_surface_as_bad_request(emulator, kwargs, error):
     user = emulator.add_user()
     async with _bot(emulator) as bot:
-        with emulator.expect_violation(400):
-            with pytest.raises(BadRequest) as refused:
-                await bot.send_message(user.id, **kwargs)
+        with emulator.expect_violation(400), pytest.raises(BadRequest) as refused:
+            await bot.send_message(user.id, **kwargs)
     assert error in str(refused.value).lower()  # PTB strips "Bad Request: " and may change case
     assert emulator.messages_to(user) == []
 
@@ -142,9 +152,11 @@ async def test_blocked_user_is_forbidden(emulator):
     user = emulator.add_user()
     emulator.block(user)
     async with _bot(emulator) as bot:
-        with emulator.expect_violation("Forbidden: bot was blocked by the user"):
-            with pytest.raises(Forbidden, match="bot was blocked by the user"):
-                await bot.send_message(user.id, "Time for your check-in")
+        with (
+            emulator.expect_violation("Forbidden: bot was blocked by the user"),
+            pytest.raises(Forbidden, match="bot was blocked by the user"),
+        ):
+            await bot.send_message(user.id, "Time for your check-in")
         emulator.unblock(user)
         await bot.send_message(user.id, "Time for your check-in")
 
@@ -258,9 +270,8 @@ async def test_the_record_keeps_every_call_and_decoded_params(emulator):
         assert [c.command for c in await bot.get_my_commands()] == ["start", "stop"]
         assert (await bot.get_chat(user.id)).first_name == "Ana"
         await bot.send_document(user.id, InputFile(b"%PDF-1.4 leaflet", filename="leaflet.pdf"), caption="Leaflet")
-        with emulator.expect_violation("wrong parameter action in request"):
-            with pytest.raises(BadRequest):
-                await bot.send_chat_action(user.id, "dancing")
+        with emulator.expect_violation("wrong parameter action in request"), pytest.raises(BadRequest):
+            await bot.send_chat_action(user.id, "dancing")
     methods = [c.method for c in emulator.calls]
     assert methods == [
         "getMe", "sendChatAction", "setMyCommands", "getMyCommands", "getChat", "sendDocument", "sendChatAction"

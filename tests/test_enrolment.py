@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.__main__ import main
-from bot.guidance.config import load_config
 from bot.clinic.enrolment import (
     EnrolmentError,
     create_enrolment,
@@ -20,6 +19,7 @@ from bot.clinic.enrolment import (
     parse_treated_at,
     write_qr,
 )
+from bot.guidance.config import load_config
 from bot.store.database import Store
 
 from .harness import START, write_config

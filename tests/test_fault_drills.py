@@ -10,9 +10,9 @@ from itertools import pairwise
 import pytest
 from telegram.ext import ExtBot
 
-from bot.guidance.config import load_config
-from bot.delivery.sender import Delivery
 from bot.delivery.pacing import TelegramPace
+from bot.delivery.sender import Delivery
+from bot.guidance.config import load_config
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store

@@ -7,16 +7,17 @@ import io
 import json
 import os
 import stat
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from bot.__main__ import main
-from bot.render.checkin import OUTCOME_TIPS
-from bot.guidance.config import load_config
 from bot.clinic.fhir import NAMESPACE, ExportError, bundle, questionnaire
+from bot.guidance.config import load_config
+from bot.render.checkin import OUTCOME_TIPS
 from bot.store.database import Store
 from bot.triage.engine import Context, Reply, triage
 

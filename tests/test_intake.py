@@ -8,11 +8,11 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
-from bot.telegram.intake import InboxRequest, sender
 from bot.store.database import Store
+from bot.telegram.intake import InboxRequest, sender
 
 from .harness import running_bot
-from .test_patient_journey import consent, next_checkin, session_of, until
+from .test_patient_journey import consent, next_checkin, until
 
 WORDS = "calf a bit sore today, about 3 out of 10"
 
@@ -163,7 +163,6 @@ async def test_a_check_in_button_pressed_before_a_kill_takes_effect_at_the_next_
     ana, database = await enrolled(emulator, tmp_path)
     async with running_bot(emulator, tmp_path) as h:
         checkin = await next_checkin(h, ana, 6)
-        session = session_of(h, ana)
     query = await emulator.press_button(ana, checkin, text="3")
     query.answered = True
     emulator.allow_violations("query is too old")  # the second answer, refused as Telegram does

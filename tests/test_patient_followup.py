@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.followup.plan import plan
-from bot.render import checkin as cr
-from bot.services import followup
 from bot.guidance.config import load_config
+from bot.render import checkin as cr
 from bot.render.html import Button, unpack
+from bot.services import followup
 from bot.services.shared import Services
 from bot.store.database import Store
 from bot.triage.engine import Context, Reply, triage
@@ -198,7 +198,10 @@ def test_a_check_in_answered_with_buttons(services):
     s = services()
     f = enrolled(s)
     cid = send_first(s, f)
-    press = lambda action, value: followup.press(s, ANA, Button(action, cid, value), 55)
+
+    def press(action, value):
+        return followup.press(s, ANA, Button(action, cid, value), 55)
+
     [edit] = press("pa", "0.3")
     assert edit.edit == 55 and "Any bruising" in edit.text and "✓ How sore is the treated area right now? <b>3/10</b>" in edit.text
     assert press("pa", "0.4") is None  # that question is answered

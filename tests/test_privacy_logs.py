@@ -39,7 +39,7 @@ async def test_the_log_of_a_full_journey_holds_nothing_private(make_bot, level):
             if who is not zeb:
                 await write(h, who, "/help")
             query = await h.emu.press_button(who, h.emu.messages_to(who)[-1], "pa:999999:0.3", forge=True)
-            await until(lambda: query.answered)
+            await until(lambda query=query: query.answered)
             await h.emu.wait_for_message(who)  # "no longer active"
         for text in SECRETS_TYPED[:2]:
             await write(h, zeb, text)

@@ -2,6 +2,7 @@
 urgent request first, and a 429 that holds every send until its retry_after is over."""
 
 import asyncio
+
 import pytest
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot

@@ -14,8 +14,8 @@ from datetime import timedelta
 import pytest
 
 from bot.__main__ import main
-from bot.guidance.config import load_config
 from bot.clinic.report import COLUMNS, build_report, csv_text, format_summary
+from bot.guidance.config import load_config
 from bot.store.database import Store
 
 from .harness import START, write_config
@@ -225,7 +225,7 @@ def test_the_command_writes_a_private_csv_named_after_clinic_and_date(tmp_path, 
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
     assert main(["report", "--config", str(config_path), "--clinic", "harbour", "--since", "30d"], out=out) == 0
-    written = [p for p in tmp_path.glob("report-harbour-*.csv")]
+    written = list(tmp_path.glob("report-harbour-*.csv"))
     assert len(written) == 1
     assert stat.S_IMODE(os.stat(written[0]).st_mode) == 0o600
     assert len(list(csv.DictReader(written[0].open(encoding="utf-8")))) == 8

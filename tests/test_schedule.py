@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.guidance.durations import parse_duration
 from bot.followup.schedule import checkin_hours_for, plan_checkins
+from bot.guidance.durations import parse_duration
 from bot.guidance.quiet_hours import QuietHours
 
 LONDON = ZoneInfo("Europe/London")
@@ -75,7 +75,7 @@ def test_it_plans_checkins(treated, checkins, tz, quiet, expected):
     plan = plan_checkins(treated_at, offsets, tz, quiet and QuietHours.parse(quiet))
     got = [(p.due_at, p.moved, p.absorbed) for p in plan]
     assert got == [(datetime.fromisoformat(due), *flags) for due, *flags in expected]
-    for index, (checkin, offset) in enumerate(zip(plan, offsets)):
+    for index, (checkin, offset) in enumerate(zip(plan, offsets, strict=False)):
         assert (checkin.index, checkin.offset) == (index, offset)
         assert checkin.nominal_at == treated_at + offset
         assert checkin.due_at.tzinfo is UTC and checkin.nominal_at.tzinfo is UTC

@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.alerts import alert_round
-from bot.guidance.config import load_config
-from bot.emulator.html import parse_html
 from bot.clinic.enrolment import create_enrolment
+from bot.emulator.html import parse_html
 from bot.followup.rounds import round_recipients
+from bot.guidance.config import load_config
 from bot.render.html import unpack
+from bot.services.alerts import alert_round
 from bot.services.shared import Services
 from bot.store.database import Store
 
@@ -49,7 +49,7 @@ def follow_up(services, practitioner=P1, clock_speed=1.0, first_name="Ana", trea
                                   [(i, h, treated_at + h * 3600 / clock_speed) for i, h in enumerate(hours)], treated_at)
     checkins = store.checkins(session)
     assessment = None
-    for checkin, soreness, bucket in zip(checkins[:3], (3, 5, 7), ("normal", "normal", "contact_practitioner")):
+    for checkin, soreness, bucket in zip(checkins[:3], (3, 5, 7), ("normal", "normal", "contact_practitioner"), strict=False):
         at = checkin["due_at"] + 60
         store.db["checkins"].update(checkin["id"], {"status": "answered", "sent_at": checkin["due_at"], "answered_at": at})
         store.add_answer(session, checkin["id"], "soreness", soreness, at)

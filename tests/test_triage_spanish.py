@@ -8,11 +8,11 @@ negations ("no tengo fiebre ni ..."), warning signs hidden in a happy reply, and
 
 import pytest
 
-from bot.render import checkin as cr
 from bot.guidance.config import load_config
 from bot.reader.matcher import present
 from bot.reader.patterns import PatternError, compile_pattern, match_ends
 from bot.reader.tokens import normalise, tokenize
+from bot.render import checkin as cr
 from bot.triage.engine import Context, Reply, triage
 
 from .harness import write_config
@@ -217,7 +217,10 @@ def test_end_of_clause_element():
     """`$` matches where a clause ends: "bien $" denies "pecho bien," but not "pecho bien fuerte"."""
     groups: dict = {}
     pattern = compile_pattern("bien $", groups)
-    ends = lambda text: list(match_ends(tokenize(text), 1, pattern.elements, frozenset()))
+
+    def ends(text):
+        return list(match_ends(tokenize(text), 1, pattern.elements, frozenset()))
+
     assert ends("pecho bien") == [2] and ends("pecho bien, pierna") == [2] and ends("pecho bien y pierna") == [2]
     assert ends("pecho bien fuerte") == []
     with pytest.raises(PatternError):
