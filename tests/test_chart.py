@@ -25,7 +25,11 @@ POINTS = [(6.0, 3), (24.0, 5), (48.0, 7), (72.0, 4)]
 OTHER_COURSE = """
 source = "test course"
 severe = 8.5
-band = [{ hours = 0, low = 0.5, high = 1.5 }, { hours = 12, low = 2, high = 7 }, { hours = 80, low = 1, high = 2.5 }]
+band = [
+    { hours = 0, low = 0.5, high = 1.5 },
+    { hours = 12, low = 2, high = 7 },
+    { hours = 80, low = 1, high = 2.5 },
+]
 [labels.en]
 title = "pain"
 hours = "h"

@@ -235,7 +235,10 @@ async def test_a_vague_chest_feeling_is_contact_with_the_breathing_watch_line(ma
     h.advance(3600)
     reply = await write(h, ana, "strange feeling in my chest")
     assert reply.text.startswith(f"Please contact Harbour Physio today on {PHONE}")
-    assert reply.text.endswith("If it gets harder or your chest starts to hurt, call 999 now: don't wait for the clinic to call back.")
+    assert reply.text.endswith(
+        "If it gets harder or your chest starts to hurt, call 999 now: "
+        "don't wait for the clinic to call back."
+    )
     assert EXPECTED not in reply.text
     assert [a["bucket"] for a in h.store.open_alerts(h.clinic.id)] == ["contact_practitioner"]
 

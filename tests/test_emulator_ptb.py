@@ -274,7 +274,8 @@ async def test_the_record_keeps_every_call_and_decoded_params(emulator):
             await bot.send_chat_action(user.id, "dancing")
     methods = [c.method for c in emulator.calls]
     assert methods == [
-        "getMe", "sendChatAction", "setMyCommands", "getMyCommands", "getChat", "sendDocument", "sendChatAction"
+        "getMe", "sendChatAction", "setMyCommands", "getMyCommands", "getChat", "sendDocument",
+        "sendChatAction",
     ]  # fmt: skip
     assert emulator.calls[2].params["commands"][1] == {"command": "stop", "description": "Stop reminders"}
     assert emulator.calls[5].params["document"]["size"] == len(b"%PDF-1.4 leaflet")

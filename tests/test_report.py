@@ -179,7 +179,8 @@ def test_summary_numbers(clinic_setup):
     assert (report.alerts, report.acknowledged, report.open_alerts) == (4, 3, 1)
     assert report.median_minutes_to_acknowledge == 8.0  # of 12, 8 and 3 minutes
     assert format_summary(report).splitlines() == [
-        "Report for Harbour Physio (harbour): follow-ups treated 2026-10-27 18:00 to 2026-11-26 18:00 (Europe/London)",
+        "Report for Harbour Physio (harbour): follow-ups treated 2026-10-27 18:00 to 2026-11-26 18:00 "
+        "(Europe/London)",
         "Sessions: 2",
         "Check-ins: 8 (answered 5, missed 1, pending 1, skipped 1)",
         "Response rate (answered / sent) by check-in hour:",

@@ -221,7 +221,10 @@ async def test_staff_see_patients_alerts_and_a_timeline(make_bot):
 
     await emu.send_text(sam, f"/patient {patient_id}")
     timeline = (await emu.wait_for_message(sam)).text
-    assert timeline.startswith(f"Patient\n#{patient_id} Ana <3 · active\nUpper back, Calf · Moderate · Running · first session · 2026-11-21 09:00")
+    assert timeline.startswith(
+        f"Patient\n#{patient_id} Ana <3 · active\n"
+        "Upper back, Calf · Moderate · Running · first session · 2026-11-21 09:00"
+    )
     assert "✅ 6 h · 2026-11-21 15:00\n   • soreness: 3/10\n   → 🟢 Normal" in timeline
     assert "“my <b>fingers</b> tingle & feel odd”" in timeline
     assert "→ 🟠 Needs review today [C10, N2]" in timeline and "⏳ 72 h" in timeline

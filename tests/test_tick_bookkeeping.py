@@ -23,7 +23,8 @@ MISSED = """SELECT id, session_id FROM checkins WHERE status = 'sent'
                      AND later.idx > checkins.idx AND later.status IN ('pending', 'paused'))
          AND 2 * reminder_due_at - sent_at <= ?))"""
 FINISHED = """SELECT id FROM sessions WHERE status = 'active' AND NOT EXISTS
-   (SELECT 1 FROM checkins c WHERE c.session_id = sessions.id AND c.status IN ('pending', 'sending', 'paused'))"""
+   (SELECT 1 FROM checkins c WHERE c.session_id = sessions.id
+    AND c.status IN ('pending', 'sending', 'paused'))"""
 
 
 def check_bookkeeping(store: Store) -> None:
