@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Faults
-from .limits import Clock, RateLimits, RateLimiter
+from .limits import TELEGRAM_LIMITS, Clock, RateLimiter, RateLimits
 from .model import CallbackQuery, Chat, Message, User
 from .params import Upload
 from .records import Call, ExpectViolation, Pattern, Recorder, Violation
@@ -29,7 +29,14 @@ MEDIA: dict[str, dict[str, Any]] = {
     "animation": {"width": 320, "height": 240, "duration": 2},
     "audio": {"duration": 30},
     "document": {"file_name": "notes.pdf", "mime_type": "application/pdf"},
-    "sticker": {"width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular", "emoji": "👍"},
+    "sticker": {
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "type": "regular",
+        "emoji": "👍",
+    },
     "location": {"latitude": 51.5072, "longitude": -0.1276},
     "contact": {"phone_number": "+44 20 7946 0999", "first_name": "Someone"},
 }
@@ -44,7 +51,7 @@ class BotApiEmulator:
         bot_username: str = "aftercare_test_bot",
         bot_first_name: str = "Aftercare",
         *,
-        rate_limits: RateLimits | None = RateLimits(),
+        rate_limits: RateLimits | None = TELEGRAM_LIMITS,
         clock: Clock = time.time,
         callback_timeout: float = 15.0,
         strict_html: bool = True,
@@ -55,7 +62,9 @@ class BotApiEmulator:
     ):
         bot_id = token.partition(":")[0]
         self.token = token
-        self.bot = User(int(bot_id) if bot_id.isdigit() else 1, bot_first_name, username=bot_username, is_bot=True)
+        self.bot = User(
+            int(bot_id) if bot_id.isdigit() else 1, bot_first_name, username=bot_username, is_bot=True
+        )
         self.faults = Faults(clock)
         self.recorder = Recorder()
         self.world = World(
@@ -172,11 +181,17 @@ class BotApiEmulator:
             self.world.updates.push("message", message.to_api())
         return message
 
-    async def send_photo(self, user: User, caption: str | None = None, *, data: bytes = b"\xff\xd8 a photo") -> Message:
+    async def send_photo(
+        self, user: User, caption: str | None = None, *, data: bytes = b"\xff\xd8 a photo"
+    ) -> Message:
         """The user sends a photo (Telegram offers it in three sizes, largest last), with an
         optional caption. Its file_id is known to sendPhoto, as a real one is."""
-        sizes = [self.world.resolve_file(Upload("photo.jpg", "image/jpeg", data[: max(1, len(data) // d)]), "photo")
-                 for d in (16, 4, 1)]
+        sizes = [
+            self.world.resolve_file(
+                Upload("photo.jpg", "image/jpeg", data[: max(1, len(data) // d)]), "photo"
+            )
+            for d in (16, 4, 1)
+        ]
         self.world.files.update((f.file_id, f) for f in sizes)
         return await self._user_message(user, text=caption, photo=sizes[-1], photo_sizes=tuple(sizes[:-1]))
 
@@ -243,7 +258,9 @@ class BotApiEmulator:
                 wanted = callback_data or text
                 raise ValueError(f"no callback button {wanted!r} under message {message.message_id}: {shown}")
             data = button["callback_data"]
-        query = CallbackQuery(str(8_000_000_000_000 + self.world.serial()), user, message, data, self.world.clock())
+        query = CallbackQuery(
+            str(8_000_000_000_000 + self.world.serial()), user, message, data, self.world.clock()
+        )
         self.world.queries[query.id] = query
         self.world.updates.push("callback_query", query.to_api(chat_instance=str(-message.chat_id)))
         return query
@@ -275,14 +292,20 @@ class BotApiEmulator:
         def probe() -> Message | None:
             cursor = self._cursors.get(target.id, 0)
             for message in list(target.messages.values()):
-                if message.from_bot and message.message_id > cursor and (predicate is None or predicate(message)):
+                if (
+                    message.from_bot
+                    and message.message_id > cursor
+                    and (predicate is None or predicate(message))
+                ):
                     self._cursors[target.id] = message.message_id
                     return message
             return None
 
         def describe() -> str:
             texts = [m.text for m in self.messages_to(target)][-5:]
-            return f"no new bot message in chat {target.id}; latest: {texts}; calls: {self.recorder.summary()}"
+            return (
+                f"no new bot message in chat {target.id}; latest: {texts}; calls: {self.recorder.summary()}"
+            )
 
         return await self.world.changed.wait_for(probe, timeout, describe)
 

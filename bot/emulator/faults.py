@@ -85,7 +85,9 @@ class Faults:
         error = _error(status, description, retry_after)
         self._faults.append(_Fault(_names(methods), until=self.clock() + seconds, error=error))
 
-    def delay(self, seconds: float, for_methods: Iterable[str] | None = None, *, times: int | None = None) -> None:
+    def delay(
+        self, seconds: float, for_methods: Iterable[str] | None = None, *, times: int | None = None
+    ) -> None:
         """Carry out matching calls but hold each reply back ``seconds`` (all, or the next ``times``).
 
         Like a slow Telegram: the message is delivered even when the client has given up waiting.
@@ -116,7 +118,9 @@ class Faults:
         fault = self._take(method, lambda f: f.error is not None)
         return fault.error() if fault and fault.error else None
 
-    def latency(self, low: float, high: float, for_methods: Iterable[str] | None = None, *, seed: int = 0) -> None:
+    def latency(
+        self, low: float, high: float, for_methods: Iterable[str] | None = None, *, seed: int = 0
+    ) -> None:
         """Carry out matching calls but hold each reply back a random time between ``low`` and
         ``high`` seconds (seeded), as Telegram's round trip varies; the message is delivered at once."""
         self._faults.append(_Fault(_names(for_methods), delay=low, delay_max=high, rng=random.Random(seed)))
@@ -125,4 +129,6 @@ class Faults:
         fault = self._take(method, lambda f: f.delay > 0)
         if fault is None:
             return 0.0
-        return fault.rng.uniform(fault.delay, fault.delay_max) if fault.rng and fault.delay_max else fault.delay
+        return (
+            fault.rng.uniform(fault.delay, fault.delay_max) if fault.rng and fault.delay_max else fault.delay
+        )

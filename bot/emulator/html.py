@@ -9,9 +9,27 @@ almost always means a forgotten ``html.escape``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 _TAGS = frozenset(
-    "a b strong i em s strike del u ins tg-spoiler tg-emoji span pre code blockquote".split()
+    [
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    ]
 )
 _ENTITY_TYPES = {
     "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
@@ -68,9 +86,10 @@ def _decode_entity(source: str, pos: int) -> tuple[str, int] | None:
     else:
         while end < len(source) and source[end].isascii() and source[end].isalpha():
             end += 1
-        char = _NAMED.get(source[pos + 1 : end])
-        if char is None:
+        named = _NAMED.get(source[pos + 1 : end])
+        if named is None:
             return None
+        char = named
     return char, end + 1 if source.startswith(";", end) else end
 
 
@@ -215,9 +234,10 @@ class _Parser:
         return i + 1
 
     def add_entity(self, tag: str, argument: str, offset: int, length: int, inner: str) -> None:
-        entity: dict = {"offset": offset, "length": length}
+        entity: dict[str, Any] = {"offset": offset, "length": length}
         last = self.entities[-1] if self.entities else None
-        same_span = last is not None and (last["offset"], last["length"]) == (offset, length)
+        # The entity just added, if it spans the same text: <pre><code> make one entity.
+        twin = last if last is not None and (last["offset"], last["length"]) == (offset, length) else None
         if tag in _ENTITY_TYPES:
             entity["type"] = _ENTITY_TYPES[tag]
         elif tag == "blockquote":
@@ -231,11 +251,11 @@ class _Parser:
             if not url or any(c in _SPACE for c in url):
                 return  # Telegram silently drops a link it cannot use
             entity.update(type="text_link", url=url)
-        elif tag == "pre" and same_span and last["type"] == "code" and "language" in last:
-            last["type"] = "pre"
+        elif tag == "pre" and twin is not None and twin["type"] == "code" and "language" in twin:
+            twin["type"] = "pre"
             return
-        elif tag == "code" and same_span and last["type"] == "pre" and argument:
-            last["language"] = argument
+        elif tag == "code" and twin is not None and twin["type"] == "pre" and argument:
+            twin["language"] = argument
             return
         else:
             entity["type"] = tag

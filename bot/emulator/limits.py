@@ -26,6 +26,9 @@ class RateLimits:
     group_per_minute: int = 20
 
 
+TELEGRAM_LIMITS = RateLimits()  # the default: what Telegram allows a bot
+
+
 class SlidingWindow:
     """At most ``limit`` hits in any ``period`` seconds."""
 

@@ -25,7 +25,10 @@ def _reply_target(chat: Chat, params: Params) -> Message | None:
         if message_id is None:
             raise bad_request('can\'t find field "message_id"')
     else:
-        message_id, lenient = params.integer("reply_to_message_id"), params.flag("allow_sending_without_reply")
+        message_id, lenient = (
+            params.integer("reply_to_message_id"),
+            params.flag("allow_sending_without_reply"),
+        )
     if not message_id:
         return None
     target = chat.messages.get(int(message_id))

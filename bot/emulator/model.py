@@ -62,7 +62,9 @@ class Message:
     photo: StoredFile | None = None
     document: StoredFile | None = None
     photo_sizes: tuple[StoredFile, ...] = ()  # a user's photo: smaller sizes before ``photo``
-    media: dict[str, Any] | None = None  # a user's video, voice, sticker, location, contact... (kind -> object)
+    media: dict[str, Any] | None = (
+        None  # a user's video, voice, sticker, location, contact... (kind -> object)
+    )
     reply_to: Message | None = None
     edit_date: int | None = None
     deleted: bool = False
@@ -106,7 +108,10 @@ class Message:
         else:
             body.update(caption=self.text or None, caption_entities=list(self.entities) or None)
         if self.photo:
-            smaller = [{**f.to_api(), "width": 90 * 2**i, "height": 67 * 2**i} for i, f in enumerate(self.photo_sizes)]
+            smaller = [
+                {**f.to_api(), "width": 90 * 2**i, "height": 67 * 2**i}
+                for i, f in enumerate(self.photo_sizes)
+            ]
             body["photo"] = [*smaller, {**self.photo.to_api(), "width": 1280, "height": 960}]
         if self.media:
             body.update(self.media)
@@ -150,7 +155,13 @@ class Chat:
     def to_full_api(self) -> dict[str, Any]:
         """getChat's ChatFullInfo: the fields PTB requires, with Telegram's defaults."""
         gifts = dict.fromkeys(
-            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels"),
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
             True,
         )
         return {**self.to_api(), "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}

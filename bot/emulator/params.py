@@ -7,6 +7,7 @@ to_integer / to_bool do (a malformed number reads as 0).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -80,10 +81,8 @@ class Params:
             if isinstance(value, Upload):
                 value = {"filename": value.filename, "content_type": value.content_type, "size": value.size}
             elif name in _JSON_FIELDS and isinstance(value, str):
-                try:
+                with contextlib.suppress(ValueError):  # recorded as sent; the method reports the error
                     value = json.loads(value)
-                except ValueError:
-                    pass  # recorded as sent; the method itself reports the error
             decoded[name] = value
         return decoded
 
@@ -96,8 +95,10 @@ async def read_params(request: web.Request) -> Params:
             values.update(body if isinstance(body, dict) else {})
         elif request.can_read_body:
             for name, value in (await request.post()).items():
-                is_file = isinstance(value, web.FileField)
-                values[name] = Upload(value.filename, value.content_type, value.file.read()) if is_file else value
+                if isinstance(value, web.FileField):
+                    values[name] = Upload(value.filename, value.content_type, value.file.read())
+                else:
+                    values[name] = value
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, "Request Entity Too Large") from None
     except ValueError:

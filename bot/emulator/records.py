@@ -80,7 +80,9 @@ class ExpectViolation:
             await self._recorder.signal.wait_for(
                 lambda: self._expectation.seen or None,
                 self._timeout,
-                lambda: f"no violation matching {self._expectation.pattern!r}; calls: {self._recorder.summary()}",
+                lambda: (
+                    f"no violation matching {self._expectation.pattern!r}; calls: {self._recorder.summary()}"
+                ),
             )
         self.__exit__(exc_type, *rest)
 
@@ -142,4 +144,6 @@ class Recorder:
                     return call
             return None
 
-        return await self.signal.wait_for(probe, timeout, lambda: f"no {method} call; calls: {self.summary()}")
+        return await self.signal.wait_for(
+            probe, timeout, lambda: f"no {method} call; calls: {self.summary()}"
+        )

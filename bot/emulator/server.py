@@ -82,7 +82,9 @@ class ApiServer:
         if request.match_info["token"] == self.token:
             for stored in self.world.files.values():
                 if stored.file_path == request.match_info["path"]:
-                    return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
+                    return web.Response(
+                        body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+                    )
         raise web.HTTPNotFound()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -36,7 +37,5 @@ class Signal:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise EmulatorTimeout(f"timed out after {timeout:g}s: {describe()}")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                pass

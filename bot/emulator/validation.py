@@ -119,7 +119,8 @@ def _inline_button(button: Any) -> dict:
     web_app = button.get("web_app")
     if isinstance(web_app, dict) and not str(web_app.get("url", "")).startswith("https://"):
         raise bad_request(
-            f"inline keyboard button Web App URL '{web_app.get('url', '')}' is invalid: Only HTTPS links are allowed"
+            f"inline keyboard button Web App URL '{web_app.get('url', '')}' is invalid: "
+            "Only HTTPS links are allowed"
         )
     return button
 
@@ -177,7 +178,7 @@ def bot_commands(params: Params) -> list[dict]:
             raise bad_request("can't parse BotCommand: expected an Object")
         for name in ("command", "description"):
             if not isinstance(command.get(name), str):
-                raise bad_request(f'can\'t parse BotCommand: Can\'t find field "{name}"')
+                raise bad_request(f"can't parse BotCommand: Can't find field \"{name}\"")
         if not _COMMAND.fullmatch(command["command"]):
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(command["description"]) <= 256:

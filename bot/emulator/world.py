@@ -101,6 +101,7 @@ class World:
 
     def resolve_file(self, media: Upload | str, kind: str) -> StoredFile:
         """The file a send refers to: a known file_id, or a new (not yet stored) upload or HTTP URL."""
+        name: str | None  # an upload may come without a file name
         if isinstance(media, str):
             if media in self.files:
                 return self.files[media]

@@ -10,23 +10,22 @@ import functools
 import logging
 import math
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.services import alerts
-
-from bot.telegram import intake, patient, profile, replies, staff
-from bot.telegram.audience import Audiences
-from bot.telegram.context import CONTEXT_TYPES
-from bot.guidance.config import Config, default_guidance_dir
-from bot.delivery.sender import Delivery
-from bot.guidance.loader import Guidance, load_guidance
 from bot.delivery.pacing import TelegramPace
+from bot.delivery.sender import Delivery
+from bot.guidance.config import Config, default_guidance_dir
+from bot.guidance.loader import Guidance, load_guidance
+from bot.services import alerts
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
+from bot.telegram import intake, patient, profile, replies, staff
+from bot.telegram.audience import Audiences
+from bot.telegram.context import CONTEXT_TYPES, SERVICES, AftercareContext
 from bot.telegram.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -67,15 +66,15 @@ def sends_in_flight(per_second: float) -> int:
     return min(MAX_IN_FLIGHT, max(4, math.ceil(per_second * TELEGRAM_ROUND_TRIP)))
 
 
-async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.bot_data["services"]
+async def _tick(context: AftercareContext) -> None:
+    services = context.services
     services.store.retry_truncate_wal()  # an erasure's truncation a reader (a backup) held off
     await context.bot_data["ticker"].tick()
 
 
-async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _purge(context: AftercareContext) -> None:
     """Daily: erase what each clinic's retention period no longer allows us to keep."""
-    services: Services = context.bot_data["services"]
+    services = context.services
     services.store.inbox_prune(services.now() - intake.RESEND_WINDOW)
     for clinic in services.config.clinics:
         erased = services.store.purge_expired(clinic.id, services.now() - clinic.retention_days * 86400)
@@ -108,7 +107,7 @@ def build_application(
         .base_url(config.telegram.api_base_url)
         .base_file_url(file_url(config.telegram.api_base_url))
         .request(AiohttpRequest())
-        # Each update is stored before its offset is confirmed, and emptied once handled (bot/telegram/intake.py).
+        # Each update is stored before its offset is confirmed, and emptied once handled (intake.py).
         .get_updates_request(intake.InboxRequest(store, now, connection_pool_size=1))
         .concurrent_updates(intake.InboxProcessor(store))
         .rate_limiter(TelegramPace(config.telegram.max_messages_per_second))
@@ -116,31 +115,57 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .build()
     )
-    hooks = Hooks(patient.render_checkin, patient.render_reminder, alerts.alert_round, patient.on_missed,
-                  on_alert_queued=alerts.after_first_round)
     rate = config.telegram.max_messages_per_second
     services.delivery = Delivery(
-        application.bot, store, now, on_unreachable=functools.partial(patient.on_unreachable, services),
+        application.bot,
+        store,
+        now,
+        on_unreachable=functools.partial(patient.on_unreachable, services),
         # Queue per tick what can go out in two ticks, so a burst's outbox never runs dry.
         batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
         concurrency=sends_in_flight(rate),
         running=lambda: application.running,
         answered=False,  # the first send probes Telegram alone (bot/delivery/sender.py)
     )
-    application.bot_data["services"] = services
-    application.bot_data["ticker"] = Ticker(services, hooks)  # what falls due, queued each tick
+    application.bot_data[SERVICES] = services
+    application.bot_data["ticker"] = _ticker(services)
     audiences = Audiences.of(services)
     staff.register(application, audiences)
     patient.register(application, audiences)
     application.add_error_handler(replies.on_error)
     if tick_seconds is not None:
-        repeating = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-        # A tick that sends a burst runs for as long as the burst; the next tick runs beside it
-        # and only queues what falls due (the sender pumps from one tick at a time).
-        application.job_queue.run_repeating(_tick, interval=tick_seconds, first=0, name="delivery",
-                                            job_kwargs={**repeating, "max_instances": 2})
-        application.job_queue.run_repeating(_purge, interval=PURGE_SECONDS, first=60, name="retention", job_kwargs=repeating)
+        _schedule(application, tick_seconds)
     return application
+
+
+def _ticker(services: Services) -> Ticker:
+    """What falls due each tick, queued with the patient's texts and the alert rounds."""
+    hooks = Hooks(
+        patient.render_checkin,
+        patient.render_reminder,
+        alerts.alert_round,
+        patient.on_missed,
+        on_alert_queued=alerts.after_first_round,
+    )
+    return Ticker(services, hooks)
+
+
+def _schedule(application: Application, tick_seconds: float) -> None:
+    """The repeating jobs: the tick, and the daily purge of what retention no longer allows."""
+    jobs = application.job_queue
+    if jobs is None:
+        raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
+    repeating = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+    # A tick that sends a burst runs for as long as the burst; the next tick runs beside it
+    # and only queues what falls due (the sender pumps from one tick at a time).
+    jobs.run_repeating(
+        _tick,
+        interval=tick_seconds,
+        first=0,
+        name="delivery",
+        job_kwargs={**repeating, "max_instances": 2},
+    )
+    jobs.run_repeating(_purge, interval=PURGE_SECONDS, first=60, name="retention", job_kwargs=repeating)
 
 
 def run(config: Config) -> None:

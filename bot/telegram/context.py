@@ -22,5 +22,13 @@ class AftercareContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, An
     def services(self) -> Services:
         return self.bot_data[SERVICES]
 
+    @property
+    def user_state(self) -> dict[Any, Any]:
+        """`user_data` (what a flow remembers of its user) for an update with a sender, as every
+        update that reaches a handler reading it has: PTB types it as optional."""
+        if self.user_data is None:
+            raise ValueError("this update names no user: it has no user_data")
+        return self.user_data
+
 
 CONTEXT_TYPES = ContextTypes(context=AftercareContext)

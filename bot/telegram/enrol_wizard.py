@@ -14,10 +14,12 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
+from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 
 from bot.clinic.enrolment import ACTIVITIES, EnrolmentError, create_enrolment, deep_link, qr_png
+from bot.followup.status import MessageKind
 from bot.guidance.config import Clinic
 from bot.guidance.loader import INTENSITIES
 from bot.privacy.pseudonym import pseudonym
@@ -25,7 +27,7 @@ from bot.render import alerts as texts
 from bot.render import html as render
 from bot.render.html import Button, Safe, escape
 from bot.services.shared import Services
-from bot.telegram import replies
+from bot.telegram import parts, replies
 from bot.telegram.context import AftercareContext
 from bot.telegram.replies import staff_label as _label
 from bot.telegram.replies import staff_text as _text
@@ -36,14 +38,17 @@ FLOW = "enrol"
 PICKED = "✓ "
 EDIT_GAP = 1.0  # seconds between edits of the /enrol message: Telegram allows about one a second per chat
 CLINIC, AREA, INTENSITY, ACTIVITY, FIRST = "sec", "sea", "sei", "set", "sef"
+# The flow in user_data: its number, step, choices so far, message, and the screen to show.
+Flow = dict[str, Any]
+Screen = tuple[Safe, dict[str, Any]]  # a step's text and its buttons
 
 
 async def enrol_command(update: Update, context: AftercareContext) -> None:
     """Start the guided enrolment of a session: clinic (if several), areas, intensity, activity,
     first session; the treatment time is now."""
     services = context.services
-    clinics = services.staff_clinics(update.effective_user.id)
-    flow = {
+    clinics = services.staff_clinics(parts.sender(update).id)
+    flow: Flow = {
         "flow": secrets.randbelow(10**9),
         "step": AREA,
         "clinic": clinics[0].id,
@@ -51,7 +56,7 @@ async def enrol_command(update: Update, context: AftercareContext) -> None:
         "intensity": None,
         "activities": [],
     }
-    context.user_data[FLOW] = flow
+    context.user_state[FLOW] = flow
     intro = _text(services, clinics[0], "enrol_start")
     if len(clinics) == 1:
         text, markup = _area_step(services, clinics[0], flow)
@@ -61,10 +66,10 @@ async def enrol_command(update: Update, context: AftercareContext) -> None:
         markup = render.keyboard(
             [[(c.name, Button(CLINIC, flow["flow"], str(i)).pack())] for i, c in enumerate(clinics)]
         )
-    await services.say(update.effective_chat.id, "staff", Safe(intro + "\n\n" + text), markup)
+    await services.say(parts.chat(update).id, MessageKind.STAFF, Safe(intro + "\n\n" + text), markup)
 
 
-def _area_step(services: Services, clinic: Clinic, flow: dict) -> tuple[Safe, dict]:
+def _area_step(services: Services, clinic: Clinic, flow: Flow) -> Screen:
     guidance = services.guidance(clinic.id)
     buttons = [
         ((PICKED if area.id in flow["areas"] else "") + area.label, Button(AREA, flow["flow"], str(i)).pack())
@@ -77,7 +82,7 @@ def _area_step(services: Services, clinic: Clinic, flow: dict) -> tuple[Safe, di
     return _text(services, clinic, "enrol_pick_area"), render.keyboard(rows)
 
 
-def _intensity_step(services: Services, clinic: Clinic, flow: dict) -> tuple[Safe, dict]:
+def _intensity_step(services: Services, clinic: Clinic, flow: Flow) -> Screen:
     row = [
         (_label(services, clinic, f"intensity_{i}"), Button(INTENSITY, flow["flow"], i).pack())
         for i in INTENSITIES
@@ -85,7 +90,7 @@ def _intensity_step(services: Services, clinic: Clinic, flow: dict) -> tuple[Saf
     return _text(services, clinic, "enrol_pick_intensity"), render.keyboard([row])
 
 
-def _activity_step(services: Services, clinic: Clinic, flow: dict) -> tuple[Safe, dict]:
+def _activity_step(services: Services, clinic: Clinic, flow: Flow) -> Screen:
     row = [
         (
             (PICKED if a in flow["activities"] else "") + _label(services, clinic, f"activity_{a}"),
@@ -103,7 +108,7 @@ def _activity_step(services: Services, clinic: Clinic, flow: dict) -> tuple[Safe
     return _text(services, clinic, "enrol_pick_activity"), render.keyboard([row, end])
 
 
-def _first_step(services: Services, clinic: Clinic, flow: dict) -> tuple[Safe, dict]:
+def _first_step(services: Services, clinic: Clinic, flow: Flow) -> Screen:
     row = [
         (_label(services, clinic, "enrol_yes_button"), Button(FIRST, flow["flow"], "1").pack()),
         (_label(services, clinic, "enrol_no_button"), Button(FIRST, flow["flow"], "0").pack()),
@@ -111,7 +116,7 @@ def _first_step(services: Services, clinic: Clinic, flow: dict) -> tuple[Safe, d
     return _text(services, clinic, "enrol_first_session"), render.keyboard([row])
 
 
-STEPS: dict[str, Callable[[Services, Clinic, dict], tuple[Safe, dict]]] = {
+STEPS: dict[str, Callable[[Services, Clinic, Flow], Screen]] = {
     AREA: _area_step,
     INTENSITY: _intensity_step,
     ACTIVITY: _activity_step,
@@ -125,60 +130,72 @@ async def press(update: Update, context: AftercareContext, button: Button) -> st
     A press counts only on the flow's own message and for the step it is at: a button of an
     earlier step, still on screen while an edit is on its way, is stale."""
     services = context.services
-    flow = context.user_data.get(FLOW)
-    message = update.callback_query.message
+    flow = context.user_state.get(FLOW)
+    message = parts.press(update).message
     if (
         not flow
         or flow["flow"] != button.row_id
         or message is None
-        or update.effective_chat.type != "private"
+        or parts.chat(update).type != Chat.PRIVATE
     ):
         return "stale_button"
     if flow.setdefault("message", message.message_id) != message.message_id or button.action != flow["step"]:
         return "stale_button"
-    flow.setdefault("chat", message.chat_id)
-    user_id, value = update.effective_user.id, button.value
+    flow.setdefault("chat", message.chat.id)
+    user_id, value = parts.sender(update).id, button.value
     if button.action == CLINIC:
         clinics = services.staff_clinics(user_id)
         if not value.isdigit() or int(value) >= len(clinics):
             return "stale_button"
         flow["clinic"] = clinics[int(value)].id
-        return await _show(update, context, flow, AREA)
+        await _show(update, context, flow, AREA)
+        return None
     clinic = services.clinic(flow["clinic"])
     if not clinic.is_staff(user_id):
         return "stale_button"
     if button.action == AREA:
-        areas = list(services.guidance(clinic.id).areas)
-        if value == "done" and not flow["areas"]:
-            notice = render.plain(_text(services, clinic, "enrol_pick_area"))
-            await replies.answer_press(context, update, notice)
-            return None
-        if value == "done":
-            return await _show(update, context, flow, INTENSITY)
-        if not value.isdigit() or int(value) >= len(areas):
-            return "stale_button"
-        _toggle(flow["areas"], areas[int(value)])
-        return await _show(update, context, flow, AREA)
+        return await _press_area(update, context, clinic, flow, value)
     if button.action == INTENSITY and value in INTENSITIES:
         flow["intensity"] = value
-        return await _show(update, context, flow, ACTIVITY)
-    if button.action == ACTIVITY and value in ACTIVITIES:
+        await _show(update, context, flow, ACTIVITY)
+    elif button.action == ACTIVITY and value in ACTIVITIES:
         _toggle(flow["activities"], value)
-        return await _show(update, context, flow, ACTIVITY)
-    if button.action == ACTIVITY and value in ("done", "none"):
+        await _show(update, context, flow, ACTIVITY)
+    elif button.action == ACTIVITY and value in ("done", "none"):
         if value == "none":
             flow["activities"] = []
-        return await _show(update, context, flow, FIRST)
-    if button.action == FIRST and value in ("0", "1"):
-        return await _finish(update, context, clinic, flow, value == "1")
-    return "stale_button"
+        await _show(update, context, flow, FIRST)
+    elif button.action == FIRST and value in ("0", "1"):
+        await _finish(update, context, clinic, flow, value == "1")
+    else:
+        return "stale_button"
+    return None
+
+
+async def _press_area(
+    update: Update, context: AftercareContext, clinic: Clinic, flow: Flow, value: str
+) -> str | None:
+    """An area picked or dropped, or the areas done (one at least); a refusal key, or None."""
+    services = context.services
+    areas = list(services.guidance(clinic.id).areas)
+    if value == "done" and not flow["areas"]:
+        notice = render.plain(_text(services, clinic, "enrol_pick_area"))
+        await replies.answer_press(context, update, notice)
+    elif value == "done":
+        await _show(update, context, flow, INTENSITY)
+    elif value.isdigit() and int(value) < len(areas):
+        _toggle(flow["areas"], areas[int(value)])
+        await _show(update, context, flow, AREA)
+    else:
+        return "stale_button"
+    return None
 
 
 def _toggle(chosen: list[str], item: str) -> None:
     chosen.remove(item) if item in chosen else chosen.append(item)
 
 
-async def _show(update: Update, context: AftercareContext, flow: dict, step: str) -> None:
+async def _show(update: Update, context: AftercareContext, flow: Flow, step: str) -> None:
     """Move the flow to `step` and its message to that screen (an edit: old buttons go)."""
     services = context.services
     flow["step"] = step
@@ -187,7 +204,7 @@ async def _show(update: Update, context: AftercareContext, flow: dict, step: str
     await _publish(context, flow)
 
 
-async def _publish(context: AftercareContext, flow: dict) -> None:
+async def _publish(context: AftercareContext, flow: Flow) -> None:
     """Edit the flow's message to its latest screen at most once a second, Telegram's pace for
     one chat: presses that come faster are folded into one later edit showing them all."""
     services = context.services
@@ -201,26 +218,26 @@ async def _publish(context: AftercareContext, flow: dict) -> None:
     await _edit(services, flow)
 
 
-async def _publish_later(services: Services, flow: dict, wait: float) -> None:
+async def _publish_later(services: Services, flow: Flow, wait: float) -> None:
     await asyncio.sleep(min(wait, EDIT_GAP))
     flow["pending"] = False
     await _edit(services, flow)
 
 
-async def _edit(services: Services, flow: dict) -> None:
+async def _edit(services: Services, flow: Flow) -> None:
     flow["edited_at"] = services.now()
     text, markup = flow["screen"]
-    await services.edit(flow["chat"], flow["message"], text, markup, kind="staff_edit")
+    await services.edit(flow["chat"], flow["message"], text, markup, kind=MessageKind.STAFF_EDIT)
 
 
 async def _finish(
-    update: Update, context: AftercareContext, clinic: Clinic, flow: dict, first_session: bool
+    update: Update, context: AftercareContext, clinic: Clinic, flow: Flow, first_session: bool
 ) -> None:
     services = context.services
-    context.user_data.pop(FLOW, None)
+    context.user_state.pop(FLOW, None)
     flow["step"] = "done"
     now = services.now()
-    who = pseudonym(context.bot.token, update.effective_user.id)
+    who = pseudonym(context.bot.token, parts.sender(update).id)
     guidance = services.guidance(clinic.id)
     try:
         enrolment = create_enrolment(
@@ -231,7 +248,7 @@ async def _finish(
             flow["activities"],
             first_session,
             now,
-            update.effective_user.id,
+            parts.sender(update).id,
             now,
             guidance=guidance,
         )
@@ -251,4 +268,4 @@ async def _finish(
     flow["screen"] = (Safe(f"{summary}\n\n{_text(services, clinic, 'enrol_done', link=link)}"), None)
     await replies.answer_press(context, update)
     await _publish(context, flow)
-    await services.send_photo(update.effective_chat.id, "enrol_qr", qr_png(link), escape(link))
+    await services.send_photo(parts.chat(update).id, MessageKind.ENROL_QR, qr_png(link), escape(link))

@@ -24,11 +24,13 @@ import json
 import logging
 import sqlite3
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import Application, BaseUpdateProcessor
+from telegram.request import BaseRequest, RequestData
 
 from bot.store.database import Store
 from bot.telegram.transport import AiohttpRequest
@@ -56,9 +58,19 @@ class InboxRequest(AiohttpRequest):
         super().__init__(**kwargs)
         self.store, self.now = store, now
 
-    async def do_request(self, url: str, method: str, request_data: Any = None,
-                         **timeouts: Any) -> tuple[int, bytes]:
-        status, body = await super().do_request(url, method, request_data, **timeouts)
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        status, body = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
         if status == 200 and url.endswith("/getUpdates"):
             self._store(body)
         return status, body
@@ -68,8 +80,11 @@ class InboxRequest(AiohttpRequest):
             updates = json.loads(body).get("result") or []
         except (ValueError, AttributeError):
             return  # not an answer PTB can read either: it reports it
-        rows = [(u["update_id"], sender(u), json.dumps(u, separators=(",", ":"), ensure_ascii=False))
-                for u in updates if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+        rows = [
+            (u["update_id"], sender(u), json.dumps(u, separators=(",", ":"), ensure_ascii=False))
+            for u in updates
+            if isinstance(u, dict) and isinstance(u.get("update_id"), int)
+        ]
         if not rows:
             return
         try:
@@ -93,7 +108,8 @@ class InboxProcessor(BaseUpdateProcessor):
         if update_id is not None and self.store.inbox_handled(update_id):
             self.resent += 1
             log.info("update %d was handled before the restart; skipped", update_id)
-            coroutine.close()  # never awaited: no warning
+            if isinstance(coroutine, Coroutine):  # PTB hands a coroutine: closed, it is never awaited
+                coroutine.close()  # nor warned about
             return
         await coroutine
         if update_id is not None:

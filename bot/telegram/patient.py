@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.delivery.pacing import EMERGENCY
+from bot.followup.status import MessageKind
 from bot.privacy.pseudonym import pseudonym
 from bot.render import checkin as cr
 from bot.render import html as render
@@ -27,8 +28,7 @@ from bot.render.outgoing import Outgoing
 from bot.services import followup
 from bot.services.followup import Answer
 from bot.services.shared import Services
-from bot.store.database import ANSWER
-from bot.telegram import replies
+from bot.telegram import parts, replies
 from bot.telegram.audience import Audiences
 from bot.telegram.context import AftercareContext
 from bot.triage.engine import NO_BUCKET
@@ -43,7 +43,7 @@ INCOMING = (
 )
 PENDING_TOKEN = "pending_token"  # user_data: the link opened, until consent is given or refused
 
-Handler = Callable[[Update, AftercareContext], Awaitable[None]]
+Handler = Callable[[Update, AftercareContext], Coroutine[Any, Any, None]]
 
 
 def register(application: Application, audience: Audiences) -> None:
@@ -80,13 +80,13 @@ def register(application: Application, audience: Audiences) -> None:
 # ---- delivery hooks
 
 
-def render_checkin(services: Services, checkin_row: dict[str, Any]) -> tuple[int, str, dict | None] | None:
-    """(chat, text, markup) of a due check-in's first question; None if the follow-up is over."""
+def render_checkin(services: Services, checkin_row: dict[str, Any]) -> Outgoing | None:
+    """A due check-in's first question, to its chat; None if the follow-up is over."""
     return followup.render_checkin(services, checkin_row)
 
 
-def render_reminder(services: Services, checkin_row: dict[str, Any]) -> tuple[int, str, None] | None:
-    """(chat, text, None) of the one reminder for an unanswered check-in."""
+def render_reminder(services: Services, checkin_row: dict[str, Any]) -> Outgoing | None:
+    """The one reminder for an unanswered check-in, to its chat; None if the patient no longer follows."""
     return followup.render_reminder(services, checkin_row)
 
 
@@ -117,7 +117,7 @@ async def send(services: Services, chat_id: int, outs: list[Outgoing]) -> None:
 
 
 def _lang(services: Services, update: Update) -> str:
-    user = update.effective_user
+    user = parts.sender(update)
     guidance, _ = followup.default_guidance(services, user.id)
     patient = services.store.patient_by_telegram(user.id)
     return (
@@ -129,12 +129,12 @@ def _lang(services: Services, update: Update) -> str:
 
 def _text(services: Services, update: Update, key: str) -> render.Safe:
     """A message for someone who may have no follow-up: their clinic's words, their language."""
-    guidance, clinic = followup.default_guidance(services, update.effective_user.id)
+    guidance, clinic = followup.default_guidance(services, parts.sender(update).id)
     return render.message(guidance, key, _lang(services, update), emergency_number=clinic.emergency_number)
 
 
 async def _say(services: Services, update: Update, key: str) -> None:
-    await services.say(update.effective_chat.id, "reply", _text(services, update, key))
+    await services.say(parts.chat(update).id, MessageKind.REPLY, _text(services, update, key))
 
 
 # ---- commands
@@ -143,19 +143,19 @@ async def _say(services: Services, update: Update, key: str) -> None:
 async def link_command(update: Update, context: AftercareContext) -> None:
     """/start <token> from an enrolment link shows the consent."""
     services = context.services
-    payload = context.args[0]
+    payload = context.args[0] if context.args else ""  # registered with has_args=True: one at least
     row = followup.valid_token(services, payload)
     if row is None:
         return await _say(services, update, "enrol_link_invalid")
-    context.user_data[PENDING_TOKEN] = payload
-    out = followup.consent(services, row, update.effective_user.language_code)
-    await send(services, update.effective_chat.id, [out])
+    context.user_state[PENDING_TOKEN] = payload
+    out = followup.consent(services, row, parts.sender(update).language_code)
+    await send(services, parts.chat(update).id, [out])
 
 
 async def introduce(update: Update, context: AftercareContext) -> None:
     """Plain /start, or a command I do not know: what I do, or how to start."""
     services = context.services
-    f = followup.current(services, update.effective_user.id)
+    f = followup.current(services, parts.sender(update).id)
     await _say(services, update, "help" if f else "not_enrolled")
 
 
@@ -173,11 +173,11 @@ def _with_followup(action: Callable[[Services, followup.Followup], Outgoing | li
 
     async def command(update: Update, context: AftercareContext) -> None:
         services = context.services
-        f = followup.current(services, update.effective_user.id)
+        f = followup.current(services, parts.sender(update).id)
         if f is None:
             return await _say(services, update, "not_enrolled")
         outs = action(services, f)
-        await send(services, update.effective_chat.id, outs if isinstance(outs, list) else [outs])
+        await send(services, parts.chat(update).id, outs if isinstance(outs, list) else [outs])
 
     command.__name__ = action.__name__
     return command
@@ -193,10 +193,10 @@ stop_command = _with_followup(followup.stop)
 async def delete_command(update: Update, context: AftercareContext) -> None:
     """/delete asks first; it works after /stop too (the data is kept until erased)."""
     services = context.services
-    out = followup.delete_confirm(services, update.effective_user.id)
+    out = followup.delete_confirm(services, parts.sender(update).id)
     if out is None:
         return await _say(services, update, "not_enrolled")
-    await send(services, update.effective_chat.id, [out])
+    await send(services, parts.chat(update).id, [out])
 
 
 # ---- messages
@@ -207,19 +207,19 @@ async def incoming(update: Update, context: AftercareContext) -> None:
     triaged, alerted on and answered at once, whatever the chat's pace: its answer waits for
     the chat, the rest does not."""
     services = context.services
-    message, edited = update.effective_message, update.edited_message is not None
+    message, edited = parts.message(update), update.edited_message is not None
     text = message.text or message.caption or ""
     # The largest size comes last; an edited caption is new words, its photo is kept already.
     photo = message.photo[-1].file_id if message.photo and not edited else None
     if not text.strip() and photo is None:  # a voice note, sticker, location...: say what I can read
         if edited:
             return None
-        f = followup.current(services, update.effective_user.id)
+        f = followup.current(services, parts.sender(update).id)
         if f is None:
             return await _answer(services, update, context, _reply(services, update, "not_enrolled"))
         unread = cr.with_emergency_line(f.guidance, f.clinic, f.lang, "media_unreadable")
         return await _answer(services, update, context, Answer(unread, None, NO_BUCKET))
-    words = followup.take_words(services, update.effective_user.id, text, message.message_id, photo)
+    words = followup.take_words(services, parts.sender(update).id, text, message.message_id, photo)
     if words is None:
         return await _unfollowed(services, update, context, text, edited)
     if words.replayed and (
@@ -239,14 +239,14 @@ async def _answer(services: Services, update: Update, context: AftercareContext,
     """Queue the answer to the conversation so far and send it, in the background: an emergency
     at once, ahead of anything else for this chat; any other when the chat is free, unless a
     newer one replaced it."""
-    chat_id = update.effective_chat.id
+    chat_id = parts.chat(update).id
     with services.store.transaction():
         chosen = followup.supersede(services, chat_id, answer)
         if chosen is None:
             return
         row_id = services.queue(
             chat_id,
-            ANSWER,
+            MessageKind.ANSWER,
             chosen.text,
             chosen.markup,
             ref_id=chosen.assessment_id,
@@ -262,7 +262,7 @@ async def _unfollowed(
     """No follow-up: a red flag still gets the emergency text; anything else (not an edit) how
     to start, or to answer the consent. Nothing of it is stored."""
     emergency = (
-        followup.unfollowed(services, update.effective_user.id, text, _lang(services, update))
+        followup.unfollowed(services, parts.sender(update).id, text, _lang(services, update))
         if text
         else None
     )
@@ -270,7 +270,7 @@ async def _unfollowed(
         return await _answer(services, update, context, emergency)
     if edited:
         return None
-    pending = followup.valid_token(services, context.user_data.get(PENDING_TOKEN))
+    pending = followup.valid_token(services, context.user_state.get(PENDING_TOKEN))
     await _answer(
         services, update, context, _reply(services, update, "consent_pending" if pending else "not_enrolled")
     )
@@ -288,11 +288,11 @@ def _reply(services: Services, update: Update, key: str) -> Answer:
 async def button(update: Update, context: AftercareContext) -> None:
     """Every patient button. A stale, foreign or forged press is refused and changes nothing."""
     services = context.services
-    query = update.callback_query
+    query = parts.press(update)
     user = query.from_user
     data = render.unpack(query.data)
     message = query.message
-    if data is None or message is None or message.chat.type != "private":
+    if data is None or message is None or message.chat.type != Chat.PRIVATE:
         return await _stale(context, update)
     await replies.answer_press(context, update)
     chat_id, message_id = message.chat.id, message.message_id
@@ -315,7 +315,7 @@ async def unknown_button(update: Update, context: AftercareContext) -> None:
 
 
 async def _stale(context: AftercareContext, update: Update) -> None:
-    log.info("stale or foreign button from %s", who(context, update.effective_user.id))
+    log.info("stale or foreign button from %s", who(context, parts.sender(update).id))
     await replies.reply_kindly(context, update, "stale_button")
 
 
@@ -330,11 +330,11 @@ async def _consent(
 ) -> None:
     """Accept: the token is claimed and the follow-up planned. Decline: nothing is kept, and the
     link stays usable until it expires, so the patient may still change their mind."""
-    user = update.effective_user
-    token = data.value or context.user_data.get(PENDING_TOKEN)
+    user = parts.sender(update)
+    token = data.value or context.user_state.get(PENDING_TOKEN)
     row = services.store.enrol_token(token) if token else None
     if data.action == cr.CONSENT_NO:
-        context.user_data.pop(PENDING_TOKEN, None)
+        context.user_state.pop(PENDING_TOKEN, None)
         if row is None:
             return await _stale(context, update)
         guidance = services.guidance(row["clinic_id"])
@@ -343,10 +343,10 @@ async def _consent(
     accepted = (
         followup.accept(services, token, user.id, user.first_name, user.language_code) if token else None
     )
-    if accepted is None:
+    if accepted is None or row is None:  # a token accepted has its row
         if row is None or row["used_at"] is not None:  # a second tap, or a forged token
             return await _stale(context, update)
         return await _say(services, update, "enrol_link_invalid")  # expired while deciding
-    context.user_data.pop(PENDING_TOKEN, None)
+    context.user_state.pop(PENDING_TOKEN, None)
     consent = followup.consent(services, row, user.language_code)
     await send(services, user.id, [Outgoing(consent.text, None, edit=message_id), accepted])

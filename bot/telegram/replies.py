@@ -22,9 +22,10 @@ import traceback
 from collections import OrderedDict
 from pathlib import Path
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.error import BadRequest
 
+from bot.followup.status import MessageKind
 from bot.guidance.config import Clinic
 from bot.render import alerts as texts
 from bot.render import checkin as cr
@@ -83,12 +84,12 @@ async def reply_kindly(context: AftercareContext, update: Update, what: str | re
     services = context.services
     text = what if isinstance(what, render.Safe) else kind_text(services, update, what)
     chat = update.effective_chat
-    if update.callback_query is not None and (chat is None or chat.type != "private"):
+    if update.callback_query is not None and (chat is None or chat.type != Chat.PRIVATE):
         return await answer_press(context, update, render.plain(text))
     await answer_press(context, update)
     if chat is not None:
         staff = update.effective_user is not None and services.staff_clinics(update.effective_user.id)
-        await services.say(chat.id, "staff" if staff else "reply", text)
+        await services.say(chat.id, MessageKind.STAFF if staff else MessageKind.REPLY, text)
 
 
 def staff_text(services: Services, clinic: Clinic | None, key: str, **values: object) -> render.Safe:
@@ -107,6 +108,8 @@ async def on_error(update: object, context: AftercareContext) -> None:
     nor the update: they may hold a patient's words), and whoever pressed or wrote gets the kind
     error reply (a press is answered). A background send has no one waiting on it: its row is
     left to the tick."""
+    if context.error is None:  # PTB always passes the error: nothing to report without one
+        return
     log.error("handler failed: %s", describe(context.error))
     if not isinstance(update, Update) or update.effective_user is None or context.job or context.coroutine:
         return

@@ -14,10 +14,11 @@ import json
 import re
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.clinic.chart import scores_chart
+from bot.followup.status import CheckinStatus, MessageKind, SessionStatus
 from bot.guidance.config import Clinic
 from bot.guidance.loader import Guidance
 from bot.render import alerts as texts
@@ -25,7 +26,7 @@ from bot.render import html as render
 from bot.render.html import Button, escape
 from bot.services import alerts
 from bot.services.shared import Services
-from bot.telegram import enrol_wizard, replies
+from bot.telegram import enrol_wizard, parts, replies
 from bot.telegram.audience import PRIVATE, Audiences, ButtonHandler
 from bot.telegram.context import AftercareContext
 from bot.telegram.replies import staff_label as _label
@@ -34,7 +35,12 @@ from bot.telegram.replies import staff_text as _text
 STAFF_BUTTON = r"^s[a-z_]*:"
 TEXT_LIMIT = 4000
 PATIENT_PHOTOS = 5  # the newest photos /patient shows: each is a message, paced about one a second
-CHECKIN_MARK = {"answered": "✅", "sent": "📨", "pending": "⏳", "sending": "⏳", "paused": "⏸"}
+CHECKIN_MARK = {
+    CheckinStatus.ANSWERED: "✅",
+    CheckinStatus.SENT: "📨",
+    CheckinStatus.PENDING: "⏳",
+    CheckinStatus.PAUSED: "⏸",
+}
 
 
 def register(application: Application, audience: Audiences) -> None:
@@ -57,9 +63,9 @@ def register(application: Application, audience: Audiences) -> None:
 def _clinics_here(services: Services, update: Update) -> list[Clinic]:
     """The clinics whose patients this user may see in this chat: their own, in a private chat
     or in the clinic's alert chat."""
-    chat = update.effective_chat
-    clinics = services.staff_clinics(update.effective_user.id)
-    if chat.type == "private":
+    chat = parts.chat(update)
+    clinics = services.staff_clinics(parts.sender(update).id)
+    if chat.type == Chat.PRIVATE:
         return clinics
     return [c for c in clinics if c.alert_chat_id == chat.id]
 
@@ -67,9 +73,11 @@ def _clinics_here(services: Services, update: Update) -> list[Clinic]:
 async def refuse_command(update: Update, context: AftercareContext) -> None:
     """A staff command from someone who is not staff here."""
     services = context.services
-    clinics = services.staff_clinics(update.effective_user.id)
+    clinics = services.staff_clinics(parts.sender(update).id)
     await services.say(
-        update.effective_chat.id, "staff", _text(services, clinics[0] if clinics else None, "staff_only")
+        parts.chat(update).id,
+        MessageKind.STAFF,
+        _text(services, clinics[0] if clinics else None, "staff_only"),
     )
 
 
@@ -98,7 +106,7 @@ async def active_command(update: Update, context: AftercareContext) -> None:
 def _active_line(services: Services, clinic: Clinic, guidance: Guidance, row: dict[str, Any]) -> str:
     hours = (services.now() - row["treated_at"]) * (row["clock_speed"] or 1) / 3600
     bucket = texts.bucket_label(guidance, row["last_bucket"] or "none", clinic.language)
-    paused = " ⏸" if row["status"] == "paused" else ""
+    paused = " ⏸" if row["status"] == SessionStatus.PAUSED else ""
     return (
         f"#{row['patient_id']} {escape(texts.patient_name(row))}{paused} · "
         f"{escape(texts.area_labels(guidance, row['areas']))} · {texts.format_hours(hours)} h · {bucket}"
@@ -128,13 +136,13 @@ async def alerts_command(update: Update, context: AftercareContext) -> None:
 
 async def patient_command(update: Update, context: AftercareContext) -> None:
     """One patient's timeline: check-ins, answers and assessments; `/patient 12`."""
-    services = context.services
+    services, chat_id = context.services, parts.chat(update).id
     clinics = _clinics_here(services, update)
-    match = re.fullmatch(r"#?(\d{1,12})", context.args[0]) if len(context.args or []) == 1 else None
+    args = context.args or []
+    match = re.fullmatch(r"#?(\d{1,12})", args[0]) if len(args) == 1 else None
     if match is None:
-        return await services.say(
-            update.effective_chat.id, "staff", _text(services, clinics[0], "patient_usage")
-        )
+        await services.say(chat_id, MessageKind.STAFF, _text(services, clinics[0], "patient_usage"))
+        return
     patient = services.store.patient(int(match.group(1)))
     # Staff see their clinic's own follow-ups of a patient, never another clinic's, whichever
     # clinic follows the patient now; a patient with none here reads the same as no patient.
@@ -143,10 +151,9 @@ async def patient_command(update: Update, context: AftercareContext) -> None:
         for c in clinics
         if patient and (session := services.store.latest_session(patient["id"], c.id))
     ]
-    if not seen:
-        return await services.say(
-            update.effective_chat.id, "staff", _text(services, clinics[0], "patient_not_found")
-        )
+    if patient is None or not seen:
+        await services.say(chat_id, MessageKind.STAFF, _text(services, clinics[0], "patient_not_found"))
+        return
     session, clinic = max(seen, key=lambda pair: pair[0]["id"])
     about = patient["id"]  # these messages are erased with the patient
     name = texts.patient_name(patient)
@@ -159,12 +166,10 @@ async def patient_command(update: Update, context: AftercareContext) -> None:
     )
     await _say_long(services, update, timeline(services, clinic, patient, session), about)
     if drawn:  # the soreness chart, when the follow-up has a score
-        await services.send_photo(update.effective_chat.id, "staff", *drawn, patient_id=about)
+        await services.send_photo(chat_id, MessageKind.STAFF, *drawn, patient_id=about)
     caption = _text(services, clinic, "alert_photo_caption", first_name=name)
     for photo in services.store.photos(session["id"])[-PATIENT_PHOTOS:]:  # the latest, by Telegram file_id
-        await services.send_photo(
-            update.effective_chat.id, "staff", photo["file_id"], caption, patient_id=about
-        )
+        await services.send_photo(chat_id, MessageKind.STAFF, photo["file_id"], caption, patient_id=about)
 
 
 def timeline(services: Services, clinic: Clinic, patient: dict[str, Any], session: dict[str, Any]) -> str:
@@ -216,7 +221,9 @@ def _heading(services: Services, clinic: Clinic, clinics: list[Clinic], key: str
 
 
 async def _say_long(services: Services, update: Update, text: str, patient_id: int | None = None) -> None:
-    await services.say(update.effective_chat.id, "staff", texts.clip(text, TEXT_LIMIT), patient_id=patient_id)
+    await services.say(
+        parts.chat(update).id, MessageKind.STAFF, texts.clip(text, TEXT_LIMIT), patient_id=patient_id
+    )
 
 
 # ---- buttons -------------------------------------------------------------------------------
@@ -225,21 +232,21 @@ async def _say_long(services: Services, update: Update, text: str, patient_id: i
 async def staff_button(update: Update, context: AftercareContext) -> None:
     """Every staff button: Acknowledge on alerts and the /enrol steps."""
     services = context.services
-    button = render.unpack(update.callback_query.data)
+    button = render.unpack(parts.press(update).data)
     if button is not None and button.action == texts.ACK:
         return await _acknowledge(update, context, button)
     refusal = await enrol_wizard.press(update, context, button) if button is not None else "stale_button"
     if refusal:
         # A message in a private chat; in a group (or with no message behind the press) the notice
         # Telegram shows on the presser's screen alone.
-        clinics = services.staff_clinics(update.effective_user.id)
+        clinics = services.staff_clinics(parts.sender(update).id)
         await replies.reply_kindly(context, update, _text(services, clinics[0], refusal))
 
 
 async def _acknowledge(update: Update, context: AftercareContext, button: Button) -> None:
     services = context.services
     alert = services.store.alert(button.row_id)
-    user_id = update.effective_user.id
+    user_id = parts.sender(update).id
     if alert is None or button.value or not services.clinic(alert["clinic_id"]).is_staff(user_id):
         # another clinic's alert reads the same as no alert
         stale = _text(services, services.staff_clinics(user_id)[0], "stale_button")

@@ -11,13 +11,11 @@ NetworkError for the rest; PTB turns the HTTP status and body into its other err
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
 
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # "not given": the request's own default applies
 
@@ -26,10 +24,22 @@ class AiohttpRequest(BaseRequest):
     """Defaults as HTTPXRequest's: 5 s to connect, write and read, 1 s to wait for a free
     connection, 20 s to write a file upload."""
 
-    def __init__(self, connection_pool_size: int = 256, read_timeout: float | None = 5.0, write_timeout: float | None = 5.0,
-                 connect_timeout: float | None = 5.0, pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0):
+    def __init__(
+        self,
+        connection_pool_size: int = 256,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
+    ):
         self._pool_size = connection_pool_size
-        self._timeouts = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout, "pool": pool_timeout}
+        self._timeouts = {
+            "read": read_timeout,
+            "write": write_timeout,
+            "connect": connect_timeout,
+            "pool": pool_timeout,
+        }
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
 
@@ -39,8 +49,9 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size),
-                                                  headers={"User-Agent": self.USER_AGENT})
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size), headers={"User-Agent": self.USER_AGENT}
+            )
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -62,22 +73,36 @@ class AiohttpRequest(BaseRequest):
         files = request_data.multipart_data if request_data else None
         read, write, connect, pool = (
             self._timeouts[name] if isinstance(value, _DEFAULT) else value
-            for name, value in (("read", read_timeout), ("write", write_timeout), ("connect", connect_timeout), ("pool", pool_timeout))
+            for name, value in (
+                ("read", read_timeout),
+                ("write", write_timeout),
+                ("connect", connect_timeout),
+                ("pool", pool_timeout),
+            )
         )
         if files and isinstance(write_timeout, _DEFAULT):
             write = self._media_write_timeout
         # aiohttp has no write time-out of its own: the whole request may take all three; and its
         # `connect` covers waiting for a free connection as well as making one.
-        total = None if None in (connect, write, read) else connect + write + read
-        timeout = aiohttp.ClientTimeout(total=total, connect=None if None in (pool, connect) else pool + connect,
-                                        sock_connect=connect, sock_read=read)
+        total = _sum(connect, write, read)
+        timeout = aiohttp.ClientTimeout(
+            total=total, connect=_sum(pool, connect), sock_connect=connect, sock_read=read
+        )
         try:
-            async with self._session.request(method, url, data=_body(request_data, files), timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=_body(request_data, files), timeout=timeout
+            ) as response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError as error:
+        except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+
+def _sum(*seconds: float | None) -> float | None:
+    """Time-outs added up; None (no limit) if one of them has none."""
+    limited = [s for s in seconds if s is not None]
+    return sum(limited) if len(limited) == len(seconds) else None
 
 
 def _body(request_data: RequestData | None, files: dict[str, Any] | None) -> Any:
