@@ -347,7 +347,8 @@ def upgrade(database: Path) -> float:
 
 def time_tick_calls(database: Path, now: float, repeat: int) -> dict[str, tuple[float, list[str]]]:
     """Median ms of each store call the tick makes, and the statements it ran."""
-    from bot.store.database import OVERTAKEN_IN_OUTBOX, Store
+    from bot.store.checkins import OVERTAKEN_IN_OUTBOX
+    from bot.store.database import Store
 
     store = Store(database)
     due = store.due_checkins(now, 1) or store.db.execute("SELECT * FROM checkins LIMIT 1").fetchall()

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.emulator import BotApiEmulator
-from bot.guidance.loader import Guidance, load_guidance
+from bot.guidance.loader import load_guidance
+from bot.guidance.model import Guidance
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_GUIDANCE = ROOT / "guidance"

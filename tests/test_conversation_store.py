@@ -4,7 +4,8 @@ chat's last clinic; and no older follow-up found once the newest one was stopped
 
 import pytest
 
-from bot.store.database import ANSWER, Store
+from bot.followup.status import MessageKind
+from bot.store.database import Store
 
 from .test_store import SCHEDULE, TOKEN
 
@@ -32,13 +33,17 @@ def test_waiting_answers_are_superseded_with_their_buckets_and_urgent_ones_never
     contact = store.add_assessment(session, None, 6, "contact_practitioner", ["C10"], [], None, None, 1000.0)
     normal = store.add_assessment(session, None, 6, "normal", ["N1"], [], None, None, 1001.0)
     rows = {
-        "contact": store.enqueue(CHAT, ANSWER, "contact", None, 1000.0, ref_id=contact, priority=0),
-        "small talk": store.enqueue(CHAT, ANSWER, "hello", {"inline_keyboard": []}, 1000.5, priority=0),
-        "normal": store.enqueue(CHAT, ANSWER, "normal", None, 1001.0, ref_id=normal, priority=0),
-        "in flight": store.enqueue(CHAT, ANSWER, "sending", None, 1001.0, priority=0),
-        "emergency": store.enqueue(CHAT, ANSWER, "call", None, 1001.0, priority=-1),
+        "contact": store.enqueue(
+            CHAT, MessageKind.ANSWER, "contact", None, 1000.0, ref_id=contact, priority=0
+        ),
+        "small talk": store.enqueue(
+            CHAT, MessageKind.ANSWER, "hello", {"inline_keyboard": []}, 1000.5, priority=0
+        ),
+        "normal": store.enqueue(CHAT, MessageKind.ANSWER, "normal", None, 1001.0, ref_id=normal, priority=0),
+        "in flight": store.enqueue(CHAT, MessageKind.ANSWER, "sending", None, 1001.0, priority=0),
+        "emergency": store.enqueue(CHAT, MessageKind.ANSWER, "call", None, 1001.0, priority=-1),
         "check-in": store.enqueue(CHAT, "checkin", "how are you?", None, 1001.0, priority=2),
-        "other chat": store.enqueue(OTHER, ANSWER, "other", None, 1001.0, priority=0),
+        "other chat": store.enqueue(OTHER, MessageKind.ANSWER, "other", None, 1001.0, priority=0),
     }
     store.claim_outbox(rows["in flight"])
     superseded = store.supersede_answers(CHAT)
@@ -54,7 +59,7 @@ def test_waiting_answers_are_superseded_with_their_buckets_and_urgent_ones_never
 
 @pytest.mark.parametrize("state, unsent", [("pending", True), ("sending", True), ("sent", False), ("failed", False)])
 def test_an_urgent_answer_counts_as_unsent_until_telegram_took_it(store, state, unsent):
-    row = store.enqueue(CHAT, ANSWER, "call", None, 1000.0, priority=-1)
+    row = store.enqueue(CHAT, MessageKind.ANSWER, "call", None, 1000.0, priority=-1)
     if state != "pending":
         store.claim_outbox(row)
     if state == "sent":

@@ -11,8 +11,14 @@ from bot.followup.plan import plan
 from bot.guidance.config import load_config
 from bot.render import checkin as cr
 from bot.render.html import Button, unpack
-from bot.services import followup
+from bot.services import checkins
+from bot.services.checkins import render_checkin
+from bot.services.commands import status, unreachable
+from bot.services.consent import accept
+from bot.services.consent import consent as ask_consent
+from bot.services.session import current, outcome
 from bot.services.shared import Services
+from bot.services.words import assess_words, take_words
 from bot.store.database import Store
 from bot.triage.engine import Context, Reply, triage
 
@@ -48,14 +54,14 @@ def enrolled(services, telegram_id=ANA, areas=("calf",), treated_at=None, practi
     token = f"tok{telegram_id}"
     services.store.add_enrol_token(token, "harbour", list(areas), "moderate", [], True,
                                    now if treated_at is None else treated_at, practitioner, now, now + 86400)
-    assert followup.accept(services, token, telegram_id, "Ana", "en") is not None
-    return followup.current(services, telegram_id)
+    assert accept(services, token, telegram_id, "Ana", "en") is not None
+    return current(services, telegram_id)
 
 
 def free_text(services, telegram_id, text):
     """What the bot does with words: keep them, then answer them; None when not enrolled."""
-    words = followup.take_words(services, telegram_id, text)
-    return None if words is None else followup.outcome(words.followup, followup.assess_words(services, words).assessment)
+    words = take_words(services, telegram_id, text)
+    return None if words is None else outcome(words.followup, assess_words(services, words).assessment)
 
 
 # ---- the plan
@@ -90,15 +96,15 @@ def test_accept_claims_the_token_once_and_replaces_a_running_session(services):
     s = services()
     f = enrolled(s)
     assert f.session["status"] == "active" and f.lang == "en"
-    assert followup.accept(s, "tok700000001", ANA, "Ana", "en") is None  # single use
+    assert accept(s, "tok700000001", ANA, "Ana", "en") is None  # single use
     now = s.now()
     s.store.add_enrol_token("again", "harbour", ["calf"], "light", [], False, now, None, now, now + 60)
-    out = followup.accept(s, "again", ANA, "Ana", "es-ES")
+    out = accept(s, "again", ANA, "Ana", "es-ES")
     assert out.text.startswith("Este enlace inicia un nuevo seguimiento")
     assert s.store.session(f.session["id"])["status"] == "replaced"
     s.store.add_enrol_token("late", "harbour", ["calf"], "light", [], False, now, None, now, now + 60)
     s.now.advance(61)
-    assert followup.accept(s, "late", ANA, "Ana", "en") is None  # expired
+    assert accept(s, "late", ANA, "Ana", "en") is None  # expired
 
 
 # ---- triage, alerts, outcomes
@@ -114,7 +120,7 @@ def test_free_text_is_stored_triaged_and_alerts_once_per_problem(services):
     answer = free_text(s, ANA, "now I can't breathe")
     assert answer.startswith("<b>Call 999 now")
     assert [a["bucket"] for a in s.store.open_alerts("harbour")] == ["contact_practitioner", "emergency"]
-    session = followup.current(s, ANA).session
+    session = current(s, ANA).session
     assert [a["hours"] for a in s.store.assessments(session["id"])] == [3, 3, 3]
     assert s.store.session_answers(session["id"])[0]["value"] == "my calf feels numb and tingly"
     assert free_text(s, 12345, "hello") is None  # not enrolled
@@ -173,23 +179,23 @@ def test_render_checkin_only_for_an_active_follow_up(services):
     s = services()
     f = enrolled(s)
     first = s.store.checkins(f.session["id"])[0]
-    message = followup.render_checkin(s, first)
+    message = render_checkin(s, first)
     chat, text, markup = message.chat_id, message.text, message.markup
     assert chat == ANA and text.startswith("Hi Ana, it's about 6 hours") and "How sore" in text
     datas = [unpack(b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
     assert [d.value for d in datas] == [f"0.{v}" for v in range(11)]
     assert {(d.action, d.row_id) for d in datas} == {("pa", first["id"])}
     s.store.pause_session(f.session["id"])
-    assert followup.render_checkin(s, first) is None
+    assert render_checkin(s, first) is None
     s.store.resume_session(f.session["id"], s.now())
     s.store.stop_session(f.session["id"])
-    assert followup.render_checkin(s, first) is None
+    assert render_checkin(s, first) is None
 
 
 def send_first(s, f):
     checkin = s.store.checkins(f.session["id"])[0]
     s.now.advance(6 * 3600)
-    message = followup.render_checkin(s, checkin)
+    message = render_checkin(s, checkin)
     s.store.queue_checkin(checkin["id"], message.chat_id, message.text, message.markup, s.now())
     return checkin["id"]
 
@@ -200,7 +206,7 @@ def test_a_check_in_answered_with_buttons(services):
     cid = send_first(s, f)
 
     def press(action, value):
-        return followup.press(s, ANA, Button(action, cid, value), 55)
+        return checkins.press(s, ANA, Button(action, cid, value), 55)
 
     [edit] = press("pa", "0.3")
     assert edit.edit == 55 and "Any bruising" in edit.text and "✓ How sore is the treated area right now? <b>3/10</b>" in edit.text
@@ -223,8 +229,8 @@ def test_done_with_nothing_ticked_means_none(services):
     f = enrolled(s)
     cid = send_first(s, f)
     for value in ("0.2", "1.0", "2.0"):
-        followup.press(s, ANA, Button("pa", cid, value), 1)
-    followup.press(s, ANA, Button("pk", cid, "3.0"), 1)
+        checkins.press(s, ANA, Button("pa", cid, value), 1)
+    checkins.press(s, ANA, Button("pk", cid, "3.0"), 1)
     assert s.store.checkin_answers(cid)["warning_signs"] == ["none"]
 
 
@@ -243,7 +249,7 @@ def test_presses_that_are_not_the_patients_own_change_nothing(services):
         (ANA, Button("pt", cid, "0.1.99999")),
     ]
     for user, button in refused:
-        assert followup.press(s, user, button, 1) is None, button
+        assert checkins.press(s, user, button, 1) is None, button
     assert s.store.checkin_answers(cid) == {}
 
 
@@ -281,17 +287,17 @@ def test_every_button_fits_telegram(services, guidance):
                 for button in row:
                     assert unpack(button["callback_data"]) is not None
                     assert len(button["text"]) <= 30
-    consent = followup.consent(s, {"token": "x" * 32, "clinic_id": "harbour"}, "en")
+    consent = ask_consent(s, {"token": "x" * 32, "clinic_id": "harbour"}, "en")
     assert unpack(consent.markup["inline_keyboard"][0][0]["callback_data"]).value == "x" * 32
 
 
 def test_status_after_stop_and_unreachable_tell_the_clinic_once(services):
     s = services()
     f = enrolled(s)
-    out = followup.status(s, f)
+    out = status(s, f)
     assert "<b>Next check-in:</b> today at 16:00" in out.text and "Nothing yet." in out.text
-    told = followup.unreachable(s, ANA)
+    told = unreachable(s, ANA)
     assert [(o.chat_id, o.kind) for o in told] == [(1, "staff")]
     assert s.store.patient_by_telegram(ANA)["status"] == "unreachable"
-    assert followup.unreachable(s, ANA) == []
-    assert followup.unreachable(s, 1) == []  # a staff chat is no patient
+    assert unreachable(s, ANA) == []
+    assert unreachable(s, 1) == []  # a staff chat is no patient

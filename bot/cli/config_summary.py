@@ -39,7 +39,7 @@ def _clinic(clinic: Clinic, now: datetime) -> list[str]:
         f"  quiet hours: {clinic.quiet_hours or 'none'}",
         f"  check-ins for a session treated now ({now.astimezone(clinic.timezone):{stamp}}):",
     ]
-    for checkin, offset in zip(plan, clinic.checkins):
+    for checkin, offset in zip(plan, clinic.checkins, strict=True):
         nominal = checkin.nominal_at.astimezone(clinic.timezone)
         due = checkin.due_at.astimezone(clinic.timezone)
         line = f"    {format_duration(offset):>5}  "

@@ -17,7 +17,10 @@ class BackupError(ValueError):
 
 
 def check_target(database: Path, target: Path, force: bool) -> None:
-    live = {database.resolve(), *(database.resolve().with_name(database.name + end) for end in ("-wal", "-shm"))}
+    live = {
+        database.resolve(),
+        *(database.resolve().with_name(database.name + end) for end in ("-wal", "-shm")),
+    }
     if target.resolve() in live:
         raise BackupError(f"{target} is the live database: back it up to another file")
     if not target.parent.is_dir():

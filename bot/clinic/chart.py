@@ -15,7 +15,7 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.guidance.loader import Course, Guidance
+from bot.guidance.model import Course, Guidance
 from bot.render.html import escape
 
 SIZE_INCHES = (6.0, 3.5)
@@ -27,25 +27,57 @@ PATIENT_COLOUR, BAND_COLOUR, SEVERE_COLOUR = "#1f5fa8", "#8fc99a", "#c0392b"
 
 def chart_points(assessments: Iterable[dict[str, Any]]) -> list[tuple[float, int]]:
     """(hours, soreness) of the assessments that have a score, in time order."""
-    points = [(float(a["hours"]), int(a["soreness"])) for a in assessments
-              if a.get("soreness") is not None and a.get("hours") is not None]
+    points = [
+        (float(a["hours"]), int(a["soreness"]))
+        for a in assessments
+        if a.get("soreness") is not None and a.get("hours") is not None
+    ]
     return sorted(points, key=lambda p: p[0])
 
 
-def chart_figure(points: Sequence[tuple[float, int]], course: Course, title: str,
-                 ticks: Sequence[float] | None = None, language: str = "en") -> Figure:
+def chart_figure(
+    points: Sequence[tuple[float, int]],
+    course: Course,
+    title: str,
+    ticks: Sequence[float] | None = None,
+    language: str = "en",
+) -> Figure:
     """The chart as a matplotlib Figure (tests read its artists back)."""
     points = sorted(points)
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_axes(AXES_BOX)  # fixed margins: an automatic layout costs a third of the time
     hours = [h for h, _, _ in course.band]
-    axes.fill_between(hours, [low for _, low, _ in course.band], [high for _, _, high in course.band],
-                      color=BAND_COLOUR, alpha=0.35, linewidth=0, label=course.label("expected", language), gid="expected")
-    axes.axhline(course.severe, color=SEVERE_COLOUR, linestyle="--", linewidth=1.2,
-                 label=f"{course.label('severe', language)} (≥ {course.severe:g})", gid="severe")
-    axes.plot([h for h, _ in points], [s for _, s in points], color=PATIENT_COLOUR, marker="o", linewidth=2,
-              markersize=6, label=course.label("patient", language), gid="patient", clip_on=False, zorder=3)
+    axes.fill_between(
+        hours,
+        [low for _, low, _ in course.band],
+        [high for _, _, high in course.band],
+        color=BAND_COLOUR,
+        alpha=0.35,
+        linewidth=0,
+        label=course.label("expected", language),
+        gid="expected",
+    )
+    axes.axhline(
+        course.severe,
+        color=SEVERE_COLOUR,
+        linestyle="--",
+        linewidth=1.2,
+        label=f"{course.label('severe', language)} (≥ {course.severe:g})",
+        gid="severe",
+    )
+    axes.plot(
+        [h for h, _ in points],
+        [s for _, s in points],
+        color=PATIENT_COLOUR,
+        marker="o",
+        linewidth=2,
+        markersize=6,
+        label=course.label("patient", language),
+        gid="patient",
+        clip_on=False,
+        zorder=3,
+    )
     right = max([FOLLOW_UP_HOURS, hours[-1], *(h for h, _ in points)])
     axes.set_xlim(0, right)
     axes.set_ylim(0, 10)
@@ -63,8 +95,13 @@ def chart_figure(points: Sequence[tuple[float, int]], course: Course, title: str
     return figure
 
 
-def soreness_chart(points: Sequence[tuple[float, int]], course: Course | None, title: str,
-                   ticks: Sequence[float] | None = None, language: str = "en") -> bytes | None:
+def soreness_chart(
+    points: Sequence[tuple[float, int]],
+    course: Course | None,
+    title: str,
+    ticks: Sequence[float] | None = None,
+    language: str = "en",
+) -> bytes | None:
     """The chart as PNG bytes (about 25 KB), or None when there is no score to draw."""
     if not points or course is None:
         return None
@@ -78,14 +115,16 @@ def soreness_chart(points: Sequence[tuple[float, int]], course: Course | None, t
     return buffer.getvalue()
 
 
-def session_chart(store: Any, guidance: Guidance, language: str, session_id: int,
-                  first_name: str | None) -> tuple[bytes, str] | None:
+def session_chart(
+    store: Any, guidance: Guidance, language: str, session_id: int, first_name: str | None
+) -> tuple[bytes, str] | None:
     """The PNG of a session's scores and its HTML caption ("Ana · soreness"); None without a score."""
     return scores_chart(store.assessments(session_id), guidance, language, first_name)
 
 
-def scores_chart(assessments: Iterable[dict[str, Any]], guidance: Guidance, language: str,
-                 first_name: str | None) -> tuple[bytes, str] | None:
+def scores_chart(
+    assessments: Iterable[dict[str, Any]], guidance: Guidance, language: str, first_name: str | None
+) -> tuple[bytes, str] | None:
     """`session_chart` from assessment rows already read: safe to run in a worker thread."""
     course = guidance.course
     points = chart_points(assessments)

@@ -22,7 +22,8 @@ from pathlib import Path
 import segno
 
 from bot.guidance.config import Clinic, default_guidance_dir
-from bot.guidance.loader import INTENSITIES, Guidance, load_guidance
+from bot.guidance.loader import load_guidance
+from bot.guidance.model import INTENSITIES, Guidance
 from bot.privacy.private_files import write_private
 from bot.store.database import Store
 
@@ -127,8 +128,18 @@ def create_enrolment(
         raise EnrolmentError("the follow-up of a session treated then would already be over")
     token = new_token()
     expires_at = now + clinic.enrol_token_ttl.total_seconds()
-    store.add_enrol_token(token, clinic.id, area_ids, intensity, chosen, first_session,
-                          treated_at, practitioner_id, now, expires_at)
+    store.add_enrol_token(
+        token,
+        clinic.id,
+        area_ids,
+        intensity,
+        chosen,
+        first_session,
+        treated_at,
+        practitioner_id,
+        now,
+        expires_at,
+    )
     return Enrolment(token, expires_at)
 
 
@@ -167,8 +178,10 @@ def token_username(api_base_url: str, token: str, timeout: float = 10.0) -> str:
             answer = json.load(response)
     except urllib.error.HTTPError as error:
         if error.code in (401, 404):
-            raise EnrolmentError("Telegram does not accept the bot token (getMe answered "
-                                 f"{error.code}); check TELEGRAM_BOT_TOKEN or token_file") from None
+            raise EnrolmentError(
+                "Telegram does not accept the bot token (getMe answered "
+                f"{error.code}); check TELEGRAM_BOT_TOKEN or token_file"
+            ) from None
         raise OSError(f"getMe answered {error.code}") from None
     except ValueError:
         raise OSError("getMe did not answer JSON") from None

@@ -52,7 +52,7 @@ from typing import Any
 
 from bot.followup.status import CheckinStatus
 from bot.guidance.config import Clinic
-from bot.guidance.loader import Guidance, Question, Tip
+from bot.guidance.model import Guidance, Question, Tip
 from bot.render.checkin import OUTCOME_TIPS
 from bot.store.database import Store
 

@@ -4,6 +4,7 @@ the scripted patients can keep up with."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 DEFAULT_SPEED = 3600.0  # "6h" passes in 6 s; the 72 h follow-up in 72 s
 MIN_GAP_SECONDS = 8.0  # between check-ins, on the bot's clock: a patient needs ~5 s to answer one
@@ -35,7 +36,7 @@ def check_options(options: DemoOptions) -> str | None:
 
 
 def max_speed() -> float:
-    gap = min(b - a for a, b in zip(_hours(CHECKINS), _hours(CHECKINS)[1:]))
+    gap = min(b - a for a, b in pairwise(_hours(CHECKINS)))
     return gap * 3600 / MIN_GAP_SECONDS
 
 

@@ -54,7 +54,7 @@ class DemoResult:
 def summaries(store: Store, cast: Cast, speed: float) -> list[PatientSummary]:
     """Each scripted patient's follow-up, read from the database and the staff chats."""
     out = []
-    for p, user in zip(cast.patient_scripts, cast.patient_users):
+    for p, user in zip(cast.patient_scripts, cast.patient_users, strict=True):
         patient = store.patient_by_telegram(user.id)
         session = store.current_session(patient["id"]) if patient else None
         if session is None:
@@ -91,7 +91,8 @@ def _alerts(store: Store, cast: Cast, session: dict, name: str, speed: float) ->
     """The patient's alerts: when, who was told (from the staff chats), who acknowledged and how soon."""
     stage = cast.stage
     staff_names = {
-        u.id: f"{s.first_name} {s.last_name}" for u, s in zip(cast.staff_users, cast.staff_scripts)
+        u.id: f"{s.first_name} {s.last_name}"
+        for u, s in zip(cast.staff_users, cast.staff_scripts, strict=True)
     }
     reminder = stage.labels.message("alert_renotify_prefix")
     ack = stage.labels.message("alert_ack_button")

@@ -170,11 +170,11 @@ async def _perform(
     ]
     actors = [
         script.play_patient(cast.stage, p, u, t, patient_logs[p.name])
-        for p, u, t in zip(cast.patient_scripts, cast.patient_users, tokens)
+        for p, u, t in zip(cast.patient_scripts, cast.patient_users, tokens, strict=True)
     ]
     actors += [
         script.play_staff(cast.stage, s, u, acknowledged)
-        for s, u in zip(cast.staff_scripts, cast.staff_users)
+        for s, u in zip(cast.staff_scripts, cast.staff_users, strict=True)
     ]
     await _all_or_nothing(actors)
     await _settle(store, timeline.deadline_at)

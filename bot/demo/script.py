@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.emulator import BotApiEmulator, Message, User
-from bot.guidance.loader import Guidance, Question
+from bot.guidance.model import Guidance, Question
 from bot.render import checkin as cr
 from bot.render.html import message as render_message
 

@@ -16,7 +16,7 @@ from bot.demo.display import ChatDisplay
 from bot.demo.options import CHECKINS, DemoOptions
 from bot.emulator import BotApiEmulator, User
 from bot.guidance.config import Clinic, Config, load_config
-from bot.guidance.loader import Guidance
+from bot.guidance.model import Guidance
 from bot.store.database import Store
 from bot.telegram.app import build_application, load_all_guidance
 
@@ -101,7 +101,9 @@ class Cast:
 
     @property
     def practitioner(self) -> User:
-        return next(u for u, s in zip(self.staff_users, self.staff_scripts) if s.role == "practitioner")
+        return next(
+            u for u, s in zip(self.staff_users, self.staff_scripts, strict=True) if s.role == "practitioner"
+        )
 
 
 def cast_the_day(
@@ -111,7 +113,10 @@ def cast_the_day(
     patient_scripts, staff_scripts = script.patients(options.seed), script.staff(options.seed)
     staff_users = [emu.add_user(s.first_name, last_name=s.last_name) for s in staff_scripts]
     patient_users = [emu.add_user(p.name) for p in patient_scripts]
-    staff = [(u.id, f"{s.first_name} {s.last_name}", s.role) for u, s in zip(staff_users, staff_scripts)]
+    staff = [
+        (u.id, f"{s.first_name} {s.last_name}", s.role)
+        for u, s in zip(staff_users, staff_scripts, strict=True)
+    ]
     config = load_config(write_config(folder, emu.base_url, staff, options.speed, options.warp))
     clinic = config.clinics[0]
     guidance_by_clinic = load_all_guidance(config)
@@ -124,9 +129,9 @@ def cast_the_day(
         display,
         [c.total_seconds() / 3600 for c in clinic.checkins],
     )
-    for user, style in zip(patient_users, PATIENT_STYLES):
+    for user, style in zip(patient_users, PATIENT_STYLES, strict=False):
         display.add_chat(user.id, user.first_name, style)
-    for user, staff_script, style in zip(staff_users, staff_scripts, STAFF_STYLES):
+    for user, staff_script, style in zip(staff_users, staff_scripts, STAFF_STYLES, strict=False):
         display.add_chat(user.id, f"{staff_script.first_name} ({staff_script.role[:5]})", style)
     for user in [*patient_users, *staff_users]:
         stage.inboxes[user.id] = script.Inbox(user.first_name, lambda: timeline.deadline_at)

@@ -15,7 +15,7 @@ from bot.guidance.config import Clinic
 class PlannedRow(NamedTuple):
     """One check-in to store: its index in the clinic's list, nominal hours, and when it is due."""
 
-    index: int
+    idx: int
     hours: float
     due_at: float
 
@@ -30,8 +30,11 @@ def plan(clinic: Clinic, treated_at: float, now: float) -> list[PlannedRow]:
     offsets = [offset / clinic.clock_speed for offset in clinic.checkins]
     treated = datetime.fromtimestamp(treated_at, UTC)
     planned = plan_checkins(treated, offsets, clinic.timezone, clinic.quiet_hours)
-    rows = [PlannedRow(p.index, clinic.checkins[p.index].total_seconds() / 3600, p.due_at.timestamp())
-            for p in planned if not p.absorbed]
+    rows = [
+        PlannedRow(p.index, clinic.checkins[p.index].total_seconds() / 3600, p.due_at.timestamp())
+        for p in planned
+        if not p.absorbed
+    ]
     past = [r for r in rows if r.due_at <= now]
     return past[-1:] + [r for r in rows if r.due_at > now]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bot.guidance.quiet_hours import QuietHours
@@ -48,7 +49,7 @@ def plan_checkins(
     """
     if treated_at.utcoffset() is None:
         raise ValueError("treated_at must be time-zone aware")
-    if any(a >= b for a, b in zip(offsets, offsets[1:])):
+    if any(a >= b for a, b in pairwise(offsets)):
         raise ValueError("check-in offsets must be strictly increasing")
     start = treated_at.astimezone(UTC)
     planned: list[PlannedCheckin] = []
@@ -61,9 +62,7 @@ def plan_checkins(
         if quiet is not None and quiet.contains(local.time()):
             due = _quiet_end(local, quiet, tz)
         absorbed = next_due is not None and due >= next_due
-        planned.append(
-            PlannedCheckin(index, offsets[index], nominal, due, due != nominal, absorbed)
-        )
+        planned.append(PlannedCheckin(index, offsets[index], nominal, due, due != nominal, absorbed))
         if not absorbed:
             next_due = due
     return planned[::-1]

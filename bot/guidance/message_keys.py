@@ -34,7 +34,17 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "not_enrolled": {"emergency_number"},
     "stale_button": set(),
     "new_session_replaces": set(),
-    "alert": {"bucket_label", "first_name", "areas", "intensity", "treated_at_local", "hours", "reasons", "answers", "trend"},
+    "alert": {
+        "bucket_label",
+        "first_name",
+        "areas",
+        "intensity",
+        "treated_at_local",
+        "hours",
+        "reasons",
+        "answers",
+        "trend",
+    },
     "alert_ack_button": set(),
     "alert_acknowledged": {"staff_name", "time_local"},
     "alert_renotify_prefix": set(),
@@ -54,7 +64,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "bucket_normal": set(),
     "bucket_contact_practitioner": set(),
     "bucket_emergency": set(),
-    # patient side (bot/telegram/patient.py, bot/services/followup.py, bot/render/checkin.py)
+    # patient side (bot/telegram/patient.py, bot/services/, bot/render/checkin.py)
     "consent_pending": set(),
     "checklist_done_button": set(),
     "followup_complete": set(),

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.followup.plan import nominal_hours
 from bot.guidance.config import Clinic
-from bot.guidance.loader import Guidance
+from bot.guidance.model import Guidance
 from bot.render import html as render
 from bot.render.html import Button, Safe, escape
 
@@ -25,15 +25,25 @@ ALERT_LIMIT = 3800  # leaves room under Telegram's 4096 for the reminder prefix 
 Row = Mapping[str, Any]
 
 
-def alert_text(guidance: Guidance, clinic: Clinic, alert_row: Row, session: Row, patient: Row,
-               assessments: Sequence[Row], session_answers: Sequence[Row], now: float) -> Safe:
+def alert_text(
+    guidance: Guidance,
+    clinic: Clinic,
+    alert_row: Row,
+    session: Row,
+    patient: Row,
+    assessments: Sequence[Row],
+    session_answers: Sequence[Row],
+    now: float,
+) -> Safe:
     """The alert as staff first read it: who, what, why, their answers and the soreness trend."""
     language = clinic.language
     assessment = next((a for a in assessments if a["id"] == alert_row["assessment_id"]), None)
-    judged = assessment is not None and assessment["hours"] is not None
-    hours = assessment["hours"] if judged else nominal_hours(session, now)
+    judged = assessment["hours"] if assessment is not None else None
+    hours = judged if judged is not None else nominal_hours(session, now)
     body = render.message(
-        guidance, "alert", language,
+        guidance,
+        "alert",
+        language,
         bucket_label=bucket_label(guidance, alert_row["bucket"], language),
         first_name=patient_link(patient),
         areas=area_labels(guidance, session["areas"]),
@@ -58,8 +68,13 @@ def renotify_prefix(guidance: Guidance, clinic: Clinic) -> str:
 
 def acknowledged(guidance: Guidance, clinic: Clinic, text: str, staff_id: int, at: float) -> Safe:
     """A copy of an alert once taken: its text without the reminder prefix, then who took it and when."""
-    note = render.message(guidance, "alert_acknowledged", clinic.language,
-                          staff_name=staff_name(clinic, staff_id), time_local=local_clock(at, clinic))
+    note = render.message(
+        guidance,
+        "alert_acknowledged",
+        clinic.language,
+        staff_name=staff_name(clinic, staff_id),
+        time_local=local_clock(at, clinic),
+    )
     return Safe(text.removeprefix(renotify_prefix(guidance, clinic)) + "\n\n" + note)
 
 

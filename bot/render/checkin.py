@@ -14,9 +14,9 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.render import html as render
 from bot.guidance.config import Clinic
-from bot.guidance.loader import Guidance, Option, Question, Rule, Tip
+from bot.guidance.model import Guidance, Option, Question, Rule, Tip
+from bot.render import html as render
 from bot.render.html import Button, Safe
 from bot.triage.engine import Assessment
 
@@ -65,14 +65,26 @@ def answer_label(question: Question, value: Any, lang: str) -> str:
 
 
 def answered_lines(questions: Sequence[Question], answers: Mapping[str, Any], lang: str) -> list[str]:
-    return [f"✓ {render.escape(_short(q, lang))} <b>{render.escape(answer_label(q, answers[q.id], lang))}</b>"
-            for q in questions if q.id in answers]
+    return [
+        f"✓ {render.escape(_short(q, lang))} <b>{render.escape(answer_label(q, answers[q.id], lang))}</b>"
+        for q in questions
+        if q.id in answers
+    ]
 
 
-def checkin_text(guidance: Guidance, lang: str, first_name: str, hours: float, questions: Sequence[Question],
-                 answers: Mapping[str, Any], current: int | None) -> Safe:
+def checkin_text(
+    guidance: Guidance,
+    lang: str,
+    first_name: str,
+    hours: float,
+    questions: Sequence[Question],
+    answers: Mapping[str, Any],
+    current: int | None,
+) -> Safe:
     """The check-in message: intro, what is answered so far, and the current question (if any)."""
-    parts = [render.message(guidance, "checkin_intro", lang, hours=hours_label(hours), first_name=first_name)]
+    parts: list[str] = [
+        render.message(guidance, "checkin_intro", lang, hours=hours_label(hours), first_name=first_name)
+    ]
     done = answered_lines(questions, answers, lang)
     if done:
         parts.append("\n".join(done))
@@ -86,26 +98,34 @@ def checkin_text(guidance: Guidance, lang: str, first_name: str, hours: float, q
     return Safe("\n\n".join(parts))
 
 
-def question_keyboard(guidance: Guidance, lang: str, checkin_id: int, index: int, question: Question,
-                      selected: int = 0) -> dict:
+def question_keyboard(
+    guidance: Guidance, lang: str, checkin_id: int, index: int, question: Question, selected: int = 0
+) -> dict:
     """Buttons for one question. A checklist carries its selection as a bit mask in each button:
     pressing an option sends the selection that pressing it makes, so no draft is stored."""
+
     def data(action: str, value: str) -> str:
         return Button(action, checkin_id, value).pack()
 
     if question.kind == "scale":
         values = list(range(question.min, question.max + 1))
         half = (len(values) + 1) // 2
-        rows = [values[:half], values[half:]] if len(values) > 6 else [values]
-        return render.keyboard([[(str(v), data(ANSWER, f"{index}.{v}")) for v in row] for row in rows if row])
+        lines = [values[:half], values[half:]] if len(values) > 6 else [values]
+        return render.keyboard(
+            [[(str(v), data(ANSWER, f"{index}.{v}")) for v in line] for line in lines if line]
+        )
     if question.kind == "choice":
-        return render.keyboard([[(option_label(o, lang), data(ANSWER, f"{index}.{i}"))] for i, o in enumerate(question.options)])
-    rows = []
+        return render.keyboard(
+            [[(option_label(o, lang), data(ANSWER, f"{index}.{i}"))] for i, o in enumerate(question.options)]
+        )
+    rows: list[list[tuple[str, str]]] = []
     for i, option in enumerate(question.options):
         mask = toggle(question, selected, i)
         label = (TICK if selected >> i & 1 else "") + option_label(option, lang)
         rows.append([(label, data(TOGGLE, f"{index}.{i}.{mask}"))])
-    rows.append([(render.message(guidance, "checklist_done_button", lang), data(DONE, f"{index}.{selected}"))])
+    rows.append(
+        [(render.message(guidance, "checklist_done_button", lang), data(DONE, f"{index}.{selected}"))]
+    )
     return render.keyboard(rows)
 
 
@@ -124,6 +144,7 @@ def chosen(question: Question, mask: int) -> list[str]:
 
 
 # ---- outcomes
+
 
 def _generic(rule: Rule) -> bool:
     """A rule that only says "some warning sign" (C15) or "unclear" (U1), naming no finding."""
@@ -162,7 +183,11 @@ def tips_block(tips: Iterable[Tip], lang: str, limit: int) -> Safe:
     return render.bullets([tip_text(t, lang) for t in list(tips)[:limit]])
 
 
-DEFAULT_OUTCOME = {"emergency": "outcome_emergency", "contact_practitioner": "outcome_contact", "normal": "outcome_normal"}
+DEFAULT_OUTCOME = {
+    "emergency": "outcome_emergency",
+    "contact_practitioner": "outcome_contact",
+    "normal": "outcome_normal",
+}
 
 
 def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessment) -> Safe:
@@ -174,10 +199,15 @@ def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessmen
     call now."""
     deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
     replies = {r.reply for r in deciding}
-    key = replies.pop() if len(replies) == 1 and None not in replies else DEFAULT_OUTCOME[assessment.bucket]
-    values = {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "emergency_number": clinic.emergency_number,
-              "reasons": _reasons_block(reasons(guidance, assessment, lang)),
-              "tips": tips_block(assessment.tips, lang, OUTCOME_TIPS)}
+    only = next(iter(replies)) if len(replies) == 1 else None
+    key = only if only is not None else DEFAULT_OUTCOME[assessment.bucket]
+    values = {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "emergency_number": clinic.emergency_number,
+        "reasons": _reasons_block(reasons(guidance, assessment, lang)),
+        "tips": tips_block(assessment.tips, lang, OUTCOME_TIPS),
+    }
     parts = [render.message(guidance, key, lang, **values)]
     if assessment.bucket != "emergency":
         notes = dict.fromkeys(r.note for r in assessment.fired if r.note)
@@ -187,7 +217,9 @@ def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessmen
 
 def emergency_unfollowed(guidance: Guidance, clinic: Clinic, lang: str) -> Safe:
     """The emergency text for someone no clinic follows any more: nothing of their words, no alert."""
-    return render.message(guidance, "outcome_emergency_unfollowed", lang, emergency_number=clinic.emergency_number)
+    return render.message(
+        guidance, "outcome_emergency_unfollowed", lang, emergency_number=clinic.emergency_number
+    )
 
 
 def small_talk(guidance: Guidance, clinic: Clinic, lang: str, question: Safe | None) -> Safe:
@@ -210,8 +242,9 @@ def emergency_line(guidance: Guidance, clinic: Clinic, lang: str) -> Safe:
 
 # ---- times and status
 
+
 def local_time(guidance: Guidance, lang: str, at: float, tz: ZoneInfo, now: float) -> str:
-    """"today at 16:30", "tomorrow at 08:00" or "on 25/11 at 08:00", in the clinic's zone."""
+    """ "today at 16:30", "tomorrow at 08:00" or "on 25/11 at 08:00", in the clinic's zone."""
     when, today = datetime.fromtimestamp(at, tz), datetime.fromtimestamp(now, tz).date()
     clock = when.strftime("%H:%M")
     days = (when.date() - today).days
@@ -222,8 +255,9 @@ def local_time(guidance: Guidance, lang: str, at: float, tz: ZoneInfo, now: floa
     return render.message(guidance, "time_on_date", lang, time=clock, date=when.strftime("%d/%m"))
 
 
-def answers_summary(guidance: Guidance, lang: str, checkins: Sequence[Mapping[str, Any]],
-                    answers: Sequence[Mapping[str, Any]]) -> Safe:
+def answers_summary(
+    guidance: Guidance, lang: str, checkins: Sequence[Mapping[str, Any]], answers: Sequence[Mapping[str, Any]]
+) -> Safe:
     """One line per check-in answered ("24 h: 3/10 · No bruising"), and how many messages."""
     by_checkin: dict[int, dict[str, Any]] = {}
     texts = 0

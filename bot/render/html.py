@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.guidance.loader import Guidance
+from bot.guidance.model import Guidance
 
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
 MESSAGE_LIMIT = 4096
@@ -98,7 +98,9 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> dict:
         for _, data in row:
             if not 1 <= len(data.encode()) <= CALLBACK_LIMIT:
                 raise ValueError(f"callback data {data!r} is not 1-{CALLBACK_LIMIT} bytes")
-    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows]}
+    return {
+        "inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows]
+    }
 
 
 @dataclass(frozen=True)

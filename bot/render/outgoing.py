@@ -1,12 +1,14 @@
 """One message the bot means to send: the single outgoing-message type (pure).
 
 The follow-up use cases, the alert rounds and the delivery tick all describe what to send as
-`Outgoing` values; the edges (bot/telegram, bot/delivery) queue and send them. Imports nothing
-of the bot."""
+`Outgoing` values; the edges (bot/telegram, bot/delivery) queue and send them. Imports
+`bot.followup.status` only."""
 
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass
+
+from bot.followup.status import MessageKind
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class Outgoing:
     markup: dict | None = None
     _: KW_ONLY
     chat_id: int | None = None
-    kind: str = "reply"
+    kind: MessageKind = MessageKind.REPLY
     edit: int | None = None
     photo: bytes | None = None
     patient_id: int | None = None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.clinic.chart import scores_chart
 from bot.followup.rounds import renotify_seconds, round_recipients
+from bot.followup.status import AlertStatus, MessageKind
 from bot.render import alerts as texts
 from bot.render import html as render
 from bot.render.html import Safe
@@ -41,17 +42,33 @@ def alert_round(services: Services, alert_row: dict[str, Any]) -> tuple[list[Out
     markup = texts.ack_keyboard(guidance, clinic, alert_row["id"])
     chats = round_recipients(clinic, session["practitioner_id"], round_)
     log.info("alert %s round %s to %d chats", alert_row["id"], round_, len(chats))
-    return [Outgoing(text, markup, chat_id=chat, kind="alert", ref_id=alert_row["id"],
-                     patient_id=session["patient_id"]) for chat in chats], next_at
+    return [
+        Outgoing(
+            text,
+            markup,
+            chat_id=chat,
+            kind=MessageKind.ALERT,
+            ref_id=alert_row["id"],
+            patient_id=session["patient_id"],
+        )
+        for chat in chats
+    ], next_at
 
 
 def alert_text(services: Services, alert_row: dict[str, Any], session: dict[str, Any]) -> Safe:
     """The alert's text from the rows it reads (patient, assessments, answers)."""
     clinic = services.clinic(alert_row["clinic_id"])
     store = services.store
-    return texts.alert_text(services.guidance(clinic.id), clinic, alert_row, session,
-                            store.patient(session["patient_id"]) or {}, store.assessments(session["id"]),
-                            store.session_answers(session["id"]), services.now())
+    return texts.alert_text(
+        services.guidance(clinic.id),
+        clinic,
+        alert_row,
+        session,
+        store.patient(session["patient_id"]) or {},
+        store.assessments(session["id"]),
+        store.session_answers(session["id"]),
+        services.now(),
+    )
 
 
 async def after_first_round(services: Services, alert_row: dict[str, Any], chats: list[int]) -> int:
@@ -64,15 +81,20 @@ async def after_first_round(services: Services, alert_row: dict[str, Any], chats
     return charts + (forward_photos(services, alert_row, session, chats) if session else 0)
 
 
-def forward_photos(services: Services, alert_row: dict[str, Any], session: dict[str, Any],
-                   chats: list[int] | None = None) -> int:
+def forward_photos(
+    services: Services, alert_row: dict[str, Any], session: dict[str, Any], chats: list[int] | None = None
+) -> int:
     """The follow-up's photos not yet sent to staff, by Telegram file_id, to `chats` (by
     default those the alert's first round went to), as part of alert `alert_row`."""
     clinic = services.clinic(alert_row["clinic_id"])
     chats = chats if chats is not None else round_recipients(clinic, session["practitioner_id"], 0)
     patient = services.store.patient(session["patient_id"]) or {}
-    caption = render.message(services.guidance(clinic.id), "alert_photo_caption", clinic.language,
-                             first_name=texts.patient_name(patient))
+    caption = render.message(
+        services.guidance(clinic.id),
+        "alert_photo_caption",
+        clinic.language,
+        first_name=texts.patient_name(patient),
+    )
     sent = services.store.forward_photos(session["id"], alert_row["id"], chats, caption, services.now())
     if sent:
         log.info("alert %s: %d photos queued to %d chats", alert_row["id"], sent, len(chats))
@@ -104,8 +126,17 @@ async def send_chart(services: Services, alert_row: dict[str, Any], chats: list[
         return 0
     png, caption = drawn
     for chat in chats:
-        store.enqueue(chat, "alert_chart", caption, None, services.now(), ref_id=alert_row["id"], priority=1,
-                      photo=png, patient_id=session["patient_id"])
+        store.enqueue(
+            chat,
+            MessageKind.ALERT_CHART,
+            caption,
+            None,
+            services.now(),
+            ref_id=alert_row["id"],
+            priority=1,
+            photo=png,
+            patient_id=session["patient_id"],
+        )
     log.info("alert %s chart queued to %d chats", alert_row["id"], len(chats))
     return len(chats)
 
@@ -116,16 +147,21 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
     saying who already has it. The caller has checked that `staff_id` is staff of its clinic."""
     store = services.store
     alert = store.alert(alert_id)
+    assert alert is not None  # the caller read it a moment ago, on this event loop
     clinic = services.clinic(alert["clinic_id"])
     guidance = services.guidance(clinic.id)
     now = services.now()
     if not store.acknowledge_alert(alert_id, staff_id, now):
-        alert = store.alert(alert_id)
-        if alert["status"] != "acknowledged":
+        taken = store.alert(alert_id)
+        if taken is None or taken["status"] != AlertStatus.ACKNOWLEDGED:
             return render.message(guidance, "stale_button", clinic.language)
-        return render.message(guidance, "alert_already_acknowledged", clinic.language,
-                              staff_name=texts.staff_name(clinic, alert["acknowledged_by"]),
-                              time_local=texts.local_clock(alert["acknowledged_at"], clinic))
+        return render.message(
+            guidance,
+            "alert_already_acknowledged",
+            clinic.language,
+            staff_name=texts.staff_name(clinic, taken["acknowledged_by"]),
+            time_local=texts.local_clock(taken["acknowledged_at"], clinic),
+        )
     log.info("alert %s acknowledged", alert_id)  # by whom is in its row: no Telegram id in logs
     store.cancel_alert_messages(alert_id)
     session = store.session(alert["session_id"]) or {}
@@ -133,6 +169,12 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
         if row["message_id"] is None:
             continue
         text = texts.acknowledged(guidance, clinic, row["text"], staff_id, now)
-        await services.edit(row["chat_id"], row["message_id"], text, None, kind="alert_ack",
-                            patient_id=session.get("patient_id"))
+        await services.edit(
+            row["chat_id"],
+            row["message_id"],
+            text,
+            None,
+            kind=MessageKind.ALERT_ACK,
+            patient_id=session.get("patient_id"),
+        )
     return None

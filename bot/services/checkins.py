@@ -9,7 +9,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.followup.rounds import round_recipients
-from bot.guidance.loader import Question
+from bot.followup.status import OPEN_CHECKINS, MessageKind, PatientStatus, SessionStatus
+from bot.guidance.model import Question
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.alerts import patient_name
@@ -38,36 +39,53 @@ log = logging.getLogger(__name__)
 def render_checkin(services: Services, checkin: dict[str, Any]) -> Outgoing | None:
     """The check-in message with its first question, or None if the follow-up is not active."""
     f = of_session(services, checkin["session_id"])
-    if f is None or f.session["status"] != "active" or f.patient["status"] != "active":
+    if (
+        f is None
+        or f.session["status"] != SessionStatus.ACTIVE
+        or f.patient["status"] != PatientStatus.ACTIVE
+    ):
         return None
     markup = cr.question_keyboard(f.guidance, f.lang, checkin["id"], 0, questions(f, checkin)[0])
-    return Outgoing(checkin_text(f, checkin, {}, 0), markup, chat_id=f.chat_id, kind="checkin",
-                    ref_id=checkin["id"])
+    return Outgoing(
+        checkin_text(f, checkin, {}, 0),
+        markup,
+        chat_id=f.chat_id,
+        kind=MessageKind.CHECKIN,
+        ref_id=checkin["id"],
+    )
 
 
 def render_reminder(services: Services, checkin: dict[str, Any]) -> Outgoing | None:
     """The one reminder of an unanswered check-in, or None if the patient no longer follows."""
     f = of_session(services, checkin["session_id"])
-    if f is None or f.patient["status"] != "active":
+    if f is None or f.patient["status"] != PatientStatus.ACTIVE:
         return None
     text = f.say("reminder", hours=cr.hours_label(checkin["hours"]))
-    return Outgoing(text, chat_id=f.chat_id, kind="reminder", ref_id=checkin["id"])
+    return Outgoing(text, chat_id=f.chat_id, kind=MessageKind.REMINDER, ref_id=checkin["id"])
 
 
 def missed(services: Services, f: Followup, in_a_row: int) -> list[Outgoing]:
     """At exactly the clinic's threshold of check-ins missed in a row, tell the clinic (who may
     call) and the patient (who may just be busy): once per run of silence, not at every miss."""
-    if in_a_row != f.clinic.missed_alert_after or f.patient["status"] != "active":
+    if in_a_row != f.clinic.missed_alert_after or f.patient["status"] != PatientStatus.ACTIVE:
         return []
     log.info("session %s: %d check-ins missed in a row", f.session["id"], in_a_row)
-    text = render.message(f.guidance, "missed_checkins_alert", f.clinic.language,
-                          first_name=patient_name(f.patient), count=in_a_row)
-    staff = [Outgoing(text, chat_id=chat, kind="staff", patient_id=f.patient["id"])
-             for chat in round_recipients(f.clinic, f.session["practitioner_id"], 0)]
-    return [Outgoing(f.say("checkin_missed_notice"), kind="missed"), *staff]
+    text = render.message(
+        f.guidance,
+        "missed_checkins_alert",
+        f.clinic.language,
+        first_name=patient_name(f.patient),
+        count=in_a_row,
+    )
+    staff = [
+        Outgoing(text, chat_id=chat, kind=MessageKind.STAFF, patient_id=f.patient["id"])
+        for chat in round_recipients(f.clinic, f.session["practitioner_id"], 0)
+    ]
+    return [Outgoing(f.say("checkin_missed_notice"), kind=MessageKind.MISSED), *staff]
 
 
 # ---- presses
+
 
 def _ints(value: str, count: int) -> list[int] | None:
     parts = value.split(".")
@@ -93,8 +111,12 @@ def press(services: Services, telegram_id: int, button: Button, message_id: int)
     parsed = _ints(button.value, 3 if button.action == cr.TOGGLE else 2)
     if parsed is None or parsed[0] != index:
         return None
-    if button.action == cr.TOGGLE and question.kind == "checklist" and parsed[1] < len(question.options) \
-            and parsed[2] < 1 << len(question.options):
+    if (
+        button.action == cr.TOGGLE
+        and question.kind == "checklist"
+        and parsed[1] < len(question.options)
+        and parsed[2] < 1 << len(question.options)
+    ):
         option, mask = question.options[parsed[1]], parsed[2]
         if not (mask >> parsed[1] & 1 and _flagged(f, option.findings)):
             return [_ticked(f, checkin, answers, index, mask, message_id)]
@@ -118,8 +140,9 @@ def _pressed_value(action: str, question: Question, parsed: list[int]) -> Any:
     return None
 
 
-def _ticked(f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int, mask: int,
-            message_id: int) -> Outgoing:
+def _ticked(
+    f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int, mask: int, message_id: int
+) -> Outgoing:
     """The check-in message again with the checklist's ticks so far (nothing is stored yet)."""
     question = questions(f, checkin)[index]
     keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, question, mask)
@@ -136,19 +159,24 @@ def _answer_flagged(f: Followup, question: Question, value: Any) -> bool:
 
 
 def _checkin_text_of(services: Services, checkin_id: int, session_id: int) -> str:
-    return "\n".join(a["value"] for a in services.store.session_answers(session_id)
-                     if a["checkin_id"] == checkin_id and a["question_id"] == "text")
+    return "\n".join(
+        a["value"]
+        for a in services.store.session_answers(session_id)
+        if a["checkin_id"] == checkin_id and a["question_id"] == "text"
+    )
 
 
-def _asking(f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int,
-            edit: int | None = None) -> Outgoing:
+def _asking(
+    f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int, edit: int | None = None
+) -> Outgoing:
     """The check-in message asking question `index`, with its buttons."""
     keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, questions(f, checkin)[index])
     return Outgoing(checkin_text(f, checkin, answers, index), keyboard, edit=edit)
 
 
-def _after_answer(services: Services, f: Followup, checkin: dict[str, Any], question: Question, value: Any,
-                  message_id: int) -> list[Outgoing]:
+def _after_answer(
+    services: Services, f: Followup, checkin: dict[str, Any], question: Question, value: Any, message_id: int
+) -> list[Outgoing]:
     """Ask the next question, or assess: after the last one, or at once on a red flag.
 
     A red flag that is not an emergency is told at once, then the remaining questions follow in
@@ -158,8 +186,9 @@ def _after_answer(services: Services, f: Followup, checkin: dict[str, Any], ques
     remaining = [i for i, q in enumerate(questions(f, checkin)) if q.id not in answers]
     if remaining and not _answer_flagged(f, question, value):
         return [_asking(f, checkin, answers, remaining[0], edit=message_id)]
-    earlier = [SEVERITY[a["bucket"]] for a in store.assessments(f.session["id"])
-               if a["checkin_id"] == checkin["id"]]
+    earlier = [
+        SEVERITY[a["bucket"]] for a in store.assessments(f.session["id"]) if a["checkin_id"] == checkin["id"]
+    ]
     hours = checkin["hours"]
     words = _checkin_text_of(services, checkin["id"], f.session["id"])
     assessment = judge(services, f, Reply(words, answers), hours)
@@ -179,5 +208,7 @@ def _after_answer(services: Services, f: Followup, checkin: dict[str, Any], ques
 
 
 def _last(services: Services, f: Followup, checkin: dict[str, Any]) -> bool:
-    return not any(c["idx"] > checkin["idx"] and c["status"] in ("pending", "paused", "sending")
-                   for c in services.store.checkins(f.session["id"]))
+    return not any(
+        c["idx"] > checkin["idx"] and c["status"] in OPEN_CHECKINS
+        for c in services.store.checkins(f.session["id"])
+    )

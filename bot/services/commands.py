@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.followup.plan import nominal_hours
 from bot.followup.rounds import round_recipients
+from bot.followup.status import RUNNING_SESSIONS, CheckinStatus, MessageKind, PatientStatus, SessionStatus
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.alerts import patient_name
@@ -27,8 +28,9 @@ log = logging.getLogger(__name__)
 def status(services: Services, f: Followup) -> Outgoing:
     store, now = services.store, services.now()
     checkins = store.checkins(f.session["id"])
-    pending = sorted((c for c in checkins if c["status"] == "pending"), key=lambda c: c["due_at"])
-    if f.session["status"] == "paused":
+    pending = sorted((c for c in checkins if c["status"] == CheckinStatus.PENDING), key=lambda c: c["due_at"])
+    nxt: str
+    if f.session["status"] == SessionStatus.PAUSED:
         nxt = f.say("next_checkin_paused")
     elif pending:
         nxt = cr.local_time(f.guidance, f.lang, pending[0]["due_at"], f.clinic.timezone, now)
@@ -48,34 +50,37 @@ def tips(services: Services, f: Followup) -> Outgoing:
 
 
 def pause(services: Services, f: Followup) -> Outgoing:
-    if f.session["status"] == "completed":
+    if f.session["status"] == SessionStatus.COMPLETED:
         return Outgoing(f.say("status_none"))
     services.store.pause_session(f.session["id"])
     return Outgoing(f.say("paused"))
 
 
 def resume(services: Services, f: Followup) -> Outgoing:
-    if f.session["status"] == "completed":
+    if f.session["status"] == SessionStatus.COMPLETED:
         return Outgoing(f.say("status_none"))
     services.store.resume_session(f.session["id"], services.now())
     return Outgoing(f.say("resumed"))
 
 
-def tell_clinic(services: Services, patient: dict[str, Any],
-                session: dict[str, Any] | None) -> list[Outgoing]:
+def tell_clinic(
+    services: Services, patient: dict[str, Any], session: dict[str, Any] | None
+) -> list[Outgoing]:
     """`patient_unreachable` to whoever would get an alert first about this patient."""
     clinic = services.clinic(session["clinic_id"] if session else patient["clinic_id"])
     guidance = services.guidance(clinic.id)
     text = render.message(guidance, "patient_unreachable", clinic.language, first_name=patient_name(patient))
     practitioner = session["practitioner_id"] if session else None
-    return [Outgoing(text, chat_id=chat, kind="staff", patient_id=patient["id"])
-            for chat in round_recipients(clinic, practitioner, 0)]
+    return [
+        Outgoing(text, chat_id=chat, kind=MessageKind.STAFF, patient_id=patient["id"])
+        for chat in round_recipients(clinic, practitioner, 0)
+    ]
 
 
 def stop(services: Services, f: Followup) -> list[Outgoing]:
     """Opt out: pending check-ins cancelled, the clinic told. The data stays until /delete."""
     services.store.stop_session(f.session["id"])
-    services.store.set_patient_status(f.patient["id"], "opted_out")
+    services.store.set_patient_status(f.patient["id"], PatientStatus.OPTED_OUT)
     log.info("patient %s stopped session %s", f.patient["id"], f.session["id"])
     return [Outgoing(f.say("stopped")), *tell_clinic(services, f.patient, f.session)]
 
@@ -84,16 +89,17 @@ def unreachable(services: Services, chat_id: int) -> list[Outgoing]:
     """The patient blocked the bot: treat as opted out and tell the clinic (once)."""
     store = services.store
     patient = store.patient_by_telegram(chat_id)
-    if patient is None or patient["status"] in ("unreachable", "opted_out"):
+    if patient is None or patient["status"] in (PatientStatus.UNREACHABLE, PatientStatus.OPTED_OUT):
         if patient is not None:
-            store.set_patient_status(patient["id"], "unreachable")
+            store.set_patient_status(patient["id"], PatientStatus.UNREACHABLE)
         return []
     session = store.current_session(patient["id"])
-    if session and session["status"] in ("active", "paused"):
+    if session and session["status"] in RUNNING_SESSIONS:
         store.stop_session(session["id"])
-    store.set_patient_status(patient["id"], "unreachable")
-    log.warning("patient %s unreachable; session %s stopped", patient["id"],
-                session["id"] if session else None)
+    store.set_patient_status(patient["id"], PatientStatus.UNREACHABLE)
+    log.warning(
+        "patient %s unreachable; session %s stopped", patient["id"], session["id"] if session else None
+    )
     return tell_clinic(services, patient, session)
 
 
@@ -104,10 +110,12 @@ def delete_confirm(services: Services, telegram_id: int) -> Outgoing | None:
     guidance, _ = default_guidance(services, telegram_id)
     lang = patient["language"] or "en"
     yes, no = Button(cr.DELETE, patient["id"], "y").pack(), Button(cr.DELETE, patient["id"], "n").pack()
-    markup = render.keyboard([
-        [(render.message(guidance, "delete_confirm_button", lang), yes)],
-        [(render.message(guidance, "delete_cancel_button", lang), no)],
-    ])
+    markup = render.keyboard(
+        [
+            [(render.message(guidance, "delete_confirm_button", lang), yes)],
+            [(render.message(guidance, "delete_cancel_button", lang), no)],
+        ]
+    )
     return Outgoing(render.message(guidance, "delete_confirm", lang), markup)
 
 
@@ -125,5 +133,7 @@ def delete(services: Services, telegram_id: int, button: Button, message_id: int
     erased = render.message(guidance, "erased_by_patient", clinic.language)
     copies = services.store.delete_patient(patient["id"], services.now(), erased)
     log.info("patient %s erased; %d staff copies to edit", patient["id"], len(copies))
-    return [Outgoing(render.message(guidance, "deleted", lang), edit=message_id),
-            *(Outgoing("", queued=row) for row in copies)]
+    return [
+        Outgoing(render.message(guidance, "deleted", lang), edit=message_id),
+        *(Outgoing("", queued=row) for row in copies),
+    ]

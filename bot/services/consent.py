@@ -9,6 +9,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.followup.plan import plan
+from bot.followup.status import RUNNING_SESSIONS
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.html import Button, Safe
@@ -32,17 +33,36 @@ def consent(services: Services, token_row: dict[str, Any], language_code: str | 
     clinic, guidance = services.clinic(token_row["clinic_id"]), services.guidance(token_row["clinic_id"])
     lang = cr.language_for(guidance, language_code)
     value = token_row["token"] if len(token_row["token"]) <= 36 else ""
-    markup = render.keyboard([
-        [(render.message(guidance, "consent_accept_button", lang), Button(cr.CONSENT_YES, 0, value).pack())],
-        [(render.message(guidance, "consent_decline_button", lang), Button(cr.CONSENT_NO, 0, value).pack())],
-    ])
-    text = render.message(guidance, "consent", lang, clinic_name=clinic.name,
-                          emergency_number=clinic.emergency_number, retention_days=clinic.retention_days)
+    markup = render.keyboard(
+        [
+            [
+                (
+                    render.message(guidance, "consent_accept_button", lang),
+                    Button(cr.CONSENT_YES, 0, value).pack(),
+                )
+            ],
+            [
+                (
+                    render.message(guidance, "consent_decline_button", lang),
+                    Button(cr.CONSENT_NO, 0, value).pack(),
+                )
+            ],
+        ]
+    )
+    text = render.message(
+        guidance,
+        "consent",
+        lang,
+        clinic_name=clinic.name,
+        emergency_number=clinic.emergency_number,
+        retention_days=clinic.retention_days,
+    )
     return Outgoing(text, markup)
 
 
-def accept(services: Services, token: str, telegram_id: int, first_name: str,
-           language_code: str | None) -> Outgoing | None:
+def accept(
+    services: Services, token: str, telegram_id: int, first_name: str, language_code: str | None
+) -> Outgoing | None:
     """Start the follow-up the token describes; None when the link is no longer valid."""
     store, now = services.store, services.now()
     row = valid_token(services, token)
@@ -52,15 +72,24 @@ def accept(services: Services, token: str, telegram_id: int, first_name: str,
     lang = cr.language_for(guidance, language_code)
     existing = store.patient_by_telegram(telegram_id)
     running = store.current_session(existing["id"]) if existing else None
-    replaces = running is not None and running["status"] in ("active", "paused")
+    replaces = running is not None and running["status"] in RUNNING_SESSIONS
     patient_id = store.save_patient(telegram_id, first_name, lang, clinic.id, now)
     checkins = plan(clinic, row["treated_at"], now)
     session_id = store.start_session(patient_id, row, clinic.clock_speed, checkins, now)
-    log.info("patient %s consented: session %s, %d check-ins%s", patient_id, session_id, len(checkins),
-             " (replaces the running one)" if replaces else "")
+    log.info(
+        "patient %s consented: session %s, %d check-ins%s",
+        patient_id,
+        session_id,
+        len(checkins),
+        " (replaces the running one)" if replaces else "",
+    )
     first = min(c.due_at for c in checkins)
-    text = render.message(guidance, "consent_accepted", lang,
-                          first_checkin_local=cr.local_time(guidance, lang, first, clinic.timezone, now))
+    text = render.message(
+        guidance,
+        "consent_accepted",
+        lang,
+        first_checkin_local=cr.local_time(guidance, lang, first, clinic.timezone, now),
+    )
     if replaces:
         text = Safe(render.message(guidance, "new_session_replaces", lang) + "\n\n" + text)
     return Outgoing(text)

@@ -15,8 +15,9 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.followup.status import PatientStatus
 from bot.guidance.config import Clinic
-from bot.guidance.loader import Guidance, Question
+from bot.guidance.model import Guidance, Question
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.html import Safe
@@ -53,7 +54,7 @@ def current(services: Services, telegram_id: int) -> Followup | None:
     """The user's follow-up that is still running or just finished, or None: also after /stop
     or a blocked bot (the patient opted out), whatever older follow-up is on file."""
     patient = services.store.patient_by_telegram(telegram_id)
-    if patient is None or patient["status"] != "active":
+    if patient is None or patient["status"] != PatientStatus.ACTIVE:
         return None
     return _followup(services, patient, services.store.current_session(patient["id"]))
 
@@ -82,12 +83,19 @@ def default_guidance(services: Services, telegram_id: int | None = None) -> tupl
 
 # ---- triage
 
-def context(f: Followup, hours: float, history: tuple[PriorCheckin, ...] = (),
-            answering: bool = True) -> Context:
+
+def context(
+    f: Followup, hours: float, history: tuple[PriorCheckin, ...] = (), answering: bool = True
+) -> Context:
     s = f.session
-    return Context(hours=hours, areas=tuple(json.loads(s["areas"] or "[]")), intensity=s["intensity"],
-                   activities=tuple(json.loads(s["activities"] or "[]")), history=history,
-                   answering=answering)
+    return Context(
+        hours=hours,
+        areas=tuple(json.loads(s["areas"] or "[]")),
+        intensity=s["intensity"],
+        activities=tuple(json.loads(s["activities"] or "[]")),
+        history=history,
+        answering=answering,
+    )
 
 
 @dataclass(frozen=True)
@@ -106,20 +114,39 @@ def judge(services: Services, f: Followup, reply: Reply, hours: float, answering
     return triage(reply, context(f, hours, history, answering), f.guidance)
 
 
-def record(services: Services, f: Followup, assessment: Assessment, hours: float, checkin_id: int | None,
-           alert: bool = True, message_id: int | None = None) -> Assessed:
+def record(
+    services: Services,
+    f: Followup,
+    assessment: Assessment,
+    hours: float,
+    checkin_id: int | None,
+    alert: bool = True,
+    message_id: int | None = None,
+) -> Assessed:
     """Store an assessment and, for contact or emergency, an alert for the clinic's staff.
 
     No second alert while one of the same or a worse bucket is still open for this follow-up:
     the staff are already being told (and reminded) about this patient."""
     store, now, sid = services.store, services.now(), f.session["id"]
-    assessment_id = store.add_assessment(sid, checkin_id, hours, assessment.bucket, assessment.rules,
-                                         cr.reasons(f.guidance, assessment), assessment.soreness,
-                                         assessment.trend, now, message_id)
+    assessment_id = store.add_assessment(
+        sid,
+        checkin_id,
+        hours,
+        assessment.bucket,
+        assessment.rules,
+        cr.reasons(f.guidance, assessment),
+        assessment.soreness,
+        assessment.trend,
+        now,
+        message_id,
+    )
     alert_id = None
     if alert and assessment.bucket != "normal":
-        open_same = [a for a in store.open_alerts(f.clinic.id)
-                     if a["session_id"] == sid and SEVERITY[a["bucket"]] >= SEVERITY[assessment.bucket]]
+        open_same = [
+            a
+            for a in store.open_alerts(f.clinic.id)
+            if a["session_id"] == sid and SEVERITY[a["bucket"]] >= SEVERITY[assessment.bucket]
+        ]
         if not open_same:
             alert_id = store.add_alert(sid, assessment_id, f.clinic.id, assessment.bucket, now)
     log.info("session %s assessment %s: %s (alert %s)", sid, assessment_id, assessment.bucket, alert_id)
@@ -132,6 +159,7 @@ def outcome(f: Followup, assessment: Assessment) -> Safe:
 
 # ---- the open check-in
 
+
 def questions(f: Followup, checkin: dict[str, Any]) -> tuple[Question, ...]:
     return f.guidance.questions_at(f.guidance.checkin_hour(checkin["hours"]))
 
@@ -139,8 +167,10 @@ def questions(f: Followup, checkin: dict[str, Any]) -> tuple[Question, ...]:
 def _closed(services: Services, f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> bool:
     if all(q.id in answers for q in questions(f, checkin)):
         return True
-    return any(a["checkin_id"] == checkin["id"] and a["bucket"] == "emergency"
-               for a in services.store.assessments(f.session["id"]))
+    return any(
+        a["checkin_id"] == checkin["id"] and a["bucket"] == "emergency"
+        for a in services.store.assessments(f.session["id"])
+    )
 
 
 def open_checkin(services: Services, f: Followup) -> tuple[dict[str, Any], dict[str, Any]] | None:

@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.delivery.sender import Delivery, Spawn
+from bot.followup.status import MessageKind
 from bot.guidance.config import Clinic, Config
-from bot.guidance.loader import Guidance
+from bot.guidance.model import Guidance
 from bot.store.database import Store
 
 
@@ -41,7 +42,7 @@ class Services:
     def queue(
         self,
         chat_id: int,
-        kind: str,
+        kind: MessageKind,
         text: str,
         markup: dict | None = None,
         ref_id: int | None = None,
@@ -79,7 +80,7 @@ class Services:
     async def say(
         self,
         chat_id: int,
-        kind: str,
+        kind: MessageKind,
         text: str,
         markup: dict | None = None,
         ref_id: int | None = None,
@@ -94,7 +95,7 @@ class Services:
     async def send_photo(
         self,
         chat_id: int,
-        kind: str,
+        kind: MessageKind,
         photo: bytes,
         caption: str,
         markup: dict | None = None,
@@ -112,7 +113,7 @@ class Services:
         message_id: int,
         text: str,
         markup: dict | None = None,
-        kind: str = "edit",
+        kind: MessageKind = MessageKind.EDIT,
         patient_id: int | None = None,
     ) -> int:
         """Queue an edit of an earlier bot message and try it at once, like `say`."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.followup.plan import nominal_hours
+from bot.followup.status import CheckinStatus
 from bot.render import checkin as cr
 from bot.render.html import Safe
 from bot.services import alerts
@@ -51,8 +52,9 @@ class Words:
     replayed: bool = False
 
 
-def take_words(services: Services, telegram_id: int, text: str, message_id: int | None = None,
-               photo: str | None = None) -> Words | None:
+def take_words(
+    services: Services, telegram_id: int, text: str, message_id: int | None = None, photo: str | None = None
+) -> Words | None:
     """Store what the patient sent, at any time; None: no follow-up (nothing is stored). They
     are committed on their own, before anything else is done with them: answering may fail,
     keeping them may not. A photo is kept as Telegram's file_id, never its bytes.
@@ -68,8 +70,10 @@ def take_words(services: Services, telegram_id: int, text: str, message_id: int 
     has_words = bool(text.strip())
     answer_id = store.message_taken(sid, message_id, text) if message_id is not None and has_words else None
     replayed = answer_id is not None or (
-        photo is not None and not has_words and any(p["message_id"] == message_id and p["file_id"] == photo
-                                                    for p in store.photos(sid)))
+        photo is not None
+        and not has_words
+        and any(p["message_id"] == message_id and p["file_id"] == photo for p in store.photos(sid))
+    )
     if not replayed:
         with store.transaction():
             if has_words:
@@ -78,7 +82,7 @@ def take_words(services: Services, telegram_id: int, text: str, message_id: int 
                 store.add_photo(sid, checkin_id, message_id, photo, now)
         if photo is not None:
             forward_photos(services, f)
-    answering = open_ is not None and open_[0]["status"] == "sent"
+    answering = open_ is not None and open_[0]["status"] == CheckinStatus.SENT
     answers = open_[1] if open_ else {}
     return Words(f, text, now, checkin_id, answers, answering, answer_id, message_id, replayed)
 
@@ -86,8 +90,11 @@ def take_words(services: Services, telegram_id: int, text: str, message_id: int 
 def forward_photos(services: Services, f: Followup) -> int:
     """A photo sent while an alert about this follow-up is open and already out goes to the
     staff told first, at once; otherwise it goes with the follow-up's next alert."""
-    told = [a for a in services.store.open_alerts(f.clinic.id)
-            if a["session_id"] == f.session["id"] and a["notify_count"]]
+    told = [
+        a
+        for a in services.store.open_alerts(f.clinic.id)
+        if a["session_id"] == f.session["id"] and a["notify_count"]
+    ]
     return alerts.forward_photos(services, told[-1], f.session) if told else 0
 
 
@@ -102,8 +109,11 @@ def assess_words(services: Services, words: Words, edited: bool = False) -> Asse
     only when worse than the message was judged before, and a milder edit takes nothing back."""
     f, checkin_id = words.followup, words.checkin_id
     hours = nominal_hours(f.session, words.received_at)
-    before = (services.store.message_buckets(f.session["id"], words.message_id)
-              if edited and words.message_id else [])
+    before = (
+        services.store.message_buckets(f.session["id"], words.message_id)
+        if edited and words.message_id
+        else []
+    )
     assessment = judge(services, f, Reply(words.text, words.answers), hours, words.answering)
     worst_before = max((SEVERITY[b] for b in before), default=SEVERITY[NO_BUCKET])
     news = not edited or SEVERITY[assessment.bucket] > worst_before
@@ -169,8 +179,10 @@ def supersede(services: Services, chat_id: int, new: Answer) -> Answer | None:
     if not new.urgent and services.store.urgent_answer_unsent(chat_id):
         services.store.supersede_answers(chat_id)
         return None
-    waiting = [Answer(r["text"], r["markup"], r["bucket"] or NO_BUCKET, r["ref_id"])
-               for r in services.store.supersede_answers(chat_id)]
+    waiting = [
+        Answer(r["text"], r["markup"], r["bucket"] or NO_BUCKET, r["ref_id"])
+        for r in services.store.supersede_answers(chat_id)
+    ]
     if waiting:
         log.info("chat answers superseded: %d", len(waiting))
     return max(reversed([*waiting, new]), key=lambda a: _severity(a.bucket))

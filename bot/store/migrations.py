@@ -89,8 +89,8 @@ _M001_INDEXES = (
 def m001_initial(db: Database) -> None:
     for name, (columns, options) in _M001_TABLES.items():
         db.table(name).create(columns, **options)
-    for table, columns, unique in _M001_INDEXES:
-        db.table(table).create_index(columns, unique=unique)
+    for table, indexed, unique in _M001_INDEXES:
+        db.table(table).create_index(indexed, unique=unique)
 
 
 @migrations()

@@ -5,6 +5,7 @@ Imports `bot.followup.status` and the shared connection."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, cast
 
 from bot.followup.status import (
@@ -106,7 +107,7 @@ class PatientQueries(Connection):
         patient_id: int,
         token: dict[str, Any],
         clock_speed: float,
-        checkins: list[tuple[int, float, float]],
+        checkins: Sequence[tuple[int, float, float]],
         now: float,
     ) -> int:
         """A new follow-up replaces any the patient still has running; `checkins` are

@@ -10,9 +10,10 @@ expect "none" (small talk, rule U2): it counts in the exact accuracy, so a greet
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from bot.guidance.model import Guidance
 from bot.triage.engine import BUCKETS, NO_BUCKET, Context, Reply, triage
@@ -46,12 +47,20 @@ def read_cases(path: Path) -> list[Case]:
         try:
             data = json.loads(line)
             if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-                raise ValueError("each line needs a \"text\"")
+                raise ValueError('each line needs a "text"')
             area = data.get("area") or ()
             expected = data.get("expected")
             if expected is not None and expected not in EXPECTABLE:
                 raise ValueError(f"expected must be one of {', '.join(EXPECTABLE)}")
-            cases.append(Case(data["text"], float(data.get("hours", 24)), (area,) if isinstance(area, str) else tuple(area), expected, number))
+            cases.append(
+                Case(
+                    data["text"],
+                    float(data.get("hours", 24)),
+                    (area,) if isinstance(area, str) else tuple(area),
+                    expected,
+                    number,
+                )
+            )
         except (ValueError, TypeError) as error:
             raise CaseError(f"{path}: line {number}: {error}") from None
     return cases
@@ -83,7 +92,10 @@ class Report:
             f"exact accuracy:      {pct(self.exact_accuracy)}",
             f"misses: {len(self.misses)}",
         ]
-        lines += [f"  line {m['line']}: expected {m['expected']}, got {m['bucket']} {m['rules']}: {m['text']}" for m in self.misses]
+        lines += [
+            f"  line {m['line']}: expected {m['expected']}, got {m['bucket']} {m['rules']}: {m['text']}"
+            for m in self.misses
+        ]
         return "\n".join(lines)
 
 

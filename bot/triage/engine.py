@@ -9,8 +9,9 @@ with `unless` is tested after the others and holds back when one of those fired.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from bot.guidance.model import Guidance, Rule, Tip, When
 from bot.reader.matcher import Matches, denied, present
@@ -124,7 +125,9 @@ def _trend(current: int | None, previous: int | None, findings: frozenset[str]) 
     """The most worrying of the trend the scores show and the trend the words state."""
     candidates = [trend for finding, trend in TREND_FINDINGS.items() if finding in findings]
     if current is not None and previous is not None:
-        candidates.append("rising" if current > previous else "steady" if current == previous else "improving")
+        candidates.append(
+            "rising" if current > previous else "steady" if current == previous else "improving"
+        )
     return max(candidates, key=TREND_RANK.__getitem__, default=None)
 
 
@@ -145,8 +148,12 @@ def _holds(when: When, facts: Facts) -> bool:
         and (not when.areas_not or not (when.areas_not & facts.areas))
         and (when.hours_min is None or facts.hours >= when.hours_min)
         and (when.hours_max is None or facts.hours <= when.hours_max)
-        and (when.soreness_min is None or (facts.soreness is not None and facts.soreness >= when.soreness_min))
-        and (when.soreness_max is None or (facts.soreness is not None and facts.soreness <= when.soreness_max))
+        and (
+            when.soreness_min is None or (facts.soreness is not None and facts.soreness >= when.soreness_min)
+        )
+        and (
+            when.soreness_max is None or (facts.soreness is not None and facts.soreness <= when.soreness_max)
+        )
         and (when.soreness_known is None or when.soreness_known == (facts.soreness is not None))
         and (when.trend is None or _trend_matches(when.trend, facts.trend))
         and (not when.intensity or facts.intensity in when.intensity)
@@ -182,6 +189,28 @@ def _said(matches: Matches, ids: set[str], lexicon: Any) -> frozenset[int]:
     return frozenset(i for s in spans for i in range(s.start, s.end))
 
 
+def _states_something(
+    matches: Matches, findings: set[str], conversational: set[str], said: frozenset[int], aside: set[str]
+) -> bool:
+    """Words that say something about the patient, present or denied ("no fever" is a statement);
+    small talk and area names (`aside`) say nothing by themselves."""
+    return any(
+        owner not in aside
+        and (
+            owner in findings
+            if owner in conversational
+            else not all(said.issuperset(range(s.start, s.end)) for s in spans)
+        )
+        for (owner, _), spans in matches.spans.items()
+    )
+
+
+def _earlier_soreness(context: Context) -> int | None:
+    """The latest soreness the patient gave at an earlier check-in, if any."""
+    earlier = [c.soreness for c in context.history if c.soreness is not None and c.hours < context.hours]
+    return earlier[-1] if earlier else None
+
+
 def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     lexicon = guidance.lexicon
     tokens = lexicon.matcher.tokens(reply.text) if reply.text else []
@@ -191,43 +220,45 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     conversational = {f.id for f in lexicon.findings if f.conversational and f.id in matched}
     said = _said(matches, conversational, lexicon)
     findings = {
-        f.id for f in lexicon.findings
+        f.id
+        for f in lexicon.findings
         if f.id in matched and present(matches, f, frozenset() if f.conversational or f.flag else said)
     }
-    talk = {f for f in findings if f in conversational
-            and (lexicon.matcher.findings[f].conversational == "always" or not context.answering)}
+    talk = {
+        f
+        for f in findings
+        if f in conversational
+        and (lexicon.matcher.findings[f].conversational == "always" or not context.answering)
+    }
     talked = _said(matches, talk, lexicon)
     areas = {f"area_{a}" for a in guidance.areas}
-    # Words that say something about the patient, present or denied ("no fever" is a statement).
-    statement = any(
-        owner not in talk and owner not in areas
-        and (owner in findings if owner in conversational
-             else not all(said.issuperset(range(s.start, s.end)) for s in spans))
-        for (owner, _), spans in matches.spans.items()
-    )
+    statement = _states_something(matches, findings, conversational, said, talk | areas)
     scores = read_scores(tokens, lexicon.numbers, lexicon.fever_c, lexicon.fever_f)
     if has_fever(scores.temperatures, lexicon.fever_c, lexicon.fever_f):
         findings.add(lexicon.fever_finding)
     answered, answered_soreness = _answer_findings(reply.answers, guidance)
     findings |= answered
     soreness = answered_soreness if answered_soreness is not None else scores.current
-    previous = scores.previous
-    if previous is None and context.history:
-        earlier = [c.soreness for c in context.history if c.soreness is not None and c.hours < context.hours]
-        previous = earlier[-1] if earlier else None
+    previous = scores.previous if scores.previous is not None else _earlier_soreness(context)
     treated = {guidance.resolve_area(a) for a in context.areas} or {None}
     mentioned = {a.id for a in guidance.areas.values() if f"area_{a.id}" in findings}
-    thoracic = any(guidance.is_thoracic(a) for a in treated) or any(guidance.is_thoracic(a) for a in mentioned)
+    thoracic = any(guidance.is_thoracic(a) for a in treated | mentioned)
     recognised = statement or bool(findings - talk - areas) or soreness is not None or bool(reply.answers)
     # Only small talk: every word is in a small-talk phrase or one of the words it may hold.
-    chat = bool(talk) and not recognised and all(
-        i in talked or not t.is_word or t.text in lexicon.conversation_words for i, t in enumerate(tokens)
+    chat = (
+        bool(talk)
+        and not recognised
+        and all(
+            i in talked or not t.is_word or t.text in lexicon.conversation_words for i, t in enumerate(tokens)
+        )
     )
     return Facts(
         findings=frozenset(findings),
         flagged=any(lexicon.is_flag(f) for f in findings),
-        denied_flag=any(f not in findings and lexicon.is_flag(f)
-                        and denied(matches, lexicon.matcher.findings[f]) for f in matched),
+        denied_flag=any(
+            f not in findings and lexicon.is_flag(f) and denied(matches, lexicon.matcher.findings[f])
+            for f in matched
+        ),
         thoracic=thoracic,
         areas=frozenset(a for a in treated if a),
         hours=guidance.checkin_hour(context.hours),
@@ -256,6 +287,7 @@ def _tips(guidance: Guidance, facts: Facts, context: Context) -> tuple[Tip, ...]
 
 def triage(reply: Reply, context: Context, guidance: Guidance) -> Assessment:
     facts = gather(reply, context, guidance)
+
     def holds(rule: Rule) -> bool:
         return any(_holds(when, facts) for when in rule.when)
 
