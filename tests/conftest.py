@@ -54,14 +54,15 @@ def guidance_read_once_per_folder():
 
 
 @pytest.fixture(autouse=True)
-def one_drill_at_a_time(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """With -n, a drill waits for another worker's drill to end: two at once would fight for the
-    CPU their timing depends on. The lock file is in the run's own temporary folder."""
-    if request.node.get_closest_marker("drill") is None or "PYTEST_XDIST_WORKER" not in os.environ:
+def drills_run_alone(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """With -n, a drill runs while no other test does, and other tests run side by side: a drill's
+    timing depends on the CPU it gets. Any test holds the run's lock file shared, a drill alone."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
         yield
         return
-    with (tmp_path_factory.getbasetemp().parent / "drill.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    alone = request.node.get_closest_marker("drill") is not None
+    with (tmp_path_factory.getbasetemp().parent / "drill.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
         yield
 
 
