@@ -18,7 +18,8 @@ from telegram.ext import Application
 from bot.delivery.pacing import TelegramPace
 from bot.delivery.sender import Delivery
 from bot.guidance.config import Config, default_guidance_dir
-from bot.guidance.loader import Guidance, load_guidance
+from bot.guidance.loader import load_guidance
+from bot.guidance.model import Guidance
 from bot.services import alerts
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services

@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, filters
 
 from bot.guidance.config import Config
-from bot.services import followup
+from bot.services import session
 from bot.services.shared import Services
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -63,7 +63,7 @@ class Followed(filters.UpdateFilter):
 
     def filter(self, update: Update) -> bool:
         user = update.effective_user
-        return user is not None and followup.current(self.services, user.id) is not None
+        return user is not None and session.current(self.services, user.id) is not None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ session with buttons, then get the enrolment link and its QR code.
 The flow lives in `context.user_data` (it lasts minutes) inside one message that each press
 edits; its result, the token, lives in the store. Its button actions start with "se", and the
 row id of each is the flow's number, so a press from an older flow is stale. Imports
-`bot.services`, `bot.clinic`, `bot.render` and `bot.guidance`.
+`bot.services`, `bot.clinic`, `bot.render`, `bot.followup`, `bot.privacy` and `bot.guidance`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from telegram import Chat, Update
 from bot.clinic.enrolment import ACTIVITIES, EnrolmentError, create_enrolment, deep_link, qr_png
 from bot.followup.status import MessageKind
 from bot.guidance.config import Clinic
-from bot.guidance.loader import INTENSITIES
+from bot.guidance.model import INTENSITIES
 from bot.privacy.pseudonym import pseudonym
 from bot.render import alerts as texts
 from bot.render import html as render

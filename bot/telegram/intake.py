@@ -14,7 +14,7 @@ its retry with backoff, its 409 handling, its last confirming getUpdates on stop
 handling.
 
 Handlers see an update at least once: a kill after handling and before the update is emptied
-hands it to them again at the next start (`bot/services/followup.py` recognises words already taken). An
+hands it to them again at the next start (`bot/services/words.py` recognises words already taken). An
 update Telegram sends again after a restart (stored, not yet confirmed) is handled only once.
 """
 

@@ -1,12 +1,12 @@
 """The patient's side in Telegram: thin PTB handlers of the private chat and the delivery hooks.
 
-Handlers parse the update, call `bot/services/followup.py` and send what it returns through the
+Handlers parse the update, call the use cases in `bot/services/` and send what they return through the
 outbox (`services.say` / `services.edit`); the answer to a patient's words goes out while the
 next update is handled (`services.send_answer`). Who each handler serves is said where it is
 registered (`bot/telegram/audience.py`); a failure is the error handler's (`replies.on_error`).
 Everything the follow-up needs to remember is in the database, so a restart between two taps
 loses nothing. Logs carry ids and buckets only: never a patient's words, name or enrolment
-token. Imports `bot.services`, `bot.delivery`, `bot.store`, `bot.render` and `bot.triage`.
+token. Imports `bot.services`, `bot.delivery`, `bot.followup`, `bot.privacy`, `bot.render` and `bot.triage`.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from bot.privacy.pseudonym import pseudonym
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.outgoing import Outgoing
-from bot.services import followup
-from bot.services.followup import Answer
+from bot.services import checkins, commands, consent, session, words
 from bot.services.shared import Services
+from bot.store.rows import DueCheckin
 from bot.telegram import parts, replies
 from bot.telegram.audience import Audiences
 from bot.telegram.context import AftercareContext
@@ -53,7 +53,7 @@ def register(application: Application, audience: Audiences) -> None:
     application.add_handler(CommandHandler("start", link_command, filters=PRIVATE, has_args=True))
     application.add_handler(CommandHandler("start", staff_help, filters=staff))
     application.add_handler(CommandHandler("help", staff_help, filters=staff & ~audience.followed))
-    commands = {
+    by_name = {
         "start": introduce,
         "help": help_command,
         "status": status_command,
@@ -63,7 +63,7 @@ def register(application: Application, audience: Audiences) -> None:
         "stop": stop_command,
         "delete": delete_command,
     }
-    for name, handler in commands.items():
+    for name, handler in by_name.items():
         application.add_handler(CommandHandler(name, handler, filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(button, pattern=PATIENT_BUTTON))
     application.add_handler(MessageHandler(staff & filters.COMMAND, staff_help))
@@ -80,26 +80,26 @@ def register(application: Application, audience: Audiences) -> None:
 # ---- delivery hooks
 
 
-def render_checkin(services: Services, checkin_row: dict[str, Any]) -> Outgoing | None:
+def render_checkin(services: Services, checkin_row: DueCheckin) -> Outgoing | None:
     """A due check-in's first question, to its chat; None if the follow-up is over."""
-    return followup.render_checkin(services, checkin_row)
+    return checkins.render_checkin(services, checkin_row)
 
 
-def render_reminder(services: Services, checkin_row: dict[str, Any]) -> Outgoing | None:
+def render_reminder(services: Services, checkin_row: DueCheckin) -> Outgoing | None:
     """The one reminder for an unanswered check-in, to its chat; None if the patient no longer follows."""
-    return followup.render_reminder(services, checkin_row)
+    return checkins.render_reminder(services, checkin_row)
 
 
 async def on_missed(services: Services, session_id: int, in_a_row: int) -> None:
     """A check-in went unanswered; enough in a row and the clinic and the patient hear of it."""
-    f = followup.of_session(services, session_id)
+    f = session.of_session(services, session_id)
     if f is not None:
-        await send(services, f.chat_id, followup.missed(services, f, in_a_row))
+        await send(services, f.chat_id, checkins.missed(services, f, in_a_row))
 
 
 async def on_unreachable(services: Services, chat_id: int) -> None:
     """The patient blocked the bot: opted out, check-ins stopped, the clinic told."""
-    await send(services, chat_id, followup.unreachable(services, chat_id))
+    await send(services, chat_id, commands.unreachable(services, chat_id))
 
 
 # ---- plumbing
@@ -118,7 +118,7 @@ async def send(services: Services, chat_id: int, outs: list[Outgoing]) -> None:
 
 def _lang(services: Services, update: Update) -> str:
     user = parts.sender(update)
-    guidance, _ = followup.default_guidance(services, user.id)
+    guidance, _ = session.default_guidance(services, user.id)
     patient = services.store.patient_by_telegram(user.id)
     return (
         patient["language"]
@@ -129,7 +129,7 @@ def _lang(services: Services, update: Update) -> str:
 
 def _text(services: Services, update: Update, key: str) -> render.Safe:
     """A message for someone who may have no follow-up: their clinic's words, their language."""
-    guidance, clinic = followup.default_guidance(services, parts.sender(update).id)
+    guidance, clinic = session.default_guidance(services, parts.sender(update).id)
     return render.message(guidance, key, _lang(services, update), emergency_number=clinic.emergency_number)
 
 
@@ -144,18 +144,18 @@ async def link_command(update: Update, context: AftercareContext) -> None:
     """/start <token> from an enrolment link shows the consent."""
     services = context.services
     payload = context.args[0] if context.args else ""  # registered with has_args=True: one at least
-    row = followup.valid_token(services, payload)
+    row = consent.valid_token(services, payload)
     if row is None:
         return await _say(services, update, "enrol_link_invalid")
     context.user_state[PENDING_TOKEN] = payload
-    out = followup.consent(services, row, parts.sender(update).language_code)
+    out = consent.consent(services, row, parts.sender(update).language_code)
     await send(services, parts.chat(update).id, [out])
 
 
 async def introduce(update: Update, context: AftercareContext) -> None:
     """Plain /start, or a command I do not know: what I do, or how to start."""
     services = context.services
-    f = followup.current(services, parts.sender(update).id)
+    f = session.current(services, parts.sender(update).id)
     await _say(services, update, "help" if f else "not_enrolled")
 
 
@@ -168,12 +168,12 @@ async def staff_help(update: Update, context: AftercareContext) -> None:
     await _say(context.services, update, "staff_help")
 
 
-def _with_followup(action: Callable[[Services, followup.Followup], Outgoing | list[Outgoing]]) -> Handler:
+def _with_followup(action: Callable[[Services, session.Followup], Outgoing | list[Outgoing]]) -> Handler:
     """A command that needs a follow-up; anyone without one is told how to start."""
 
     async def command(update: Update, context: AftercareContext) -> None:
         services = context.services
-        f = followup.current(services, parts.sender(update).id)
+        f = session.current(services, parts.sender(update).id)
         if f is None:
             return await _say(services, update, "not_enrolled")
         outs = action(services, f)
@@ -183,17 +183,17 @@ def _with_followup(action: Callable[[Services, followup.Followup], Outgoing | li
     return command
 
 
-status_command = _with_followup(followup.status)
-tips_command = _with_followup(followup.tips)
-pause_command = _with_followup(followup.pause)
-resume_command = _with_followup(followup.resume)
-stop_command = _with_followup(followup.stop)
+status_command = _with_followup(commands.status)
+tips_command = _with_followup(commands.tips)
+pause_command = _with_followup(commands.pause)
+resume_command = _with_followup(commands.resume)
+stop_command = _with_followup(commands.stop)
 
 
 async def delete_command(update: Update, context: AftercareContext) -> None:
     """/delete asks first; it works after /stop too (the data is kept until erased)."""
     services = context.services
-    out = followup.delete_confirm(services, parts.sender(update).id)
+    out = commands.delete_confirm(services, parts.sender(update).id)
     if out is None:
         return await _say(services, update, "not_enrolled")
     await send(services, parts.chat(update).id, [out])
@@ -214,34 +214,36 @@ async def incoming(update: Update, context: AftercareContext) -> None:
     if not text.strip() and photo is None:  # a voice note, sticker, location...: say what I can read
         if edited:
             return None
-        f = followup.current(services, parts.sender(update).id)
+        f = session.current(services, parts.sender(update).id)
         if f is None:
             return await _answer(services, update, context, _reply(services, update, "not_enrolled"))
         unread = cr.with_emergency_line(f.guidance, f.clinic, f.lang, "media_unreadable")
-        return await _answer(services, update, context, Answer(unread, None, NO_BUCKET))
-    words = followup.take_words(services, parts.sender(update).id, text, message.message_id, photo)
-    if words is None:
+        return await _answer(services, update, context, words.Answer(unread, None, NO_BUCKET))
+    taken = words.take_words(services, parts.sender(update).id, text, message.message_id, photo)
+    if taken is None:
         return await _unfollowed(services, update, context, text, edited)
-    if words.replayed and (
-        edited or services.store.message_answered(words.followup.session["id"], message.message_id)
+    if taken.replayed and (
+        edited or services.store.message_answered(taken.followup.session["id"], message.message_id)
     ):
         return None  # handled before a restart, up to its answer: nothing left to do
     assessed = None
     if text.strip():
         with services.store.transaction():  # the assessment, any alert and the answered check-in together
-            assessed = followup.assess_words(services, words, edited)
+            assessed = words.assess_words(services, taken, edited)
         if not assessed.news:
             return None  # an edit no worse than before: stored and judged, nothing new to say
-    await _answer(services, update, context, followup.answer(services, words, assessed))
+    await _answer(services, update, context, words.answer(services, taken, assessed))
 
 
-async def _answer(services: Services, update: Update, context: AftercareContext, answer: Answer) -> None:
+async def _answer(
+    services: Services, update: Update, context: AftercareContext, answer: words.Answer
+) -> None:
     """Queue the answer to the conversation so far and send it, in the background: an emergency
     at once, ahead of anything else for this chat; any other when the chat is free, unless a
     newer one replaced it."""
     chat_id = parts.chat(update).id
     with services.store.transaction():
-        chosen = followup.supersede(services, chat_id, answer)
+        chosen = words.supersede(services, chat_id, answer)
         if chosen is None:
             return
         row_id = services.queue(
@@ -262,24 +264,22 @@ async def _unfollowed(
     """No follow-up: a red flag still gets the emergency text; anything else (not an edit) how
     to start, or to answer the consent. Nothing of it is stored."""
     emergency = (
-        followup.unfollowed(services, parts.sender(update).id, text, _lang(services, update))
-        if text
-        else None
+        words.unfollowed(services, parts.sender(update).id, text, _lang(services, update)) if text else None
     )
     if emergency is not None:
         return await _answer(services, update, context, emergency)
     if edited:
         return None
-    pending = followup.valid_token(services, context.user_state.get(PENDING_TOKEN))
+    pending = consent.valid_token(services, context.user_state.get(PENDING_TOKEN))
     await _answer(
         services, update, context, _reply(services, update, "consent_pending" if pending else "not_enrolled")
     )
 
 
-def _reply(services: Services, update: Update, key: str) -> Answer:
+def _reply(services: Services, update: Update, key: str) -> words.Answer:
     """A message answering whatever was sent, replaced by a newer one like any answer: a flood
     of stickers gets one reply, and never holds the next update while the chat is paced."""
-    return Answer(_text(services, update, key), None, NO_BUCKET)
+    return words.Answer(_text(services, update, key), None, NO_BUCKET)
 
 
 # ---- buttons
@@ -299,9 +299,9 @@ async def button(update: Update, context: AftercareContext) -> None:
     if data.action in (cr.CONSENT_YES, cr.CONSENT_NO):
         return await _consent(services, update, context, data, message_id)
     if data.action in (cr.ANSWER, cr.TOGGLE, cr.DONE):
-        outs = followup.press(services, user.id, data, message_id)
+        outs = checkins.press(services, user.id, data, message_id)
     elif data.action == cr.DELETE:
-        outs = followup.delete(services, user.id, data, message_id)
+        outs = commands.delete(services, user.id, data, message_id)
     else:
         outs = None
     if outs is None:
@@ -341,12 +341,12 @@ async def _consent(
         text = render.message(guidance, "consent_declined", cr.language_for(guidance, user.language_code))
         return await send(services, user.id, [Outgoing(text, edit=message_id)])
     accepted = (
-        followup.accept(services, token, user.id, user.first_name, user.language_code) if token else None
+        consent.accept(services, token, user.id, user.first_name, user.language_code) if token else None
     )
     if accepted is None or row is None:  # a token accepted has its row
         if row is None or row["used_at"] is not None:  # a second tap, or a forged token
             return await _stale(context, update)
         return await _say(services, update, "enrol_link_invalid")  # expired while deciding
     context.user_state.pop(PENDING_TOKEN, None)
-    consent = followup.consent(services, row, user.language_code)
-    await send(services, user.id, [Outgoing(consent.text, None, edit=message_id), accepted])
+    asked = consent.consent(services, row, user.language_code)
+    await send(services, user.id, [Outgoing(asked.text, None, edit=message_id), accepted])

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Iterator
 from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from bot.guidance.config import Config
-from bot.guidance.loader import Guidance
+from bot.guidance.model import Guidance
 from bot.render import html as render
 from bot.services.shared import Services
 from bot.telegram.replies import describe

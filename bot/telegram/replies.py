@@ -12,7 +12,7 @@ the notice Telegram shows on the presser's screen alone.
 
 `on_error` is the bot's one error handler: a failure in any handler or job is one log line
 without private data, and whoever wrote or pressed gets the kind reply.
-Imports `bot.services`, `bot.render` and `bot.guidance`.
+Imports `bot.services`, `bot.render`, `bot.followup` and `bot.guidance`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bot.guidance.config import Clinic
 from bot.render import alerts as texts
 from bot.render import checkin as cr
 from bot.render import html as render
-from bot.services import followup
+from bot.services import session
 from bot.services.shared import Services
 from bot.telegram.context import AftercareContext
 
@@ -69,7 +69,7 @@ def kind_text(services: Services, update: Update, key: str) -> render.Safe:
     clinics = services.staff_clinics(user.id) if user else []
     if clinics:
         return render.message(services.guidance(clinics[0].id), key, clinics[0].language)
-    guidance, clinic = followup.default_guidance(services, user.id if user else None)
+    guidance, clinic = session.default_guidance(services, user.id if user else None)
     patient = services.store.patient_by_telegram(user.id) if user else None
     lang = (
         patient["language"]

@@ -4,7 +4,7 @@ the /enrol wizard (`bot/telegram/enrol_wizard.py`). Every callback action starts
 Only configured staff of a clinic see that clinic's patients: each handler names its audience
 (`bot/telegram/audience.py`), and anyone else gets `staff_only` and learns nothing. Staff
 commands answer in private chats, or in the clinic's alert chat; /enrol in a private chat only.
-Imports `bot.services`, `bot.clinic`, `bot.render` and `bot.guidance`.
+Imports `bot.services`, `bot.clinic`, `bot.render`, `bot.followup` and `bot.guidance`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.clinic.chart import scores_chart
 from bot.followup.status import CheckinStatus, MessageKind, SessionStatus
 from bot.guidance.config import Clinic
-from bot.guidance.loader import Guidance
+from bot.guidance.model import Guidance
 from bot.render import alerts as texts
 from bot.render import html as render
 from bot.render.html import Button, escape
