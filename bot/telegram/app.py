@@ -75,7 +75,7 @@ async def _tick(context: AftercareContext) -> None:
 
 async def _purge(context: AftercareContext) -> None:
     """Daily: erase what each clinic's retention period no longer allows us to keep."""
-    services = context.services
+    services: Services = context.bot_data[SERVICES]  # bot_data alone: callable with any holder of it
     services.store.inbox_prune(services.now() - intake.RESEND_WINDOW)
     for clinic in services.config.clinics:
         erased = services.store.purge_expired(clinic.id, services.now() - clinic.retention_days * 86400)
