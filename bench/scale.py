@@ -351,8 +351,8 @@ def time_tick_calls(database: Path, now: float, repeat: int) -> dict[str, tuple[
     from bot.store.database import Store
 
     store = Store(database)
-    due = store.due_checkins(now, 1) or store.db.execute("SELECT * FROM checkins LIMIT 1").fetchall()
-    checkin_id = due[0]["id"] if isinstance(due[0], dict) else due[0][0]
+    due = store.due_checkins(now, 1)
+    checkin_id = due[0].id if due else store.db.execute("SELECT id FROM checkins LIMIT 1").fetchone()[0]
     calls = {
         "skip_overtaken_checkins": lambda: store.skip_overtaken_checkins(now),
         "due_checkins": lambda: store.due_checkins(now, 100),

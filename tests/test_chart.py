@@ -12,6 +12,7 @@ from bot.clinic import chart
 from bot.guidance.loader import load_guidance
 from bot.guidance.toml_doc import GuidanceError
 from bot.services import alerts
+from bot.store.rows import DueAlert
 
 from . import test_staff_alert_rounds as rounds
 from .conftest import SHIPPED_GUIDANCE
@@ -174,7 +175,7 @@ async def test_the_chart_follows_round_0_of_an_alert_to_the_same_chats(make_serv
     services = make_services(alert_chat_id=GROUP)
     session, assessment, _ = follow_up(services)
     alert_id = services.store.add_alert(session, assessment, "harbour", "contact_practitioner", services.now())
-    alert = services.store.alert(alert_id)
+    alert = DueAlert.from_row(services.store.alert(alert_id))
     messages, _ = alerts.alert_round(services, alert)
     assert await alerts.send_chart(services, alert, [m.chat_id for m in messages]) == 2
     rows = chart_rows(services)
@@ -182,7 +183,7 @@ async def test_the_chart_follows_round_0_of_an_alert_to_the_same_chats(make_serv
     assert all(r["text"] == "Ana · soreness" and r["photo"].startswith(PNG_SIGNATURE) for r in rows)
     assert {(r["priority"], r["ref_id"]) for r in rows} == {(1, alert_id)}  # after the alert texts (priority 0)
 
-    reminder = {**alert, "notify_count": 1}
+    reminder = alert._replace(notify_count=1)
     assert await alerts.send_chart(services, reminder, [P1]) == 0
     assert len(chart_rows(services)) == 2
 
@@ -192,7 +193,8 @@ async def test_no_chart_without_a_score_and_a_name_is_escaped(make_services):
     session, assessment, _ = follow_up(services, first_name="<Zoë> & co")
     services.store.db.execute("UPDATE assessments SET soreness = NULL")
     services.store.db.conn.commit()
-    alert = services.store.alert(services.store.add_alert(session, assessment, "harbour", "emergency", services.now()))
+    alert_id = services.store.add_alert(session, assessment, "harbour", "emergency", services.now())
+    alert = DueAlert.from_row(services.store.alert(alert_id))
     assert await alerts.send_chart(services, alert, [P1]) == 0
     services.store.db.execute("UPDATE assessments SET soreness = 4 WHERE id = ?", [assessment])
     services.store.db.conn.commit()
@@ -231,7 +233,7 @@ async def test_an_alert_chart_reaches_the_practitioner_after_the_alert(make_bot)
     """What delivery.tick does once it calls `alerts.send_chart` after queuing a round."""
     h = await make_bot()
     alert_id, _ = await open_alert(h)
-    alert = h.store.alert(alert_id)
+    alert = DueAlert.from_row(h.store.alert(alert_id))
     messages, next_at = alerts.alert_round(h.services, alert)
     rows = [(m.chat_id, m.text, m.markup) for m in messages]
     assert h.store.queue_alert_round(alert_id, 0, next_at, rows, h.clock())

@@ -20,6 +20,7 @@ from bot.services.session import current, outcome
 from bot.services.shared import Services
 from bot.services.words import assess_words, take_words
 from bot.store.database import Store
+from bot.store.rows import DueCheckin
 from bot.triage.engine import Context, Reply, triage
 
 from .harness import FakeClock, write_config
@@ -178,13 +179,13 @@ def test_the_rules_reply_and_note_choose_the_words(services, guidance, lang, wor
 def test_render_checkin_only_for_an_active_follow_up(services):
     s = services()
     f = enrolled(s)
-    first = s.store.checkins(f.session["id"])[0]
+    first = DueCheckin.from_row(s.store.checkins(f.session["id"])[0])
     message = render_checkin(s, first)
     chat, text, markup = message.chat_id, message.text, message.markup
     assert chat == ANA and text.startswith("Hi Ana, it's about 6 hours") and "How sore" in text
     datas = [unpack(b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
     assert [d.value for d in datas] == [f"0.{v}" for v in range(11)]
-    assert {(d.action, d.row_id) for d in datas} == {("pa", first["id"])}
+    assert {(d.action, d.row_id) for d in datas} == {("pa", first.id)}
     s.store.pause_session(f.session["id"])
     assert render_checkin(s, first) is None
     s.store.resume_session(f.session["id"], s.now())
@@ -193,11 +194,11 @@ def test_render_checkin_only_for_an_active_follow_up(services):
 
 
 def send_first(s, f):
-    checkin = s.store.checkins(f.session["id"])[0]
+    checkin = DueCheckin.from_row(s.store.checkins(f.session["id"])[0])
     s.now.advance(6 * 3600)
     message = render_checkin(s, checkin)
-    s.store.queue_checkin(checkin["id"], message.chat_id, message.text, message.markup, s.now())
-    return checkin["id"]
+    s.store.queue_checkin(checkin.id, message.chat_id, message.text, message.markup, s.now())
+    return checkin.id
 
 
 def test_a_check_in_answered_with_buttons(services):

@@ -14,6 +14,7 @@ from bot.render.html import unpack
 from bot.services.alerts import alert_round
 from bot.services.shared import Services
 from bot.store.database import Store
+from bot.store.rows import DueAlert
 
 from .harness import START, FakeClock, write_config
 
@@ -69,7 +70,7 @@ def deliver_due(services):
     for alert in services.store.due_alerts(services.now()):
         messages, next_at = alert_round(services, alert)
         rows = [(m.chat_id, m.text, m.markup) for m in messages]
-        services.store.queue_alert_round(alert["id"], alert["notify_count"], next_at, rows, services.now())
+        services.store.queue_alert_round(alert.id, alert.notify_count, next_at, rows, services.now())
 
 
 def queued(services):
@@ -148,7 +149,7 @@ def test_the_interval_follows_the_sessions_demo_clock(make_services):
     session, assessment, now = follow_up(services, clock_speed=3600)
     services.now.time = now
     alert = services.store.add_alert(session, assessment, "harbour", "contact_practitioner", now)
-    _, next_at = alert_round(services, services.store.alert(alert))
+    _, next_at = alert_round(services, DueAlert.from_row(services.store.alert(alert)))
     assert next_at == pytest.approx(now + 0.5)
 
 
@@ -205,7 +206,7 @@ def test_an_alert_for_an_erased_patient_sends_nothing(make_services):
     session, assessment, now = follow_up(services)
     services.now.time = now
     alert = services.store.add_alert(session, assessment, "harbour", "contact_practitioner", now)
-    row = services.store.alert(alert)
+    row = DueAlert.from_row(services.store.alert(alert))
     services.store.delete_patient(services.store.patient_by_telegram(PATIENT)["id"])
     messages, next_at = alert_round(services, row)
     assert messages == [] and next_at > now

@@ -82,9 +82,9 @@ def test_a_due_checkin_is_queued_by_one_caller_only(store):
     patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
     store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
     due = store.due_checkins(now=1000.0 + 6 * 3600, limit=10)
-    assert [c["idx"] for c in due] == [0]
-    first = store.queue_checkin(due[0]["id"], 42, "How are you?", None, now=1.0)
-    second = store.queue_checkin(due[0]["id"], 42, "How are you?", None, now=1.0)
+    assert [c.idx for c in due] == [0]
+    first = store.queue_checkin(due[0].id, 42, "How are you?", None, now=1.0)
+    second = store.queue_checkin(due[0].id, 42, "How are you?", None, now=1.0)
     assert first is not None and second is None
     assert store.due_checkins(now=1000.0 + 6 * 3600, limit=10) == []
     assert store.outbox_row(first)["kind"] == "checkin"
@@ -152,7 +152,7 @@ def test_after_an_outage_only_the_latest_due_checkin_is_kept(store):
     back_up = 1000.0 + 25 * 3600  # both the 6 h and the 24 h check-ins fell due while down
     assert store.skip_overtaken_checkins(back_up) == 1
     assert [c["status"] for c in store.checkins(session)] == ["missed_outage", "pending"]
-    assert [c["idx"] for c in store.due_checkins(back_up, 10)] == [1]
+    assert [c.idx for c in store.due_checkins(back_up, 10)] == [1]
 
 
 def test_retention_erases_finished_follow_ups_older_than_the_cutoff(store):
@@ -288,12 +288,15 @@ def test_the_rows_handed_to_the_sender_read_as_their_types(store):
     patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
     session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
     due = store.due_checkins(now=1000.0 + 6 * 3600, limit=10)
-    assert DueCheckin.from_row(due[0]) == (due[0]["id"], session, 0, 6.0, 1000.0 + 6 * 3600, None)
+    assert isinstance(due[0], DueCheckin)
+    assert due[0] == (due[0].id, session, 0, 6.0, 1000.0 + 6 * 3600, None)
     assessment = store.add_assessment(
         session, None, 6.0, "emergency", ["E1"], ["Chest"], None, None, now=1100.0
     )
     alert = store.add_alert(session, assessment, "harbour", "emergency", now=1100.0)
-    assert DueAlert.from_row(store.due_alerts(now=1100.0)[0]) == (
+    [due_alert] = store.due_alerts(now=1100.0)
+    assert isinstance(due_alert, DueAlert)
+    assert due_alert == (
         alert,
         session,
         assessment,
@@ -315,7 +318,7 @@ def test_every_status_the_store_writes_is_one_of_its_enum(store):
     store.pause_session(session)
     store.resume_session(session, now=1000.0 + 7 * 3600)
     store.queue_checkin(
-        store.due_checkins(10**9, 1)[0]["id"], 42, "How are you?", None, now=1000.0 + 25 * 3600
+        store.due_checkins(10**9, 1)[0].id, 42, "How are you?", None, now=1000.0 + 25 * 3600
     )
     store.mark_missed(10**9)
     alert = store.add_alert(

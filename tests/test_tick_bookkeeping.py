@@ -55,8 +55,8 @@ def random_step(store: Store, rng: random.Random, now: float, patients: list[int
         hours = sorted(rng.sample([6, 24, 48, 72, 96], rng.randint(0, 4)))
         store.start_session(patient, {**TOKEN, "treated_at": now}, 1.0, [(i, h, now + h * H) for i, h in enumerate(hours)], now)
     elif action == "queue":
-        for row in store.due_checkins(now, 3):
-            store.queue_checkin(row["id"], 1, "check-in", None, now, now + rng.choice([1, 2, 30]) * H)
+        for due in store.due_checkins(now, 3):
+            store.queue_checkin(due.id, 1, "check-in", None, now, now + rng.choice([1, 2, 30]) * H)
     elif action == "answer" and sent:
         store.checkin_answered(rng.choice(sent), now)
     elif action == "words" and sent:
@@ -69,8 +69,8 @@ def random_step(store: Store, rng: random.Random, now: float, patients: list[int
     elif action == "stop":
         store.stop_session(rng.choice(sessions))
     elif action == "drop":
-        for row in store.due_checkins(now, 1):
-            store.drop_checkin(row["id"])
+        for due in store.due_checkins(now, 1):
+            store.drop_checkin(due.id)
     elif action == "overtaken":
         store.skip_overtaken_checkins(now)
     elif action == "missed":

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bot.demo import script
 from bot.demo.options import CHECKINS
 from bot.demo.setup import Cast
+from bot.followup.status import CheckinStatus, SessionStatus
 from bot.store.database import Store
 from bot.triage.engine import SEVERITY
 
@@ -77,7 +78,7 @@ def summaries(store: Store, cast: Cast, speed: float) -> list[PatientSummary]:
                 p.name,
                 _session(p),
                 sum(c["sent_at"] is not None for c in checkins),
-                sum(c["status"] == "answered" for c in checkins),
+                sum(c["status"] == CheckinStatus.ANSWERED for c in checkins),
                 buckets,
                 final,
                 _alerts(store, cast, session, p.name, speed),
@@ -141,7 +142,7 @@ def check(
             continue
         if not log.finished:
             failures.append(f"{p.name}: did not get through the follow-up (check-ins seen: {log.checkins})")
-        if summary.session_status != "completed":
+        if summary.session_status != SessionStatus.COMPLETED:
             failures.append(f"{p.name}: the follow-up ended {summary.session_status!r}, not completed")
         if summary.checkins_sent != len(CHECKINS) or summary.checkins_answered != len(CHECKINS):
             failures.append(

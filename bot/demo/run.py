@@ -38,6 +38,7 @@ from bot.demo.outcome import DemoResult, check, summaries
 from bot.demo.setup import Cast, Timeline, WorldClock, build_bot, cast_the_day
 from bot.demo.summary import header, summary_table
 from bot.emulator import BotApiEmulator
+from bot.followup.status import SessionStatus
 from bot.store.database import Store
 from bot.telegram.app import ALLOWED_UPDATES
 
@@ -197,7 +198,7 @@ async def _settle(store: Store, deadline_at: float) -> None:
 
     def done() -> bool:
         sessions = list(store.db.query("SELECT status FROM sessions"))
-        return store.unsent() == 0 and all(s["status"] == "completed" for s in sessions)
+        return store.unsent() == 0 and all(s["status"] == SessionStatus.COMPLETED for s in sessions)
 
     while not done():
         if loop.time() > deadline_at:

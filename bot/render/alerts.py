@@ -28,23 +28,25 @@ Row = Mapping[str, Any]
 def alert_text(
     guidance: Guidance,
     clinic: Clinic,
-    alert_row: Row,
+    bucket: str,
+    assessment_id: int | None,
     session: Row,
     patient: Row,
     assessments: Sequence[Row],
     session_answers: Sequence[Row],
     now: float,
 ) -> Safe:
-    """The alert as staff first read it: who, what, why, their answers and the soreness trend."""
+    """The alert as staff first read it: who, what (its `bucket`), why (the assessment that raised
+    it), their answers and the soreness trend."""
     language = clinic.language
-    assessment = next((a for a in assessments if a["id"] == alert_row["assessment_id"]), None)
+    assessment = next((a for a in assessments if a["id"] == assessment_id), None)
     judged = assessment["hours"] if assessment is not None else None
     hours = judged if judged is not None else nominal_hours(session, now)
     body = render.message(
         guidance,
         "alert",
         language,
-        bucket_label=bucket_label(guidance, alert_row["bucket"], language),
+        bucket_label=bucket_label(guidance, bucket, language),
         first_name=patient_link(patient),
         areas=area_labels(guidance, session["areas"]),
         intensity=intensity_label(guidance, session["intensity"], language),

@@ -4,7 +4,8 @@ An alert is a row; the delivery tick asks `alert_round` for each round that fall
 queues the result in the outbox in the same transaction that moves the alert on, so no round
 is lost or sent twice across restarts. Who each round goes to is `bot.followup.rounds`; what
 an alert says is `bot.render.alerts`: this module reads the rows they need and queues the result.
-Imports the pure packages, `bot.store` (through `Services`) and `bot.clinic.chart`.
+Imports the pure packages, `bot.store` (through `Services`, and its typed `DueAlert`) and
+`bot.clinic.chart`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.render import alerts as texts
 from bot.render import html as render
 from bot.render.html import Safe
 from bot.render.outgoing import Outgoing
+from bot.store.rows import DueAlert
 
 if TYPE_CHECKING:
     from bot.services.shared import Services
@@ -27,42 +29,43 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def alert_round(services: Services, alert_row: dict[str, Any]) -> tuple[list[Outgoing], float]:
+def alert_round(services: Services, alert: DueAlert) -> tuple[list[Outgoing], float]:
     """The messages of the alert's next round (one per chat), and when the round after is due."""
-    clinic = services.clinic(alert_row["clinic_id"])
-    session = services.store.session(alert_row["session_id"])
-    round_ = alert_row["notify_count"] or 0
+    clinic = services.clinic(alert.clinic_id)
+    session = services.store.session(alert.session_id)
+    round_ = alert.notify_count
     next_at = services.now() + renotify_seconds(clinic, session)
     if session is None:  # erased with the patient; nothing left to tell
         return [], next_at
     guidance = services.guidance(clinic.id)
-    text = alert_text(services, alert_row, session)
+    text = alert_text(services, alert, session)
     if round_ > 0:
         text = texts.renotified(guidance, clinic, text)
-    markup = texts.ack_keyboard(guidance, clinic, alert_row["id"])
+    markup = texts.ack_keyboard(guidance, clinic, alert.id)
     chats = round_recipients(clinic, session["practitioner_id"], round_)
-    log.info("alert %s round %s to %d chats", alert_row["id"], round_, len(chats))
+    log.info("alert %s round %s to %d chats", alert.id, round_, len(chats))
     return [
         Outgoing(
             text,
             markup,
             chat_id=chat,
             kind=MessageKind.ALERT,
-            ref_id=alert_row["id"],
+            ref_id=alert.id,
             patient_id=session["patient_id"],
         )
         for chat in chats
     ], next_at
 
 
-def alert_text(services: Services, alert_row: dict[str, Any], session: dict[str, Any]) -> Safe:
+def alert_text(services: Services, alert: DueAlert, session: dict[str, Any]) -> Safe:
     """The alert's text from the rows it reads (patient, assessments, answers)."""
-    clinic = services.clinic(alert_row["clinic_id"])
+    clinic = services.clinic(alert.clinic_id)
     store = services.store
     return texts.alert_text(
         services.guidance(clinic.id),
         clinic,
-        alert_row,
+        alert.bucket,
+        alert.assessment_id,
         session,
         store.patient(session["patient_id"]) or {},
         store.assessments(session["id"]),
@@ -71,22 +74,22 @@ def alert_text(services: Services, alert_row: dict[str, Any], session: dict[str,
     )
 
 
-async def after_first_round(services: Services, alert_row: dict[str, Any], chats: list[int]) -> int:
+async def after_first_round(services: Services, alert: DueAlert, chats: list[int]) -> int:
     """After an alert's first round is queued: the soreness chart and the patient's photos not
     yet sent to staff, to the same chats, behind the alert's text. Returns the pictures queued."""
-    charts = await send_chart(services, alert_row, chats)
-    if alert_row["notify_count"] or not chats:  # a reminder repeats the text, not the pictures
+    charts = await send_chart(services, alert, chats)
+    if alert.notify_count or not chats:  # a reminder repeats the text, not the pictures
         return charts
-    session = services.store.session(alert_row["session_id"])
-    return charts + (forward_photos(services, alert_row, session, chats) if session else 0)
+    session = services.store.session(alert.session_id)
+    return charts + (forward_photos(services, alert, session, chats) if session else 0)
 
 
 def forward_photos(
-    services: Services, alert_row: dict[str, Any], session: dict[str, Any], chats: list[int] | None = None
+    services: Services, alert: DueAlert, session: dict[str, Any], chats: list[int] | None = None
 ) -> int:
     """The follow-up's photos not yet sent to staff, by Telegram file_id, to `chats` (by
-    default those the alert's first round went to), as part of alert `alert_row`."""
-    clinic = services.clinic(alert_row["clinic_id"])
+    default those the alert's first round went to), as part of `alert`."""
+    clinic = services.clinic(alert.clinic_id)
     chats = chats if chats is not None else round_recipients(clinic, session["practitioner_id"], 0)
     patient = services.store.patient(session["patient_id"]) or {}
     caption = render.message(
@@ -95,32 +98,32 @@ def forward_photos(
         clinic.language,
         first_name=texts.patient_name(patient),
     )
-    sent = services.store.forward_photos(session["id"], alert_row["id"], chats, caption, services.now())
+    sent = services.store.forward_photos(session["id"], alert.id, chats, caption, services.now())
     if sent:
-        log.info("alert %s: %d photos queued to %d chats", alert_row["id"], sent, len(chats))
+        log.info("alert %s: %d photos queued to %d chats", alert.id, sent, len(chats))
     return sent
 
 
-async def send_chart(services: Services, alert_row: dict[str, Any], chats: list[int]) -> int:
+async def send_chart(services: Services, alert: DueAlert, chats: list[int]) -> int:
     """After an alert's first round is queued: the patient's soreness chart to the same chats.
 
     Queued in the outbox behind the alert texts (priority 1, so each chat gets the text first)
     and sent by the same tick; nothing when the session has no score. The rows are read here and
     the picture is drawn in a worker thread, so drawing holds up no other chat. A chart that
     cannot be drawn is logged and skipped: it must never hold up an alert. Returns the photos queued."""
-    if alert_row["notify_count"]:  # round 0 only: a reminder repeats the text, not the picture
+    if alert.notify_count:  # round 0 only: a reminder repeats the text, not the picture
         return 0
     store = services.store
-    session = store.session(alert_row["session_id"])
+    session = store.session(alert.session_id)
     if session is None or not chats:
         return 0
-    clinic = services.clinic(alert_row["clinic_id"])
+    clinic = services.clinic(alert.clinic_id)
     try:
         name = texts.patient_name(store.patient(session["patient_id"]) or {})
         scores, guidance = store.assessments(session["id"]), services.guidance(clinic.id)
         drawn = await asyncio.to_thread(scores_chart, scores, guidance, clinic.language, name)
     except Exception:  # the alert itself is queued; the picture is extra
-        log.exception("alert %s: soreness chart not drawn", alert_row["id"])
+        log.exception("alert %s: soreness chart not drawn", alert.id)
         return 0
     if drawn is None:
         return 0
@@ -132,12 +135,12 @@ async def send_chart(services: Services, alert_row: dict[str, Any], chats: list[
             caption,
             None,
             services.now(),
-            ref_id=alert_row["id"],
+            ref_id=alert.id,
             priority=1,
             photo=png,
             patient_id=session["patient_id"],
         )
-    log.info("alert %s chart queued to %d chats", alert_row["id"], len(chats))
+    log.info("alert %s chart queued to %d chats", alert.id, len(chats))
     return len(chats)
 
 

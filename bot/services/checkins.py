@@ -1,7 +1,7 @@
 """Check-ins: the due message and its reminder, missed check-ins, and the patient's presses on
 a check-in's buttons, up to the assessment after the last answer (or a red flag).
 
-Imports the pure packages and the follow-up core (`bot.services.session`)."""
+Imports the pure packages, the store's typed rows and the follow-up core (`bot.services.session`)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from bot.services.session import (
     questions,
     record,
 )
+from bot.store.rows import DueCheckin
 from bot.triage.engine import SEVERITY, Reply
 
 if TYPE_CHECKING:
@@ -36,32 +37,32 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def render_checkin(services: Services, checkin: dict[str, Any]) -> Outgoing | None:
+def render_checkin(services: Services, checkin: DueCheckin) -> Outgoing | None:
     """The check-in message with its first question, or None if the follow-up is not active."""
-    f = of_session(services, checkin["session_id"])
+    f = of_session(services, checkin.session_id)
     if (
         f is None
         or f.session["status"] != SessionStatus.ACTIVE
         or f.patient["status"] != PatientStatus.ACTIVE
     ):
         return None
-    markup = cr.question_keyboard(f.guidance, f.lang, checkin["id"], 0, questions(f, checkin)[0])
+    markup = cr.question_keyboard(f.guidance, f.lang, checkin.id, 0, questions(f, checkin.hours)[0])
     return Outgoing(
-        checkin_text(f, checkin, {}, 0),
+        checkin_text(f, checkin.hours, {}, 0),
         markup,
         chat_id=f.chat_id,
         kind=MessageKind.CHECKIN,
-        ref_id=checkin["id"],
+        ref_id=checkin.id,
     )
 
 
-def render_reminder(services: Services, checkin: dict[str, Any]) -> Outgoing | None:
+def render_reminder(services: Services, checkin: DueCheckin) -> Outgoing | None:
     """The one reminder of an unanswered check-in, or None if the patient no longer follows."""
-    f = of_session(services, checkin["session_id"])
+    f = of_session(services, checkin.session_id)
     if f is None or f.patient["status"] != PatientStatus.ACTIVE:
         return None
-    text = f.say("reminder", hours=cr.hours_label(checkin["hours"]))
-    return Outgoing(text, chat_id=f.chat_id, kind=MessageKind.REMINDER, ref_id=checkin["id"])
+    text = f.say("reminder", hours=cr.hours_label(checkin.hours))
+    return Outgoing(text, chat_id=f.chat_id, kind=MessageKind.REMINDER, ref_id=checkin.id)
 
 
 def missed(services: Services, f: Followup, in_a_row: int) -> list[Outgoing]:
@@ -107,7 +108,7 @@ def press(services: Services, telegram_id: int, button: Button, message_id: int)
         return None
     answers = open_[1]
     index = next_question(f, checkin, answers)
-    question = questions(f, checkin)[index]
+    question = questions(f, checkin["hours"])[index]
     parsed = _ints(button.value, 3 if button.action == cr.TOGGLE else 2)
     if parsed is None or parsed[0] != index:
         return None
@@ -144,9 +145,9 @@ def _ticked(
     f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int, mask: int, message_id: int
 ) -> Outgoing:
     """The check-in message again with the checklist's ticks so far (nothing is stored yet)."""
-    question = questions(f, checkin)[index]
+    question = questions(f, checkin["hours"])[index]
     keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, question, mask)
-    return Outgoing(checkin_text(f, checkin, answers, index), keyboard, edit=message_id)
+    return Outgoing(checkin_text(f, checkin["hours"], answers, index), keyboard, edit=message_id)
 
 
 def _flagged(f: Followup, findings: tuple[str, ...]) -> bool:
@@ -170,8 +171,10 @@ def _asking(
     f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int, edit: int | None = None
 ) -> Outgoing:
     """The check-in message asking question `index`, with its buttons."""
-    keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, questions(f, checkin)[index])
-    return Outgoing(checkin_text(f, checkin, answers, index), keyboard, edit=edit)
+    keyboard = cr.question_keyboard(
+        f.guidance, f.lang, checkin["id"], index, questions(f, checkin["hours"])[index]
+    )
+    return Outgoing(checkin_text(f, checkin["hours"], answers, index), keyboard, edit=edit)
 
 
 def _after_answer(
@@ -183,7 +186,7 @@ def _after_answer(
     a new message below the outcome: the warning-sign checklist may still find an emergency."""
     store, now = services.store, services.now()
     answers = store.checkin_answers(checkin["id"])
-    remaining = [i for i, q in enumerate(questions(f, checkin)) if q.id not in answers]
+    remaining = [i for i, q in enumerate(questions(f, checkin["hours"])) if q.id not in answers]
     if remaining and not _answer_flagged(f, question, value):
         return [_asking(f, checkin, answers, remaining[0], edit=message_id)]
     earlier = [
@@ -197,7 +200,7 @@ def _after_answer(
     if not final and not (worse and assessment.bucket != "normal"):
         return [_asking(f, checkin, answers, remaining[0], edit=message_id)]  # a flag the rules do not act on
     record(services, f, assessment, hours, checkin["id"], alert=worse)
-    summary = Outgoing(checkin_text(f, checkin, answers, None), None, edit=message_id)
+    summary = Outgoing(checkin_text(f, checkin["hours"], answers, None), None, edit=message_id)
     if not final:
         return [summary, Outgoing(outcome(f, assessment)), _asking(f, checkin, answers, remaining[0])]
     store.checkin_answered(checkin["id"], now)

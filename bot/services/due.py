@@ -4,7 +4,7 @@ rounds; then the sender (bot/delivery/sender.py) sends what is waiting.
 Each due row is claimed by a conditional update as it is queued (bot/store), so a second tick, or
 one running beside a long burst, never queues it twice. What the rows mean is the hooks': provided
 by bot/telegram/patient.py and bot/services/alerts.py, registered in bot/telegram/app.py.
-Imports bot.services.shared, bot.delivery and bot.render.outgoing."""
+Imports bot.services.shared, bot.delivery, bot.render.outgoing and the store's typed rows."""
 
 from __future__ import annotations
 
@@ -12,18 +12,16 @@ import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import astuple, dataclass
-from typing import Any
 
 from bot.delivery.report import TickReport
 from bot.render.outgoing import Outgoing
 from bot.services.shared import Services
+from bot.store.rows import DueAlert, DueCheckin
 
 # Check-ins queued between two chances for sends to run: about 5 ms of work, well inside the
 # 20 ms the pace forgives (bot/delivery/pacing.py). 560 queued in one stretch took 190 ms, in which
 # no message went out (bench/delivery.py at 280/s).
 QUEUE_STRETCH = 16
-
-Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -31,11 +29,11 @@ class Hooks:
     """What the tick asks of the rest of the bot; it knows rows, not what they mean. A rendered
     message names its chat."""
 
-    render_checkin: Callable[[Services, Row], Outgoing | None]  # None if the follow-up is over
-    render_reminder: Callable[[Services, Row], Outgoing | None]
-    alert_round: Callable[[Services, Row], tuple[list[Outgoing], float]]  # and when the next is due
+    render_checkin: Callable[[Services, DueCheckin], Outgoing | None]  # None if the follow-up is over
+    render_reminder: Callable[[Services, DueCheckin], Outgoing | None]
+    alert_round: Callable[[Services, DueAlert], tuple[list[Outgoing], float]]  # and when the next is due
     on_missed: Callable[[Services, int, int], Awaitable[None]]  # session, missed in a row
-    on_alert_queued: Callable[[Services, Row, list[int]], Awaitable[object]] | None = None  # alert, its chats
+    on_alert_queued: Callable[[Services, DueAlert, list[int]], Awaitable[object]] | None = None  # its chats
 
 
 def _chat_of(message: Outgoing) -> int:
@@ -77,7 +75,7 @@ class Ticker:
             await self.hooks.on_missed(self.services, session_id, store.missed_in_a_row(session_id))
         for checkin in store.due_reminders(now):
             reminder = self.hooks.render_reminder(self.services, checkin)
-            if reminder and store.queue_reminder(checkin["id"], _chat_of(reminder), reminder.text, now):
+            if reminder and store.queue_reminder(checkin.id, _chat_of(reminder), reminder.text, now):
                 report.reminders_queued += 1
         await self._queue_alert_rounds(report, now)
         store.complete_finished_sessions()
@@ -89,12 +87,12 @@ class Ticker:
                 await asyncio.sleep(0)  # let the sends of a burst already under way have their slots
             message = self.hooks.render_checkin(self.services, checkin)
             if message is None:
-                store.drop_checkin(checkin["id"])
+                store.drop_checkin(checkin.id)
                 continue
             reminder_at = now + self._reminder_delay(checkin)
             if (
                 store.queue_checkin(
-                    checkin["id"], _chat_of(message), message.text, message.markup, now, reminder_at
+                    checkin.id, _chat_of(message), message.text, message.markup, now, reminder_at
                 )
                 is not None
             ):
@@ -105,13 +103,13 @@ class Ticker:
         for alert in store.due_alerts(now):
             messages, next_notify_at = self.hooks.alert_round(self.services, alert)
             rows = [(_chat_of(m), m.text, m.markup) for m in messages]
-            if store.queue_alert_round(alert["id"], alert["notify_count"], next_notify_at, rows, now):
+            if store.queue_alert_round(alert.id, alert.notify_count, next_notify_at, rows, now):
                 report.alerts_queued += 1
                 if self.hooks.on_alert_queued:
                     await self.hooks.on_alert_queued(self.services, alert, [chat for chat, _, _ in rows])
 
-    def _reminder_delay(self, checkin: Row) -> float:
-        session = self.services.store.session(checkin["session_id"])
+    def _reminder_delay(self, checkin: DueCheckin) -> float:
+        session = self.services.store.session(checkin.session_id)
         assert session is not None  # the check-in was rendered from it a moment ago
         clinic = self.services.clinic(session["clinic_id"])
         return clinic.reminder_after.total_seconds() / (session["clock_speed"] or 1.0)

@@ -160,12 +160,13 @@ def outcome(f: Followup, assessment: Assessment) -> Safe:
 # ---- the open check-in
 
 
-def questions(f: Followup, checkin: dict[str, Any]) -> tuple[Question, ...]:
-    return f.guidance.questions_at(f.guidance.checkin_hour(checkin["hours"]))
+def questions(f: Followup, hours: float) -> tuple[Question, ...]:
+    """The questions of the check-in `hours` after treatment (nominal, as the guidance names it)."""
+    return f.guidance.questions_at(f.guidance.checkin_hour(hours))
 
 
 def _closed(services: Services, f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> bool:
-    if all(q.id in answers for q in questions(f, checkin)):
+    if all(q.id in answers for q in questions(f, checkin["hours"])):
         return True
     return any(
         a["checkin_id"] == checkin["id"] and a["bucket"] == "emergency"
@@ -183,12 +184,12 @@ def open_checkin(services: Services, f: Followup) -> tuple[dict[str, Any], dict[
     return None if _closed(services, f, checkin, answers) else (checkin, answers)
 
 
-def checkin_text(f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int | None) -> Safe:
+def checkin_text(f: Followup, hours: float, answers: dict[str, Any], index: int | None) -> Safe:
     """The check-in message with the answers so far, asking question `index` (None: all answered)."""
-    name, asked = f.patient["first_name"], questions(f, checkin)
-    return cr.checkin_text(f.guidance, f.lang, name, checkin["hours"], asked, answers, index)
+    name, asked = f.patient["first_name"], questions(f, hours)
+    return cr.checkin_text(f.guidance, f.lang, name, hours, asked, answers, index)
 
 
 def next_question(f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> int:
     """The index of the check-in's first question without an answer (the check-in is open)."""
-    return next(i for i, q in enumerate(questions(f, checkin)) if q.id not in answers)
+    return next(i for i, q in enumerate(questions(f, checkin["hours"])) if q.id not in answers)

@@ -28,6 +28,7 @@ from bot.services.session import (
     questions,
     record,
 )
+from bot.store.rows import DueAlert
 from bot.triage.engine import NO_BUCKET, SEVERITY, Context, Reply, triage
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def forward_photos(services: Services, f: Followup) -> int:
         for a in services.store.open_alerts(f.clinic.id)
         if a["session_id"] == f.session["id"] and a["notify_count"]
     ]
-    return alerts.forward_photos(services, told[-1], f.session) if told else 0
+    return alerts.forward_photos(services, DueAlert.from_row(told[-1]), f.session) if told else 0
 
 
 def assess_words(services: Services, words: Words, edited: bool = False) -> Assessed:
@@ -163,8 +164,10 @@ def _open_question(services: Services, f: Followup) -> tuple[Safe | None, dict |
         return None, None
     checkin, answers = open_
     index = next_question(f, checkin, answers)
-    keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, questions(f, checkin)[index])
-    return checkin_text(f, checkin, answers, index), keyboard
+    keyboard = cr.question_keyboard(
+        f.guidance, f.lang, checkin["id"], index, questions(f, checkin["hours"])[index]
+    )
+    return checkin_text(f, checkin["hours"], answers, index), keyboard
 
 
 def _severity(bucket: str | None) -> int:

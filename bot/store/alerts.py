@@ -1,6 +1,6 @@
 """Alerts to a clinic's staff: raised, repeated in rounds until acknowledged, acknowledged once.
 
-Imports `bot.followup.status` and the shared connection."""
+Imports `bot.followup.status`, the shared connection and the typed rows (`DueAlert`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.followup.status import AlertStatus, MessageKind, OutboxStatus
 from bot.store.connection import Connection
+from bot.store.rows import DueAlert
 
 
 class AlertQueries(Connection):
@@ -22,11 +23,12 @@ class AlertQueries(Connection):
     def alert(self, alert_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM alerts WHERE id = ?", [alert_id])
 
-    def due_alerts(self, now: float) -> list[dict[str, Any]]:
-        return self._all(
+    def due_alerts(self, now: float) -> list[DueAlert]:
+        rows = self._all(
             "SELECT * FROM alerts WHERE status = ? AND next_notify_at <= ? ORDER BY created_at",
             [AlertStatus.OPEN, now],
         )
+        return [DueAlert.from_row(row) for row in rows]
 
     def queue_alert_round(
         self,

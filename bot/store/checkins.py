@@ -1,7 +1,7 @@
 """Check-ins: what falls due, claimed and queued with its message in one transaction; reminders,
 misses and the follow-ups they complete.
 
-Imports `bot.followup.status` and the shared connection."""
+Imports `bot.followup.status`, the shared connection and the typed rows (`DueCheckin`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.followup.status import (
     SessionStatus,
 )
 from bot.store.connection import Connection
+from bot.store.rows import DueCheckin
 
 # From the check-in to its follow-up's earlier ones, then to the outbox by (kind, ref_id). Written
 # as a join, SQLite walked every queued check-in in the outbox for each one queued (bench/scale.py,
@@ -41,11 +42,12 @@ class CheckinQueries(Connection):
             [CheckinStatus.MISSED_OUTAGE, CheckinStatus.PENDING, now, now, *later],
         )
 
-    def due_checkins(self, now: float, limit: int) -> list[dict[str, Any]]:
-        return self._all(
+    def due_checkins(self, now: float, limit: int) -> list[DueCheckin]:
+        rows = self._all(
             "SELECT * FROM checkins WHERE status = ? AND due_at <= ? ORDER BY due_at LIMIT ?",
             [CheckinStatus.PENDING, now, limit],
         )
+        return [DueCheckin.from_row(row) for row in rows]
 
     def queue_checkin(
         self,
@@ -93,14 +95,15 @@ class CheckinQueries(Connection):
             [CheckinStatus.CANCELLED, checkin_id, CheckinStatus.PENDING],
         )
 
-    def due_reminders(self, now: float) -> list[dict[str, Any]]:
-        return self._all(
+    def due_reminders(self, now: float) -> list[DueCheckin]:
+        rows = self._all(
             """SELECT c.* FROM checkins c JOIN sessions s ON s.id = c.session_id WHERE c.status = ?
                AND c.reminded_at IS NULL AND c.reminder_due_at <= ? AND s.status = ?
                AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.checkin_id = c.id)
                ORDER BY c.reminder_due_at""",
             [CheckinStatus.SENT, now, SessionStatus.ACTIVE],
         )
+        return [DueCheckin.from_row(row) for row in rows]
 
     def queue_reminder(self, checkin_id: int, chat_id: int, text: str, now: float) -> bool:
         """One reminder per check-in: claimed and queued in one transaction."""

@@ -4,9 +4,8 @@ Statuses and kinds arrive as their StrEnum (bot/followup/status.py); a NamedTupl
 compares, prints and writes to CSV like the plain values. `of` takes the columns in field
 order, straight from a cursor; `from_row` takes a row read by column name.
 
-The report reads its rows typed. The sender's rows (OutboxMessage, DueCheckin, DueAlert) are
-defined here and checked against the schema (tests/test_store.py); the store still hands the
-sender dicts until its callers in bot/delivery and bot/services read attributes.
+The report reads its rows typed, the sender its OutboxMessage and the tick (bot/services/due.py)
+its DueCheckin and DueAlert; those three are checked against the schema (tests/test_store.py).
 
 Imports `bot.followup.status` only.
 """
