@@ -12,18 +12,18 @@ send of its bucket in reserve for it, it goes through a pause after failures (a 
 own), and it retries on a short schedule of its own.
 
 What falls due (check-ins, reminders, alert rounds) is put in the outbox by bot/services/due.py,
-which then asks `send_waiting` to send it. Imports PTB, `bot.store` and this package only.
+which then asks `send_waiting` to send it. A chat's messages arrive in the order they were queued
+(an emergency answer excepted): one at a time, and none while an earlier one waits in the outbox.
+Imports PTB, `bot.store`, `bot.followup.status` and this package only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 import re
 import sqlite3
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,11 +33,15 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
+from bot.delivery.due_rows import DueRows, is_urgent
 from bot.delivery.episode import Episode
 from bot.delivery.in_flight import ChatsInFlight
-from bot.delivery.pacing import CHAT_RATE, EMERGENCY, ChatPace, retry_seconds
+from bot.delivery.pacing import CHAT_RATE, ChatPace, retry_seconds
 from bot.delivery.report import Outcome, TickReport
+from bot.followup.status import OutboxStatus
 from bot.store.database import ERASED_PHOTO, Store
+from bot.store.outbox import PACED
+from bot.store.rows import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +50,13 @@ MAX_PAUSE = 15.0  # the longest all sending pauses after Telegram failed: how la
 # An emergency answer that failed tries again after these waits of its own, whatever the pause of
 # everything else (one call each, nothing to an outage), then is left to the tick.
 URGENT_RETRIES = (0.25, 0.5, 1.0, 2.0)
-# This often the pump looks whether an urgent row fell due since it read its list of due rows (a
-# list lasts up to two seconds of sending), and reads the list again if so.
-FRESH_ROWS = 0.5
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough rights to send")
 ALREADY_DONE = ("message is not modified",)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# last_error of a message put back for a flood wait, and of one whose outcome the database refused
+RATE_LIMITED, DATABASE_UNAVAILABLE = "rate limited", "database unavailable"
 
 Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task]  # Application.create_task
-Row = dict[str, Any]
 
 
 def telegram_markup(markup: dict | None) -> InlineKeyboardMarkup | None:
@@ -71,44 +73,12 @@ def telegram_markup(markup: dict | None) -> InlineKeyboardMarkup | None:
 def _trouble(error: TelegramError) -> str:
     """What kind of Telegram fault a retryable error shows, for the log."""
     if isinstance(error, RetryAfter):
-        return "rate limited"
+        return RATE_LIMITED
     if isinstance(error, TimedOut):
         return "not answering in time"
     if isinstance(error, NetworkError):  # bot/telegram/transport.py names the HTTP library if no answer came
         return "unreachable" if re.match(r"aiohttp\.|Unknown error in HTTP", str(error)) else "server error"
     return "error"
-
-
-def _urgent(row: Row) -> bool:
-    return row["priority"] <= EMERGENCY
-
-
-class _DueRows:
-    """The due rows the pump read and has not sent yet, most urgent first: read again when none
-    of them may go, or when an urgent row fell due since they were read."""
-
-    def __init__(self, store: Store, now: Callable[[], float], batch: int, free_for: Callable[[Row], bool]):
-        self._store, self._now, self._batch, self._free_for = store, now, batch, free_for
-        self._rows: list[Row] = []
-        self._looked_at = time.monotonic()
-
-    def _urgent_news(self) -> bool:
-        if time.monotonic() - self._looked_at < FRESH_ROWS:
-            return False
-        self._looked_at, top = time.monotonic(), self._store.due_outbox(self._now(), 1)
-        return bool(top) and _urgent(top[0]) and all(row["id"] != top[0]["id"] for row in self._rows)
-
-    def next(self) -> Row | None:
-        """The most urgent row that may go now; None when what is left waits for a chat in
-        flight (that chat's sender takes it next)."""
-        for read in (True,) if self._urgent_news() else (False, True):
-            if read:
-                self._rows = self._store.due_outbox(self._now(), self._batch)
-            for index, row in enumerate(self._rows):
-                if self._free_for(row):
-                    del self._rows[index]
-                    return row
-        return None
 
 
 @dataclass
@@ -150,6 +120,10 @@ class Delivery:
     _pauses_in_a_row: int = 0
     _pumping: bool = False  # one tick at a time sends; later ticks only send urgent rows
     _answer_slots: asyncio.Semaphore | None = None  # answers sent at once, as many as the pump's
+    # chat -> {row: due_at} of its messages (not emergency answers) this sender put back in the
+    # outbox (paced, or to retry): a message queued after them waits behind them, wherever it is
+    # sent from, so a chat's messages arrive in the order they were queued.
+    _held: dict[int, dict[int, float]] = field(default_factory=dict)
 
     def settle(self) -> int:
         """Record the outcomes the database refused earlier; how many."""
@@ -158,7 +132,7 @@ class Delivery:
             if sent:
                 self.store.outbox_sent(row_id, message_id, self.now())
             else:
-                self.store.outbox_retry(row_id, self.now(), "database unavailable")
+                self.store.outbox_retry(row_id, self.now(), DATABASE_UNAVAILABLE)
             del self._unsettled[row_id]
         return settled
 
@@ -178,16 +152,16 @@ class Delivery:
     async def _send_urgent_due(self, report: TickReport) -> None:
         first: dict[int, int] = {}  # chat -> its first urgent row: one at a time to a chat
         due = self.store.due_outbox(self.now(), self.concurrency)
-        for row in itertools.takewhile(_urgent, due):
+        for row in itertools.takewhile(is_urgent, due):
             if self._free_for(row):
-                first.setdefault(row["chat_id"], row["id"])
+                first.setdefault(row.chat_id, row.id)
         for outcome in await asyncio.gather(*(self._deliver(row_id) for row_id in first.values())):
             report.count(outcome)
 
     async def _send_due(self, report: TickReport) -> None:
         """Send every due message, most urgent first, `concurrency` at a time, until none is due.
         A burst can outlast many ticks; they queue what falls due meanwhile and this picks it up."""
-        rows = _DueRows(self.store, self.now, self.batch, self._free_for)
+        rows = DueRows(self.store, self.now, self.batch, self._free_for)
         failures: list[Exception] = []  # the first stops every sender: the tick reports it
         room, in_flight = asyncio.Condition(), 0
 
@@ -211,7 +185,7 @@ class Delivery:
                     row = rows.next()
                     if row is None:
                         return
-                    report.count(await self._deliver(row["id"]))
+                    report.count(await self._deliver(row.id))
                 except Exception as error:
                     failures.append(error)
                     return
@@ -224,10 +198,10 @@ class Delivery:
         if failures:
             raise failures[0]
 
-    def _free_for(self, row: Row) -> bool:
+    def _free_for(self, row: OutboxMessage) -> bool:
         """Whether the pump may send this row now: its chat has nothing in flight, or, for an
         emergency answer, no other emergency answer."""
-        return not self.in_flight.busy(row["chat_id"], _urgent(row))
+        return not self.in_flight.busy(row.chat_id, is_urgent(row))
 
     def _paused(self) -> bool:
         return self.now() < max(self._held_until, self._paused_until)
@@ -281,7 +255,8 @@ class Delivery:
             return None
         self.database.ok("writes succeed again")  # the claim was a write
         self._sending[row_id] = (False, None)  # (Telegram took it, message id) while in flight
-        chat_id, urgent = row["chat_id"], _urgent(row)
+        chat_id, urgent = row.chat_id, is_urgent(row)
+        self._held.get(chat_id, {}).pop(row_id, None)
         self.in_flight.started(chat_id, urgent)
         try:
             return await self._deliver_claimed(row)
@@ -292,21 +267,25 @@ class Delivery:
             del self._sending[row_id]
             self.in_flight.ended(chat_id, urgent)
 
-    async def _deliver_claimed(self, row: Row) -> Outcome:
-        row_id, urgent = row["id"], _urgent(row)
-        wait = self._chat_pace.wait(row["chat_id"], self.now(), urgent)
+    async def _deliver_claimed(self, row: OutboxMessage) -> Outcome:
+        row_id, urgent = row.id, is_urgent(row)
+        ahead = None if urgent else self._held_ahead(row)
+        if ahead is not None:  # an earlier message to the chat waits in the outbox: this one goes after it
+            self._put_back(row, max(self.now(), ahead), PACED)
+            return self._count(Outcome.PACED)
+        wait = self._chat_pace.wait(row.chat_id, self.now(), urgent)
         if wait and urgent and wait <= 1 / CHAT_RATE:  # another emergency answer took the reserve just now
             await asyncio.sleep(wait)
-            wait = self._chat_pace.wait(row["chat_id"], self.now(), urgent)
+            wait = self._chat_pace.wait(row.chat_id, self.now(), urgent)
         if wait:
-            self.store.outbox_retry(row_id, self.now() + wait, "paced")
+            self._put_back(row, self.now() + wait, PACED)
             return self._count(Outcome.PACED)
         pauses = self._pauses  # a failure is news only if no pause began since this send started
         try:
             try:
                 message_id = await self._call(row)
             finally:
-                self._chat_pace.reached(row["chat_id"], self.now())
+                self._chat_pace.reached(row.chat_id, self.now())
             self._sending[row_id] = (True, message_id)
             self.answered = True
         except Forbidden as error:
@@ -315,9 +294,9 @@ class Delivery:
             return await self._refused(row, error)
         except RetryAfter as error:
             wait = retry_seconds(error)
-            self._telegram.failing("rate limited", f"retry after {wait:.0f} s; messages stay queued")
+            self._telegram.failing(RATE_LIMITED, f"retry after {wait:.0f} s; messages stay queued")
             self._held_until = max(self._held_until, self.now() + wait)
-            self.store.outbox_retry(row_id, self.now() + wait, "rate limited")
+            self._put_back(row, self.now() + wait, RATE_LIMITED)
             return self._count(Outcome.RETRIED)
         except (NetworkError, TelegramError) as error:
             return self._failed(row, error, news=pauses == self._pauses)
@@ -327,19 +306,42 @@ class Delivery:
         self.store.outbox_sent(row_id, message_id, self.now())
         return self._count(Outcome.SENT)
 
-    async def _refused(self, row: Row, error: BadRequest) -> Outcome:
+    def _put_back(self, row: OutboxMessage, due_at: float, reason: str) -> None:
+        """Leave a claimed row in the outbox until `due_at`; the chat's later messages wait behind it."""
+        self.store.outbox_retry(row.id, due_at, reason)
+        if not is_urgent(row):
+            self._held.setdefault(row.chat_id, {})[row.id] = due_at
+
+    def _held_ahead(self, row: OutboxMessage) -> float | None:
+        """When the last of this chat's messages queued before `row` and put back falls due, if
+        any still waits; those sent, superseded or cancelled meanwhile are forgotten."""
+        held = self._held.get(row.chat_id)
+        if not held:
+            return None
+        ahead = None
+        for row_id in [r for r in held if r < row.id]:
+            waiting = self.store.outbox_row(row_id)
+            if waiting is None or waiting["status"] != OutboxStatus.PENDING:
+                del held[row_id]
+            else:
+                ahead = max(ahead or 0.0, waiting["due_at"])
+        if not held:
+            del self._held[row.chat_id]
+        return ahead
+
+    async def _refused(self, row: OutboxMessage, error: BadRequest) -> Outcome:
         """Telegram refused the message: done already, its chat gone, or the message wrong."""
         text = str(error).lower()
         if any(marker in text for marker in ALREADY_DONE):
-            self.store.outbox_sent(row["id"], row["edit_message_id"], self.now())
+            self.store.outbox_sent(row.id, row.edit_message_id, self.now())
             return self._count(Outcome.SENT)
         if any(marker in text for marker in GONE):
             return await self._gone(row, error)
-        log.error("outbox %s (%s) refused by Telegram: %s", row["id"], row["kind"], error)
-        self.store.outbox_failed(row["id"], str(error))
+        log.error("outbox %s (%s) refused by Telegram: %s", row.id, row.kind, error)
+        self.store.outbox_failed(row.id, str(error))
         return self._count(Outcome.FAILED)
 
-    def _failed(self, row: Row, error: TelegramError, news: bool) -> Outcome:
+    def _failed(self, row: OutboxMessage, error: TelegramError, news: bool) -> Outcome:
         """Telegram failed (no answer, a server error): pause sending and retry the row later.
         `news`: no pause began since the send started."""
         now = self.now()
@@ -354,37 +356,36 @@ class Delivery:
         self._telegram.failing(_trouble(error), detail, news)
         # Due when the pause ends (the most urgent due row probes), or later after failing again
         # and again; an emergency answer at once for its first tries (`send` retries it too).
-        quick = _urgent(row) and row["attempts"] <= len(URGENT_RETRIES) + 1
-        delay = 0.0 if quick else min(MAX_BACKOFF, 2.0 ** (row["attempts"] - 1))
-        log.debug("outbox %s: %s; retrying in %.0f s", row["id"], type(error).__name__, delay)
-        self.store.outbox_retry(row["id"], max(self._paused_until, now + delay), type(error).__name__)
+        quick = is_urgent(row) and row.attempts <= len(URGENT_RETRIES) + 1
+        delay = 0.0 if quick else min(MAX_BACKOFF, 2.0 ** (row.attempts - 1))
+        log.debug("outbox %s: %s; retrying in %.0f s", row.id, type(error).__name__, delay)
+        self._put_back(row, max(self._paused_until, now + delay), type(error).__name__)
         return self._count(Outcome.RETRIED)
 
-    async def _call(self, row: Row) -> int:
-        markup = telegram_markup(json.loads(row["markup"]) if row["markup"] else None)
+    async def _call(self, row: OutboxMessage) -> int:
         # bot/delivery/pacing.py's TelegramPace reads the priority
-        common = {"parse_mode": ParseMode.HTML, "reply_markup": markup, "rate_limit_args": row["priority"]}
-        chat_id, text = row["chat_id"], row["text"]
-        if row["kind"] == ERASED_PHOTO:  # the picture of a patient whose data was erased leaves the chat
-            message_id = row["edit_message_id"]
-            await self.bot.delete_message(chat_id, message_id, rate_limit_args=row["priority"])
-            return message_id
-        if row["edit_message_id"]:
-            edited = row["edit_message_id"]
+        markup = telegram_markup(row.markup)
+        common: dict[str, Any] = {"parse_mode": ParseMode.HTML, "reply_markup": markup}
+        common["rate_limit_args"] = row.priority
+        chat_id, text, edited = row.chat_id, row.text, row.edit_message_id
+        if row.kind == ERASED_PHOTO and edited:  # the picture of an erased patient leaves the chat
+            await self.bot.delete_message(chat_id, edited, rate_limit_args=row.priority)
+            return edited
+        if edited:
             result = await self.bot.edit_message_text(text, chat_id=chat_id, message_id=edited, **common)
             return edited if isinstance(result, bool) else result.message_id
-        if row["photo"]:
-            message = await self.bot.send_photo(chat_id, row["photo"], caption=text, **common)
+        if row.photo:
+            message = await self.bot.send_photo(chat_id, row.photo, caption=text, **common)
         else:
             message = await self.bot.send_message(chat_id, text, link_preview_options=NO_PREVIEW, **common)
         return message.message_id
 
-    async def _gone(self, row: Row, error: TelegramError) -> Outcome:
+    async def _gone(self, row: OutboxMessage, error: TelegramError) -> Outcome:
         """The chat cannot be reached any more: stop sending to it and let the owner react."""
-        log.warning("outbox %s: its chat is unreachable (%s)", row["id"], type(error).__name__)  # no chat ids
-        self.store.outbox_failed(row["id"], str(error))
-        self.store.cancel_outbox_for_chat(row["chat_id"])
-        await self.on_unreachable(row["chat_id"])
+        log.warning("outbox %s: its chat is unreachable (%s)", row.id, type(error).__name__)  # no chat ids
+        self.store.outbox_failed(row.id, str(error))
+        self.store.cancel_outbox_for_chat(row.chat_id)
+        await self.on_unreachable(row.chat_id)
         return self._count(Outcome.FAILED)
 
     def _count(self, outcome: Outcome) -> Outcome:

@@ -1,7 +1,7 @@
 """The outbox: every message the bot must deliver, queued, claimed by one sender, retried until
 Telegram takes it; and the answers a newer one supersedes.
 
-Imports `bot.followup.status` and the shared connection."""
+Imports `bot.followup.status`, the shared connection and the typed rows (`OutboxMessage`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.followup.status import UNSENT_MESSAGES, MessageKind, OutboxStatus
 from bot.store.connection import Connection
+from bot.store.rows import OutboxMessage
 
 PACED = "paced"  # last_error of a message the sender held back for its chat's pace
 _UNSENT_LITERAL = "(" + ", ".join(f"'{status}'" for status in UNSENT_MESSAGES) + ")"
@@ -37,16 +38,17 @@ class OutboxQueries(Connection):
                 chat_id, kind, text, markup, now, ref_id, priority, edit_message_id, photo, patient_id
             )
 
-    def due_outbox(self, now: float, limit: int) -> list[dict[str, Any]]:
-        return self._all(
+    def due_outbox(self, now: float, limit: int) -> list[OutboxMessage]:
+        rows = self._all(
             "SELECT * FROM outbox WHERE status = ? AND due_at <= ? ORDER BY priority, due_at, id LIMIT ?",
             [OutboxStatus.PENDING, now, limit],
         )
+        return [OutboxMessage.from_row(row) for row in rows]
 
     def outbox_row(self, row_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM outbox WHERE id = ?", [row_id])
 
-    def claim_outbox(self, row_id: int) -> dict[str, Any] | None:
+    def claim_outbox(self, row_id: int) -> OutboxMessage | None:
         """The row, now 'sending', or None when another sender claimed it first."""
         with self.db.conn:
             cursor = self.db.conn.execute(
@@ -55,7 +57,8 @@ class OutboxQueries(Connection):
                 [OutboxStatus.SENDING, row_id, OutboxStatus.PENDING],
             )
             row = cursor.fetchone()
-            return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+            columns = [c[0] for c in cursor.description]
+            return OutboxMessage.from_row(dict(zip(columns, row, strict=True))) if row else None
 
     def outbox_sent(self, row_id: int, message_id: int | None, now: float) -> None:
         self._update(

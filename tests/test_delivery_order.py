@@ -1,0 +1,42 @@
+"""A chat's messages arrive in the order they were queued, also while Telegram's pace for the chat
+holds one of them back: the running bot (tests/harness.py, on its fake clock) against the emulator
+with Telegram's limits on."""
+
+import asyncio
+
+import pytest
+
+from bot.followup.status import MessageKind
+
+PNG = b"\x89PNG\r\n\x1a\n a chart"
+
+
+async def test_a_message_queued_after_a_paced_one_arrives_after_it(make_bot):
+    h = await make_bot()
+    emu, sam, services = h.emu, h.admin, h.services
+    for text in ("one", "two"):  # what the chat's pace lets go at once
+        await services.say(sam.id, MessageKind.STAFF, text)
+        assert (await emu.wait_for_message(sam)).text == text
+    await services.say(sam.id, MessageKind.STAFF, "timeline")  # held back for the chat's pace
+    slot = h.store.next_paced()
+    assert slot is not None and slot > h.clock()
+    h.clock.time = slot  # its slot comes before the next tick sends it
+    await asyncio.sleep(0)
+    await services.send_photo(sam.id, MessageKind.STAFF, PNG, "chart")
+    await h.app.bot_data["ticker"].tick()
+    timeline, chart = await emu.wait_for_message(sam), await emu.wait_for_message(sam)
+    assert (timeline.text, chart.text) == ("timeline", "chart") and chart.photo and not timeline.photo
+
+
+@pytest.mark.drill  # on the real clock, at the chat's pace: about 5 s
+async def test_paced_messages_queued_back_to_back_keep_their_order(make_bot):
+    h = await make_bot(real_time=True)  # each is paced to a slot reckoned from its own moment
+    emu, sam, services = h.emu, h.admin, h.services
+    for text in ("one", "two"):
+        await services.say(sam.id, MessageKind.STAFF, text)
+    for n in range(2):  # each held back for the chat's pace, a turn of the loop apart
+        await services.say(sam.id, MessageKind.STAFF, f"timeline {n}")
+        await asyncio.sleep(0)
+        await services.send_photo(sam.id, MessageKind.STAFF, PNG, f"chart {n}")
+    texts = [(await emu.wait_for_message(sam, timeout=10)).text for _ in range(6)]
+    assert texts == ["one", "two"] + [f"{kind} {n}" for n in range(2) for kind in ("timeline", "chart")]
