@@ -91,7 +91,8 @@ def build_store(
     that migration, as a database made by an older version of the bot."""
     from sqlite_utils import Database
 
-    from bot.store.database import Store, migrations
+    from bot.store.database import Store
+    from bot.store.migrations import migrations
 
     if before:
         old = Database(database)
@@ -328,7 +329,7 @@ UPGRADE_FROM = "m003_tick_indexes"  # the migrations this benchmark led to start
 
 
 def upgrade_from() -> str | None:
-    from bot.store.database import migrations
+    from bot.store.migrations import migrations
 
     return UPGRADE_FROM if any(m.name == UPGRADE_FROM for m in migrations._migrations) else None
 

@@ -108,7 +108,7 @@ def test_random_writes_keep_the_bookkeeping_true_and_the_decisions_unchanged(tmp
 def test_the_migration_fills_the_bookkeeping_in_for_an_existing_database(tmp_path):
     from sqlite_utils import Database
 
-    from bot.store.database import migrations
+    from bot.store.migrations import migrations
 
     db = Database(tmp_path / "old.sqlite3")
     migrations.apply(db, stop_before="m003_tick_indexes")
