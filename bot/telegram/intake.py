@@ -108,8 +108,8 @@ class InboxProcessor(BaseUpdateProcessor):
         if update_id is not None and self.store.inbox_handled(update_id):
             self.resent += 1
             log.info("update %d was handled before the restart; skipped", update_id)
-            if isinstance(coroutine, Coroutine):  # PTB hands a coroutine: closed, it is never awaited
-                coroutine.close()  # nor warned about
+            if isinstance(coroutine, Coroutine):  # what PTB hands over: closed, no "never awaited" warning
+                coroutine.close()
             return
         await coroutine
         if update_id is not None:

@@ -6,7 +6,8 @@ next update is handled (`services.send_answer`). Who each handler serves is said
 registered (`bot/telegram/audience.py`); a failure is the error handler's (`replies.on_error`).
 Everything the follow-up needs to remember is in the database, so a restart between two taps
 loses nothing. Logs carry ids and buckets only: never a patient's words, name or enrolment
-token. Imports `bot.services`, `bot.delivery`, `bot.followup`, `bot.privacy`, `bot.render` and `bot.triage`.
+token. Imports `bot.services`, `bot.delivery`, `bot.store` (its rows), `bot.followup`, `bot.privacy`,
+`bot.render` and `bot.triage`.
 """
 
 from __future__ import annotations
