@@ -1,7 +1,7 @@
 """What handlers and jobs share: config, store, guidance, clock and the one way to send.
 
-Imports bot.guidance, bot.store and bot.delivery: sending, and knowing what is in flight to a
-chat, are the sender's (bot/delivery/sender.py); these methods queue and ask it."""
+Imports bot.guidance, bot.followup.status, bot.store and bot.delivery: sending, and knowing what
+is in flight to a chat, are the sender's (bot/delivery/sender.py); these methods queue and ask it."""
 
 from __future__ import annotations
 

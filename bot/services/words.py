@@ -1,8 +1,8 @@
 """The patient's own words and photos: stored at once, assessed, and the one answer to the
 conversation so far (superseding answers still waiting); and words from someone no clinic follows.
 
-Imports the pure packages, the follow-up core (`bot.services.session`) and `bot.services.alerts`
-(a photo joins an alert already out)."""
+Imports the pure packages, the follow-up core (`bot.services.session`), `bot.services.alerts`
+(a photo joins an alert already out) and the store's `DueAlert`, the alert as that module takes it."""
 
 from __future__ import annotations
 
