@@ -178,17 +178,11 @@ def main() -> int:
         f"ratio aftercare/echo: {ratio:.2f} (target >= {TARGET_RATIO})"
         + (f"; {bot.paced} answers held back by per-chat pacing" if bot.paced else "")
     )
-    ok = (
-        ratio >= TARGET_RATIO and echo.answered == echo.messages and bot.answered == bot.messages
-    )
+    ok = ratio >= TARGET_RATIO and echo.answered == echo.messages and bot.answered == bot.messages
     if not ok:
         print(
             "MISSED"
-            + (
-                ""
-                if bot.answered == bot.messages
-                else f": {bot.messages - bot.answered} messages unanswered"
-            )
+            + ("" if bot.answered == bot.messages else f": {bot.messages - bot.answered} messages unanswered")
         )
     return 0 if ok else 1
 
