@@ -22,7 +22,7 @@ from bot.clinic.backup import BackupError
 from bot.clinic.enrolment import ACTIVITIES, EnrolmentError
 from bot.guidance.config import LOG_LEVELS, ConfigError
 from bot.guidance.durations import parse_duration
-from bot.guidance.loader import INTENSITIES
+from bot.guidance.model import INTENSITIES
 from bot.guidance.toml_doc import GuidanceError
 from bot.triage.cases import CaseError
 

@@ -4,8 +4,8 @@ Everything is checked at start, so a clinic's edit fails loudly and precisely
 (`rules.toml: rules[3].when[0].findings: unknown finding 'chestpain'`) instead of misbehaving
 with a patient. The loaded `Guidance` is immutable and shared by every handler.
 
-The package's front door: `load_guidance` and the types it returns (defined in
-`bot.guidance.model`), so callers import one module. Each file has its own loading module.
+`load_guidance` is the package's front door; the types it returns live in `bot.guidance.model`.
+Each file has its own loading module.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ from bot.guidance.folder import open_toml
 from bot.guidance.lexicon import LEXICON, load_lexicon
 from bot.guidance.message_keys import REQUIRED_MESSAGES
 from bot.guidance.messages import MESSAGES, load_messages
-from bot.guidance.model import INTENSITIES, Area, Course, Guidance, Option, Question, Rule, Tip
+from bot.guidance.model import Area, Guidance
 from bot.guidance.questions import QUESTIONS, load_questions
 from bot.guidance.rules import RULES, load_rules
 from bot.guidance.tips import TIPS, load_tips
 from bot.guidance.toml_doc import BOOL, TABLE, TEXT, TEXTS, GuidanceError, Schema, Table
-
-__all__ = ["INTENSITIES", "Course", "Guidance", "Option", "Question", "Rule", "Tip", "load_guidance"]
 
 AREAS = Schema(required={"areas": TABLE})
 AREAS_BY_ID = Schema(values=TABLE)
