@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.delivery.sender import Delivery, Spawn
 from bot.followup.status import MessageKind
@@ -87,10 +88,7 @@ class Services:
         patient_id: int | None = None,
     ) -> int:
         """Queue a reply and try to send it at once; the delivery tick retries it if that fails."""
-        await self.chat_free(chat_id)
-        row_id = self.queue(chat_id, kind, text, markup, ref_id=ref_id, patient_id=patient_id)
-        await self.delivery.send(row_id)
-        return row_id
+        return await self._send_now(chat_id, kind, text, markup, ref_id=ref_id, patient_id=patient_id)
 
     async def send_photo(
         self,
@@ -102,10 +100,7 @@ class Services:
         patient_id: int | None = None,
     ) -> int:
         """A picture with its caption, through the outbox like `say`."""
-        await self.chat_free(chat_id)
-        row_id = self.queue(chat_id, kind, caption, markup, photo=photo, patient_id=patient_id)
-        await self.delivery.send(row_id)
-        return row_id
+        return await self._send_now(chat_id, kind, caption, markup, photo=photo, patient_id=patient_id)
 
     async def edit(
         self,
@@ -117,7 +112,15 @@ class Services:
         patient_id: int | None = None,
     ) -> int:
         """Queue an edit of an earlier bot message and try it at once, like `say`."""
+        return await self._send_now(
+            chat_id, kind, text, markup, edit_message_id=message_id, patient_id=patient_id
+        )
+
+    async def _send_now(
+        self, chat_id: int, kind: MessageKind, text: str, markup: dict | None, **row: Any
+    ) -> int:
+        """After the chat's earlier answers (a chat's messages keep their order), queue and send."""
         await self.chat_free(chat_id)
-        row_id = self.queue(chat_id, kind, text, markup, edit_message_id=message_id, patient_id=patient_id)
+        row_id = self.queue(chat_id, kind, text, markup, **row)
         await self.delivery.send(row_id)
         return row_id
