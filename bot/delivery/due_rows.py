@@ -1,5 +1,6 @@
 """The due rows the outbox pump works through (bot/delivery/sender.py): read from the store, most
-urgent first, each chat's in the order they were queued, and read again when an urgent row falls due.
+urgent first, a chat's rows of one priority in the order they were queued; read again when an urgent
+row falls due.
 
 Imports `bot.store` and this package only."""
 
@@ -22,9 +23,9 @@ def is_urgent(row: OutboxMessage) -> bool:
 
 
 class DueRows:
-    """The due rows the pump read and has not sent yet, most urgent first, but each chat's in the
-    order they were queued (an emergency answer excepted): read again when none of them may go,
-    or when an urgent row fell due since they were read."""
+    """The due rows the pump read and has not sent yet, most urgent first, and a chat's rows of one
+    priority in the order they were queued: read again when none of them may go, or when an urgent
+    row fell due since they were read."""
 
     def __init__(
         self, store: Store, now: Callable[[], float], batch: int, free_for: Callable[[OutboxMessage], bool]
@@ -51,12 +52,14 @@ class DueRows:
         return None
 
     def _queued_first(self, index: int) -> int:
-        """Of the rows read for this row's chat, the one queued first: a check-in queued before a
-        reply goes before it. An emergency answer goes as it is."""
+        """Of the rows read for this row's chat and as urgent, the one queued first: one put back
+        (paced, or to retry) goes before those queued after it. An emergency answer goes as it is."""
         row = self._rows[index]
         if is_urgent(row):
             return index
-        chat = (
-            i for i, other in enumerate(self._rows) if other.chat_id == row.chat_id and not is_urgent(other)
+        peers = (
+            i
+            for i, other in enumerate(self._rows)
+            if other.chat_id == row.chat_id and other.priority == row.priority
         )
-        return min(chat, key=lambda i: self._rows[i].id)
+        return min(peers, key=lambda i: self._rows[i].id)

@@ -12,8 +12,9 @@ send of its bucket in reserve for it, it goes through a pause after failures (a 
 own), and it retries on a short schedule of its own.
 
 What falls due (check-ins, reminders, alert rounds) is put in the outbox by bot/services/due.py,
-which then asks `send_waiting` to send it. A chat's messages arrive in the order they were queued
-(an emergency answer excepted): one at a time, and none while an earlier one waits in the outbox.
+which then asks `send_waiting` to send it. A chat's messages go one at a time, and none while an
+earlier one as urgent waits in the outbox: those of one priority arrive in the order they were
+queued, while a more urgent one may go first (a reply before a check-in held back).
 Imports PTB, `bot.store`, `bot.followup.status` and this package only.
 """
 
@@ -120,10 +121,10 @@ class Delivery:
     _pauses_in_a_row: int = 0
     _pumping: bool = False  # one tick at a time sends; later ticks only send urgent rows
     _answer_slots: asyncio.Semaphore | None = None  # answers sent at once, as many as the pump's
-    # chat -> {row: due_at} of its messages (not emergency answers) this sender put back in the
-    # outbox (paced, or to retry): a message queued after them waits behind them, wherever it is
-    # sent from, so a chat's messages arrive in the order they were queued.
-    _held: dict[int, dict[int, float]] = field(default_factory=dict)
+    # chat -> its messages (not emergency answers) this sender put back in the outbox (paced, or
+    # to retry): a later message as urgent or less waits behind them, wherever it is sent from, so
+    # a chat's messages of one priority arrive in the order they were queued.
+    _held: dict[int, set[int]] = field(default_factory=dict)
 
     def settle(self) -> int:
         """Record the outcomes the database refused earlier; how many."""
@@ -256,7 +257,7 @@ class Delivery:
         self.database.ok("writes succeed again")  # the claim was a write
         self._sending[row_id] = (False, None)  # (Telegram took it, message id) while in flight
         chat_id, urgent = row.chat_id, is_urgent(row)
-        self._held.get(chat_id, {}).pop(row_id, None)
+        self._held.get(chat_id, set()).discard(row_id)
         self.in_flight.started(chat_id, urgent)
         try:
             return await self._deliver_claimed(row)
@@ -270,7 +271,7 @@ class Delivery:
     async def _deliver_claimed(self, row: OutboxMessage) -> Outcome:
         row_id, urgent = row.id, is_urgent(row)
         ahead = None if urgent else self._held_ahead(row)
-        if ahead is not None:  # an earlier message to the chat waits in the outbox: this one goes after it
+        if ahead is not None:  # an earlier message to the chat waits in the outbox: this one follows it
             self._put_back(row, max(self.now(), ahead), PACED)
             return self._count(Outcome.PACED)
         wait = self._chat_pace.wait(row.chat_id, self.now(), urgent)
@@ -307,14 +308,17 @@ class Delivery:
         return self._count(Outcome.SENT)
 
     def _put_back(self, row: OutboxMessage, due_at: float, reason: str) -> None:
-        """Leave a claimed row in the outbox until `due_at`; the chat's later messages wait behind it."""
+        """Leave a claimed row in the outbox until `due_at`; the chat's later messages as urgent
+        or less wait behind it."""
         self.store.outbox_retry(row.id, due_at, reason)
         if not is_urgent(row):
-            self._held.setdefault(row.chat_id, {})[row.id] = due_at
+            self._held.setdefault(row.chat_id, set()).add(row.id)
 
     def _held_ahead(self, row: OutboxMessage) -> float | None:
-        """When the last of this chat's messages queued before `row` and put back falls due, if
-        any still waits; those sent, superseded or cancelled meanwhile are forgotten."""
+        """When the last of this chat's messages put back that were queued before `row`, as
+        urgent or more, falls due, if any still waits (a more urgent row goes first: a reply does
+        not wait for a check-in). Those sent, superseded or cancelled meanwhile are forgotten.
+        Such a row sorts before `row` among the due rows, so the pump reaches it first."""
         held = self._held.get(row.chat_id)
         if not held:
             return None
@@ -322,8 +326,8 @@ class Delivery:
         for row_id in [r for r in held if r < row.id]:
             waiting = self.store.outbox_row(row_id)
             if waiting is None or waiting["status"] != OutboxStatus.PENDING:
-                del held[row_id]
-            else:
+                held.discard(row_id)
+            elif waiting["priority"] <= row.priority:
                 ahead = max(ahead or 0.0, waiting["due_at"])
         if not held:
             del self._held[row.chat_id]
@@ -363,10 +367,11 @@ class Delivery:
         return self._count(Outcome.RETRIED)
 
     async def _call(self, row: OutboxMessage) -> int:
-        # bot/delivery/pacing.py's TelegramPace reads the priority
-        markup = telegram_markup(row.markup)
-        common: dict[str, Any] = {"parse_mode": ParseMode.HTML, "reply_markup": markup}
-        common["rate_limit_args"] = row.priority
+        common: dict[str, Any] = {
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": telegram_markup(row.markup),
+            "rate_limit_args": row.priority,  # bot/delivery/pacing.py's TelegramPace reads it
+        }
         chat_id, text, edited = row.chat_id, row.text, row.edit_message_id
         if row.kind == ERASED_PHOTO and edited:  # the picture of an erased patient leaves the chat
             await self.bot.delete_message(chat_id, edited, rate_limit_args=row.priority)
