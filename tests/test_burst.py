@@ -15,8 +15,15 @@ PATIENTS = 150
 
 def seed_due_checkins(h, users, now):
     """Sessions whose 6 h check-in is due now, as if booked together that morning."""
-    token = {"clinic_id": h.clinic.id, "areas": json.dumps(["calf"]), "intensity": "moderate", "activities": "[]",
-             "first_session": 1, "treated_at": now - 6 * 3600, "practitioner_id": h.practitioner.id}
+    token = {
+        "clinic_id": h.clinic.id,
+        "areas": json.dumps(["calf"]),
+        "intensity": "moderate",
+        "activities": "[]",
+        "first_session": 1,
+        "treated_at": now - 6 * 3600,
+        "practitioner_id": h.practitioner.id,
+    }
     for user in users:
         patient = h.store.save_patient(user.id, user.first_name, "en", h.clinic.id, now)
         h.store.start_session(patient, token, 1.0, [(0, 6.0, now), (1, 24.0, now + 18 * 3600)], now)
@@ -36,7 +43,9 @@ async def test_a_burst_of_due_check_ins_draws_no_429_and_replies_go_first(make_b
     assert [len(h.emu.messages_to(u)) for u in users] == [1] * PATIENTS
     sends = [c for c in h.emu.calls if c.method == "sendMessage" and c.status == 200]
     reply_at = next(i for i, c in enumerate(sends) if "Please contact" in str(c.params.get("text")))
-    checkins_after_reply = sum(1 for c in sends[reply_at:] if "hours since your session" in str(c.params.get("text")))
+    checkins_after_reply = sum(
+        1 for c in sends[reply_at:] if "hours since your session" in str(c.params.get("text"))
+    )
     assert checkins_after_reply > PATIENTS // 2, "the reply waited behind the scheduled check-ins"
     assert not [v for v in h.emu.violations if "429" in str(v)]
 

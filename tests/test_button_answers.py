@@ -58,11 +58,24 @@ async def test_a_press_with_no_message_behind_it_is_answered_with_a_notice(make_
     who = h.practitioner if data.startswith("s") else (await people(h))["patient"]
     await h.emu.send_text(who, "/help")
     await h.idle()
-    query = CallbackQuery(str(9_000_000_000_000 + h.emu.world.serial()), who, h.emu.messages_to(who)[-1],
-                          data, h.emu.world.clock())
+    query = CallbackQuery(
+        str(9_000_000_000_000 + h.emu.world.serial()),
+        who,
+        h.emu.messages_to(who)[-1],
+        data,
+        h.emu.world.clock(),
+    )
     h.emu.world.queries[query.id] = query
-    h.emu.world.updates.push("callback_query", {"id": query.id, "from": who.to_api(), "chat_instance": "1",
-                                                "inline_message_id": "AAAA-inline", "data": data})
+    h.emu.world.updates.push(
+        "callback_query",
+        {
+            "id": query.id,
+            "from": who.to_api(),
+            "chat_instance": "1",
+            "inline_message_id": "AAAA-inline",
+            "data": data,
+        },
+    )
     await until(lambda: query.answered)
     await h.idle()
     assert query.answer["text"] == STALE
@@ -85,14 +98,20 @@ async def test_a_staff_press_that_fails_is_answered_kindly_and_logged_in_one_lin
     await h.idle()
     assert h.emu.messages_to(h.practitioner)[-1].text == ERROR
     failure = [line for line in log.getvalue().splitlines() if "handler failed" in line]
-    assert len(failure) == 1 and "KeyError at bot/services/alerts.py:" in failure[0] and "staff_button" in failure[0]
+    assert (
+        len(failure) == 1
+        and "KeyError at bot/services/alerts.py:" in failure[0]
+        and "staff_button" in failure[0]
+    )
     assert "Traceback" not in log.getvalue() and "Ana's words" not in log.getvalue()
 
 
-@pytest.mark.parametrize("broken, action",
-                         [("checkin", "press"), ("add_answer", "write"), ("open_alerts", "/alerts")])
-async def test_a_failure_anywhere_gets_the_kind_reply_and_no_traceback(make_bot, log, monkeypatch, broken,
-                                                                       action):
+@pytest.mark.parametrize(
+    "broken, action", [("checkin", "press"), ("add_answer", "write"), ("open_alerts", "/alerts")]
+)
+async def test_a_failure_anywhere_gets_the_kind_reply_and_no_traceback(
+    make_bot, log, monkeypatch, broken, action
+):
     h = await make_bot()
     ana = (await people(h))["patient"]
     h.advance_hours(6)

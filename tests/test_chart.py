@@ -74,6 +74,7 @@ def drawn(figure):
 
 # ---- the picture
 
+
 def test_the_chart_is_a_small_valid_png(guidance):
     png = chart.soreness_chart(POINTS, guidance.course, "Ana · soreness", (0, *guidance.checkin_hours))
     assert png.startswith(PNG_SIGNATURE)
@@ -82,13 +83,16 @@ def test_the_chart_is_a_small_valid_png(guidance):
     assert pixels.shape[:2] == (350, 600)  # 6 x 3.5 in at 100 dpi
 
 
-@pytest.mark.parametrize("points", [
-    [],
-    [(6.0, 3)],
-    POINTS,
-    [(48.0, 2), (6.0, 9), (24.0, 10)],  # out of order: drawn in time order
-    [(0.5, 0), (30.5, 6), (79.0, 1)],  # free-text scores between check-ins, one after 72 h
-])
+@pytest.mark.parametrize(
+    "points",
+    [
+        [],
+        [(6.0, 3)],
+        POINTS,
+        [(48.0, 2), (6.0, 9), (24.0, 10)],  # out of order: drawn in time order
+        [(0.5, 0), (30.5, 6), (79.0, 1)],  # free-text scores between check-ins, one after 72 h
+    ],
+)
 def test_band_severe_line_and_texts_come_from_course_toml(tmp_path, points):
     guidance, path = guidance_with(tmp_path, OTHER_COURSE)
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -101,7 +105,9 @@ def test_band_severe_line_and_texts_come_from_course_toml(tmp_path, points):
     assert shown["patient"] == sorted(points)
     assert shown["severe"] == {raw["severe"]}
     for point in raw["band"]:
-        assert (point["hours"], point["low"]) in shown["band"] and (point["hours"], point["high"]) in shown["band"]
+        assert (point["hours"], point["low"]) in shown["band"] and (point["hours"], point["high"]) in shown[
+            "band"
+        ]
     assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 10)
     assert shown["legend"] == ["Usual", "Bad (≥ 8.5)", "Usted"]  # Spanish where given, else English
 
@@ -113,8 +119,12 @@ def test_ticks_default_to_the_course_hours_and_names_are_not_mathtext(guidance):
 
 
 def test_points_are_the_scored_assessments():
-    rows = [{"hours": 24, "soreness": 5}, {"hours": 6, "soreness": 3}, {"hours": 48, "soreness": None},
-            {"hours": None, "soreness": 2}]
+    rows = [
+        {"hours": 24, "soreness": 5},
+        {"hours": 6, "soreness": 3},
+        {"hours": 48, "soreness": None},
+        {"hours": None, "soreness": 2},
+    ]
     assert chart.chart_points(rows) == [(6.0, 3), (24.0, 5)]
 
 
@@ -133,11 +143,27 @@ BROKEN_COURSES = [
     ("severe = 7", 'severe = 7\ncolour = "red"', "course.toml: colour: unknown key"),
     ("severe = 7", "severe = 12", "course.toml: severe: must be a score above 0 and at most 10"),
     ("severe = 7", 'severe = "7"', "course.toml: severe: expected a number, got text '7'"),
-    ("{ hours = 24, low = 2, high = 6 }", "{ hours = 24, low = 6, high = 2 }", "course.toml: band[2].high: must be at least low"),
-    ("{ hours = 24, low = 2, high = 6 }", "{ hours = 5, low = 2, high = 6 }", "course.toml: band[2].hours: must be 0 or more and above"),
-    ("{ hours = 24, low = 2, high = 6 }", "{ hours = 24, low = 2, high = 11 }", "course.toml: band[2]: low and high must be scores"),
+    (
+        "{ hours = 24, low = 2, high = 6 }",
+        "{ hours = 24, low = 6, high = 2 }",
+        "course.toml: band[2].high: must be at least low",
+    ),
+    (
+        "{ hours = 24, low = 2, high = 6 }",
+        "{ hours = 5, low = 2, high = 6 }",
+        "course.toml: band[2].hours: must be 0 or more and above",
+    ),
+    (
+        "{ hours = 24, low = 2, high = 6 }",
+        "{ hours = 24, low = 2, high = 11 }",
+        "course.toml: band[2]: low and high must be scores",
+    ),
     ("{ hours = 24, low = 2, high = 6 }", "{ hours = 24, low = 2 }", "course.toml: band[2].high: missing"),
-    ("{ hours = 72, low = 0, high = 3 },", "", "course.toml: band: needs at least two points, reaching the last check-in (72 h)"),
+    (
+        "{ hours = 72, low = 0, high = 3 },",
+        "",
+        "course.toml: band: needs at least two points, reaching the last check-in (72 h)",
+    ),
     ('score = "Soreness (0-10)"\n', "", "course.toml: labels.en.score: missing"),
     ('title = "dolor"', 'titel = "dolor"', "course.toml: labels.es.titel: unknown key"),
     ('patient = "Reported"', 'patient = ""', "course.toml: labels.en.patient: must not be empty"),
@@ -167,21 +193,31 @@ def test_a_missing_course_is_named(tmp_path):
 
 # ---- alerts: round 0 only, to the same chats, through the outbox
 
+
 def chart_rows(services):
-    return [dict(r) for r in services.store.db.query("SELECT chat_id, text, photo, priority, ref_id FROM outbox WHERE kind = 'alert_chart' ORDER BY id")]
+    return [
+        dict(r)
+        for r in services.store.db.query(
+            "SELECT chat_id, text, photo, priority, ref_id FROM outbox WHERE kind = 'alert_chart' ORDER BY id"
+        )
+    ]
 
 
 async def test_the_chart_follows_round_0_of_an_alert_to_the_same_chats(make_services):
     services = make_services(alert_chat_id=GROUP)
     session, assessment, _ = follow_up(services)
-    alert_id = services.store.add_alert(session, assessment, "harbour", "contact_practitioner", services.now())
+    alert_id = services.store.add_alert(
+        session, assessment, "harbour", "contact_practitioner", services.now()
+    )
     alert = DueAlert.from_row(services.store.alert(alert_id))
     messages, _ = alerts.alert_round(services, alert)
     assert await alerts.send_chart(services, alert, [m.chat_id for m in messages]) == 2
     rows = chart_rows(services)
     assert [r["chat_id"] for r in rows] == [P1, GROUP]
     assert all(r["text"] == "Ana · soreness" and r["photo"].startswith(PNG_SIGNATURE) for r in rows)
-    assert {(r["priority"], r["ref_id"]) for r in rows} == {(1, alert_id)}  # after the alert texts (priority 0)
+    assert {(r["priority"], r["ref_id"]) for r in rows} == {
+        (1, alert_id)
+    }  # after the alert texts (priority 0)
 
     reminder = alert._replace(notify_count=1)
     assert await alerts.send_chart(services, reminder, [P1]) == 0
@@ -203,6 +239,7 @@ async def test_no_chart_without_a_score_and_a_name_is_escaped(make_services):
 
 
 # ---- in Telegram
+
 
 async def test_staff_get_the_chart_after_the_patient_timeline(make_bot):
     h = await make_bot()

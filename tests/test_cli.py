@@ -21,7 +21,9 @@ def run(argv):
 
 
 def test_triage_prints_bucket_rules_and_reasons():
-    code, out = run(["triage", "--hours", "48", "--area", "upper_back", "fine 👍 but my fingers are tingling"])
+    code, out = run(
+        ["triage", "--hours", "48", "--area", "upper_back", "fine 👍 but my fingers are tingling"]
+    )
     result = json.loads(out)
     assert code == 0
     assert result["bucket"] == "contact_practitioner"
@@ -46,11 +48,14 @@ def test_triage_cases_prints_one_line_each_and_a_summary(tmp_path, capsys):
     assert "line 2: expected emergency, got normal" in summary
 
 
-@pytest.mark.parametrize("content, message", [
-    ("not json\n", "line 1"),
-    ('{"hours": 6}\n', "line 1: each line needs a \"text\""),
-    ('{"text": "x", "expected": "urgent"}\n', "line 1: expected must be one of"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("not json\n", "line 1"),
+        ('{"hours": 6}\n', 'line 1: each line needs a "text"'),
+        ('{"text": "x", "expected": "urgent"}\n', "line 1: expected must be one of"),
+    ],
+)
 def test_bad_cases_file_names_the_line(tmp_path, capsys, content, message):
     cases = tmp_path / "cases.jsonl"
     cases.write_text(content, encoding="utf-8")
@@ -68,25 +73,35 @@ def test_check_config_summarises_the_example(capsys):
 def test_check_config_names_the_broken_key(tmp_path, capsys):
     config = tmp_path / "clinic.toml"
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-    config.write_text(text.replace('timezone = "Europe/London"', 'timezone = "Europe/Lodon"'), encoding="utf-8")
+    config.write_text(
+        text.replace('timezone = "Europe/London"', 'timezone = "Europe/Lodon"'), encoding="utf-8"
+    )
     assert run(["check-config", "--config", str(config)])[0] == 2
     assert "clinic.toml: clinics[0].timezone: unknown time zone 'Europe/Lodon'" in capsys.readouterr().err
 
 
 def test_check_config_names_a_broken_guidance_file(tmp_path, capsys):
     import shutil
+
     guidance = tmp_path / "guidance"
     shutil.copytree(ROOT / "guidance", guidance)
     (guidance / "rules.toml").write_text("[[rules]]\nid = 1\n", encoding="utf-8")
     config = tmp_path / "clinic.toml"
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-    config.write_text(text.replace('# guidance_dir = "guidance"', 'guidance_dir = "guidance"'), encoding="utf-8")
+    config.write_text(
+        text.replace('# guidance_dir = "guidance"', 'guidance_dir = "guidance"'), encoding="utf-8"
+    )
     assert run(["check-config", "--config", str(config)])[0] == 2
     assert "rules.toml: rules[0]" in capsys.readouterr().err
 
 
 def test_console_script_runs_as_a_module():
-    done = subprocess.run([sys.executable, "-m", "bot", "triage", "--hours", "6", "gasping"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "triage", "--hours", "6", "gasping"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(done.stdout)["bucket"] == "emergency"
 
 
@@ -108,12 +123,14 @@ def make_token(mode: int):
     def setup(tmp_path):
         (tmp_path / "token").write_text("123456:TEST-TOKEN")
         (tmp_path / "token").chmod(mode)
+
     return setup
 
 
 def make_file(name: str, content: bytes):
     def setup(tmp_path):
         (tmp_path / name).write_bytes(content)
+
     return setup
 
 
@@ -130,8 +147,9 @@ OFFLINE_CHECKS = [
 
 
 @pytest.mark.parametrize("edits, setup, problem", OFFLINE_CHECKS)
-def test_check_config_says_what_would_stop_the_bot_without_the_network(tmp_path, capsys, monkeypatch,
-                                                                     edits, setup, problem):
+def test_check_config_says_what_would_stop_the_bot_without_the_network(
+    tmp_path, capsys, monkeypatch, edits, setup, problem
+):
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     path = example_config(tmp_path, *edits)
     if setup:
@@ -145,8 +163,9 @@ def test_check_config_says_what_would_stop_the_bot_without_the_network(tmp_path,
 
 
 async def test_check_config_online_asks_telegram_about_the_token(emulator, tmp_path, capsys, monkeypatch):
-    path = example_config(tmp_path, ('# api_base_url = "https://api.telegram.org/bot"',
-                                     f'api_base_url = "{emulator.base_url}"'))
+    path = example_config(
+        tmp_path, ('# api_base_url = "https://api.telegram.org/bot"', f'api_base_url = "{emulator.base_url}"')
+    )
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", emulator.token)
     code, out = await asyncio.to_thread(run, ["check-config", "--config", str(path), "--online"])
     assert code == 0 and "Telegram accepts the token: the bot is @aftercare_test_bot" in out
@@ -160,8 +179,12 @@ async def test_check_config_online_asks_telegram_about_the_token(emulator, tmp_p
 
 
 def test_check_config_online_names_an_unreachable_telegram(tmp_path, capsys, monkeypatch):
-    path = example_config(tmp_path, ('# api_base_url = "https://api.telegram.org/bot"',
-                                     'api_base_url = "http://127.0.0.1:9/bot"'))
+    path = example_config(
+        tmp_path,
+        ('# api_base_url = "https://api.telegram.org/bot"', 'api_base_url = "http://127.0.0.1:9/bot"'),
+    )
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST-TOKEN")
     code, _ = run(["check-config", "--config", str(path), "--online"])
-    assert code == 2 and "telegram.api_base_url: cannot reach http://127.0.0.1:9/bot" in capsys.readouterr().err
+    assert (
+        code == 2 and "telegram.api_base_url: cannot reach http://127.0.0.1:9/bot" in capsys.readouterr().err
+    )

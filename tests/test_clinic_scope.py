@@ -18,8 +18,16 @@ from .test_patient_journey import consent, write
 from .test_staff_alert_rounds import follow_up
 from .test_staff_telegram import press
 
-HARBOURS = ("fingers", "tingle", "Quentin", "Needs review", "C10, N2", "Upper back", "6h 3",
-            "tingling in the arm")
+HARBOURS = (
+    "fingers",
+    "tingle",
+    "Quentin",
+    "Needs review",
+    "C10, N2",
+    "Upper back",
+    "6h 3",
+    "tingling in the arm",
+)
 GROUP = -100_777
 STEP_PACE = 3  # seconds between Noor's steps: her pace, within a group's 20 messages a minute
 
@@ -30,14 +38,19 @@ async def two_clinics(h, purged):
     zara, quentin = emu.add_user("Zara"), emu.add_user("Quentin")
     ids = {}
     for user in (zara, quentin):
-        session, assessment, _ = follow_up(h.services, practitioner=h.practitioner.id,
-                                           first_name=user.first_name, treated_at=START - 49 * 3600,
-                                           telegram_id=user.id)
+        session, assessment, _ = follow_up(
+            h.services,
+            practitioner=h.practitioner.id,
+            first_name=user.first_name,
+            treated_at=START - 49 * 3600,
+            telegram_id=user.id,
+        )
         if user is zara:
             await emu.send_photo(zara)  # kept with Harbour's follow-up
             await emu.wait_for_message(zara)
-        ids[user.first_name] = h.store.add_alert(session, assessment, "harbour", "contact_practitioner",
-                                                 h.clock())
+        ids[user.first_name] = h.store.add_alert(
+            session, assessment, "harbour", "contact_practitioner", h.clock()
+        )
     for _ in range(10):  # the alerts, charts and photo, paced a few seconds apart per chat
         await h.tick()
         h.advance(1)
@@ -122,16 +135,21 @@ STEPS = [
 
 
 @pytest.mark.parametrize("purged", [False, True], ids=["stopped", "purged"])
-async def test_another_clinics_staff_see_nothing_of_it_and_change_nothing(emulator, make_bot, tmp_path,
-                                                                          purged):
+async def test_another_clinics_staff_see_nothing_of_it_and_change_nothing(
+    emulator, make_bot, tmp_path, purged
+):
     group = emulator.add_group("Harbour on call", chat_id=GROUP)
     h = await make_bot(second_clinic=True, alert_chat_id=GROUP)
     noor = h.north_practitioner
     group.members.extend([h.practitioner, h.admin, noor])
     zara, quentin, alerts = await two_clinics(h, purged)
-    values = {"zara": h.store.patient_by_telegram(zara.id)["id"],
-              "quentin": h.store.patient_by_telegram(quentin.id)["id"],
-              "zara_alert": alerts["Zara"], "quentin_alert": alerts["Quentin"], "tmp": tmp_path}
+    values = {
+        "zara": h.store.patient_by_telegram(zara.id)["id"],
+        "quentin": h.store.patient_by_telegram(quentin.id)["id"],
+        "zara_alert": alerts["Zara"],
+        "quentin_alert": alerts["Quentin"],
+        "tmp": tmp_path,
+    }
     h.advance(60)
     tokens = h.store.db["enrol_tokens"].count
     to_dana = [m.text for m in h.emu.messages_to(h.practitioner)]
@@ -139,8 +157,9 @@ async def test_another_clinics_staff_see_nothing_of_it_and_change_nothing(emulat
     chats = {"me": noor.id, "group": GROUP}
     leaks = {}
     for what, how, where in STEPS:
-        since = {chat: max([m.message_id for m in h.emu.messages_to(chat)], default=0)
-                 for chat in (noor.id, GROUP)}
+        since = {
+            chat: max([m.message_id for m in h.emu.messages_to(chat)], default=0) for chat in (noor.id, GROUP)
+        }
         if "{flow}" in str(what):
             values["flow"] = flow_of(h)
         what = tuple(a.format(**values) for a in what) if how is cli else what.format(**values)

@@ -77,50 +77,73 @@ def add(anchor: str, lines: str) -> str:
 ERRORS = [
     # telegram
     (edit("[telegram]\n", "[telegram]\ntokn = 'x'\n"), "telegram.tokn", "unknown key"),
-    (edit("[telegram]\n", "[telegram]\ntoken = '123:abc'\n"), "telegram.token",
-     "set TELEGRAM_BOT_TOKEN or token_file"),
-    (edit('"http://127.0.0.1:8081/bot"', '"127.0.0.1:8081/bot"'), "telegram.api_base_url",
-     "not an http(s) address"),
-    (edit('"http://127.0.0.1:8081/bot"', "8081"), "telegram.api_base_url",
-     "expected text, got a whole number 8081"),
-    (edit("[telegram]\n", "[telegram]\ntoken_file = ''\n"), "telegram.token_file",
-     "must not be empty"),
-    ('telegram = "bot"\n' + BASE[BASE.index("[storage]"):], "telegram",
-     "expected a table, got text 'bot'"),
+    (
+        edit("[telegram]\n", "[telegram]\ntoken = '123:abc'\n"),
+        "telegram.token",
+        "set TELEGRAM_BOT_TOKEN or token_file",
+    ),
+    (
+        edit('"http://127.0.0.1:8081/bot"', '"127.0.0.1:8081/bot"'),
+        "telegram.api_base_url",
+        "not an http(s) address",
+    ),
+    (
+        edit('"http://127.0.0.1:8081/bot"', "8081"),
+        "telegram.api_base_url",
+        "expected text, got a whole number 8081",
+    ),
+    (edit("[telegram]\n", "[telegram]\ntoken_file = ''\n"), "telegram.token_file", "must not be empty"),
+    ('telegram = "bot"\n' + BASE[BASE.index("[storage]") :], "telegram", "expected a table, got text 'bot'"),
     # storage and the top level
     (edit("database =", "databse ="), "storage.databse", "did you mean 'database'?"),
-    (edit("database = \"data/aftercare.sqlite3\"", "database = 1"), "storage.database",
-     "expected text"),
+    (edit('database = "data/aftercare.sqlite3"', "database = 1"), "storage.database", "expected text"),
     ("[unknown]\n" + BASE, "unknown", "unknown key"),
     ('[telegram]\napi_base_url = "http://x/bot"\n', "clinics", "missing"),
     ("clinics = []\n", "clinics", "at least one [[clinics]]"),
     ('clinics = ["harbour"]\n', "clinics[0]", "expected a table, got text 'harbour'"),
     # a clinic's own keys
-    (edit('"Europe/London"', '"Europe/Lodon"'), "clinics[0].timezone",
-     "unknown time zone 'Europe/Lodon' (did you mean 'Europe/London'?)"),
-    (edit('"America/New_York"', '"Mars/Olympus"'), "clinics[1].timezone",
-     "unknown time zone 'Mars/Olympus'"),
+    (
+        edit('"Europe/London"', '"Europe/Lodon"'),
+        "clinics[0].timezone",
+        "unknown time zone 'Europe/Lodon' (did you mean 'Europe/London'?)",
+    ),
+    (edit('"America/New_York"', '"Mars/Olympus"'), "clinics[1].timezone", "unknown time zone 'Mars/Olympus'"),
     (edit('"Europe/London"', '"../etc/passwd"'), "clinics[0].timezone", "unknown time zone"),
     (edit('timezone = "Europe/London"\n', ""), "clinics[0].timezone", "missing"),
-    (add(HARBOUR, "timezon = 'Europe/London'"), "clinics[0].timezon",
-     "unknown key (did you mean 'timezone'?)"),
+    (
+        add(HARBOUR, "timezon = 'Europe/London'"),
+        "clinics[0].timezon",
+        "unknown key (did you mean 'timezone'?)",
+    ),
     (edit(NORTH, 'id = "harbour"\n'), "clinics[1].id", "'harbour' is already clinics[0].id"),
     (edit(HARBOUR, 'id = "Harbour Physio"\n'), "clinics[0].id", "use 1-32 of a-z"),
     (edit(HARBOUR, f'id = "{"a" * 33}"\n'), "clinics[0].id", "is not valid"),
     (edit('name = "Harbour Physio"', 'name = "  "'), "clinics[0].name", "must not be empty"),
     (edit('"+44 20 7946 0000"', '"call us"'), "clinics[0].phone", "use digits"),
     (edit('"+44 20 7946 0000"', '"+ - -"'), "clinics[0].phone", "is not valid"),
-    (edit('emergency_number = "999"', "emergency_number = 999"),
-     "clinics[0].emergency_number", "expected text, got a whole number 999"),
-    (edit('emergency_number = "999"', 'emergency_number = "9"'),
-     "clinics[0].emergency_number", 'write 2-6 digits in quotes, e.g. "999"'),
-    (edit('emergency_number = "999"', 'emergency_number = "112 or 999"'),
-     "clinics[0].emergency_number", "is not valid"),
+    (
+        edit('emergency_number = "999"', "emergency_number = 999"),
+        "clinics[0].emergency_number",
+        "expected text, got a whole number 999",
+    ),
+    (
+        edit('emergency_number = "999"', 'emergency_number = "9"'),
+        "clinics[0].emergency_number",
+        'write 2-6 digits in quotes, e.g. "999"',
+    ),
+    (
+        edit('emergency_number = "999"', 'emergency_number = "112 or 999"'),
+        "clinics[0].emergency_number",
+        "is not valid",
+    ),
     # check-ins
     (edit('["12h", "36h"]', "[]"), "clinics[1].checkins", "at least one check-in"),
     (edit('["12h", "36h"]', '"12h"'), "clinics[1].checkins", "expected a list"),
-    (edit('["12h", "36h"]', '["12h", 36]'), "clinics[1].checkins[1]",
-     'expected a duration in quotes such as "6h", got 36'),
+    (
+        edit('["12h", "36h"]', '["12h", 36]'),
+        "clinics[1].checkins[1]",
+        'expected a duration in quotes such as "6h", got 36',
+    ),
     (edit('["12h", "36h"]', '["12h", "36x"]'), "clinics[1].checkins[1]", "'36x' is not a duration"),
     (edit('["12h", "36h"]', '["12h", "0h"]'), "clinics[1].checkins[1]", "'0h' is zero"),
     (edit('["12h", "36h"]', '["12h", "6"]'), "clinics[1].checkins[1]", "'6' has no unit"),
@@ -132,49 +155,69 @@ ERRORS = [
     (add(NORTH, "clock_speed = -3600"), "clinics[1].clock_speed", "above 0"),
     (add(NORTH, "clock_speed = inf"), "clinics[1].clock_speed", "above 0"),
     (add(NORTH, 'clock_speed = "fast"'), "clinics[1].clock_speed", "expected a number"),
-    (add(NORTH, "clock_speed = true"), "clinics[1].clock_speed",
-     "expected a number, got true or false True"),
-    (add(NORTH, 'quiet_hours = "08:00-08:00"'), "clinics[1].quiet_hours",
-     "every check-in impossible"),
-    (add(NORTH, 'quiet_hours = "21:00-17:00"'), "clinics[1].quiet_hours",
-     "20 hours or more of the day, so no check-in could reliably be delivered"),
+    (add(NORTH, "clock_speed = true"), "clinics[1].clock_speed", "expected a number, got true or false True"),
+    (add(NORTH, 'quiet_hours = "08:00-08:00"'), "clinics[1].quiet_hours", "every check-in impossible"),
+    (
+        add(NORTH, 'quiet_hours = "21:00-17:00"'),
+        "clinics[1].quiet_hours",
+        "20 hours or more of the day, so no check-in could reliably be delivered",
+    ),
     (add(NORTH, 'quiet_hours = "9pm-8am"'), "clinics[1].quiet_hours", "is not HH:MM-HH:MM"),
     (add(NORTH, 'quiet_hours = "21:00-24:00"'), "clinics[1].quiet_hours", "hours run 00-23"),
-    (add(NORTH, 'reminder_after = "24h"'), "clinics[1].reminder_after",
-     "shorter than the smallest gap between check-ins (24h)"),
+    (
+        add(NORTH, 'reminder_after = "24h"'),
+        "clinics[1].reminder_after",
+        "shorter than the smallest gap between check-ins (24h)",
+    ),
     (add(NORTH, 'reminder_after = "2 hours"'), "clinics[1].reminder_after", "is not a duration"),
     (add(NORTH, 'alert_renotify_after = "0m"'), "clinics[1].alert_renotify_after", "is zero"),
-    (add(NORTH, "alert_renotify_after = 30"), "clinics[1].alert_renotify_after",
-     "expected text"),
+    (add(NORTH, "alert_renotify_after = 30"), "clinics[1].alert_renotify_after", "expected text"),
     (add(NORTH, 'enrol_token_ttl = "1 day"'), "clinics[1].enrol_token_ttl", "is not a duration"),
     (add(NORTH, "missed_alert_after = 0"), "clinics[1].missed_alert_after", "must be 1 or more"),
-    (add(NORTH, "missed_alert_after = 1.5"), "clinics[1].missed_alert_after",
-     "expected a whole number"),
-    (add(NORTH, "missed_alert_after = 3"), "clinics[1].missed_alert_after",
-     "only 2 check-ins, so the clinic would never be told"),
+    (add(NORTH, "missed_alert_after = 1.5"), "clinics[1].missed_alert_after", "expected a whole number"),
+    (
+        add(NORTH, "missed_alert_after = 3"),
+        "clinics[1].missed_alert_after",
+        "only 2 check-ins, so the clinic would never be told",
+    ),
     (add(NORTH, "retention_days = 0"), "clinics[1].retention_days", "must be 1 or more"),
     (add(NORTH, 'retention_days = "90"'), "clinics[1].retention_days", "expected a whole number"),
-    (add(NORTH, 'alert_chat_id = "-100123"'), "clinics[1].alert_chat_id",
-     "expected a whole number"),
+    (add(NORTH, 'alert_chat_id = "-100123"'), "clinics[1].alert_chat_id", "expected a whole number"),
     (add(NORTH, 'guidance_dir = "no-such-folder"'), "clinics[1].guidance_dir", "no such folder"),
     (add(NORTH, 'language = "English"'), "clinics[1].language", "use a language code"),
     # staff
     (edit(NORTH_STAFF, ""), "clinics[1].staff", "missing"),
-    (edit(NORTH_STAFF, "").replace(NORTH, NORTH + "staff = []\n"), "clinics[1].staff",
-     "at least one [[clinics.staff]] member"),
-    (edit("[[clinics.staff]]\ntelegram_id = 222222222\n",
-          "[[clinics.staff]]\ntelegram_id = 222222222\nname = 'A'\nrole = 'admin'\n"
-          "[[clinics.staff]]\ntelegram_id = 222222222\n"),
-     "clinics[1].staff[1].telegram_id", "222222222 is already clinics[1].staff[0]"),
-    (edit("telegram_id = 222222222", "telegram_id = -5"), "clinics[1].staff[0].telegram_id",
-     "must be 1 or more"),
-    (edit("telegram_id = 222222222", 'telegram_id = "222222222"'),
-     "clinics[1].staff[0].telegram_id", "expected a whole number"),
-    (edit('role = "admin"', 'role = "doctor"'), "clinics[1].staff[0].role",
-     "'doctor' is not one of practitioner, admin"),
+    (
+        edit(NORTH_STAFF, "").replace(NORTH, NORTH + "staff = []\n"),
+        "clinics[1].staff",
+        "at least one [[clinics.staff]] member",
+    ),
+    (
+        edit(
+            "[[clinics.staff]]\ntelegram_id = 222222222\n",
+            "[[clinics.staff]]\ntelegram_id = 222222222\nname = 'A'\nrole = 'admin'\n"
+            "[[clinics.staff]]\ntelegram_id = 222222222\n",
+        ),
+        "clinics[1].staff[1].telegram_id",
+        "222222222 is already clinics[1].staff[0]",
+    ),
+    (
+        edit("telegram_id = 222222222", "telegram_id = -5"),
+        "clinics[1].staff[0].telegram_id",
+        "must be 1 or more",
+    ),
+    (
+        edit("telegram_id = 222222222", 'telegram_id = "222222222"'),
+        "clinics[1].staff[0].telegram_id",
+        "expected a whole number",
+    ),
+    (
+        edit('role = "admin"', 'role = "doctor"'),
+        "clinics[1].staff[0].role",
+        "'doctor' is not one of practitioner, admin",
+    ),
     (edit('name = "Sam Lee"\n', ""), "clinics[1].staff[0].name", "missing"),
-    (edit('role = "admin"', 'role = "admin"\nphone = "1"'), "clinics[1].staff[0].phone",
-     "unknown key"),
+    (edit('role = "admin"', 'role = "admin"\nphone = "1"'), "clinics[1].staff[0].phone", "unknown key"),
 ]
 
 
@@ -219,26 +262,44 @@ def test_it_loads_a_clinic(tmp_path):
 
 
 def test_it_fills_in_defaults(tmp_path):
-    config = load_config(write(tmp_path, BASE[BASE.index("[[clinics]]"):]))
+    config = load_config(write(tmp_path, BASE[BASE.index("[[clinics]]") :]))
     north = config.clinic("north")
     source = str(tmp_path / "config.toml")
     assert config.telegram == TelegramConfig(DEFAULT_API_BASE_URL, None, source)
     assert config.storage.database == tmp_path / "aftercare.sqlite3"
     assert (north.clock_speed, north.quiet_hours, north.alert_chat_id, north.guidance_dir) == (
-        1.0, None, None, None)
+        1.0,
+        None,
+        None,
+        None,
+    )
     assert (north.reminder_after, north.alert_renotify_after, north.enrol_token_ttl) == (
-        timedelta(hours=2), timedelta(minutes=30), timedelta(hours=24))
+        timedelta(hours=2),
+        timedelta(minutes=30),
+        timedelta(hours=24),
+    )
     assert (north.missed_alert_after, north.retention_days, north.language) == (2, 90, "en")
 
 
 def test_it_reads_optional_settings(tmp_path):
     (tmp_path / "my-guidance").mkdir()
-    text = add(NORTH, "\n".join([
-        "clock_speed = 3600", 'quiet_hours = "22:00-07:30"', 'reminder_after = "1h30m"',
-        'alert_renotify_after = "10m"', "missed_alert_after = 1", 'enrol_token_ttl = "2d"',
-        "retention_days = 30", "alert_chat_id = -1001234567890",
-        'guidance_dir = "my-guidance"', 'language = "pt-BR"',
-    ]))
+    text = add(
+        NORTH,
+        "\n".join(
+            [
+                "clock_speed = 3600",
+                'quiet_hours = "22:00-07:30"',
+                'reminder_after = "1h30m"',
+                'alert_renotify_after = "10m"',
+                "missed_alert_after = 1",
+                'enrol_token_ttl = "2d"',
+                "retention_days = 30",
+                "alert_chat_id = -1001234567890",
+                'guidance_dir = "my-guidance"',
+                'language = "pt-BR"',
+            ]
+        ),
+    )
     north = load_config(write(tmp_path, text)).clinic("north")
     assert north.clock_speed == 3600.0
     assert str(north.quiet_hours) == "22:00-07:30"
@@ -269,8 +330,11 @@ def test_it_resolves_paths_against_the_config_folder(tmp_path, monkeypatch, data
 
 def test_clinic_lookup_names_the_file_and_known_ids(tmp_path):
     config = load_config(write(tmp_path, BASE))
-    with pytest.raises(ConfigError, match=r"config\.toml: clinics: no clinic with id 'south' "
-                                           r"\(known: harbour, north\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"config\.toml: clinics: no clinic with id 'south' "
+        r"\(known: harbour, north\)",
+    ):
         config.clinic("south")
 
 
@@ -288,8 +352,7 @@ TOKENS = [
     ("123:env", "123:file\n", "123:env"),
     (None, "  123:file\n", "123:file"),
     ("", "123:file", "123:file"),
-    (None, None,
-     "telegram.token_file: no bot token: set TELEGRAM_BOT_TOKEN or telegram.token_file"),
+    (None, None, "telegram.token_file: no bot token: set TELEGRAM_BOT_TOKEN or telegram.token_file"),
     (None, "", "telegram.token_file: "),
     (None, "missing", "telegram.token_file: cannot read"),
 ]
@@ -320,11 +383,16 @@ def test_the_example_config_loads():
     config = load_config(REPO / "config.example.toml")
     harbour = config.clinic("harbour")
     assert (harbour.name, harbour.timezone.key, harbour.emergency_number) == (
-        "Harbour Physio", "Europe/London", "999")
+        "Harbour Physio",
+        "Europe/London",
+        "999",
+    )
     assert harbour.checkins == tuple(timedelta(hours=h) for h in (6, 24, 48, 72))
     assert str(harbour.quiet_hours) == "21:00-08:00"
     assert (harbour.reminder_after, harbour.alert_renotify_after) == (
-        timedelta(hours=2), timedelta(minutes=30))
+        timedelta(hours=2),
+        timedelta(minutes=30),
+    )
     assert sorted(s.role for s in harbour.staff) == ["admin", "practitioner"]
     assert (harbour.alert_chat_id, harbour.retention_days) == (None, 90)
     assert "token =" not in (REPO / "config.example.toml").read_text().replace("# token", "")
@@ -362,8 +430,7 @@ def test_summary_shows_the_schedule_in_local_time(tmp_path):
         "  check-ins for a session treated now (Mon 01 Jun 20:30 BST):",
         "       6h  Tue 02 Jun 08:00 BST (moved from 02:30, quiet hours)",
         "      24h  Tue 02 Jun 20:30 BST",
-        "  reminder after 2h; alerts re-sent every 30m; clinic told after 2 missed check-ins"
-        " in a row",
+        "  reminder after 2h; alerts re-sent every 30m; clinic told after 2 missed check-ins in a row",
         "  enrolment links valid 24h; records kept 90 days",
         "    Dr Ana Ruiz, practitioner (111111111)",
         "North Clinic (north)",
@@ -405,7 +472,9 @@ def test_a_token_file_others_can_read_is_refused(tmp_path, monkeypatch, mode, re
         return
     with pytest.raises(ConfigError) as error:
         config.telegram.token()
-    assert f"telegram.token_file: {tmp_path / 'token'} can be read by other users ({refused})" in str(error.value)
+    assert f"telegram.token_file: {tmp_path / 'token'} can be read by other users ({refused})" in str(
+        error.value
+    )
     assert f"chmod 600 {tmp_path / 'token'}" in str(error.value)
 
 

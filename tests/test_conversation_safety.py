@@ -19,8 +19,10 @@ PHONE, EMERGENCY = "+44 20 7946 0000", "Call 999 now"
 
 def rows(h):
     """Everything kept about patients' words and what was made of them."""
-    return {table: h.store._one(f"SELECT COUNT(*) AS n FROM {table}")["n"]
-            for table in ("answers", "assessments", "alerts", "photos", "sessions", "patients")}
+    return {
+        table: h.store._one(f"SELECT COUNT(*) AS n FROM {table}")["n"]
+        for table in ("answers", "assessments", "alerts", "photos", "sessions", "patients")
+    }
 
 
 async def agree(h, user, button):
@@ -38,6 +40,7 @@ async def answered(h, user, count=1):
 
 
 # ---- 1. every input is read
+
 
 async def test_an_edit_into_a_red_flag_acts_at_once_and_a_milder_one_takes_nothing_back(make_bot):
     h = await make_bot()
@@ -108,7 +111,9 @@ async def test_a_photo_without_words_is_asked_about_kept_and_shown_to_staff(make
     await h.tick()
     await h.emu.wait_for_message(h.practitioner, lambda m: "Ana" in (m.text or "") and m.photo is None)
     await h.tick()  # the alert's text took the staff chat's last token: the photo goes at the next tick
-    await h.emu.wait_for_message(h.practitioner, lambda m: m.photo is not None and m.photo.file_id == photo.photo.file_id)
+    await h.emu.wait_for_message(
+        h.practitioner, lambda m: m.photo is not None and m.photo.file_id == photo.photo.file_id
+    )
 
 
 async def test_an_edited_caption_is_read_and_its_photo_kept_once(make_bot):
@@ -166,6 +171,7 @@ async def test_a_video_caption_is_read_as_the_patients_words(make_bot):
 
 # ---- 2. "normal" needs evidence: small talk is not an assessment
 
+
 @pytest.mark.parametrize("words", ["hola??", "hi", "thanks!", "who are you?"])
 async def test_small_talk_is_answered_with_the_check_in_again_and_the_emergency_number(make_bot, words):
     h = await make_bot()
@@ -211,11 +217,15 @@ async def test_ok_after_an_answered_check_in_is_not_another_assessment(make_bot)
 
 # ---- 3. distress
 
-@pytest.mark.parametrize("language, words, phone_line", [
-    ("en", "I'm scared", f"Please contact Harbour Physio today on {PHONE}"),
-    ("en", "something's not right", f"Please contact Harbour Physio today on {PHONE}"),
-    ("es", "me encuentro fatal", f"Contacta hoy con Harbour Physio en el {PHONE}"),
-])
+
+@pytest.mark.parametrize(
+    "language, words, phone_line",
+    [
+        ("en", "I'm scared", f"Please contact Harbour Physio today on {PHONE}"),
+        ("en", "something's not right", f"Please contact Harbour Physio today on {PHONE}"),
+        ("es", "me encuentro fatal", f"Contacta hoy con Harbour Physio en el {PHONE}"),
+    ],
+)
 async def test_distress_is_answered_kindly_with_the_clinic_phone(make_bot, language, words, phone_line):
     h = await make_bot()
     ana = h.emu.add_user("Ana", language_code=language)
@@ -314,6 +324,7 @@ async def test_an_emergency_does_not_wait_for_the_answer_in_flight(make_bot):
 
 
 # ---- 6. opt-out is honoured everywhere
+
 
 async def leave(h, user, how):
     if how == "stop":

@@ -48,16 +48,27 @@ def test_waiting_answers_are_superseded_with_their_buckets_and_urgent_ones_never
     store.claim_outbox(rows["in flight"])
     superseded = store.supersede_answers(CHAT)
     assert [(r["text"], r["bucket"]) for r in superseded] == [
-        ("contact", "contact_practitioner"), ("hello", None), ("normal", "normal")]
+        ("contact", "contact_practitioner"),
+        ("hello", None),
+        ("normal", "normal"),
+    ]
     assert superseded[1]["markup"] == {"inline_keyboard": []}
     assert {name: status(store, row) for name, row in rows.items()} == {
-        "contact": "superseded", "small talk": "superseded", "normal": "superseded", "in flight": "sending",
-        "emergency": "pending", "check-in": "pending", "other chat": "pending"}
+        "contact": "superseded",
+        "small talk": "superseded",
+        "normal": "superseded",
+        "in flight": "sending",
+        "emergency": "pending",
+        "check-in": "pending",
+        "other chat": "pending",
+    }
     assert store.supersede_answers(CHAT) == []
     assert store.unsent() == 4  # superseded rows are kept, never sent
 
 
-@pytest.mark.parametrize("state, unsent", [("pending", True), ("sending", True), ("sent", False), ("failed", False)])
+@pytest.mark.parametrize(
+    "state, unsent", [("pending", True), ("sending", True), ("sent", False), ("failed", False)]
+)
 def test_an_urgent_answer_counts_as_unsent_until_telegram_took_it(store, state, unsent):
     row = store.enqueue(CHAT, MessageKind.ANSWER, "call", None, 1000.0, priority=-1)
     if state != "pending":
@@ -74,11 +85,19 @@ def test_an_urgent_answer_counts_as_unsent_until_telegram_took_it(store, state, 
 def test_photos_are_erased_with_their_follow_up_and_the_tombstone_stays(store, erase):
     patient, session = followed(store)
     store.add_photo(session, None, 11, "PHOTO-1", 1000.0)
-    alert = store.add_alert(session, store.add_assessment(session, None, 6, "contact_practitioner", [], [], None, None, 1000.0),
-                            "harbour", "contact_practitioner", 1000.0)
+    alert = store.add_alert(
+        session,
+        store.add_assessment(session, None, 6, "contact_practitioner", [], [], None, None, 1000.0),
+        "harbour",
+        "contact_practitioner",
+        1000.0,
+    )
     assert store.forward_photos(session, alert, [1, -100], "📷", 1000.0) == 1
     assert store.forward_photos(session, alert, [1], "📷", 1000.0) == 0  # forwarded once
-    assert store._one("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'alert_photo' AND photo = 'PHOTO-1'")["n"] == 2
+    assert (
+        store._one("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'alert_photo' AND photo = 'PHOTO-1'")["n"]
+        == 2
+    )
     if erase == "delete":
         store.delete_patient(patient)
     else:

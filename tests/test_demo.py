@@ -17,14 +17,25 @@ async def test_the_fast_demo_plays_the_day_as_scripted():
 
     assert result.ok, result.failures
     assert {p.name: p.final_bucket for p in result.patients} == {
-        "Ana": "normal", "Ben": "contact_practitioner", "Chloe": "emergency"}
+        "Ana": "normal",
+        "Ben": "contact_practitioner",
+        "Chloe": "emergency",
+    }
     assert all((p.checkins_sent, p.checkins_answered) == (4, 4) for p in result.patients)
     ana, ben, chloe = (result.patient(name) for name in ("Ana", "Ben", "Chloe"))
     assert ana.alerts == [] and any("words" in when for when, _ in ana.buckets)
     [ben_alert] = ben.alerts
-    assert (ben_alert.bucket, ben_alert.acknowledged_by, ben_alert.told[0]) == ("contact_practitioner", "Dana Reyes", "Dana")
+    assert (ben_alert.bucket, ben_alert.acknowledged_by, ben_alert.told[0]) == (
+        "contact_practitioner",
+        "Dana Reyes",
+        "Dana",
+    )
     [chloe_alert] = chloe.alerts
-    assert (chloe_alert.bucket, chloe_alert.acknowledged_by, chloe_alert.told[0]) == ("emergency", "Sam Okafor", "Dana")
+    assert (chloe_alert.bucket, chloe_alert.acknowledged_by, chloe_alert.told[0]) == (
+        "emergency",
+        "Sam Okafor",
+        "Dana",
+    )
     assert "Sam (reminder)" in chloe_alert.told  # nobody took it: re-sent to the next staff member
     assert all(a.after_minutes > 0 for a in (ben_alert, chloe_alert))
     assert result.violations == 0 and result.errors_logged == 0 and result.api_calls > 100

@@ -60,7 +60,9 @@ def test_the_instructions_use_commands_that_exist():
 def test_the_systemd_unit_exposes_little():
     result = subprocess.run(
         ["systemd-analyze", "security", "--offline=yes", str(DEPLOY / "aftercare.service")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     found = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
     assert found, result.stdout + result.stderr

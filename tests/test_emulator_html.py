@@ -13,7 +13,11 @@ VALID = [
     ("<i>a</i><em>b</em>", "ab", [("italic", 0, 1), ("italic", 1, 1)]),
     ("<u>a</u><ins>b</ins>", "ab", [("underline", 0, 1), ("underline", 1, 1)]),
     ("<s>a</s><strike>b</strike><del>c</del>", "abc", [("strikethrough", i, 1) for i in range(3)]),
-    ('<tg-spoiler>a</tg-spoiler><span class="tg-spoiler">b</span>', "ab", [("spoiler", 0, 1), ("spoiler", 1, 1)]),
+    (
+        '<tg-spoiler>a</tg-spoiler><span class="tg-spoiler">b</span>',
+        "ab",
+        [("spoiler", 0, 1), ("spoiler", 1, 1)],
+    ),
     ("<B>upper</B>", "upper", [("bold", 0, 5)]),
     ("<b><i>nested</i></b>", "nested", [("bold", 0, 6), ("italic", 0, 6)]),
     ("<i>closed by</>", "closed by", [("italic", 0, 9)]),
@@ -46,7 +50,10 @@ INVALID = [
     ("🏟 🏟&lt;<i>a</i   ", "Unclosed end tag at byte offset 17"),
     ("text <b", "Unclosed start tag at byte offset 5"),
     ("🏟 🏟&lt;<i   =aba>", 'Empty attribute name in the tag "i" at byte offset 13'),
-    ("🏟 🏟&lt;<i    aba>", 'Expected equal sign in declaration of an attribute of the tag "i" at byte offset 13'),
+    (
+        "🏟 🏟&lt;<i    aba>",
+        'Expected equal sign in declaration of an attribute of the tag "i" at byte offset 13',
+    ),
     ("🏟 🏟&lt;<i    aba  =  ", 'Unclosed start tag "i" at byte offset 13'),
     ("🏟 🏟&lt;<i    aba  =  190azAz-.,", "Unexpected end of name token at byte offset 27"),
     ('<i aba="unterminated>', "Unclosed start tag at byte offset 0"),
@@ -54,8 +61,11 @@ INVALID = [
     ('<tg-emoji emoji-id="abc">x</tg-emoji>', "Invalid custom emoji identifier specified"),
     ("Fish & chips", 'Unescaped "&" at byte offset 5; write it as "&amp;"'),
     ("&laquo;quoted&raquo;", 'Unescaped "&" at byte offset 0; write it as "&amp;"'),
-    ("&#xDFDF;", "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched"
-     " surrogate code units"),
+    (
+        "&#xDFDF;",
+        "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched"
+        " surrogate code units",
+    ),
 ]
 
 
@@ -74,8 +84,8 @@ def test_invalid_html_is_refused_with_telegrams_text(source, error):
 
 
 def test_link_keeps_its_url_and_pre_its_language():
-    link, = parse_html('<a href="https://example.org/?a=1&amp;b=2">x</a>').entities
-    pre, = parse_html('<pre><code class="language-python">x</code></pre>').entities
+    (link,) = parse_html('<a href="https://example.org/?a=1&amp;b=2">x</a>').entities
+    (pre,) = parse_html('<pre><code class="language-python">x</code></pre>').entities
     assert link["url"] == "https://example.org/?a=1&b=2"
     assert pre["language"] == "python"
 

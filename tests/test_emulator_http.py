@@ -55,9 +55,13 @@ async def test_get_me_describes_the_bot_and_method_names_ignore_case(http, emula
 @pytest.mark.parametrize(
     "send",
     [
-        lambda chat, markup: {"data": {"chat_id": str(chat), "text": "hi", "reply_markup": json.dumps(markup)}},
+        lambda chat, markup: {
+            "data": {"chat_id": str(chat), "text": "hi", "reply_markup": json.dumps(markup)}
+        },
         lambda chat, markup: {"json": {"chat_id": chat, "text": "hi", "reply_markup": markup}},
-        lambda chat, markup: {"params": {"chat_id": str(chat), "text": "hi", "reply_markup": json.dumps(markup)}},
+        lambda chat, markup: {
+            "params": {"chat_id": str(chat), "text": "hi", "reply_markup": json.dumps(markup)}
+        },
     ],
     ids=["form", "json", "query-string"],
 )
@@ -81,7 +85,11 @@ async def test_upload_records_its_size_and_can_be_downloaded(http, emulator):
     status, body = await api(http, emulator, "sendPhoto", data=form)
     assert status == 200
     assert body["result"]["caption"] == "scan"
-    assert emulator.calls[-1].params["photo"] == {"filename": "scan.png", "content_type": "image/png", "size": 1000}
+    assert emulator.calls[-1].params["photo"] == {
+        "filename": "scan.png",
+        "content_type": "image/png",
+        "size": 1000,
+    }
     file_id = body["result"]["photo"][0]["file_id"]
     _, got = await api(http, emulator, "getFile", data={"file_id": file_id})
     async with http.get(f"{emulator.base_file_url}{emulator.token}/{got['result']['file_path']}") as download:
@@ -182,7 +190,9 @@ async def test_group_privacy_mode_delivers_only_commands_mentions_and_replies(em
     await emulator.send_text(ana, "hey @aftercare_test_bot", chat=group)
     texts = [u["message"]["text"] for u in emulator.pending_updates]
     assert texts == ["/help@aftercare_test_bot", "hey @aftercare_test_bot"]
-    assert emulator.pending_updates[0]["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 24}]
+    assert emulator.pending_updates[0]["message"]["entities"] == [
+        {"type": "bot_command", "offset": 0, "length": 24}
+    ]
 
 
 async def test_on_bot_message_sees_sends_edits_and_deletes(http, emulator):

@@ -23,7 +23,12 @@ from bot.emulator import BotApiEmulator
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 KEYBOARD = InlineKeyboardMarkup(
-    [[InlineKeyboardButton("Better", callback_data="better"), InlineKeyboardButton("Worse", callback_data="worse")]]
+    [
+        [
+            InlineKeyboardButton("Better", callback_data="better"),
+            InlineKeyboardButton("Worse", callback_data="worse"),
+        ]
+    ]
 )
 
 
@@ -44,12 +49,16 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _bot(emu: BotApiEmulator, **request) -> Bot:
-    return Bot(emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url, request=HTTPXRequest(**request))
+    return Bot(
+        emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url, request=HTTPXRequest(**request)
+    )
 
 
 @asynccontextmanager
 async def polling(emu: BotApiEmulator):
-    app = Application.builder().token(emu.token).base_url(emu.base_url).base_file_url(emu.base_file_url).build()
+    app = (
+        Application.builder().token(emu.token).base_url(emu.base_url).base_file_url(emu.base_file_url).build()
+    )
     app.add_handlers(
         [
             CommandHandler("start", start),
@@ -132,10 +141,18 @@ async def test_identical_edit_is_not_modified(emulator):
     [
         ({"text": "x" * 4097}, "message is too long"),
         ({"text": "<b>" + "x" * 4097 + "</b>", "parse_mode": "HTML"}, "message is too long"),
-        ({"text": "<p>Hi</p>", "parse_mode": "HTML"}, 'can\'t parse entities: unsupported start tag "p" at byte offset 0'),
+        (
+            {"text": "<p>Hi</p>", "parse_mode": "HTML"},
+            'can\'t parse entities: unsupported start tag "p" at byte offset 0',
+        ),
         ({"text": "Fish & chips", "parse_mode": "HTML"}, "can't parse entities: unescaped"),
-        ({"text": "x", "reply_markup": InlineKeyboardMarkup([[InlineKeyboardButton("B", callback_data="x" * 65)]])},
-         "button_data_invalid"),
+        (
+            {
+                "text": "x",
+                "reply_markup": InlineKeyboardMarkup([[InlineKeyboardButton("B", callback_data="x" * 65)]]),
+            },
+            "button_data_invalid",
+        ),
     ],
     ids=["too-long", "too-long-html", "bad-tag", "bare-ampersand", "65-byte-callback-data"],
 )
@@ -269,7 +286,9 @@ async def test_the_record_keeps_every_call_and_decoded_params(emulator):
         await bot.set_my_commands([("start", "Begin"), ("stop", "Stop reminders")])
         assert [c.command for c in await bot.get_my_commands()] == ["start", "stop"]
         assert (await bot.get_chat(user.id)).first_name == "Ana"
-        await bot.send_document(user.id, InputFile(b"%PDF-1.4 leaflet", filename="leaflet.pdf"), caption="Leaflet")
+        await bot.send_document(
+            user.id, InputFile(b"%PDF-1.4 leaflet", filename="leaflet.pdf"), caption="Leaflet"
+        )
         with emulator.expect_violation("wrong parameter action in request"), pytest.raises(BadRequest):
             await bot.send_chat_action(user.id, "dancing")
     methods = [c.method for c in emulator.calls]

@@ -30,8 +30,14 @@ DANA = 111111111
 
 @pytest.fixture
 def config(tmp_path):
-    return load_config(write_config(tmp_path, "http://127.0.0.1:9/bot", [(DANA, "Dana Reyes", "practitioner"), (222, "Sam", "admin")],
-                                    enrol_token_ttl="2h"))
+    return load_config(
+        write_config(
+            tmp_path,
+            "http://127.0.0.1:9/bot",
+            [(DANA, "Dana Reyes", "practitioner"), (222, "Sam", "admin")],
+            enrol_token_ttl="2h",
+        )
+    )
 
 
 @pytest.fixture
@@ -41,11 +47,24 @@ def store(tmp_path):
     store.close()
 
 
-def enrol(store, clinic, areas=("calf",), intensity="moderate", activities=(), first=None, treated_at=START, practitioner=None, now=START):
-    return create_enrolment(store, clinic, list(areas), intensity, list(activities), first, treated_at, practitioner, now)
+def enrol(
+    store,
+    clinic,
+    areas=("calf",),
+    intensity="moderate",
+    activities=(),
+    first=None,
+    treated_at=START,
+    practitioner=None,
+    now=START,
+):
+    return create_enrolment(
+        store, clinic, list(areas), intensity, list(activities), first, treated_at, practitioner, now
+    )
 
 
 # ---- tokens and links
+
 
 def test_tokens_are_valid_deep_link_payloads_and_unguessable():
     tokens = {new_token() for _ in range(2000)}
@@ -60,7 +79,10 @@ def test_deep_link_opens_the_bot_with_the_token():
     assert deep_link("@aftercare_bot", "abc") == "https://t.me/aftercare_bot?start=abc"
 
 
-@pytest.mark.parametrize("username, token", [("", "abc"), ("bad name", "abc"), ("aftercare_bot", "a b"), ("aftercare_bot", "x" * 65)])
+@pytest.mark.parametrize(
+    "username, token",
+    [("", "abc"), ("bad name", "abc"), ("aftercare_bot", "a b"), ("aftercare_bot", "x" * 65)],
+)
 def test_deep_link_refuses_what_telegram_would_not_pass(username, token):
     with pytest.raises(EnrolmentError):
         deep_link(username, token)
@@ -68,16 +90,30 @@ def test_deep_link_refuses_what_telegram_would_not_pass(username, token):
 
 # ---- what is stored
 
+
 def test_an_enrolment_stores_the_session_with_areas_resolved_and_an_expiry(config, store):
     clinic = config.clinics[0]
-    enrolment = enrol(store, clinic, ["Upper back", "traps", "upper_back"], "heavy", ["running", "gym", "running"], True,
-                      START - 600, DANA)
+    enrolment = enrol(
+        store,
+        clinic,
+        ["Upper back", "traps", "upper_back"],
+        "heavy",
+        ["running", "gym", "running"],
+        True,
+        START - 600,
+        DANA,
+    )
     row = store.enrol_token(enrolment.token)
     assert enrolment.expires_at == START + 2 * 3600
     assert json.loads(row["areas"]) == ["upper_back", "upper_trap"]
     assert json.loads(row["activities"]) == ["running", "gym"]
-    assert (row["clinic_id"], row["intensity"], row["first_session"], row["treated_at"], row["practitioner_id"]) == \
-        ("harbour", "heavy", 1, START - 600, DANA)
+    assert (
+        row["clinic_id"],
+        row["intensity"],
+        row["first_session"],
+        row["treated_at"],
+        row["practitioner_id"],
+    ) == ("harbour", "heavy", 1, START - 600, DANA)
     assert (row["created_at"], row["expires_at"], row["used_at"]) == (START, START + 7200, None)
 
 
@@ -90,16 +126,19 @@ def test_a_token_works_once_and_not_after_it_expires(config, store):
     assert not store.use_enrol_token(second.token, second.expires_at)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"areas": ["big toe"]}, "unknown area 'big toe' (known: neck, upper_trap"),
-    ({"areas": []}, "at least one treated area"),
-    ({"intensity": "extreme"}, "intensity must be one of light, moderate, heavy"),
-    ({"intensity": None}, "intensity must be one of"),
-    ({"activities": ["swimming"]}, "unknown activity 'swimming'"),
-    ({"practitioner": 999}, "999 is not a staff member of clinic 'harbour'"),
-    ({"treated_at": START + 3600}, "in the future"),
-    ({"treated_at": START - 73 * 3600}, "already be over"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"areas": ["big toe"]}, "unknown area 'big toe' (known: neck, upper_trap"),
+        ({"areas": []}, "at least one treated area"),
+        ({"intensity": "extreme"}, "intensity must be one of light, moderate, heavy"),
+        ({"intensity": None}, "intensity must be one of"),
+        ({"activities": ["swimming"]}, "unknown activity 'swimming'"),
+        ({"practitioner": 999}, "999 is not a staff member of clinic 'harbour'"),
+        ({"treated_at": START + 3600}, "in the future"),
+        ({"treated_at": START - 73 * 3600}, "already be over"),
+    ],
+)
 def test_bad_details_are_refused_and_nothing_is_stored(config, store, change, message):
     with pytest.raises(EnrolmentError, match=re.escape(message)):
         enrol(store, config.clinics[0], **change)
@@ -108,13 +147,20 @@ def test_bad_details_are_refused_and_nothing_is_stored(config, store, change, me
 
 def test_a_naive_treatment_time_is_the_clinics_local_time(config):
     clinic = config.clinics[0]  # Europe/London: UTC+1 in July
-    assert parse_treated_at("2026-07-01T09:30", clinic) == datetime(2026, 7, 1, 8, 30, tzinfo=ZoneInfo("UTC")).timestamp()
-    assert parse_treated_at("2026-07-01T09:30+02:00", clinic) == datetime(2026, 7, 1, 7, 30, tzinfo=ZoneInfo("UTC")).timestamp()
+    assert (
+        parse_treated_at("2026-07-01T09:30", clinic)
+        == datetime(2026, 7, 1, 8, 30, tzinfo=ZoneInfo("UTC")).timestamp()
+    )
+    assert (
+        parse_treated_at("2026-07-01T09:30+02:00", clinic)
+        == datetime(2026, 7, 1, 7, 30, tzinfo=ZoneInfo("UTC")).timestamp()
+    )
     with pytest.raises(EnrolmentError, match="not an ISO time"):
         parse_treated_at("yesterday 9am", clinic)
 
 
 # ---- QR code
+
 
 def png_size(path):
     data = path.read_bytes()
@@ -141,21 +187,50 @@ def test_an_unwritable_qr_path_is_a_clear_error(tmp_path):
 
 # ---- the command line
 
+
 def run(argv):
     out = io.StringIO()
     return main(argv, out=out), out.getvalue()
 
 
 def cli_args(config, *extra):
-    return ["enrol", "--config", str(config.path), "--clinic", "harbour", "--area", "upper back", "--intensity", "moderate", *extra]
+    return [
+        "enrol",
+        "--config",
+        str(config.path),
+        "--clinic",
+        "harbour",
+        "--area",
+        "upper back",
+        "--intensity",
+        "moderate",
+        *extra,
+    ]
 
 
 def test_enrol_prints_the_link_writes_the_qr_and_stores_the_token(config, tmp_path):
     qr = tmp_path / "out" / "patient.png"
-    treated = datetime.now(ZoneInfo("Europe/London")).replace(second=0, microsecond=0, tzinfo=None) - timedelta(hours=1)
-    code, out = run(cli_args(config, "--area", "calf", "--activity", "running", "--repeat-session",
-                             "--treated-at", treated.isoformat(), "--practitioner", str(DANA), "--qr", str(qr),
-                             "--bot-username", "aftercare_test_bot"))
+    treated = datetime.now(ZoneInfo("Europe/London")).replace(
+        second=0, microsecond=0, tzinfo=None
+    ) - timedelta(hours=1)
+    code, out = run(
+        cli_args(
+            config,
+            "--area",
+            "calf",
+            "--activity",
+            "running",
+            "--repeat-session",
+            "--treated-at",
+            treated.isoformat(),
+            "--practitioner",
+            str(DANA),
+            "--qr",
+            str(qr),
+            "--bot-username",
+            "aftercare_test_bot",
+        )
+    )
     assert code == 0
     link, qr_line, expires = out.splitlines()
     token = re.fullmatch(r"https://t\.me/aftercare_test_bot\?start=([A-Za-z0-9_-]{32})", link).group(1)
@@ -165,8 +240,12 @@ def test_enrol_prints_the_link_writes_the_qr_and_stores_the_token(config, tmp_pa
     row = store.enrol_token(token)
     store.close()
     assert json.loads(row["areas"]) == ["upper_back", "calf"]
-    assert (row["intensity"], json.loads(row["activities"]), row["first_session"], row["practitioner_id"]) == \
-        ("moderate", ["running"], 0, DANA)
+    assert (
+        row["intensity"],
+        json.loads(row["activities"]),
+        row["first_session"],
+        row["practitioner_id"],
+    ) == ("moderate", ["running"], 0, DANA)
     assert row["treated_at"] == treated.replace(tzinfo=ZoneInfo("Europe/London")).timestamp()
 
 
@@ -180,14 +259,19 @@ def test_enrol_takes_the_username_from_the_environment_and_writes_the_qr_here(co
     assert out.splitlines()[1] == f"QR code: enrol-{token[:8]}.png"
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--clinic", "nowhere"], "no clinic with id 'nowhere'"),
-    (["--area", "big toe"], "unknown area 'big toe'"),
-    (["--treated-at", "monday"], "'monday' is not an ISO time"),
-    (["--practitioner", "5"], "5 is not a staff member"),
-    (["--bot-username", "no spaces"], "is not a Telegram bot username"),
-])
-def test_enrol_errors_exit_2_with_a_message_and_store_nothing(config, tmp_path, monkeypatch, capsys, extra, message):
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--clinic", "nowhere"], "no clinic with id 'nowhere'"),
+        (["--area", "big toe"], "unknown area 'big toe'"),
+        (["--treated-at", "monday"], "'monday' is not an ISO time"),
+        (["--practitioner", "5"], "5 is not a staff member"),
+        (["--bot-username", "no spaces"], "is not a Telegram bot username"),
+    ],
+)
+def test_enrol_errors_exit_2_with_a_message_and_store_nothing(
+    config, tmp_path, monkeypatch, capsys, extra, message
+):
     monkeypatch.setenv("AFTERCARE_BOT_USERNAME", "aftercare_test_bot")
     monkeypatch.chdir(tmp_path)
     code, out = run(cli_args(config, *extra))
@@ -204,7 +288,10 @@ def test_enrol_errors_exit_2_with_a_message_and_store_nothing(config, tmp_path, 
 def test_enrol_without_a_bot_username_says_how_to_give_one(config, monkeypatch, capsys):
     monkeypatch.delenv("AFTERCARE_BOT_USERNAME", raising=False)
     assert run(cli_args(config))[0] == 2
-    assert "--bot-username, telegram.bot_username in the config, or AFTERCARE_BOT_USERNAME" in capsys.readouterr().err
+    assert (
+        "--bot-username, telegram.bot_username in the config, or AFTERCARE_BOT_USERNAME"
+        in capsys.readouterr().err
+    )
 
 
 def test_enrol_requires_area_and_intensity(config, capsys):
@@ -223,6 +310,7 @@ def test_enrol_still_prints_the_link_when_the_qr_cannot_be_written(config, tmp_p
 
 
 # ---- QR codes stay private; the link can go to the terminal or a script
+
 
 def test_the_qr_code_is_private_even_when_it_replaces_a_readable_file(config, tmp_path):
     qr = tmp_path / "patient.png"
@@ -278,7 +366,9 @@ USERNAME_CHECKS = [
 
 
 @pytest.mark.parametrize("given, says", USERNAME_CHECKS)
-async def test_enrol_checks_the_username_against_the_token(emulator, config, tmp_path, monkeypatch, capsys, given, says):
+async def test_enrol_checks_the_username_against_the_token(
+    emulator, config, tmp_path, monkeypatch, capsys, given, says
+):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", emulator.token)
     checked = config_with(config, tmp_path, emulator.base_url, f'\nbot_username = "{given}"')

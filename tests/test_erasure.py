@@ -21,8 +21,12 @@ from bot.telegram.app import _purge
 from .test_patient_journey import TAP, consent, next_checkin, settled, tap, until, write
 
 NAME = "Quorindel"
-WORDS = ["sore 3/10 after marimbaphone practice", "my fingers are numb since the zeppelin ride",
-         "bruise from the glockenspiel stand", "thanks for the dirigible tips"]
+WORDS = [
+    "sore 3/10 after marimbaphone practice",
+    "my fingers are numb since the zeppelin ride",
+    "bruise from the glockenspiel stand",
+    "thanks for the dirigible tips",
+]
 ERASED = "Erased at the patient's request."
 
 
@@ -62,8 +66,15 @@ def test_a_reader_delays_the_wal_truncation_until_it_is_gone(tmp_path):
     for it (the event loop would), and the next try after it has gone clears the words."""
     store = Store(tmp_path / "db.sqlite3")
     patient = store.save_patient(42, NAME, "en", "harbour", now=1000.0)
-    token = {"clinic_id": "harbour", "areas": "[]", "intensity": None, "activities": "[]", "first_session": 1,
-             "treated_at": 1000.0, "practitioner_id": None}
+    token = {
+        "clinic_id": "harbour",
+        "areas": "[]",
+        "intensity": None,
+        "activities": "[]",
+        "first_session": 1,
+        "treated_at": 1000.0,
+        "practitioner_id": None,
+    }
     session = store.start_session(patient, token, 1.0, [(0, 6.0, 7000.0)], now=1000.0)
     store.add_answer(session, None, "text", WORDS[1], now=1100.0)
     reader = sqlite3.connect(tmp_path / "db.sqlite3")
@@ -131,8 +142,12 @@ async def erase(h, patient):
             return confirm_text != confirm.text
         h.advance(1.1)
         await asyncio.sleep(0.05)  # a send in flight (from the handler) has its answer
-    raise AssertionError("the staff's copies were not all edited: " + str(
-        h.store._all("SELECT kind, status, last_error FROM outbox WHERE status IN ('pending', 'sending')")))
+    raise AssertionError(
+        "the staff's copies were not all edited: "
+        + str(
+            h.store._all("SELECT kind, status, last_error FROM outbox WHERE status IN ('pending', 'sending')")
+        )
+    )
 
 
 async def test_delete_leaves_neither_name_nor_words_in_the_database_files(make_bot):
@@ -153,8 +168,12 @@ async def test_delete_leaves_neither_name_nor_words_in_the_database_files(make_b
 async def test_an_edit_telegram_refuses_does_not_hold_up_the_erasure(make_bot):
     h = await make_bot()
     patient = await conversation(h)
-    h.emu.faults.fail_next(50, 400, methods=["editMessageText", "deleteMessage"],
-                           description="Bad Request: message can't be edited")
+    h.emu.faults.fail_next(
+        50,
+        400,
+        methods=["editMessageText", "deleteMessage"],
+        description="Bad Request: message can't be edited",
+    )
     await erase(h, patient)
     assert leaks(Path(h.services.config.storage.database)) == {}
     assert h.store.patient_by_telegram(patient.id) is None

@@ -79,11 +79,18 @@ async def outbox(emulator, tmp_path, guidance):
     lines = Lines()
     logger = logging.getLogger("bot.delivery.sender")
     logger.addHandler(lines)
-    bot = ExtBot(emulator.token, base_url=emulator.base_url, request=AiohttpRequest(read_timeout=0.5), rate_limiter=TelegramPace(28))
+    bot = ExtBot(
+        emulator.token,
+        base_url=emulator.base_url,
+        request=AiohttpRequest(read_timeout=0.5),
+        rate_limiter=TelegramPace(28),
+    )
     try:
         async with bot:
             services.delivery = Delivery(bot, store, services.now, nothing)
-            services.ticker = Ticker(services, Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing))
+            services.ticker = Ticker(
+                services, Hooks(lambda *_: None, lambda *_: None, lambda *_: ([], 0.0), nothing)
+            )
             services.lines = lines.lines
             yield services
     finally:
@@ -91,7 +98,9 @@ async def outbox(emulator, tmp_path, guidance):
         store.close()
 
 
-async def test_a_send_the_locked_database_could_not_record_is_recorded_later_not_sent_again(outbox, emulator, tmp_path):
+async def test_a_send_the_locked_database_could_not_record_is_recorded_later_not_sent_again(
+    outbox, emulator, tmp_path
+):
     ana = emulator.add_user("Ana")
     locker = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
     armed = [True]

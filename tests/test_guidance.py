@@ -42,54 +42,234 @@ def test_every_message_exists_in_every_language(guidance):
 
 
 def test_areas_cover_the_treatable_regions(guidance):
-    wanted = {"neck", "upper_trap", "shoulder", "upper_back", "mid_back", "chest", "lower_back",
-              "glutes", "hip", "hamstring", "quads", "calf", "forearm"}
+    wanted = {
+        "neck",
+        "upper_trap",
+        "shoulder",
+        "upper_back",
+        "mid_back",
+        "chest",
+        "lower_back",
+        "glutes",
+        "hip",
+        "hamstring",
+        "quads",
+        "calf",
+        "forearm",
+    }
     assert wanted <= set(guidance.areas)
-    assert {a for a in wanted if guidance.is_thoracic(a)} == {"neck", "upper_trap", "shoulder", "upper_back", "mid_back", "chest"}
+    assert {a for a in wanted if guidance.is_thoracic(a)} == {
+        "neck",
+        "upper_trap",
+        "shoulder",
+        "upper_back",
+        "mid_back",
+        "chest",
+    }
     assert guidance.resolve_area("Between the shoulder blades") == "upper_back"
     assert guidance.is_thoracic(guidance.resolve_area("elbow-ish somewhere"))
 
 
 # (file, text to replace, replacement, what the error must name)
 BROKEN_EDITS = [
-    ("rules.toml", 'findings = ["breathless"]', 'findings = ["breathles"]', "rules.toml: rules[1].when[0].findings: unknown finding 'breathles'"),
-    ("rules.toml", 'bucket = "emergency"', 'bucket = "urgent"', "rules.toml: rules[0].bucket: 'urgent' is not one of"),
-    ("rules.toml", 'source = "S002"\n', 'source = " "\n', "rules.toml: rules[0].source: every rule names its source"),
+    (
+        "rules.toml",
+        'findings = ["breathless"]',
+        'findings = ["breathles"]',
+        "rules.toml: rules[1].when[0].findings: unknown finding 'breathles'",
+    ),
+    (
+        "rules.toml",
+        'bucket = "emergency"',
+        'bucket = "urgent"',
+        "rules.toml: rules[0].bucket: 'urgent' is not one of",
+    ),
+    (
+        "rules.toml",
+        'source = "S002"\n',
+        'source = " "\n',
+        "rules.toml: rules[0].source: every rule names its source",
+    ),
     ("rules.toml", 'id = "E2"', 'id = "E1"', "rules.toml: rules[1].id: duplicate rule id 'E1'"),
-    ("rules.toml", 'areas_not = ["chest"]', 'areas_not = ["chestt"]', "rules.toml: rules[0].when[1].areas_not: unknown area 'chestt'"),
-    ("rules.toml", 'trend = "rising", hours_min = 48', 'trend = "up", hours_min = 48', "rules.toml: rules[10].when[0].trend: 'up' is not one of"),
-    ("rules.toml", 'when = [{ findings = ["breathless"] }, ', 'when = [{ findings = ["breathless"], colour = "red" }, ', "rules.toml: rules[1].when[0].colour: unknown key"),
-    ("rules.toml", 'when = [{ findings = ["breathless"] }, ', 'when = [{}, ', "rules.toml: rules[1].when[0]: an empty condition"),
-    ("rules.toml", 'reason = "Sudden or sharp chest pain"', 'reason = 5', "rules.toml: rules[0].reason: expected text, got a whole number 5"),
+    (
+        "rules.toml",
+        'areas_not = ["chest"]',
+        'areas_not = ["chestt"]',
+        "rules.toml: rules[0].when[1].areas_not: unknown area 'chestt'",
+    ),
+    (
+        "rules.toml",
+        'trend = "rising", hours_min = 48',
+        'trend = "up", hours_min = 48',
+        "rules.toml: rules[10].when[0].trend: 'up' is not one of",
+    ),
+    (
+        "rules.toml",
+        'when = [{ findings = ["breathless"] }, ',
+        'when = [{ findings = ["breathless"], colour = "red" }, ',
+        "rules.toml: rules[1].when[0].colour: unknown key",
+    ),
+    (
+        "rules.toml",
+        'when = [{ findings = ["breathless"] }, ',
+        "when = [{}, ",
+        "rules.toml: rules[1].when[0]: an empty condition",
+    ),
+    (
+        "rules.toml",
+        'reason = "Sudden or sharp chest pain"',
+        "reason = 5",
+        "rules.toml: rules[0].reason: expected text, got a whole number 5",
+    ),
     ("rules.toml", '[[rules]]\nid = "E1"', '[[rules]\nid = "E1"', "rules.toml: not valid TOML"),
-    ("lexicon.toml", '"@cough"]', '"@coughs"]', "lexicon.toml: findings.cough.patterns[0]: unknown term group '@coughs'"),
-    ("lexicon.toml", 'patterns = ["@sharp"]', 'patterns = ["s*"]', "lexicon.toml: findings.sharp_pain.patterns[0]: 's*'"),
-    ("lexicon.toml", 'patterns = ["@sharp"]', 'patterns = ["~ sharp"]', "lexicon.toml: findings.sharp_pain.patterns[0]"),
-    ("lexicon.toml", 'finding = "fever"', 'finding = "fevers"', "lexicon.toml: fever.finding: unknown finding 'fevers'"),
-    ("lexicon.toml", 'label = "new cough"', 'label = "new cough"\ncolour = "red"', "lexicon.toml: findings.cough.colour: unknown key"),
-    ("lexicon.toml", 'window = 5', 'window = "five"', "lexicon.toml: negation.window: expected a whole number, got text 'five'"),
-    ("lexicon.toml", 'window = 5', 'windw = 5', "lexicon.toml: negation.windw: unknown key (did you mean 'window'?)"),
-    ("questions.toml", 'findings = ["breathless"]', 'findings = ["short_breath"]', "questions.toml: questions[3].options[1].findings: unknown finding 'short_breath'"),
-    ("questions.toml", 'kind = "checklist"', 'kind = "grid"', "questions.toml: questions[3].kind: 'grid' is not one of"),
-    ("questions.toml", 'none_option = "none"', 'none_option = "nothing"', "questions.toml: questions[3].none_option: 'nothing' is not one of its options"),
-    ("questions.toml", "checkin_hours = [6, 24, 48, 72]", "checkin_hours = [6, 24, 48, 72, 96]", "questions.toml: checkin_hours: the 96 h check-in has no questions"),
-    ("questions.toml", "checkin_hours = [6, 24, 48, 72]", "checkin_hours = [24, 6, 48, 72]", "questions.toml: checkin_hours: must be a non-empty, increasing list"),
-    ("tips.toml", 'file = "tips/hydration.md"', 'file = "tips/hydrate.md"', "tips.toml: tips[1].file: missing tip file tips/hydrate.md"),
+    (
+        "lexicon.toml",
+        '"@cough"]',
+        '"@coughs"]',
+        "lexicon.toml: findings.cough.patterns[0]: unknown term group '@coughs'",
+    ),
+    (
+        "lexicon.toml",
+        'patterns = ["@sharp"]',
+        'patterns = ["s*"]',
+        "lexicon.toml: findings.sharp_pain.patterns[0]: 's*'",
+    ),
+    (
+        "lexicon.toml",
+        'patterns = ["@sharp"]',
+        'patterns = ["~ sharp"]',
+        "lexicon.toml: findings.sharp_pain.patterns[0]",
+    ),
+    (
+        "lexicon.toml",
+        'finding = "fever"',
+        'finding = "fevers"',
+        "lexicon.toml: fever.finding: unknown finding 'fevers'",
+    ),
+    (
+        "lexicon.toml",
+        'label = "new cough"',
+        'label = "new cough"\ncolour = "red"',
+        "lexicon.toml: findings.cough.colour: unknown key",
+    ),
+    (
+        "lexicon.toml",
+        "window = 5",
+        'window = "five"',
+        "lexicon.toml: negation.window: expected a whole number, got text 'five'",
+    ),
+    (
+        "lexicon.toml",
+        "window = 5",
+        "windw = 5",
+        "lexicon.toml: negation.windw: unknown key (did you mean 'window'?)",
+    ),
+    (
+        "questions.toml",
+        'findings = ["breathless"]',
+        'findings = ["short_breath"]',
+        "questions.toml: questions[3].options[1].findings: unknown finding 'short_breath'",
+    ),
+    (
+        "questions.toml",
+        'kind = "checklist"',
+        'kind = "grid"',
+        "questions.toml: questions[3].kind: 'grid' is not one of",
+    ),
+    (
+        "questions.toml",
+        'none_option = "none"',
+        'none_option = "nothing"',
+        "questions.toml: questions[3].none_option: 'nothing' is not one of its options",
+    ),
+    (
+        "questions.toml",
+        "checkin_hours = [6, 24, 48, 72]",
+        "checkin_hours = [6, 24, 48, 72, 96]",
+        "questions.toml: checkin_hours: the 96 h check-in has no questions",
+    ),
+    (
+        "questions.toml",
+        "checkin_hours = [6, 24, 48, 72]",
+        "checkin_hours = [24, 6, 48, 72]",
+        "questions.toml: checkin_hours: must be a non-empty, increasing list",
+    ),
+    (
+        "tips.toml",
+        'file = "tips/hydration.md"',
+        'file = "tips/hydrate.md"',
+        "tips.toml: tips[1].file: missing tip file tips/hydrate.md",
+    ),
     ("tips.toml", 'topic = "running"', 'topic = "skiing"', "tips.toml: tips["),
-    ("messages.toml", "[es]\n", "[es]\nnot_a_message = 'x'\n", "messages.toml: es.not_a_message: not an English message key"),
-    ("messages.toml", "[en]\n", "[en]\nbroken = '<b>bold'\n", "messages.toml: en.broken: <b> is never closed"),
-    ("messages.toml", "[en]\n", "[en]\nbroken = '<script>x</script>'\n", "messages.toml: en.broken: tag <script> is not allowed"),
+    (
+        "messages.toml",
+        "[es]\n",
+        "[es]\nnot_a_message = 'x'\n",
+        "messages.toml: es.not_a_message: not an English message key",
+    ),
+    (
+        "messages.toml",
+        "[en]\n",
+        "[en]\nbroken = '<b>bold'\n",
+        "messages.toml: en.broken: <b> is never closed",
+    ),
+    (
+        "messages.toml",
+        "[en]\n",
+        "[en]\nbroken = '<script>x</script>'\n",
+        "messages.toml: en.broken: tag <script> is not allowed",
+    ),
     ("messages.toml", "{clinic_phone}", "{clinic_fax}", "unknown placeholder {clinic_fax}"),
     # a rule's reply and note name messages in every language; `unless` names plain rules
-    ("rules.toml", 'reply = "outcome_distress"', 'reply = "outcome_distres"', "rules.toml: rules[27].reply: unknown message 'outcome_distres'"),
-    ("rules.toml", 'note = "note_breathing_watch"', 'note = "alert"', "rules.toml: rules[26].note: message 'alert' uses {answers}"),
+    (
+        "rules.toml",
+        'reply = "outcome_distress"',
+        'reply = "outcome_distres"',
+        "rules.toml: rules[27].reply: unknown message 'outcome_distres'",
+    ),
+    (
+        "rules.toml",
+        'note = "note_breathing_watch"',
+        'note = "alert"',
+        "rules.toml: rules[26].note: message 'alert' uses {answers}",
+    ),
     ("rules.toml", 'unless = ["N1",', 'unless = ["N99",', "rules.toml: rules[27].unless: unknown rule 'N99'"),
-    ("rules.toml", 'unless = ["N1",', 'unless = ["U3",', "rules.toml: rules[27].unless: 'U3' has an `unless` of its own"),
-    ("rules.toml", 'bucket = "none"', 'bucket = "nothing"', "rules.toml: rules[29].bucket: 'nothing' is not one of none,"),
-    ("rules.toml", 'when = [{ conversational = true }]', 'when = [{ conversational = "yes" }]', "rules.toml: rules[29].when[0].conversational: expected true or false"),
-    ("lexicon.toml", 'conversational = "always"', 'conversational = "sometimes"', "lexicon.toml: findings.small_talk.conversational: 'sometimes' is not one of"),
-    ("lexicon.toml", '"^ help", "help me"', '"help ^", "help me"', "lexicon.toml: findings.distress.patterns["),
-    ("areas.toml", "cervical\", \"side of my neck\", \"back of my neck\"]\nthoracic_risk = true", "cervical\"]\nthoracic_risk = \"yes\"", "areas.toml: areas.neck.thoracic_risk: expected true or false"),
+    (
+        "rules.toml",
+        'unless = ["N1",',
+        'unless = ["U3",',
+        "rules.toml: rules[27].unless: 'U3' has an `unless` of its own",
+    ),
+    (
+        "rules.toml",
+        'bucket = "none"',
+        'bucket = "nothing"',
+        "rules.toml: rules[29].bucket: 'nothing' is not one of none,",
+    ),
+    (
+        "rules.toml",
+        "when = [{ conversational = true }]",
+        'when = [{ conversational = "yes" }]',
+        "rules.toml: rules[29].when[0].conversational: expected true or false",
+    ),
+    (
+        "lexicon.toml",
+        'conversational = "always"',
+        'conversational = "sometimes"',
+        "lexicon.toml: findings.small_talk.conversational: 'sometimes' is not one of",
+    ),
+    (
+        "lexicon.toml",
+        '"^ help", "help me"',
+        '"help ^", "help me"',
+        "lexicon.toml: findings.distress.patterns[",
+    ),
+    (
+        "areas.toml",
+        'cervical", "side of my neck", "back of my neck"]\nthoracic_risk = true',
+        'cervical"]\nthoracic_risk = "yes"',
+        "areas.toml: areas.neck.thoracic_risk: expected true or false",
+    ),
 ]
 
 
@@ -123,7 +303,9 @@ def test_a_missing_message_is_named(tmp_path):
     edited = tmp_path / "guidance"
     shutil.copytree(SHIPPED_GUIDANCE, edited)
     path = edited / "messages.toml"
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("stale_button")]
+    lines = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("stale_button")
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(GuidanceError, match="messages.toml: en.stale_button: missing message"):
         load_guidance(edited)
@@ -138,7 +320,9 @@ def test_a_rule_message_missing_in_a_language_is_named(tmp_path):
     rules = edited / "rules.toml"
     text = rules.read_text(encoding="utf-8")
     rules.write_text(text.replace('reply = "outcome_distress"', 'reply = "only_en"'), encoding="utf-8")
-    with pytest.raises(GuidanceError, match=r"rules.toml: rules\[27\].reply: message 'only_en' is missing in \[es\]"):
+    with pytest.raises(
+        GuidanceError, match=r"rules.toml: rules\[27\].reply: message 'only_en' is missing in \[es\]"
+    ):
         load_guidance(edited)
 
 
@@ -155,6 +339,7 @@ def point_tip_at(target: str):
         tips = edited / "tips.toml"
         text = tips.read_text(encoding="utf-8")
         tips.write_text(text.replace('file = "tips/hydration.md"', f'file = "{target}"', 1), encoding="utf-8")
+
     edit.__name__ = f"tip_file_{target}"
     return edit
 
@@ -173,7 +358,11 @@ def toml_not_utf8(edited):
 
 # (how the folder is broken, what the error says)
 FILE_ESCAPES = [
-    (point_tip_at("../../secret.md"), "tips.toml: tips[", ".file: ../../secret.md is outside the guidance folder"),
+    (
+        point_tip_at("../../secret.md"),
+        "tips.toml: tips[",
+        ".file: ../../secret.md is outside the guidance folder",
+    ),
     (point_tip_at("/etc/passwd"), "tips.toml: tips[", ".file: /etc/passwd is outside the guidance folder"),
     (escape_by_symlink, "tips.toml: tips[", ".file: tips/hydration.md is outside the guidance folder"),
     (make_binary, "tips.toml: tips[", ".file: hydration.md is not a text file"),

@@ -45,7 +45,8 @@ def kill_after_fetch(emu, database, update, confirmed):
 
 @pytest.mark.parametrize("confirmed", [True, False], ids=["telegram-forgot-it", "telegram-sends-it-again"])
 async def test_a_message_fetched_but_not_handled_before_a_kill_is_handled_once_at_the_next_start(
-        emulator, tmp_path, confirmed):
+    emulator, tmp_path, confirmed
+):
     ana, database = await enrolled(emulator, tmp_path)
     await emulator.send_text(ana, WORDS)
     kill_after_fetch(emulator, database, emulator.pending_updates[-1], confirmed)
@@ -99,7 +100,8 @@ async def test_the_getupdates_answer_is_in_the_inbox_before_ptb_reads_it(emulato
 
 
 async def test_when_the_inbox_refuses_an_update_ptb_gets_a_network_error_and_telegram_keeps_it(
-        emulator, tmp_path):
+    emulator, tmp_path
+):
     store = Store(tmp_path / "db.sqlite3")
     ana = emulator.add_user("Ana")
     await emulator.send_text(ana, WORDS)
@@ -113,8 +115,9 @@ async def test_when_the_inbox_refuses_an_update_ptb_gets_a_network_error_and_tel
 
 ERASURE = [
     # (updates of the patient: waiting?, whose words are left after /delete is handled)
-    pytest.param([("handled", 1), ("being handled", 2), ("later", 3)], [3],
-                 id="a later message is still handled"),
+    pytest.param(
+        [("handled", 1), ("being handled", 2), ("later", 3)], [3], id="a later message is still handled"
+    ),
     pytest.param([("being handled", 1)], [], id="the delete itself"),
     pytest.param([("being handled", 1), ("other person", 2)], [2], id="others untouched"),
 ]
@@ -124,8 +127,17 @@ ERASURE = [
 def test_erasure_empties_the_patients_updates_up_to_the_one_being_handled(rows, left):
     store = Store(":memory:")
     patient = store.save_patient(600001, "Ana", "en", "harbour", 0.0)
-    store.inbox_add([(uid, 600002 if what == "other person" else 600001,
-                      json.dumps({"update_id": uid, "words": "Ana's"})) for what, uid in rows], 0.0)
+    store.inbox_add(
+        [
+            (
+                uid,
+                600002 if what == "other person" else 600001,
+                json.dumps({"update_id": uid, "words": "Ana's"}),
+            )
+            for what, uid in rows
+        ],
+        0.0,
+    )
     for what, uid in rows:
         if what == "handled":
             store.inbox_done(uid)
@@ -135,12 +147,15 @@ def test_erasure_empties_the_patients_updates_up_to_the_one_being_handled(rows, 
     assert store.db.execute(emptied_but_named).fetchone()[0] == 0
 
 
-@pytest.mark.parametrize("update, who", [
-    ({"update_id": 1, "message": {"from": {"id": 7}, "chat": {"id": 7}}}, 7),
-    ({"update_id": 1, "callback_query": {"from": {"id": 8}}}, 8),
-    ({"update_id": 1, "edited_message": {"chat": {"id": -5}}}, -5),
-    ({"update_id": 1, "poll": {"id": "x"}}, None),
-])
+@pytest.mark.parametrize(
+    "update, who",
+    [
+        ({"update_id": 1, "message": {"from": {"id": 7}, "chat": {"id": 7}}}, 7),
+        ({"update_id": 1, "callback_query": {"from": {"id": 8}}}, 8),
+        ({"update_id": 1, "edited_message": {"chat": {"id": -5}}}, -5),
+        ({"update_id": 1, "poll": {"id": "x"}}, None),
+    ],
+)
 def test_the_sender_of_an_update_is_recorded_for_erasure(update, who):
     assert sender(update) == who
 
@@ -183,7 +198,8 @@ def checkin_id(message):
 
 
 async def test_a_stored_update_that_cannot_be_read_is_dropped_with_one_line_and_the_bot_starts(
-        emulator, tmp_path, caplog):
+    emulator, tmp_path, caplog
+):
     ana, database = await enrolled(emulator, tmp_path)
     store = Store(database)
     store.inbox_add([(999_999, ana.id, '{"update_id": 999999, "message": "not a message"}')], time.time())

@@ -94,7 +94,9 @@ def test_imports_run_one_way(path):
 
 
 @pytest.mark.parametrize(
-    "path", [p for p in modules() if package_of(dotted(p)) in PURE], ids=lambda p: str(p.relative_to(BOT.parent))
+    "path",
+    [p for p in modules() if package_of(dotted(p)) in PURE],
+    ids=lambda p: str(p.relative_to(BOT.parent)),
 )
 def test_pure_packages_import_no_edge_library(path):
     edges = sorted(name for name in imports(path) if name.split(".")[0] in EDGE_LIBRARIES)
@@ -111,7 +113,7 @@ def test_no_import_cycle_between_modules():
 
     def visit(module: str, trail: list[str]) -> None:
         if module in trail:
-            raise AssertionError(" -> ".join(trail[trail.index(module):] + [module]))
+            raise AssertionError(" -> ".join(trail[trail.index(module) :] + [module]))
         if module not in done:
             for target in graph.get(module, []):
                 visit(target, trail + [module])

@@ -7,25 +7,30 @@ from bot.render.html import neutral
 
 from .test_patient_journey import consent, write
 
-CONTROLS = ("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-            "\u200b\u200c\u200d\u200e\u200f\ufeff\u061c\u2060\u00ad")
+CONTROLS = (
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u200b\u200c\u200d\u200e\u200f\ufeff\u061c\u2060\u00ad"
+)
 
 
-@pytest.mark.parametrize("text, shown", [
-    ("Ana", "Ana"),
-    ("\u202eanA", "anA"),  # RIGHT-TO-LEFT OVERRIDE: the rest of the line would read backwards
-    ("Ana\u2066 \u2069", "Ana "),  # isolates
-    ("\u202a\u202b\u202c\u202dAna", "Ana"),  # embeddings and overrides
-    ("A\u200bn\u200ca\u200d\u200e\u200f", "Ana"),  # zero-width space, joiners, marks
-    ("\ufeffAna\u2060", "Ana"),  # BOM, word joiner
-    ("\u061cAna\u00ad", "Ana"),  # Arabic letter mark, soft hyphen
-    ("\u3164", ""),  # a Hangul filler draws as a blank name
-    ("Ana\nLee\u2028Ruiz\tX", "Ana Lee Ruiz X"),  # breaks become spaces
-    ("\x00Ana\x07\x1b", "Ana"),  # controls
-    ("Zoë 👋🏽", "Zoë 👋🏽"),  # accents, emoji and skin tones stay
-    ("محمد", "محمد"),  # right-to-left letters stay: only controls go
-    ("José <b>", "José <b>"),  # HTML is escaped later, not here
-])
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("Ana", "Ana"),
+        ("\u202eanA", "anA"),  # RIGHT-TO-LEFT OVERRIDE: the rest of the line would read backwards
+        ("Ana\u2066 \u2069", "Ana "),  # isolates
+        ("\u202a\u202b\u202c\u202dAna", "Ana"),  # embeddings and overrides
+        ("A\u200bn\u200ca\u200d\u200e\u200f", "Ana"),  # zero-width space, joiners, marks
+        ("\ufeffAna\u2060", "Ana"),  # BOM, word joiner
+        ("\u061cAna\u00ad", "Ana"),  # Arabic letter mark, soft hyphen
+        ("\u3164", ""),  # a Hangul filler draws as a blank name
+        ("Ana\nLee\u2028Ruiz\tX", "Ana Lee Ruiz X"),  # breaks become spaces
+        ("\x00Ana\x07\x1b", "Ana"),  # controls
+        ("Zoë 👋🏽", "Zoë 👋🏽"),  # accents, emoji and skin tones stay
+        ("محمد", "محمد"),  # right-to-left letters stay: only controls go
+        ("José <b>", "José <b>"),  # HTML is escaped later, not here
+    ],
+)
 def test_controls_and_invisible_characters_are_neutralised(text, shown):
     assert neutral(text) == shown
 

@@ -32,10 +32,18 @@ ANA = 700_000_001
 @pytest.fixture
 def services(tmp_path, guidance):
     def make(**clinic):
-        config = load_config(write_config(tmp_path, "http://127.0.0.1:9/bot", [(1, "Dana", "practitioner"), (2, "Sam", "admin")], **clinic))
+        config = load_config(
+            write_config(
+                tmp_path,
+                "http://127.0.0.1:9/bot",
+                [(1, "Dana", "practitioner"), (2, "Sam", "admin")],
+                **clinic,
+            )
+        )
         store = Store(tmp_path / "db.sqlite3")
         made.append(store)
         return Services(config, store, {"harbour": guidance}, FakeClock())
+
     made: list[Store] = []
     yield make
     for store in made:
@@ -53,8 +61,18 @@ def local(ts: float) -> str:
 def enrolled(services, telegram_id=ANA, areas=("calf",), treated_at=None, practitioner=1):
     now = services.now()
     token = f"tok{telegram_id}"
-    services.store.add_enrol_token(token, "harbour", list(areas), "moderate", [], True,
-                                   now if treated_at is None else treated_at, practitioner, now, now + 86400)
+    services.store.add_enrol_token(
+        token,
+        "harbour",
+        list(areas),
+        "moderate",
+        [],
+        True,
+        now if treated_at is None else treated_at,
+        practitioner,
+        now,
+        now + 86400,
+    )
     assert accept(services, token, telegram_id, "Ana", "en") is not None
     return current(services, telegram_id)
 
@@ -69,20 +87,35 @@ def free_text(services, telegram_id, text):
 
 PLANS = [
     # (clinic settings, treated at, consent at, expected (hours, local due) rows)
-    ({}, "2026-11-23T10:00", "2026-11-23T10:05",
-     [(6, "Mon 16:00"), (24, "Tue 10:00"), (48, "Wed 10:00"), (72, "Thu 10:00")]),
+    (
+        {},
+        "2026-11-23T10:00",
+        "2026-11-23T10:05",
+        [(6, "Mon 16:00"), (24, "Tue 10:00"), (48, "Wed 10:00"), (72, "Thu 10:00")],
+    ),
     # 6 h falls at 23:00, in quiet hours: moved to 08:00
-    ({}, "2026-11-23T17:00", "2026-11-23T17:05",
-     [(6, "Tue 08:00"), (24, "Tue 17:00"), (48, "Wed 17:00"), (72, "Thu 17:00")]),
+    (
+        {},
+        "2026-11-23T17:00",
+        "2026-11-23T17:05",
+        [(6, "Tue 08:00"), (24, "Tue 17:00"), (48, "Wed 17:00"), (72, "Thu 17:00")],
+    ),
     # 6 h (04:00) and 8 h (06:00) both move to 08:00: the 6 h is absorbed by the 8 h
-    ({"checkins": ["6h", "8h", "24h"], "reminder_after": "1h"}, "2026-11-23T22:00", "2026-11-23T22:05",
-     [(8, "Tue 08:00"), (24, "Wed 08:00")]),
+    (
+        {"checkins": ["6h", "8h", "24h"], "reminder_after": "1h"},
+        "2026-11-23T22:00",
+        "2026-11-23T22:05",
+        [(8, "Tue 08:00"), (24, "Wed 08:00")],
+    ),
     # a late consent: of the check-ins already due, only the latest is kept (sent at once)
-    ({}, "2026-11-23T10:00", "2026-11-24T12:00",
-     [(24, "Tue 10:00"), (48, "Wed 10:00"), (72, "Thu 10:00")]),
+    ({}, "2026-11-23T10:00", "2026-11-24T12:00", [(24, "Tue 10:00"), (48, "Wed 10:00"), (72, "Thu 10:00")]),
     # a demo clock: 3600 times faster, still nominal hours for triage
-    ({"clock_speed": 3600, "quiet_hours": None}, "2026-11-23T10:00", "2026-11-23T10:00",
-     [(6, "Mon 10:00"), (24, "Mon 10:00"), (48, "Mon 10:00"), (72, "Mon 10:01")]),
+    (
+        {"clock_speed": 3600, "quiet_hours": None},
+        "2026-11-23T10:00",
+        "2026-11-23T10:00",
+        [(6, "Mon 10:00"), (24, "Mon 10:00"), (48, "Mon 10:00"), (72, "Mon 10:01")],
+    ),
 ]
 
 
@@ -109,6 +142,7 @@ def test_accept_claims_the_token_once_and_replaces_a_running_session(services):
 
 
 # ---- triage, alerts, outcomes
+
 
 def test_free_text_is_stored_triaged_and_alerts_once_per_problem(services):
     s = services()
@@ -157,24 +191,66 @@ def test_outcomes_put_the_right_thing_first(services, guidance):
     assert spanish.startswith("Gracias.")
 
 
-@pytest.mark.parametrize("lang, words, starts, present, absent", [
-    ("en", "I'm scared", "I'm sorry you're feeling like this", "+44 20 7946 0000", "couldn't"),  # U3's reply
-    ("es", "me encuentro fatal", "Siento que te encuentres así", "llama ya al 999", "no he entendido"),
-    ("en", "help", "I'm sorry you're feeling like this", "call 999 now", "couldn't"),
-    # C17's note under the contact outcome; a named sign keeps the outcome that lists it, beside U3
-    ("en", "strange feeling in my chest", "<b>Please contact Harbour Physio", "Keep an eye on your breathing today", "I'm sorry"),
-    ("en", "my chest feels a bit off", "<b>Please contact Harbour Physio", "Keep an eye on your breathing today", "I'm sorry"),
-    ("en", "qwxz vbnm", "Sorry, I couldn't quite understand that", "call 999 now", "expected"),  # U1's reply
-    ("en", "breathing feels strange", "<b>Call 999 now", "I've alerted Harbour Physio", "Keep an eye on your breathing today"),
-    ("en", "my fingers are numb", "<b>Please contact Harbour Physio", "call 999 straight away", "If your breathing"),
-])
+@pytest.mark.parametrize(
+    "lang, words, starts, present, absent",
+    [
+        (
+            "en",
+            "I'm scared",
+            "I'm sorry you're feeling like this",
+            "+44 20 7946 0000",
+            "couldn't",
+        ),  # U3's reply
+        ("es", "me encuentro fatal", "Siento que te encuentres así", "llama ya al 999", "no he entendido"),
+        ("en", "help", "I'm sorry you're feeling like this", "call 999 now", "couldn't"),
+        # C17's note under the contact outcome; a named sign keeps the outcome that lists it, beside U3
+        (
+            "en",
+            "strange feeling in my chest",
+            "<b>Please contact Harbour Physio",
+            "Keep an eye on your breathing today",
+            "I'm sorry",
+        ),
+        (
+            "en",
+            "my chest feels a bit off",
+            "<b>Please contact Harbour Physio",
+            "Keep an eye on your breathing today",
+            "I'm sorry",
+        ),
+        (
+            "en",
+            "qwxz vbnm",
+            "Sorry, I couldn't quite understand that",
+            "call 999 now",
+            "expected",
+        ),  # U1's reply
+        (
+            "en",
+            "breathing feels strange",
+            "<b>Call 999 now",
+            "I've alerted Harbour Physio",
+            "Keep an eye on your breathing today",
+        ),
+        (
+            "en",
+            "my fingers are numb",
+            "<b>Please contact Harbour Physio",
+            "call 999 straight away",
+            "If your breathing",
+        ),
+    ],
+)
 def test_the_rules_reply_and_note_choose_the_words(services, guidance, lang, words, starts, present, absent):
     clinic = services().clinic("harbour")
-    text = cr.outcome(guidance, clinic, lang, triage(Reply(words), Context(hours=6, areas=("calf",)), guidance))
+    text = cr.outcome(
+        guidance, clinic, lang, triage(Reply(words), Context(hours=6, areas=("calf",)), guidance)
+    )
     assert text.startswith(starts) and present in text and absent not in text
 
 
 # ---- check-ins
+
 
 def test_render_checkin_only_for_an_active_follow_up(services):
     s = services()
@@ -210,7 +286,11 @@ def test_a_check_in_answered_with_buttons(services):
         return checkins.press(s, ANA, Button(action, cid, value), 55)
 
     [edit] = press("pa", "0.3")
-    assert edit.edit == 55 and "Any bruising" in edit.text and "✓ How sore is the treated area right now? <b>3/10</b>" in edit.text
+    assert (
+        edit.edit == 55
+        and "Any bruising" in edit.text
+        and "✓ How sore is the treated area right now? <b>3/10</b>" in edit.text
+    )
     assert press("pa", "0.4") is None  # that question is answered
     press("pa", "1.0")
     [edit] = press("pa", "2.0")
@@ -220,7 +300,12 @@ def test_a_check_in_answered_with_buttons(services):
     summary, outcome = press("pk", "3.2048")
     assert summary.edit == 55 and summary.markup is None and "None of these" in summary.text
     assert outcome.text.startswith("Thank you. From what you've told me")
-    assert s.store.checkin_answers(cid) == {"soreness": 3, "bruising": "none", "fatigue": "none", "warning_signs": ["none"]}
+    assert s.store.checkin_answers(cid) == {
+        "soreness": 3,
+        "bruising": "none",
+        "fatigue": "none",
+        "warning_signs": ["none"],
+    }
     assert s.store.checkin(cid)["status"] == "answered"
     assert press("pk", "3.2048") is None  # closed
 
@@ -241,12 +326,12 @@ def test_presses_that_are_not_the_patients_own_change_nothing(services):
     enrolled(s, telegram_id=42)
     cid = send_first(s, f)
     refused = [
-        (42, Button("pa", cid, "0.3")),          # someone else's check-in
-        (ANA, Button("pa", cid + 4, "0.3")),     # another session's check-in
-        (ANA, Button("pa", cid + 1, "0.3")),     # a check-in not sent yet
-        (ANA, Button("pa", cid, "0")),           # malformed value
+        (42, Button("pa", cid, "0.3")),  # someone else's check-in
+        (ANA, Button("pa", cid + 4, "0.3")),  # another session's check-in
+        (ANA, Button("pa", cid + 1, "0.3")),  # a check-in not sent yet
+        (ANA, Button("pa", cid, "0")),  # malformed value
         (ANA, Button("pa", cid, "0.3.1")),
-        (ANA, Button("pk", cid, "0.1")),         # "done" on a scale
+        (ANA, Button("pk", cid, "0.1")),  # "done" on a scale
         (ANA, Button("pt", cid, "0.1.99999")),
     ]
     for user, button in refused:
@@ -257,24 +342,29 @@ def test_presses_that_are_not_the_patients_own_change_nothing(services):
 def test_toggle_none_clears_the_others_and_is_cleared_by_them(guidance):
     checklist = next(q for q in guidance.questions if q.kind == "checklist")
     none = [o.id for o in checklist.options].index("none")
-    mask = cr.toggle(checklist, 0, 3)            # fever
-    mask = cr.toggle(checklist, mask, 5)         # numbness
+    mask = cr.toggle(checklist, 0, 3)  # fever
+    mask = cr.toggle(checklist, mask, 5)  # numbness
     assert cr.chosen(checklist, mask) == ["fever", "numbness"]
     assert cr.chosen(checklist, cr.toggle(checklist, mask, none)) == ["none"]
     assert cr.chosen(checklist, cr.toggle(checklist, 1 << none, 0)) == ["chest"]
     assert cr.toggle(checklist, mask, 3) == 1 << 5  # pressed again: off
 
 
-@pytest.mark.parametrize("code,expected", [("es", "es"), ("es-ES", "es"), ("ES", "es"), ("de", "en"), (None, "en"), ("", "en")])
+@pytest.mark.parametrize(
+    "code,expected", [("es", "es"), ("es-ES", "es"), ("ES", "es"), ("de", "en"), (None, "en"), ("", "en")]
+)
 def test_language(guidance, code, expected):
     assert cr.language_for(guidance, code) == expected
 
 
-@pytest.mark.parametrize("when,expected", [
-    ("2026-11-23T16:00", "today at 16:00"),
-    ("2026-11-24T08:00", "tomorrow at 08:00"),
-    ("2026-11-26T10:00", "on 26/11 at 10:00"),
-])
+@pytest.mark.parametrize(
+    "when,expected",
+    [
+        ("2026-11-23T16:00", "today at 16:00"),
+        ("2026-11-24T08:00", "tomorrow at 08:00"),
+        ("2026-11-26T10:00", "on 26/11 at 10:00"),
+    ],
+)
 def test_local_time(guidance, when, expected):
     assert cr.local_time(guidance, "en", at(when), LONDON, at("2026-11-23T10:00")) == expected
 
@@ -283,7 +373,9 @@ def test_every_button_fits_telegram(services, guidance):
     s = services()
     for index, question in enumerate(guidance.questions):
         for lang in ("en", "es"):
-            markup = cr.question_keyboard(guidance, lang, 10**11, index, question, (1 << len(question.options)) - 1)
+            markup = cr.question_keyboard(
+                guidance, lang, 10**11, index, question, (1 << len(question.options)) - 1
+            )
             for row in markup["inline_keyboard"]:
                 for button in row:
                     assert unpack(button["callback_data"]) is not None

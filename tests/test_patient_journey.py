@@ -83,7 +83,9 @@ async def next_checkin(h, user, hours):
     return await h.emu.wait_for_message(user)
 
 
-async def answer_checkin(h, user, message, soreness, bruising="No bruising", energy="Normal energy", signs=("None of these",)):
+async def answer_checkin(
+    h, user, message, soreness, bruising="No bruising", energy="Normal energy", signs=("None of these",)
+):
     await tap(h, user, message, str(soreness))
     await tap(h, user, message, bruising)
     await tap(h, user, message, energy)
@@ -95,6 +97,7 @@ async def answer_checkin(h, user, message, soreness, bruising="No bruising", ene
 
 
 # ---- consent
+
 
 async def test_consent_starts_the_follow_up_at_the_clinic_local_time(make_bot):
     h = await patient_bot(make_bot)
@@ -112,8 +115,12 @@ async def test_consent_starts_the_follow_up_at_the_clinic_local_time(make_bot):
     session = session_of(h, ana)
     checkins = h.store.checkins(session["id"])
     assert [c["hours"] for c in checkins] == [6, 24, 48, 72]
-    assert [datetime.fromtimestamp(c["due_at"], LONDON).strftime("%a %H:%M") for c in checkins] == \
-        ["Mon 16:00", "Tue 10:00", "Wed 10:00", "Thu 10:00"]
+    assert [datetime.fromtimestamp(c["due_at"], LONDON).strftime("%a %H:%M") for c in checkins] == [
+        "Mon 16:00",
+        "Tue 10:00",
+        "Wed 10:00",
+        "Thu 10:00",
+    ]
     assert h.store.patient_by_telegram(ana.id)["first_name"] == "Ana"
 
 
@@ -175,6 +182,7 @@ async def test_spanish_speakers_are_answered_in_spanish(make_bot):
 
 # ---- check-ins
 
+
 async def test_a_normal_journey_6_24_48_72(make_bot):
     h = await patient_bot(make_bot)
     ana = h.emu.add_user("Ana")
@@ -184,7 +192,9 @@ async def test_a_normal_journey_6_24_48_72(make_bot):
         assert checkin.text.startswith(f"Hi Ana, it's about {hours} hours since your session")
         assert "How sore is the treated area" in checkin.text
         outcome = await answer_checkin(h, ana, checkin, soreness)
-        assert outcome.text.startswith("Thank you. From what you've told me, this sounds like an expected reaction")
+        assert outcome.text.startswith(
+            "Thank you. From what you've told me, this sounds like an expected reaction"
+        )
         assert 1 <= outcome.text.count("• ") <= 4
         final = h.emu.chat(ana).messages[checkin.message_id]
         assert final.keyboard == [] and f"{soreness}/10" in final.text and "None of these" in final.text
@@ -192,8 +202,12 @@ async def test_a_normal_journey_6_24_48_72(make_bot):
     session = session_of(h, ana)
     assert [c["status"] for c in h.store.checkins(session["id"])] == ["answered"] * 4
     assessments = h.store.assessments(session["id"])
-    assert [(a["hours"], a["bucket"], a["soreness"]) for a in assessments] == \
-        [(6, "normal", 4), (24, "normal", 3), (48, "normal", 2), (72, "normal", 1)]
+    assert [(a["hours"], a["bucket"], a["soreness"]) for a in assessments] == [
+        (6, "normal", 4),
+        (24, "normal", 3),
+        (48, "normal", 2),
+        (72, "normal", 1),
+    ]
     assert h.store.open_alerts(h.clinic.id) == []
     await h.tick()
     assert session_of(h, ana)["status"] == "completed"
@@ -211,11 +225,16 @@ async def test_free_text_is_triaged_at_any_time(make_bot):
     reply = await write(h, ana, "can I go running tomorrow?")
     assert reply.text.startswith("Thank you.")
     running_tip = next(t for t in h.services.guidance("harbour").tips if t.id == "topic_running_early")
-    assert reply.text.split("• ")[1].startswith(running_tip.text.replace("**", "").split(".")[0])  # asked topic first
+    assert reply.text.split("• ")[1].startswith(
+        running_tip.text.replace("**", "").split(".")[0]
+    )  # asked topic first
     session = session_of(h, ana)
     words = [a for a in h.store.session_answers(session["id"]) if a["question_id"] == "text"]
     open_checkin = h.store.latest_sent_checkin(session["id"])["id"]
-    assert [(a["checkin_id"], a["value"]) for a in words] == [(None, "a bit sore, 3/10"), (open_checkin, "can I go running tomorrow?")]
+    assert [(a["checkin_id"], a["value"]) for a in words] == [
+        (None, "a bit sore, 3/10"),
+        (open_checkin, "can I go running tomorrow?"),
+    ]
     assert [a["bucket"] for a in h.store.assessments(session["id"])] == ["normal", "normal"]
     # the check-in's buttons still work after the words, and its assessment reads them too
     await answer_checkin(h, ana, checkin, 3)
@@ -285,14 +304,21 @@ async def test_words_and_their_alert_are_kept_when_answering_them_fails(make_bot
     ana = h.emu.add_user("Ana")
     await consent(h, ana)
     shipped = h.services.guidance("harbour")
-    english = {**shipped.messages["en"], "outcome_contact": shipped.messages["en"]["outcome_contact"] + "{no_such_value}"}
-    h.services.guidance_by_clinic = {"harbour": replace(shipped, messages={**shipped.messages, "en": english})}
+    english = {
+        **shipped.messages["en"],
+        "outcome_contact": shipped.messages["en"]["outcome_contact"] + "{no_such_value}",
+    }
+    h.services.guidance_by_clinic = {
+        "harbour": replace(shipped, messages={**shipped.messages, "en": english})
+    }
     h.advance(3600)
     before = len(texts(h, ana))
     await write(h, ana, "pins and needles down my leg since the session")
     assert texts(h, ana)[before:] == [shipped.messages["en"]["error_generic"]]
     session = session_of(h, ana)
-    assert [a["value"] for a in h.store.session_answers(session["id"])] == ["pins and needles down my leg since the session"]
+    assert [a["value"] for a in h.store.session_answers(session["id"])] == [
+        "pins and needles down my leg since the session"
+    ]
     assert [a["bucket"] for a in h.store.assessments(session["id"])] == ["contact_practitioner"]
     assert [a["session_id"] for a in h.store.open_alerts("harbour")] == [session["id"]]
     await h.tick()
@@ -312,7 +338,10 @@ async def test_a_red_flag_answer_is_told_at_once_and_the_clinic_alerted(make_bot
     await tap(h, ana, checkin, "Bigger than my palm")
     outcome = await h.emu.wait_for_message(ana)
     assert outcome.text.startswith("Please contact Harbour Physio today on +44 20 7946 0000.")
-    assert "A large, growing or hot bruise" in outcome.text and "A warning sign was mentioned" not in outcome.text
+    assert (
+        "A large, growing or hot bruise" in outcome.text
+        and "A warning sign was mentioned" not in outcome.text
+    )
     assert h.emu.chat(ana).messages[checkin.message_id].keyboard == []
     rest = await h.emu.wait_for_message(ana)  # the remaining questions follow, below the outcome
     assert "How is your energy?" in rest.text
@@ -346,7 +375,11 @@ async def test_a_contact_case_from_the_answers_creates_an_alert(make_bot):
     assert "Severe soreness" in outcome.text
     [alert] = h.store.open_alerts(h.clinic.id)
     assessment = h.store.assessments(alert["session_id"])[-1]
-    assert (alert["bucket"], assessment["id"], assessment["bucket"]) == ("contact_practitioner", alert["assessment_id"], "contact_practitioner")
+    assert (alert["bucket"], assessment["id"], assessment["bucket"]) == (
+        "contact_practitioner",
+        alert["assessment_id"],
+        "contact_practitioner",
+    )
 
 
 async def test_a_red_flag_tick_ends_the_check_in_as_an_emergency(make_bot):
@@ -406,8 +439,11 @@ async def test_a_forged_button_is_refused_and_changes_nothing(make_bot, name, da
     await h.emu.wait_for_message(ana)
     checkin = await next_checkin(h, ana, 6)
     session = session_of(h, ana)
-    ids = {"checkin": h.store.latest_sent_checkin(session["id"])["id"], "token": token,
-           "other_patient": h.store.patient_by_telegram(bob.id)["id"]}
+    ids = {
+        "checkin": h.store.latest_sent_checkin(session["id"])["id"],
+        "token": token,
+        "other_patient": h.store.patient_by_telegram(bob.id)["id"],
+    }
     before = h.store.session_answers(session["id"])
     h.advance(TAP)
     query = await h.emu.press_button(ana, checkin, data(ids), forge=True)
@@ -441,6 +477,7 @@ async def test_another_users_button_is_refused(make_bot):
 
 
 # ---- commands
+
 
 async def test_status_tips_pause_and_resume(make_bot):
     h = await patient_bot(make_bot)
@@ -527,7 +564,12 @@ async def test_a_blocked_bot_makes_the_patient_unreachable_and_tells_the_clinic(
     await h.tick()
     assert h.store.patient_by_telegram(ana.id)["status"] == "unreachable"
     assert h.store.session(session["id"])["status"] == "stopped"
-    assert [c["status"] for c in h.store.checkins(session["id"])] == ["sent", "cancelled", "cancelled", "cancelled"]
+    assert [c["status"] for c in h.store.checkins(session["id"])] == [
+        "sent",
+        "cancelled",
+        "cancelled",
+        "cancelled",
+    ]
     told = await h.emu.wait_for_message(h.practitioner)
     assert told.text.startswith("Ana can no longer be reached here")
     await h.tick()

@@ -54,8 +54,22 @@ async def test_the_log_of_a_full_journey_holds_nothing_private(make_bot, level):
     log = stream.getvalue()
     assert "logger=bot." in log  # the journey was logged at all
     assert "its chat is unreachable" in log and "stale or foreign button from patient" in log
-    private = [token, h.emu.token, "Zebedee", "Quillfeather", "Dana Reyes", *SECRETS_TYPED[:2], "zebra", "numb",
-               str(zeb.id), str(yol.id), str(stranger.id), str(h.admin.id), "Yolanda", "Xavier"]
+    private = [
+        token,
+        h.emu.token,
+        "Zebedee",
+        "Quillfeather",
+        "Dana Reyes",
+        *SECRETS_TYPED[:2],
+        "zebra",
+        "numb",
+        str(zeb.id),
+        str(yol.id),
+        str(stranger.id),
+        str(h.admin.id),
+        "Yolanda",
+        "Xavier",
+    ]
     assert [word for word in private if word in log] == []
 
 
@@ -63,7 +77,9 @@ def test_a_token_in_a_message_is_masked():
     stream = io.StringIO()
     handler = configure(logging.INFO, stream)
     try:
-        logging.getLogger("anything").info("POST https://api.telegram.org/bot123456789:AAH-example_token_value_0123/getMe")
+        logging.getLogger("anything").info(
+            "POST https://api.telegram.org/bot123456789:AAH-example_token_value_0123/getMe"
+        )
     finally:
         logging.getLogger().removeHandler(handler)
     assert "AAH-example" not in stream.getvalue() and "bot<token>/getMe" in stream.getvalue()

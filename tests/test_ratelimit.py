@@ -41,7 +41,9 @@ async def test_sends_are_spaced_and_no_second_holds_more_than_the_bound(paced_bo
 async def test_the_most_urgent_waiting_request_takes_the_next_slot(paced_bot, emulator):
     patients = [emulator.add_user(f"P{i}") for i in range(30)]
     talker = emulator.add_user("Talker")
-    checkins = [asyncio.create_task(paced_bot.send_message(p.id, "check-in", rate_limit_args=2)) for p in patients]
+    checkins = [
+        asyncio.create_task(paced_bot.send_message(p.id, "check-in", rate_limit_args=2)) for p in patients
+    ]
     await asyncio.sleep(0.1)  # a few check-ins are out; the rest wait for slots
     await paced_bot.send_message(talker.id, "reply", rate_limit_args=0)
     await asyncio.gather(*checkins)
@@ -54,7 +56,9 @@ async def test_the_most_urgent_waiting_request_takes_the_next_slot(paced_bot, em
 async def test_a_request_without_priority_counts_as_urgent(paced_bot, emulator):
     patients = [emulator.add_user(f"P{i}") for i in range(20)]
     alert = emulator.add_user("Practitioner")
-    checkins = [asyncio.create_task(paced_bot.send_message(p.id, "check-in", rate_limit_args=2)) for p in patients]
+    checkins = [
+        asyncio.create_task(paced_bot.send_message(p.id, "check-in", rate_limit_args=2)) for p in patients
+    ]
     await asyncio.sleep(0.1)
     await paced_bot.send_message(alert.id, "alert")
     await asyncio.gather(*checkins)
@@ -65,7 +69,9 @@ async def test_a_429_holds_every_send_then_they_go_one_slot_at_a_time(paced_bot,
     users = [emulator.add_user(f"P{i}") for i in range(6)]
     emulator.faults.fail_next(1, 429, methods=["sendMessage"], retry_after=1)
 
-    results = await asyncio.gather(*(paced_bot.send_message(u.id, "hello") for u in users), return_exceptions=True)
+    results = await asyncio.gather(
+        *(paced_bot.send_message(u.id, "hello") for u in users), return_exceptions=True
+    )
 
     refused = [r for r in results if isinstance(r, RetryAfter)]
     assert len(refused) == 1  # raised to the caller, whose outbox retries it later
@@ -74,7 +80,9 @@ async def test_a_429_holds_every_send_then_they_go_one_slot_at_a_time(paced_bot,
     assert calls[1].at - calls[0].at >= 1.0  # nothing went during the hold
     released = calls[1:]
     capacity = 1 + RATE * LATE_WAKE_UP
-    assert released[-1].at - released[0].at >= (len(released) - capacity) / RATE * 0.9  # at the pace, not all at once
+    assert (
+        released[-1].at - released[0].at >= (len(released) - capacity) / RATE * 0.9
+    )  # at the pace, not all at once
 
 
 async def test_calls_that_name_no_chat_are_not_paced(paced_bot, emulator):

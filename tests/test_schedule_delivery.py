@@ -55,7 +55,10 @@ async def test_a_check_in_that_would_wait_past_the_next_is_absorbed(make_bot):
     h = await make_bot(checkins=["1h", "2h", "26h"], reminder_after="30m")
     h.clock.time = datetime(2026, 11, 23, 20, 30, tzinfo=LONDON).timestamp()
     ana, session = await enrolled(h)
-    assert [(c["hours"], local(c["due_at"]).strftime("%H:%M")) for c in h.store.checkins(session["id"])] == [(2.0, "08:00"), (26.0, "08:00")]
+    assert [(c["hours"], local(c["due_at"]).strftime("%H:%M")) for c in h.store.checkins(session["id"])] == [
+        (2.0, "08:00"),
+        (26.0, "08:00"),
+    ]
 
 
 async def test_the_schedule_follows_the_clinic_clock_across_a_dst_change(make_bot):
@@ -94,7 +97,9 @@ async def test_two_missed_in_a_row_tell_the_clinic_once(make_bot):
     treated = session["treated_at"]
     await run_until(h, treated + 48 * HOUR)
     told = [m.text for m in h.emu.messages_to(h.practitioner)]
-    assert told == ["Ana has not answered recent check-ins (missed in a row: 2). You may want to contact them."]
+    assert told == [
+        "Ana has not answered recent check-ins (missed in a row: 2). You may want to contact them."
+    ]
     assert any(m.text.startswith("I didn't hear back") for m in h.emu.messages_to(ana))
     await run_until(h, treated + 80 * HOUR)  # a third and fourth missed: no more messages
     assert len(h.emu.messages_to(h.practitioner)) == 1

@@ -19,7 +19,11 @@ from bot.store.rows import DueAlert
 from .harness import START, FakeClock, write_config
 
 P1, P2, ADMIN, GROUP, PATIENT = 101, 102, 201, -900, 700_001
-STAFF = [(P1, "Dana Reyes", "practitioner"), (P2, "Lee <Kim> & Co", "practitioner"), (ADMIN, "Sam Okafor", "admin")]
+STAFF = [
+    (P1, "Dana Reyes", "practitioner"),
+    (P2, "Lee <Kim> & Co", "practitioner"),
+    (ADMIN, "Sam Okafor", "admin"),
+]
 
 
 @pytest.fixture
@@ -39,29 +43,61 @@ def make_services(tmp_path, guidance):
         store.close()
 
 
-def follow_up(services, practitioner=P1, clock_speed=1.0, first_name="Ana", treated_at=START, telegram_id=PATIENT):
+def follow_up(
+    services, practitioner=P1, clock_speed=1.0, first_name="Ana", treated_at=START, telegram_id=PATIENT
+):
     """A patient in follow-up who has answered three check-ins, the last one worrying."""
     store, clinic = services.store, services.config.clinics[0]
-    enrolment = create_enrolment(store, clinic, ["upper back", "calf"], "moderate", ["running"], True, treated_at,
-                                 practitioner, treated_at, guidance=services.guidance("harbour"))
+    enrolment = create_enrolment(
+        store,
+        clinic,
+        ["upper back", "calf"],
+        "moderate",
+        ["running"],
+        True,
+        treated_at,
+        practitioner,
+        treated_at,
+        guidance=services.guidance("harbour"),
+    )
     patient = store.save_patient(telegram_id, first_name, "en", clinic.id, treated_at)
     hours = (6, 24, 48, 72)
-    session = store.start_session(patient, store.enrol_token(enrolment.token), clock_speed,
-                                  [(i, h, treated_at + h * 3600 / clock_speed) for i, h in enumerate(hours)], treated_at)
+    session = store.start_session(
+        patient,
+        store.enrol_token(enrolment.token),
+        clock_speed,
+        [(i, h, treated_at + h * 3600 / clock_speed) for i, h in enumerate(hours)],
+        treated_at,
+    )
     checkins = store.checkins(session)
     assessment = None
-    for checkin, soreness, bucket in zip(checkins[:3], (3, 5, 7), ("normal", "normal", "contact_practitioner"), strict=False):
+    for checkin, soreness, bucket in zip(
+        checkins[:3], (3, 5, 7), ("normal", "normal", "contact_practitioner"), strict=False
+    ):
         at = checkin["due_at"] + 60
-        store.db["checkins"].update(checkin["id"], {"status": "answered", "sent_at": checkin["due_at"], "answered_at": at})
+        store.db["checkins"].update(
+            checkin["id"], {"status": "answered", "sent_at": checkin["due_at"], "answered_at": at}
+        )
         store.add_answer(session, checkin["id"], "soreness", soreness, at)
         if bucket == "normal":
-            assessment = store.add_assessment(session, checkin["id"], checkin["hours"], bucket, [], [], soreness, None, at)
+            assessment = store.add_assessment(
+                session, checkin["id"], checkin["hours"], bucket, [], [], soreness, None, at
+            )
             continue
         store.add_answer(session, checkin["id"], "bruising", "small", at)
         store.add_answer(session, checkin["id"], "warning_signs", ["numbness", "swelling"], at)
         store.add_answer(session, checkin["id"], "text", "my <b>fingers</b> tingle & feel\nodd", at)
-        assessment = store.add_assessment(session, checkin["id"], checkin["hours"], bucket, ["C10", "N2"],
-                                          ["Numbness or tingling in the arm"], soreness, "rising", at)
+        assessment = store.add_assessment(
+            session,
+            checkin["id"],
+            checkin["hours"],
+            bucket,
+            ["C10", "N2"],
+            ["Numbness or tingling in the arm"],
+            soreness,
+            "rising",
+            at,
+        )
     return session, assessment, checkins[2]["due_at"] + 60
 
 
@@ -74,7 +110,9 @@ def deliver_due(services):
 
 
 def queued(services):
-    rows = services.store.db.query("SELECT chat_id, text, markup, due_at FROM outbox WHERE kind = 'alert' ORDER BY id")
+    rows = services.store.db.query(
+        "SELECT chat_id, text, markup, due_at FROM outbox WHERE kind = 'alert' ORDER BY id"
+    )
     return [dict(row) for row in rows]
 
 
@@ -90,7 +128,9 @@ ROUNDS = [
 
 
 @pytest.mark.parametrize("practitioner, group, expected", ROUNDS)
-def test_each_round_goes_to_the_next_staff_member_and_the_alert_chat(make_services, practitioner, group, expected):
+def test_each_round_goes_to_the_next_staff_member_and_the_alert_chat(
+    make_services, practitioner, group, expected
+):
     clinic = make_services(alert_chat_id=group).config.clinics[0]
     assert [round_recipients(clinic, practitioner, n) for n in range(len(expected))] == expected
 
@@ -106,6 +146,7 @@ def test_a_clinic_of_one_keeps_reminding_that_one(make_services):
 
 
 # ---- when
+
 
 def test_unacknowledged_alerts_escalate_every_interval_until_acknowledged(make_services):
     services = make_services(alert_renotify_after="30m")
@@ -166,6 +207,7 @@ def test_an_emergency_at_night_goes_out_at_once(make_services):
 
 # ---- what it says
 
+
 def test_the_alert_tells_the_practitioner_what_they_need(make_services):
     services = make_services()
     session, assessment, now = follow_up(services, first_name="Ana <Mª> & Jo")
@@ -181,7 +223,9 @@ def test_the_alert_tells_the_practitioner_what_they_need(make_services):
     assert "<b>Check-in:</b> 48 h" in text
     assert "• Numbness or tingling in the arm\n[C10, N2]" in text
     assert "• soreness: 7/10\n• bruising: Small bruise or red dots\n" in text
-    assert "• warning signs: " in text and "“<i>my &lt;b&gt;fingers&lt;/b&gt; tingle &amp; feel odd</i>”" in text
+    assert (
+        "• warning signs: " in text and "“<i>my &lt;b&gt;fingers&lt;/b&gt; tingle &amp; feel odd</i>”" in text
+    )
     assert "<b>Trend:</b> 6h 3 → 24h 5 → 48h 7 (rising)" in text
     assert "my <b>fingers</b> tingle & feel odd" in parsed.text  # shown as typed, not as markup
     button = json.loads(row["markup"])["inline_keyboard"][0][0]
@@ -192,7 +236,9 @@ def test_the_alert_tells_the_practitioner_what_they_need(make_services):
 def test_a_long_free_text_is_cut_and_the_alert_fits_telegram(make_services):
     services = make_services()
     session, assessment, now = follow_up(services)
-    services.store.add_answer(session, services.store.assessments(session)[-1]["checkin_id"], "text", "ouch & " * 2000, now)
+    services.store.add_answer(
+        session, services.store.assessments(session)[-1]["checkin_id"], "text", "ouch & " * 2000, now
+    )
     services.now.time = now
     services.store.add_alert(session, assessment, "harbour", "contact_practitioner", now)
     deliver_due(services)
@@ -213,6 +259,7 @@ def test_an_alert_for_an_erased_patient_sends_nothing(make_services):
 
 
 # ---- acknowledgement
+
 
 class QueueOnly:
     """Delivery that leaves every message queued: what `acknowledge` queues is in the outbox."""
@@ -241,8 +288,14 @@ async def test_the_first_acknowledgement_wins_and_every_copy_is_edited(make_serv
     services.now.advance(60)
 
     assert await acknowledge(services, alert, P2) is None
-    edits = list(services.store.db.query("SELECT chat_id, text, markup, edit_message_id FROM outbox WHERE kind = 'alert_ack' ORDER BY id"))
-    assert [(e["chat_id"], e["edit_message_id"]) for e in edits] == [(r["chat_id"], m) for m, r in enumerate(rows, start=50)]
+    edits = list(
+        services.store.db.query(
+            "SELECT chat_id, text, markup, edit_message_id FROM outbox WHERE kind = 'alert_ack' ORDER BY id"
+        )
+    )
+    assert [(e["chat_id"], e["edit_message_id"]) for e in edits] == [
+        (r["chat_id"], m) for m, r in enumerate(rows, start=50)
+    ]
     note = "\n\nAcknowledged by Lee &lt;Kim&gt; &amp; Co at 10:32 GMT."
     for edit in edits:
         assert edit["text"].endswith(note) and edit["markup"] is None

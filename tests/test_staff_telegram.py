@@ -20,7 +20,9 @@ STALE = "Sorry, that button is no longer active. Please use the latest message."
 async def press(emu, user, message, text=None, data=None, forge=False):
     """Press a button and wait until the bot has answered the press (and done its work)."""
     query = await emu.press_button(user, message, data, text=text, forge=forge)
-    await emu.wait_for_call("answerCallbackQuery", lambda call: call.params.get("callback_query_id") == query.id)
+    await emu.wait_for_call(
+        "answerCallbackQuery", lambda call: call.params.get("callback_query_id") == query.id
+    )
     return query
 
 
@@ -36,12 +38,18 @@ async def shown(predicate, timeout=5.0):
 async def open_alert(h, bucket="contact_practitioner", practitioner=True, patient_name="Ana"):
     """A patient 49 h into follow-up whose last check-in raised an alert; the alert's id."""
     patient = h.emu.add_user(patient_name)
-    session, assessment, _ = follow_up(h.services, practitioner=h.practitioner.id if practitioner else None,
-                                       first_name=patient_name, treated_at=START - 49 * 3600, telegram_id=patient.id)
+    session, assessment, _ = follow_up(
+        h.services,
+        practitioner=h.practitioner.id if practitioner else None,
+        first_name=patient_name,
+        treated_at=START - 49 * 3600,
+        telegram_id=patient.id,
+    )
     return h.store.add_alert(session, assessment, "harbour", bucket, h.clock()), patient
 
 
 # ---- /enrol
+
 
 async def test_a_practitioner_enrols_a_session_with_buttons_and_the_link_works(make_bot):
     h = await make_bot()
@@ -73,12 +81,23 @@ async def test_a_practitioner_enrols_a_session_with_buttons_and_the_link_works(m
     token = ENROL_LINK.search(flow.text).group(1)
     row = h.store.enrol_token(token)
     assert json.loads(row["areas"]) == ["upper_back", "calf"]
-    assert (row["intensity"], json.loads(row["activities"]), row["first_session"]) == ("moderate", ["running"], 1)
+    assert (row["intensity"], json.loads(row["activities"]), row["first_session"]) == (
+        "moderate",
+        ["running"],
+        1,
+    )
     treated = START + 8  # eight taps, a second apart
-    assert (row["practitioner_id"], row["treated_at"], row["expires_at"]) == (dana.id, treated, treated + 24 * 3600)
+    assert (row["practitioner_id"], row["treated_at"], row["expires_at"]) == (
+        dana.id,
+        treated,
+        treated + 24 * 3600,
+    )
     qr = await emu.wait_for_message(dana, lambda m: m.photo)
     assert qr.text.endswith(token)
-    assert [m.message_id for m in emu.messages_to(dana)] == [flow.message_id, qr.message_id]  # one message, edited
+    assert [m.message_id for m in emu.messages_to(dana)] == [
+        flow.message_id,
+        qr.message_id,
+    ]  # one message, edited
 
     ana = emu.add_user("Ana")
     await emu.start_deep_link(ana, token)
@@ -104,6 +123,7 @@ async def test_enrol_refuses_done_without_an_area_and_old_buttons(make_bot):
 
 # ---- strangers
 
+
 async def test_a_stranger_is_refused_everything_and_learns_nothing(make_bot):
     h = await make_bot()
     alert, patient = await open_alert(h, patient_name="Zoë")
@@ -111,10 +131,20 @@ async def test_a_stranger_is_refused_everything_and_learns_nothing(make_bot):
     tokens = h.store.db["enrol_tokens"].count
     # three strangers, so no chat gets more than Telegram's burst of replies
     eve, mal, trent = h.emu.add_user("Eve"), h.emu.add_user("Mal"), h.emu.add_user("Trent")
-    for user, command in ((eve, "/enrol"), (eve, "/active"), (eve, "/alerts"), (mal, f"/patient {patient_id}"), (trent, "/alerts")):
+    for user, command in (
+        (eve, "/enrol"),
+        (eve, "/active"),
+        (eve, "/alerts"),
+        (mal, f"/patient {patient_id}"),
+        (trent, "/alerts"),
+    ):
         await h.emu.send_text(user, command)
         assert (await h.emu.wait_for_message(user)).text == STAFF_ONLY
-    for user, data in ((mal, Button("sa", alert).pack()), (mal, Button("sea", 1, "0").pack()), (trent, "sa:nonsense")):
+    for user, data in (
+        (mal, Button("sa", alert).pack()),
+        (mal, Button("sea", 1, "0").pack()),
+        (trent, "sa:nonsense"),
+    ):
         await press(h.emu, user, h.emu.messages_to(user)[-1], data=data, forge=True)
         assert (await h.emu.wait_for_message(user)).text == STAFF_ONLY
     for user in (eve, mal, trent):
@@ -124,6 +154,7 @@ async def test_a_stranger_is_refused_everything_and_learns_nothing(make_bot):
 
 
 # ---- alerts
+
 
 async def test_an_alert_is_acknowledged_once_and_the_ack_is_shown_everywhere(emulator, make_bot):
     group = emulator.add_group("On call", chat_id=-100_777)
@@ -143,7 +174,11 @@ async def test_an_alert_is_acknowledged_once_and_the_ack_is_shown_everywhere(emu
     h.advance(300)
     await press(emu, dana, to_dana, text="I'm handling it")
     row = h.store.alert(alert)
-    assert (row["status"], row["acknowledged_by"], row["acknowledged_at"]) == ("acknowledged", dana.id, START + 300)
+    assert (row["status"], row["acknowledged_by"], row["acknowledged_at"]) == (
+        "acknowledged",
+        dana.id,
+        START + 300,
+    )
     for message in (to_dana, in_group):
         assert message.text.endswith("Acknowledged by Dana Reyes at 10:05 GMT.")
         assert message.keyboard == [] and message.text.startswith("🟠 Needs review today: Ana")
@@ -205,6 +240,7 @@ async def test_forged_acknowledgements_change_nothing(make_bot, data):
 
 # ---- staff commands
 
+
 async def test_staff_see_patients_alerts_and_a_timeline(make_bot):
     h = await make_bot()
     emu, sam = h.emu, h.admin
@@ -213,7 +249,10 @@ async def test_staff_see_patients_alerts_and_a_timeline(make_bot):
 
     await emu.send_text(sam, "/active")
     active = await emu.wait_for_message(sam)
-    assert active.text == f"Patients in follow-up\n#{patient_id} Ana <3 · Upper back, Calf · 49 h · 🟠 Needs review today"
+    assert (
+        active.text
+        == f"Patients in follow-up\n#{patient_id} Ana <3 · Upper back, Calf · 49 h · 🟠 Needs review today"
+    )
 
     await emu.send_text(sam, "/alerts")
     alerts = await emu.wait_for_message(sam)
@@ -230,13 +269,22 @@ async def test_staff_see_patients_alerts_and_a_timeline(make_bot):
     assert "→ 🟠 Needs review today [C10, N2]" in timeline and "⏳ 72 h" in timeline
 
     dana = h.practitioner
-    for text, reply in (("/patient", "Send /patient"), ("/patient 9999", "No patient with that number"), ("/patient x", "Send /patient")):
+    for text, reply in (
+        ("/patient", "Send /patient"),
+        ("/patient 9999", "No patient with that number"),
+        ("/patient x", "Send /patient"),
+    ):
         await emu.send_text(dana, text)  # the alert (with its button) may reach Dana meanwhile
-        assert (await emu.wait_for_message(dana, lambda m: not m.keyboard and not m.photo)).text.startswith(reply)
+        assert (await emu.wait_for_message(dana, lambda m: not m.keyboard and not m.photo)).text.startswith(
+            reply
+        )
 
 
 async def test_no_patients_and_no_alerts_say_so(make_bot):
     h = await make_bot()
-    for command, reply in (("/active", "Patients in follow-up\nNo patients in follow-up."), ("/alerts", "Open alerts\nNo open alerts.")):
+    for command, reply in (
+        ("/active", "Patients in follow-up\nNo patients in follow-up."),
+        ("/alerts", "Open alerts\nNo open alerts."),
+    ):
         await h.emu.send_text(h.practitioner, command)
         assert (await h.emu.wait_for_message(h.practitioner)).text == reply

@@ -21,11 +21,25 @@ def free_port() -> int:
 
 
 async def start_bot(config, token: str) -> asyncio.subprocess.Process:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": token, "PYTHONUNBUFFERED": "1",
-           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": token,
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+    }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), cwd=config.parent, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        cwd=config.parent,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
 
 
 async def output_of(bot: asyncio.subprocess.Process, timeout: float = 30) -> tuple[int, str]:
@@ -75,8 +89,10 @@ async def test_the_bot_waits_for_an_unreachable_telegram_and_then_starts(tmp_pat
     assert b"cannot reach" in first and b"retrying with backoff" in first, first
     async with emulator:
         await emulator.recorder.signal.wait_for(
-            lambda: any(call.method == "getUpdates" for call in emulator.recorder.calls) or None, 20,
-            lambda: f"the bot never polled: {emulator.recorder.summary()}")
+            lambda: any(call.method == "getUpdates" for call in emulator.recorder.calls) or None,
+            20,
+            lambda: f"the bot never polled: {emulator.recorder.summary()}",
+        )
         bot.terminate()
         code, out = await output_of(bot)
     assert code == 0, out

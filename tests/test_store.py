@@ -317,9 +317,7 @@ def test_every_status_the_store_writes_is_one_of_its_enum(store):
     session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
     store.pause_session(session)
     store.resume_session(session, now=1000.0 + 7 * 3600)
-    store.queue_checkin(
-        store.due_checkins(10**9, 1)[0].id, 42, "How are you?", None, now=1000.0 + 25 * 3600
-    )
+    store.queue_checkin(store.due_checkins(10**9, 1)[0].id, 42, "How are you?", None, now=1000.0 + 25 * 3600)
     store.mark_missed(10**9)
     alert = store.add_alert(
         session,

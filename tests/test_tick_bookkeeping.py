@@ -10,8 +10,15 @@ import pytest
 from bot.store.database import Store
 
 H = 3600.0
-TOKEN = {"clinic_id": "harbour", "areas": json.dumps(["calf"]), "intensity": "moderate", "activities": "[]",
-         "first_session": 1, "treated_at": 0.0, "practitioner_id": 7}
+TOKEN = {
+    "clinic_id": "harbour",
+    "areas": json.dumps(["calf"]),
+    "intensity": "moderate",
+    "activities": "[]",
+    "first_session": 1,
+    "treated_at": 0.0,
+    "practitioner_id": 7,
+}
 GONE_OUT = ("sent", "answered", "missed")
 
 # The conditions as they were before m004, without the candidate columns: the reference.
@@ -48,12 +55,35 @@ def check_bookkeeping(store: Store) -> None:
 def random_step(store: Store, rng: random.Random, now: float, patients: list[int]) -> None:
     sessions = [r["id"] for r in store._all("SELECT id FROM sessions WHERE status IN ('active', 'paused')")]
     sent = [r["id"] for r in store._all("SELECT id FROM checkins WHERE status = 'sent'")]
-    action = rng.choice(["start", "queue", "queue", "queue", "answer", "words", "pause", "resume", "stop", "drop",
-                         "overtaken", "missed", "complete", "delete", "remind"])
+    action = rng.choice(
+        [
+            "start",
+            "queue",
+            "queue",
+            "queue",
+            "answer",
+            "words",
+            "pause",
+            "resume",
+            "stop",
+            "drop",
+            "overtaken",
+            "missed",
+            "complete",
+            "delete",
+            "remind",
+        ]
+    )
     if action == "start" or not sessions:
         patient = rng.choice(patients)
         hours = sorted(rng.sample([6, 24, 48, 72, 96], rng.randint(0, 4)))
-        store.start_session(patient, {**TOKEN, "treated_at": now}, 1.0, [(i, h, now + h * H) for i, h in enumerate(hours)], now)
+        store.start_session(
+            patient,
+            {**TOKEN, "treated_at": now},
+            1.0,
+            [(i, h, now + h * H) for i, h in enumerate(hours)],
+            now,
+        )
     elif action == "queue":
         for due in store.due_checkins(now, 3):
             store.queue_checkin(due.id, 1, "check-in", None, now, now + rng.choice([1, 2, 30]) * H)
@@ -80,7 +110,9 @@ def random_step(store: Store, rng: random.Random, now: float, patients: list[int
         expected = {r["id"] for r in store._all(FINISHED)}
         before = {r["id"] for r in store._all("SELECT id FROM sessions WHERE status = 'completed'")}
         store.complete_finished_sessions()
-        assert {r["id"] for r in store._all("SELECT id FROM sessions WHERE status = 'completed'")} == before | expected
+        assert {
+            r["id"] for r in store._all("SELECT id FROM sessions WHERE status = 'completed'")
+        } == before | expected
     elif action == "delete" and rng.random() < 0.2:
         store.delete_patient(rng.choice(patients))
     elif action == "remind" and sent:
@@ -100,7 +132,9 @@ def test_random_writes_keep_the_bookkeeping_true_and_the_decisions_unchanged(tmp
             now += rng.choice([0.0, 0.5 * H, 3 * H, 20 * H])
             for patient in patients:
                 if store.patient(patient) is None:
-                    patients[patients.index(patient)] = store.save_patient(100 + patient * 7, "Again", "en", "harbour", now)
+                    patients[patients.index(patient)] = store.save_patient(
+                        100 + patient * 7, "Again", "en", "harbour", now
+                    )
     finally:
         store.close()
 
@@ -112,13 +146,33 @@ def test_the_migration_fills_the_bookkeeping_in_for_an_existing_database(tmp_pat
 
     db = Database(tmp_path / "old.sqlite3")
     migrations.apply(db, stop_before="m003_tick_indexes")
-    db["patients"].insert({"id": 1, "telegram_id": 5, "first_name": "A", "clinic_id": "harbour", "status": "active"})
+    db["patients"].insert(
+        {"id": 1, "telegram_id": 5, "first_name": "A", "clinic_id": "harbour", "status": "active"}
+    )
     db["sessions"].insert({"id": 1, "patient_id": 1, "status": "active", "treated_at": 0.0})
-    db["checkins"].insert_all([
-        {"id": 1, "session_id": 1, "idx": 0, "due_at": 6 * H, "status": "sent", "sent_at": 6 * H, "reminder_due_at": 8 * H},
-        {"id": 2, "session_id": 1, "idx": 1, "due_at": 24 * H, "status": "sent", "sent_at": 24 * H, "reminder_due_at": 26 * H},
-        {"id": 3, "session_id": 1, "idx": 2, "due_at": 48 * H, "status": "pending"},
-    ])
+    db["checkins"].insert_all(
+        [
+            {
+                "id": 1,
+                "session_id": 1,
+                "idx": 0,
+                "due_at": 6 * H,
+                "status": "sent",
+                "sent_at": 6 * H,
+                "reminder_due_at": 8 * H,
+            },
+            {
+                "id": 2,
+                "session_id": 1,
+                "idx": 1,
+                "due_at": 24 * H,
+                "status": "sent",
+                "sent_at": 24 * H,
+                "reminder_due_at": 26 * H,
+            },
+            {"id": 3, "session_id": 1, "idx": 2, "due_at": 48 * H, "status": "pending"},
+        ]
+    )
     db.close()
     store = Store(tmp_path / "old.sqlite3")
     try:

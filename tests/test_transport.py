@@ -14,8 +14,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
 
 def _bot(emulator, **request) -> Bot:
-    return Bot(emulator.token, base_url=emulator.base_url, request=AiohttpRequest(**request),
-               get_updates_request=AiohttpRequest(connection_pool_size=1, **request))
+    return Bot(
+        emulator.token,
+        base_url=emulator.base_url,
+        request=AiohttpRequest(**request),
+        get_updates_request=AiohttpRequest(connection_pool_size=1, **request),
+    )
 
 
 def _closed_port() -> int:
@@ -55,10 +59,13 @@ async def test_a_slow_answer_is_a_time_out(emulator):
     assert _trouble(TimedOut()) == "not answering in time"
 
 
-@pytest.mark.parametrize(("where", "trouble"), [
-    ("no server listening", "unreachable"),
-    ("the server answers 502", "server error"),
-])
+@pytest.mark.parametrize(
+    ("where", "trouble"),
+    [
+        ("no server listening", "unreachable"),
+        ("the server answers 502", "server error"),
+    ],
+)
 async def test_network_faults_say_which_fault_it_is(emulator, where, trouble):
     ana = emulator.add_user("Ana")
     base_url = emulator.base_url
@@ -71,4 +78,3 @@ async def test_network_faults_say_which_fault_it_is(emulator, where, trouble):
         with pytest.raises(NetworkError) as raised:
             await bot.send_message(ana.id, "hello")
     assert _trouble(raised.value) == trouble
-

@@ -21,19 +21,32 @@ def write_cases(tmp_path, *lines: dict) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("cases, code", [
-    # every case met: exit 0
-    ([{"text": "can't catch my breath", "hours": 24, "area": "calf", "expected": "emergency"},
-      {"text": "hola??", "hours": 24, "area": "calf", "expected": "none"},
-      {"text": "dull ache, 3/10", "hours": 24, "area": "calf", "expected": "normal"}], 0),
-    # one miss among hits: exit 1
-    ([{"text": "can't catch my breath", "hours": 24, "area": "calf", "expected": "emergency"},
-      {"text": "feeling great", "hours": 24, "area": "calf", "expected": "contact_practitioner"}], 1),
-    # a greeting expected as normal is a miss: small talk is no evidence of an expected reaction
-    ([{"text": "thanks!", "hours": 24, "area": "calf", "expected": "normal"}], 1),
-    # unlabelled cases only print their buckets
-    ([{"text": "bit sore", "hours": 6, "area": "calf"}], 0),
-])
+@pytest.mark.parametrize(
+    "cases, code",
+    [
+        # every case met: exit 0
+        (
+            [
+                {"text": "can't catch my breath", "hours": 24, "area": "calf", "expected": "emergency"},
+                {"text": "hola??", "hours": 24, "area": "calf", "expected": "none"},
+                {"text": "dull ache, 3/10", "hours": 24, "area": "calf", "expected": "normal"},
+            ],
+            0,
+        ),
+        # one miss among hits: exit 1
+        (
+            [
+                {"text": "can't catch my breath", "hours": 24, "area": "calf", "expected": "emergency"},
+                {"text": "feeling great", "hours": 24, "area": "calf", "expected": "contact_practitioner"},
+            ],
+            1,
+        ),
+        # a greeting expected as normal is a miss: small talk is no evidence of an expected reaction
+        ([{"text": "thanks!", "hours": 24, "area": "calf", "expected": "normal"}], 1),
+        # unlabelled cases only print their buckets
+        ([{"text": "bit sore", "hours": 6, "area": "calf"}], 0),
+    ],
+)
 def test_cases_exit_1_when_any_case_misses(tmp_path, capsys, cases, code):
     assert run(["triage", "--cases", write_cases(tmp_path, *cases)])[0] == code
     summary = capsys.readouterr().err
@@ -41,8 +54,11 @@ def test_cases_exit_1_when_any_case_misses(tmp_path, capsys, cases, code):
 
 
 def test_misses_are_listed_with_the_summary(tmp_path, capsys):
-    cases = write_cases(tmp_path, {"text": "hi", "hours": 48, "area": "hip", "expected": "normal"},
-                        {"text": "I'm scared", "hours": 48, "area": "hip", "expected": "normal"})
+    cases = write_cases(
+        tmp_path,
+        {"text": "hi", "hours": 48, "area": "hip", "expected": "normal"},
+        {"text": "I'm scared", "hours": 48, "area": "hip", "expected": "normal"},
+    )
     code, out = run(["triage", "--cases", cases])
     summary = capsys.readouterr().err
     assert code == 1
@@ -53,7 +69,9 @@ def test_misses_are_listed_with_the_summary(tmp_path, capsys):
 
 
 def test_an_escalation_answered_none_is_a_missed_escalation(tmp_path, capsys):
-    cases = write_cases(tmp_path, {"text": "hello", "hours": 24, "area": "calf", "expected": "contact_practitioner"})
+    cases = write_cases(
+        tmp_path, {"text": "hello", "hours": 24, "area": "calf", "expected": "contact_practitioner"}
+    )
     assert run(["triage", "--cases", cases])[0] == 1
     assert "escalation recall:   0.0%" in capsys.readouterr().err
 
@@ -73,12 +91,15 @@ def test_an_area_is_accepted_by_id_or_alias(area):
     assert (code, json.loads(out)["bucket"]) == (0, "emergency")
 
 
-@pytest.mark.parametrize("text, hours, bucket, rule", [
-    ("hola??", 24, "none", "U2"),
-    ("what is this?", 6, "none", "U2"),
-    ("fine", 24, "normal", "N8"),  # --hours makes it the answer to that check-in
-    ("help", 48, "contact_practitioner", "U3"),
-])
+@pytest.mark.parametrize(
+    "text, hours, bucket, rule",
+    [
+        ("hola??", 24, "none", "U2"),
+        ("what is this?", 6, "none", "U2"),
+        ("fine", 24, "normal", "N8"),  # --hours makes it the answer to that check-in
+        ("help", 48, "contact_practitioner", "U3"),
+    ],
+)
 def test_one_reply_is_judged_as_the_answer_to_the_checkin(text, hours, bucket, rule):
     code, out = run(["triage", "--hours", str(hours), "--area", "calf", text])
     result = json.loads(out)

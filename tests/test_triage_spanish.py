@@ -85,8 +85,8 @@ CASES = [
     ("no paro de toser", 24, "neck", C, "C15"),
     ("no puedo ni caminar del dolor", 24, "calf", C, "C3"),
     ("el dolor se me ha ido a la espalda", 24, "glutes", C, "C4"),
-    ("tengo la pierna inchada", 24, "calf", C, "C7"),          # "hinchada" without the h
-    ("tengo ormigueo en la mano", 24, "neck", C, "C10"),       # "hormigueo" without the h
+    ("tengo la pierna inchada", 24, "calf", C, "C7"),  # "hinchada" without the h
+    ("tengo ormigueo en la mano", 24, "neck", C, "C10"),  # "hormigueo" without the h
     # ---- normal
     ("un poco dolorido, como agujetas, un 3/10", 24, "hamstring", N, "N1"),
     ("me duele un poco la zona, nada grave", 24, "quads", N, "N1"),
@@ -107,7 +107,13 @@ CASES = [
     ("¿puedo tomarme un cafe?", 6, "shoulder", N, "N11"),
     ("¿puedo ir al gimnasio hoy?", 48, "upper_back", N, "N11"),
     ("¿puedo tomar una cerveza esta noche?", 24, "glutes", N, "N11"),
-    ("no tengo fiebre, ni dolor en el pecho, respiro bien, solo algo de agujetas", 24, "upper_back", N, "N12"),
+    (
+        "no tengo fiebre, ni dolor en el pecho, respiro bien, solo algo de agujetas",
+        24,
+        "upper_back",
+        N,
+        "N12",
+    ),
     ("sin fiebre ni hormigueo, un 2 de 10", 48, "calf", N, None),
     ("respiracion normal, sin dolor", 24, "neck", N, None),
     ("respiro sin problemas y el pecho esta bien", 24, "chest", N, None),
@@ -159,9 +165,17 @@ def test_the_named_rule_fires(results):
 
 # ---- the engine pieces Spanish needs
 
+
 def test_accents_and_enye_are_dropped_so_patterns_need_none():
-    assert normalise("Respiración, MAÑANA, pingüino ❤️", {"❤": "love"}, {}).split() == ["respiracion,", "manana,", "pinguino", "love"]
-    assert [t.text for t in tokenize("me duele al respirar")] == [t.text for t in tokenize("me duele al respirár")]
+    assert normalise("Respiración, MAÑANA, pingüino ❤️", {"❤": "love"}, {}).split() == [
+        "respiracion,",
+        "manana,",
+        "pinguino",
+        "love",
+    ]
+    assert [t.text for t in tokenize("me duele al respirar")] == [
+        t.text for t in tokenize("me duele al respirár")
+    ]
 
 
 def test_spanish_conjunctions_end_a_negation():
@@ -172,38 +186,44 @@ def test_spanish_conjunctions_end_a_negation():
     assert by_word["pero"].sentence == by_word["duele"].sentence != by_word["fiebre"].sentence
 
 
-@pytest.mark.parametrize("text, finding, found", [
-    ("no tengo fiebre", "fever", False),
-    ("sin fiebre", "fever", False),
-    ("nunca he tenido hormigueo", "numbness", False),
-    ("ni mareo ni nada", "dizziness", False),
-    ("no se si es fiebre", "fever", True),          # pseudo-negation: "no sé si"
-    ("no estoy seguro pero creo que tengo fiebre", "fever", True),
-    ("no tengo fiebre pero si hormigueo", "numbness", True),
-    ("el hormigueo ya se me paso", "numbness", False),   # resolved
-    ("mi hijo tiene fiebre", "fever", False),             # someone else
-    ("tuve fiebre el mes pasado", "fever", False),        # the past
-    ("respiro bien", "breath_pain", False),
-    ("me duele al respirar", "breath_pain", True),
-    ("me duele al respirar, aunque respiro bien", "breath_pain", True),
-    ("no puedo respirar bien", "breathless", True),
-    ("no me falta el aire", "breathless", False),
-    ("la pierna sin problemas", "soreness", False),
-])
+@pytest.mark.parametrize(
+    "text, finding, found",
+    [
+        ("no tengo fiebre", "fever", False),
+        ("sin fiebre", "fever", False),
+        ("nunca he tenido hormigueo", "numbness", False),
+        ("ni mareo ni nada", "dizziness", False),
+        ("no se si es fiebre", "fever", True),  # pseudo-negation: "no sé si"
+        ("no estoy seguro pero creo que tengo fiebre", "fever", True),
+        ("no tengo fiebre pero si hormigueo", "numbness", True),
+        ("el hormigueo ya se me paso", "numbness", False),  # resolved
+        ("mi hijo tiene fiebre", "fever", False),  # someone else
+        ("tuve fiebre el mes pasado", "fever", False),  # the past
+        ("respiro bien", "breath_pain", False),
+        ("me duele al respirar", "breath_pain", True),
+        ("me duele al respirar, aunque respiro bien", "breath_pain", True),
+        ("no puedo respirar bien", "breathless", True),
+        ("no me falta el aire", "breathless", False),
+        ("la pierna sin problemas", "soreness", False),
+    ],
+)
 def test_spanish_negation_denial_resolution_and_elsewhere(guidance, text, finding, found):
     matcher = guidance.lexicon.matcher
     matches = matcher.scan(matcher.tokens(text))
     assert bool(present(matches, matcher.findings[finding])) is found
 
 
-@pytest.mark.parametrize("text, now, before", [
-    ("un 7 de 10", 7, None),
-    ("siete sobre diez", 7, None),
-    ("ayer un 3, hoy un 6", 6, 3),
-    ("era un cinco y ahora un dos", 2, 5),
-    ("tengo un dolor de 4", 4, None),
-    ("camine 5 minutos y estoy en un 2", 2, None),
-])
+@pytest.mark.parametrize(
+    "text, now, before",
+    [
+        ("un 7 de 10", 7, None),
+        ("siete sobre diez", 7, None),
+        ("ayer un 3, hoy un 6", 6, 3),
+        ("era un cinco y ahora un dos", 2, 5),
+        ("tengo un dolor de 4", 4, None),
+        ("camine 5 minutos y estoy en un 2", 2, None),
+    ],
+)
 def test_spanish_scores(guidance, text, now, before):
     assessment = triage(Reply(text), Context(hours=48, areas=("calf",)), guidance)
     assert (assessment.soreness, assessment.previous_soreness) == (now, before)
@@ -221,7 +241,9 @@ def test_end_of_clause_element():
     def ends(text):
         return list(match_ends(tokenize(text), 1, pattern.elements, frozenset()))
 
-    assert ends("pecho bien") == [2] and ends("pecho bien, pierna") == [2] and ends("pecho bien y pierna") == [2]
+    assert (
+        ends("pecho bien") == [2] and ends("pecho bien, pierna") == [2] and ends("pecho bien y pierna") == [2]
+    )
     assert ends("pecho bien fuerte") == []
     with pytest.raises(PatternError):
         compile_pattern("$ bien", groups)
@@ -229,9 +251,12 @@ def test_end_of_clause_element():
 
 # ---- what the patient is told
 
+
 @pytest.fixture
 def clinic(tmp_path):
-    return load_config(write_config(tmp_path, "http://127.0.0.1:9/bot", [(1, "Dana", "practitioner")])).clinic("harbour")
+    return load_config(
+        write_config(tmp_path, "http://127.0.0.1:9/bot", [(1, "Dana", "practitioner")])
+    ).clinic("harbour")
 
 
 def test_spanish_patients_see_spanish_reasons(guidance, clinic):

@@ -39,8 +39,8 @@ from bot.delivery.episode import Episode
 from bot.delivery.in_flight import ChatsInFlight
 from bot.delivery.pacing import CHAT_RATE, ChatPace, retry_seconds
 from bot.delivery.report import Outcome, TickReport
-from bot.followup.status import OutboxStatus
-from bot.store.database import ERASED_PHOTO, Store
+from bot.followup.status import MessageKind, OutboxStatus
+from bot.store.database import Store
 from bot.store.outbox import PACED
 from bot.store.rows import OutboxMessage
 
@@ -373,7 +373,7 @@ class Delivery:
             "rate_limit_args": row.priority,  # bot/delivery/pacing.py's TelegramPace reads it
         }
         chat_id, text, edited = row.chat_id, row.text, row.edit_message_id
-        if row.kind == ERASED_PHOTO and edited:  # the picture of an erased patient leaves the chat
+        if row.kind == MessageKind.ERASED_PHOTO and edited:  # an erased patient's picture leaves the chat
             await self.bot.delete_message(chat_id, edited, rate_limit_args=row.priority)
             return edited
         if edited:

@@ -19,22 +19,14 @@ and every method name, without a forwarding method for each. Imports the other s
 
 from __future__ import annotations
 
-from bot.followup.status import MessageKind
 from bot.store.alerts import AlertQueries
 from bot.store.answers import AnswerQueries
-from bot.store.checkins import OVERTAKEN_IN_OUTBOX, CheckinQueries
+from bot.store.checkins import CheckinQueries
 from bot.store.erasure import ErasureQueries
 from bot.store.inbox import InboxQueries
-from bot.store.migrations import migrations
 from bot.store.outbox import OutboxQueries
 from bot.store.patients import PatientQueries
 from bot.store.reports import ReportQueries
-
-# Names callers outside the store import from here (bench/scale.py, bot/delivery, bot/telegram,
-# tests); the kinds' own home is bot/followup/status.py, the query's bot/store/checkins.py.
-ANSWER = MessageKind.ANSWER
-ERASED_PHOTO = MessageKind.ERASED_PHOTO
-__all__ = ["ANSWER", "ERASED_PHOTO", "OVERTAKEN_IN_OUTBOX", "Store", "migrations"]
 
 
 class Store(
