@@ -8,6 +8,7 @@ start with `p` ("pa" answer, "pt" checklist toggle, "pk" checklist done, "pc"/"p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -35,6 +36,12 @@ def language_for(guidance: Guidance, code: str | None) -> str:
 
 def hours_label(hours: float) -> str:
     return str(int(hours)) if float(hours).is_integer() else f"{hours:.1f}"
+
+
+def elapsed_label(hours: float) -> str:
+    """The hours since the session as the patient is told them: whole hours, rounded half up
+    ("about 16 hours" at 15.5 h), never fewer than one."""
+    return str(max(1, math.floor(hours + 0.5)))
 
 
 def question_text(question: Question, lang: str) -> str:
@@ -76,14 +83,15 @@ def checkin_text(
     guidance: Guidance,
     lang: str,
     first_name: str,
-    hours: float,
+    elapsed: float,
     questions: Sequence[Question],
     answers: Mapping[str, Any],
     current: int | None,
 ) -> Safe:
-    """The check-in message: intro, what is answered so far, and the current question (if any)."""
+    """The check-in message: intro (saying the `elapsed` hours since the session), what is answered
+    so far, and the current question (if any)."""
     parts: list[str] = [
-        render.message(guidance, "checkin_intro", lang, hours=hours_label(hours), first_name=first_name)
+        render.message(guidance, "checkin_intro", lang, hours=elapsed_label(elapsed), first_name=first_name)
     ]
     done = answered_lines(questions, answers, lang)
     if done:
