@@ -63,6 +63,8 @@ async def test_a_check_in_held_back_by_quiet_hours_says_the_time_really_passed(m
     assert "the check-in I sent you today at 08:00 is still waiting" in reminder.text
     await tap(h, ana, checkin, "3")  # answered two hours on, the message still says what it said
     assert checkin.edit_date and checkin.text.startswith("Hi Ana, it's about 16 hours")
+    await write(h, ana, "/status")
+    assert "16 h: 3/10" in h.emu.messages_to(ana)[-1].text  # /status names it the same way
 
 
 async def test_a_check_in_that_would_wait_past_the_next_is_absorbed(make_bot):

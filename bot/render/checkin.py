@@ -34,10 +34,6 @@ def language_for(guidance: Guidance, code: str | None) -> str:
     return lang if lang in guidance.messages else "en"
 
 
-def hours_label(hours: float) -> str:
-    return str(int(hours)) if float(hours).is_integer() else f"{hours:.1f}"
-
-
 def elapsed_label(hours: float) -> str:
     """The hours since the session as the patient is told them: whole hours, rounded half up
     ("about 16 hours" at 15.5 h), never fewer than one."""
@@ -264,9 +260,14 @@ def local_time(guidance: Guidance, lang: str, at: float, tz: ZoneInfo, now: floa
 
 
 def answers_summary(
-    guidance: Guidance, lang: str, checkins: Sequence[Mapping[str, Any]], answers: Sequence[Mapping[str, Any]]
+    guidance: Guidance,
+    lang: str,
+    checkins: Sequence[Mapping[str, Any]],
+    answers: Sequence[Mapping[str, Any]],
+    said_hours: Mapping[int, float],
 ) -> Safe:
-    """One line per check-in answered ("24 h: 3/10 · No bruising"), and how many messages."""
+    """One line per check-in answered ("24 h: 3/10 · No bruising"), and how many messages. A
+    check-in is named by the hours its message said had passed (`said_hours` by check-in id)."""
     by_checkin: dict[int, dict[str, Any]] = {}
     texts = 0
     for row in answers:
@@ -281,7 +282,8 @@ def answers_summary(
             continue
         questions = guidance.questions_at(guidance.checkin_hour(checkin["hours"]))
         labels = [answer_label(q, given[q.id], lang) for q in questions if q.id in given]
-        lines.append(f"<b>{hours_label(checkin['hours'])} h:</b> " + render.escape(" · ".join(labels)))
+        said = elapsed_label(said_hours.get(checkin["id"], checkin["hours"]))
+        lines.append(f"<b>{said} h:</b> " + render.escape(" · ".join(labels)))
     if texts:
         lines.append(render.message(guidance, "status_messages", lang, count=texts))
     return Safe("\n".join(lines) if lines else render.message(guidance, "answers_none", lang))
