@@ -252,10 +252,27 @@ def test_the_rules_reply_and_note_choose_the_words(services, guidance, lang, wor
 # ---- check-ins
 
 
+@pytest.mark.parametrize(
+    "elapsed,en,es",
+    [
+        (5.6, "about 6 hours", "unas 6 horas"),
+        (15.5, "about 16 hours", "unas 16 horas"),  # a 6-h check-in held back to 08:00
+        (26, "about 26 hours", "unas 26 horas"),
+        (49, "about 49 hours", "unas 49 horas"),
+    ],
+)
+def test_a_check_in_says_the_hours_really_passed(guidance, elapsed, en, es):
+    asked = guidance.questions_at(6)
+    assert cr.elapsed_label(elapsed) == en.split()[1] and cr.elapsed_label(0.2) == "1"  # never "0"
+    english, spanish = [cr.checkin_text(guidance, g, "Ana", elapsed, asked, {}, 0) for g in ("en", "es")]
+    assert f"it's {en} since your session" in english and f"han pasado {es} desde tu sesión" in spanish
+
+
 def test_render_checkin_only_for_an_active_follow_up(services):
     s = services()
     f = enrolled(s)
     first = DueCheckin.from_row(s.store.checkins(f.session["id"])[0])
+    s.now.advance(first.due_at - s.now())  # rendered when due, as the tick does
     message = render_checkin(s, first)
     chat, text, markup = message.chat_id, message.text, message.markup
     assert chat == ANA and text.startswith("Hi Ana, it's about 6 hours") and "How sore" in text

@@ -48,6 +48,25 @@ async def test_check_ins_in_quiet_hours_wait_until_morning(make_bot):
     assert len(checkins_to(h, ana)) == 1
 
 
+async def test_a_check_in_held_back_by_quiet_hours_says_the_time_really_passed(make_bot):
+    # Treated at 16:30: the 6-h check-in (22:30) waits until 08:00, 15.5 h after the session. It
+    # asks the 6-h questions but says the true time, and its edits and reminder keep saying it.
+    h = await make_bot(reminder_after="2h")
+    h.clock.time = datetime(2026, 11, 23, 16, 30, tzinfo=LONDON).timestamp()
+    ana, session = await enrolled(h)
+    await run_until(h, datetime(2026, 11, 24, 8, 0, tzinfo=LONDON).timestamp())
+    [checkin] = checkins_to(h, ana)
+    assert checkin.text.startswith("Hi Ana, it's about 16 hours since your session")
+    assert [c["hours"] for c in h.store.checkins(session["id"]) if c["status"] == "sent"] == [6.0]
+    await run_until(h, datetime(2026, 11, 24, 10, 0, tzinfo=LONDON).timestamp())
+    [reminder] = [m for m in h.emu.messages_to(ana) if "gentle reminder" in m.text.lower()]
+    assert "the check-in I sent you today at 08:00 is still waiting" in reminder.text
+    await tap(h, ana, checkin, "3")  # answered two hours on, the message still says what it said
+    assert checkin.edit_date and checkin.text.startswith("Hi Ana, it's about 16 hours")
+    await write(h, ana, "/status")
+    assert "16 h: 3/10" in h.emu.messages_to(ana)[-1].text  # /status names it the same way
+
+
 async def test_a_check_in_that_would_wait_past_the_next_is_absorbed(make_bot):
     # Check-ins 1 h apart; treated at 20:30: 21:30 and 22:30 fall in quiet hours and would both
     # wait until 08:00, so the first is absorbed by the second. The last (22:30 next day) waits
@@ -83,7 +102,8 @@ async def test_an_unanswered_check_in_gets_one_reminder_then_is_missed(make_bot)
     assert not any("reminder" in m.text.lower() for m in h.emu.messages_to(ana))
     await run_until(h, treated + 9 * HOUR)
     reminders = [m for m in h.emu.messages_to(ana) if "gentle reminder" in m.text.lower()]
-    assert len(reminders) == 1 and "6-hour" in reminders[0].text
+    sent = local(treated + 6 * HOUR).strftime("today at %H:%M")
+    assert len(reminders) == 1 and f"the check-in I sent you {sent} is" in reminders[0].text
     await run_until(h, treated + 23 * HOUR)
     assert len([m for m in h.emu.messages_to(ana) if "gentle reminder" in m.text.lower()]) == 1
     await run_until(h, treated + 24 * HOUR)
@@ -125,7 +145,7 @@ async def test_after_downtime_only_the_check_in_still_useful_is_sent(make_bot):
     await h.settle()
     assert (report.missed_by_outage, report.checkins_queued) == (1, 1)
     [checkin] = checkins_to(h, ana)
-    assert "24" in checkin.text
+    assert "about 30 hours since your session" in checkin.text  # the 24-h check-in, sent at 30 h
     assert [c["status"] for c in h.store.checkins(session["id"])][:2] == ["missed_outage", "sent"]
 
 

@@ -9,7 +9,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "consent_declined": set(),
     "enrol_link_invalid": set(),
     "checkin_intro": {"hours", "first_name"},
-    "reminder": {"hours"},
+    "reminder": {"hours", "sent_local"},
     "checkin_missed_notice": set(),
     "answer_recorded": set(),
     # A rule's reply (`reply` in rules.toml) and note (`note`) get these values.

@@ -8,6 +8,7 @@ start with `p` ("pa" answer, "pt" checklist toggle, "pk" checklist done, "pc"/"p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -33,8 +34,10 @@ def language_for(guidance: Guidance, code: str | None) -> str:
     return lang if lang in guidance.messages else "en"
 
 
-def hours_label(hours: float) -> str:
-    return str(int(hours)) if float(hours).is_integer() else f"{hours:.1f}"
+def elapsed_label(hours: float) -> str:
+    """The hours since the session as the patient is told them: whole hours, rounded half up
+    ("about 16 hours" at 15.5 h), never fewer than one."""
+    return str(max(1, math.floor(hours + 0.5)))
 
 
 def question_text(question: Question, lang: str) -> str:
@@ -76,14 +79,15 @@ def checkin_text(
     guidance: Guidance,
     lang: str,
     first_name: str,
-    hours: float,
+    elapsed: float,
     questions: Sequence[Question],
     answers: Mapping[str, Any],
     current: int | None,
 ) -> Safe:
-    """The check-in message: intro, what is answered so far, and the current question (if any)."""
+    """The check-in message: intro (saying the `elapsed` hours since the session), what is answered
+    so far, and the current question (if any)."""
     parts: list[str] = [
-        render.message(guidance, "checkin_intro", lang, hours=hours_label(hours), first_name=first_name)
+        render.message(guidance, "checkin_intro", lang, hours=elapsed_label(elapsed), first_name=first_name)
     ]
     done = answered_lines(questions, answers, lang)
     if done:
@@ -256,9 +260,14 @@ def local_time(guidance: Guidance, lang: str, at: float, tz: ZoneInfo, now: floa
 
 
 def answers_summary(
-    guidance: Guidance, lang: str, checkins: Sequence[Mapping[str, Any]], answers: Sequence[Mapping[str, Any]]
+    guidance: Guidance,
+    lang: str,
+    checkins: Sequence[Mapping[str, Any]],
+    answers: Sequence[Mapping[str, Any]],
+    said_hours: Mapping[int, float],
 ) -> Safe:
-    """One line per check-in answered ("24 h: 3/10 · No bruising"), and how many messages."""
+    """One line per check-in answered ("24 h: 3/10 · No bruising"), and how many messages. A
+    check-in is named by the hours its message said had passed (`said_hours` by check-in id)."""
     by_checkin: dict[int, dict[str, Any]] = {}
     texts = 0
     for row in answers:
@@ -273,7 +282,8 @@ def answers_summary(
             continue
         questions = guidance.questions_at(guidance.checkin_hour(checkin["hours"]))
         labels = [answer_label(q, given[q.id], lang) for q in questions if q.id in given]
-        lines.append(f"<b>{hours_label(checkin['hours'])} h:</b> " + render.escape(" · ".join(labels)))
+        said = elapsed_label(said_hours.get(checkin["id"], checkin["hours"]))
+        lines.append(f"<b>{said} h:</b> " + render.escape(" · ".join(labels)))
     if texts:
         lines.append(render.message(guidance, "status_messages", lang, count=texts))
     return Safe("\n".join(lines) if lines else render.message(guidance, "answers_none", lang))

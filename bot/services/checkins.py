@@ -20,6 +20,7 @@ from bot.services.session import (
     Followup,
     checkin_text,
     current,
+    elapsed_hours,
     judge,
     next_question,
     of_session,
@@ -27,6 +28,7 @@ from bot.services.session import (
     outcome,
     questions,
     record,
+    sent_at,
 )
 from bot.store.rows import DueCheckin
 from bot.triage.engine import SEVERITY, Reply
@@ -48,7 +50,7 @@ def render_checkin(services: Services, checkin: DueCheckin) -> Outgoing | None:
         return None
     markup = cr.question_keyboard(f.guidance, f.lang, checkin.id, 0, questions(f, checkin.hours)[0])
     return Outgoing(
-        checkin_text(f, checkin.hours, {}, 0),
+        checkin_text(f, checkin.hours, services.now(), {}, 0),
         markup,
         chat_id=f.chat_id,
         kind=MessageKind.CHECKIN,
@@ -57,11 +59,18 @@ def render_checkin(services: Services, checkin: DueCheckin) -> Outgoing | None:
 
 
 def render_reminder(services: Services, checkin: DueCheckin) -> Outgoing | None:
-    """The one reminder of an unanswered check-in, or None if the patient no longer follows."""
+    """The one reminder of an unanswered check-in, or None if the patient no longer follows. It
+    names the check-in by when it was sent, on the clinic's clock, as its own words said the time
+    really passed (not the nominal hour a held-back check-in no longer matches)."""
     f = of_session(services, checkin.session_id)
     if f is None or f.patient["status"] != PatientStatus.ACTIVE:
         return None
-    text = f.say("reminder", hours=cr.hours_label(checkin.hours))
+    sent = checkin.sent_at or checkin.due_at
+    text = f.say(
+        "reminder",
+        hours=cr.elapsed_label(elapsed_hours(f, sent)),
+        sent_local=cr.local_time(f.guidance, f.lang, sent, f.clinic.timezone, services.now()),
+    )
     return Outgoing(text, chat_id=f.chat_id, kind=MessageKind.REMINDER, ref_id=checkin.id)
 
 
@@ -147,7 +156,8 @@ def _ticked(
     """The check-in message again with the checklist's ticks so far (nothing is stored yet)."""
     question = questions(f, checkin["hours"])[index]
     keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, question, mask)
-    return Outgoing(checkin_text(f, checkin["hours"], answers, index), keyboard, edit=message_id)
+    text = checkin_text(f, checkin["hours"], sent_at(checkin), answers, index)
+    return Outgoing(text, keyboard, edit=message_id)
 
 
 def _flagged(f: Followup, findings: tuple[str, ...]) -> bool:
@@ -174,7 +184,7 @@ def _asking(
     keyboard = cr.question_keyboard(
         f.guidance, f.lang, checkin["id"], index, questions(f, checkin["hours"])[index]
     )
-    return Outgoing(checkin_text(f, checkin["hours"], answers, index), keyboard, edit=edit)
+    return Outgoing(checkin_text(f, checkin["hours"], sent_at(checkin), answers, index), keyboard, edit=edit)
 
 
 def _after_answer(
@@ -200,7 +210,8 @@ def _after_answer(
     if not final and not (worse and assessment.bucket != "normal"):
         return [_asking(f, checkin, answers, remaining[0], edit=message_id)]  # a flag the rules do not act on
     record(services, f, assessment, hours, checkin["id"], alert=worse)
-    summary = Outgoing(checkin_text(f, checkin["hours"], answers, None), None, edit=message_id)
+    answered = checkin_text(f, checkin["hours"], sent_at(checkin), answers, None)
+    summary = Outgoing(answered, None, edit=message_id)
     if not final:
         return [summary, Outgoing(outcome(f, assessment)), _asking(f, checkin, answers, remaining[0])]
     store.checkin_answered(checkin["id"], now)

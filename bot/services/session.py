@@ -184,10 +184,23 @@ def open_checkin(services: Services, f: Followup) -> tuple[dict[str, Any], dict[
     return None if _closed(services, f, checkin, answers) else (checkin, answers)
 
 
-def checkin_text(f: Followup, hours: float, answers: dict[str, Any], index: int | None) -> Safe:
-    """The check-in message with the answers so far, asking question `index` (None: all answered)."""
+def checkin_text(f: Followup, hours: float, at: float, answers: dict[str, Any], index: int | None) -> Safe:
+    """The check-in message with the answers so far, asking question `index` (None: all answered).
+
+    The check-in's nominal `hours` choose the questions (that is clinical); the words say the time
+    really passed at `at`, which a check-in held back by quiet hours makes longer."""
     name, asked = f.patient["first_name"], questions(f, hours)
-    return cr.checkin_text(f.guidance, f.lang, name, hours, asked, answers, index)
+    return cr.checkin_text(f.guidance, f.lang, name, elapsed_hours(f, at), asked, answers, index)
+
+
+def elapsed_hours(f: Followup, at: float) -> float:
+    """Hours since the session at `at`, on the follow-up's clock (a sped-up demo counts its own)."""
+    return (at - f.session["treated_at"]) * (f.session["clock_speed"] or 1) / 3600
+
+
+def sent_at(checkin: dict[str, Any]) -> float:
+    """When the check-in message went out: its edits keep saying what it said then."""
+    return checkin["sent_at"] or checkin["due_at"]
 
 
 def next_question(f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> int:

@@ -27,6 +27,7 @@ from bot.services.session import (
     outcome,
     questions,
     record,
+    sent_at,
 )
 from bot.store.rows import DueAlert
 from bot.triage.engine import NO_BUCKET, SEVERITY, Context, Reply, triage
@@ -167,7 +168,7 @@ def _open_question(services: Services, f: Followup) -> tuple[Safe | None, dict |
     keyboard = cr.question_keyboard(
         f.guidance, f.lang, checkin["id"], index, questions(f, checkin["hours"])[index]
     )
-    return checkin_text(f, checkin["hours"], answers, index), keyboard
+    return checkin_text(f, checkin["hours"], sent_at(checkin), answers, index), keyboard
 
 
 def _severity(bucket: str | None) -> int:

@@ -150,6 +150,7 @@ class DueCheckin(NamedTuple):
     hours: float  # nominal hours after treatment, as the guidance names the check-in
     due_at: float
     reminder_due_at: float | None
+    sent_at: float | None  # when its message was queued; a reminder says it
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> DueCheckin:
