@@ -16,11 +16,12 @@ async def test_a_patients_warning_sign_reaches_the_practitioner_who_acknowledges
     await consent(h, ana, areas=("forearm",))
     reply = await write(h, ana, "feeling ok but my fingers keep tingling 😬")
     assert reply.text.startswith("Please contact Harbour Physio today")
-    assert "Numbness, tingling or pins and needles" in reply.text
+    assert "What you told me: “feeling ok but my fingers keep tingling 😬”" in reply.text
 
     await h.tick()
     alert = await h.emu.wait_for_message(h.practitioner)
     assert alert.text.startswith("🟠 Needs review today: Ana")
+    assert "Numbness, tingling or pins and needles" in alert.text  # the staff read the rule's reason
     assert "fingers keep tingling" in alert.text and "C10" in alert.text
     assert h.emu.messages_to(h.admin) == []
 

@@ -338,10 +338,9 @@ async def test_a_red_flag_answer_is_told_at_once_and_the_clinic_alerted(make_bot
     await tap(h, ana, checkin, "Bigger than my palm")
     outcome = await h.emu.wait_for_message(ana)
     assert outcome.text.startswith("Please contact Harbour Physio today on +44 20 7946 0000.")
-    assert (
-        "A large, growing or hot bruise" in outcome.text
-        and "A warning sign was mentioned" not in outcome.text
-    )
+    assert "What you told me: Bigger than my palm" in outcome.text
+    assert "A large, growing or hot bruise" not in outcome.text
+    assert "A warning sign was mentioned" not in outcome.text
     assert h.emu.chat(ana).messages[checkin.message_id].keyboard == []
     rest = await h.emu.wait_for_message(ana)  # the remaining questions follow, below the outcome
     assert "How is your energy?" in rest.text
@@ -350,7 +349,7 @@ async def test_a_red_flag_answer_is_told_at_once_and_the_clinic_alerted(make_bot
     assert (alert["session_id"], alert["bucket"]) == (session["id"], "contact_practitioner")
     await h.tick()
     staff = await h.emu.wait_for_message(h.practitioner)
-    assert "Ana" in staff.text
+    assert "Ana" in staff.text and "A large, growing or hot bruise" in staff.text
     done = await answer_checkin_rest(h, ana, rest)
     assert done.text == "Got it, thank you."
     assert len(h.store.open_alerts(h.clinic.id)) == 1  # one alert for the one problem
@@ -372,9 +371,10 @@ async def test_a_contact_case_from_the_answers_creates_an_alert(make_bot):
     checkin = await next_checkin(h, ana, 6)
     outcome = await answer_checkin(h, ana, checkin, 8)
     assert outcome.text.startswith("Please contact Harbour Physio today")
-    assert "Severe soreness" in outcome.text
+    assert "What you told me: Soreness 8/10\n" in outcome.text  # the score tapped, not the rule's range
     [alert] = h.store.open_alerts(h.clinic.id)
     assessment = h.store.assessments(alert["session_id"])[-1]
+    assert assessment["reasons"][0].startswith("Severe soreness (7/10")  # the staff's reason stays the rule's
     assert (alert["bucket"], assessment["id"], assessment["bucket"]) == (
         "contact_practitioner",
         alert["assessment_id"],

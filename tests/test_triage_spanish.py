@@ -260,22 +260,29 @@ def clinic(tmp_path):
 
 
 def test_spanish_patients_see_spanish_reasons(guidance, clinic):
-    assessment = triage(Reply("tengo hormigueo en los dedos"), Context(hours=24, areas=("calf",)), guidance)
-    assert assessment.bucket == C
-    text = cr.outcome(guidance, clinic, "es", assessment)
+    # What the patient reported comes back in Spanish: the sign they ticked by its Spanish label,
+    # their own words as they wrote them.
+    calf = Context(hours=24, areas=("calf",))
+    ticked = triage(Reply(answers={"warning_signs": ["numbness"]}), calf, guidance)
+    assert ticked.bucket == C
+    text = cr.outcome(guidance, clinic, "es", ticked)
     assert text.startswith("<b>Contacta hoy con Harbour Physio")
-    assert "Entumecimiento, hormigueo o sensación de alfileres" in text
+    assert "Lo que me has contado: Hormigueo o adormecido" in text
     assert "Numbness" not in text
-    # English patients and the staff's stored reasons stay English.
-    assert "Numbness, tingling or pins and needles" in cr.outcome(guidance, clinic, "en", assessment)
-    assert cr.reasons(guidance, assessment) == ["Numbness, tingling or pins and needles"]
+    written = triage(Reply("tengo hormigueo en los dedos"), calf, guidance)
+    words = "Lo que me has contado: “tengo hormigueo en los dedos”"
+    assert words in cr.outcome(guidance, clinic, "es", written)
+    # English patients see the English label; the staff's stored reasons stay the rules', in English.
+    assert "What you told me: Numbness or tingling" in cr.outcome(guidance, clinic, "en", ticked)
+    assert cr.reasons(guidance, written) == ["Numbness, tingling or pins and needles"]
 
 
 def test_spanish_emergency_reasons_are_spanish(guidance, clinic):
-    assessment = triage(Reply("me falta el aire"), Context(hours=6, areas=("neck",)), guidance)
+    neck = Context(hours=6, areas=("neck",))
+    assessment = triage(Reply(answers={"warning_signs": ["breathing"]}), neck, guidance)
     text = cr.outcome(guidance, clinic, "es", assessment)
     assert text.startswith("<b>Llama al 999")
-    assert "Falta de aire o dificultad para respirar" in text
+    assert "Lo que me has contado: Me falta el aire" in text
 
 
 def test_every_rule_has_a_spanish_reason(guidance):

@@ -19,6 +19,8 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "outcome_normal": {"tips"},
     "outcome_contact": {"clinic_name", "clinic_phone", "reasons", "emergency_number"},
     "outcome_emergency": {"emergency_number", "reasons", "clinic_name"},
+    "told_soreness": {"score"},
+    "told_soreness_rising": {"score", "previous"},
     "help": set(),
     "status": {"next_checkin", "answers_summary"},
     "status_none": set(),

@@ -9,6 +9,7 @@ start with `p` ("pa" answer, "pt" checklist toggle, "pk" checklist done, "pc"/"p
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -19,7 +20,7 @@ from bot.guidance.config import Clinic
 from bot.guidance.model import Guidance, Option, Question, Rule, Tip
 from bot.render import html as render
 from bot.render.html import Button, Safe
-from bot.triage.engine import Assessment
+from bot.triage.engine import Assessment, Context, Reply, gather
 
 ANSWER, TOGGLE, DONE = "pa", "pt", "pk"
 CONSENT_YES, CONSENT_NO, DELETE = "pc", "pn", "pd"
@@ -169,6 +170,76 @@ def reasons(guidance: Guidance, assessment: Assessment, lang: str = "en") -> lis
     return seen
 
 
+QUOTE_CHARS = 100  # the patient's words told back: enough to recognise them, short on a phone
+# A sentence ends at its mark and a space, or a line break: "38.5" stays whole.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+
+
+def quoted(text: str) -> str:
+    """The patient's words on one line, trimmed and neutralised, in quotation marks."""
+    words = " ".join(render.neutral(text).split())
+    if len(words) > QUOTE_CHARS:
+        words = words[: QUOTE_CHARS - 1].rstrip() + "…"
+    return f"“{words}”"
+
+
+def _named(rule: Rule) -> frozenset[str]:
+    return frozenset().union(*(w.findings | w.findings_any for w in rule.when))
+
+
+def _scored(rule: Rule) -> bool:
+    return any(w.soreness_min is not None or w.soreness_max is not None or w.trend for w in rule.when)
+
+
+def _telling_words(guidance: Guidance, assessment: Assessment, named: frozenset[str]) -> str:
+    """The patient's words, quoted: of a longer message, the sentences that name a sign the
+    deciding rules name (all of it when none does, as when a score decided)."""
+    sentences = [s for s in _SENTENCE_END.split(assessment.text.strip()) if s]
+    if len(sentences) > 1 and named:
+        context = Context(hours=assessment.checkin_hour)
+        telling = [s for s in sentences if named & gather(Reply(s), context, guidance).findings]
+        sentences = telling or sentences
+    return quoted(" … ".join(sentences))
+
+
+def _soreness_told(guidance: Guidance, assessment: Assessment, lang: str) -> str | None:
+    """The soreness the patient tapped ("Soreness 8/10, up from 5/10"), if they tapped one."""
+    scale = next((q for q in guidance.questions if q.role == "soreness"), None)
+    if scale is None or assessment.soreness is None:
+        return None
+    score = answer_label(scale, assessment.soreness, lang)
+    if assessment.trend == "rising" and assessment.previous_soreness is not None:
+        previous = answer_label(scale, assessment.previous_soreness, lang)
+        return render.message(guidance, "told_soreness_rising", lang, score=score, previous=previous)
+    return render.message(guidance, "told_soreness", lang, score=score)
+
+
+def reported(guidance: Guidance, assessment: Assessment, lang: str) -> list[str]:
+    """What the patient reported that decided the bucket, in their terms: the labels of the
+    options they ticked, their words quoted (words say their sign, score or trend themselves),
+    the soreness they tapped. A rule's reason only when none of these explains the rule: it
+    lists every sign the rule covers, not the one the patient reported (`reasons`, for staff)."""
+    rules = {r.id: r for r in guidance.rules}
+    deciding = [rules[r.id] for r in assessment.deciding if r.id in rules]
+    specific = [r for r in deciding if not _generic(r) or _scored(r)] or deciding
+    ticked = [o for q in guidance.questions for o in q.options if (q.id, o.id) in assessment.ticked]
+    # A generic rule (C15) names no finding: the warning signs reported are what it fired on.
+    flags = frozenset(f for f in assessment.findings if guidance.lexicon.is_flag(f))
+    named = frozenset().union(*(_named(r) or flags for r in specific))
+    words = _telling_words(guidance, assessment, named) if assessment.text.strip() else None
+    items: list[str] = []
+    for rule in specific:
+        hits = [option_label(o, lang) for o in ticked if (_named(rule) or flags).intersection(o.findings)]
+        if hits:
+            items += hits
+        elif words:
+            items.append(words)
+        else:
+            told = _soreness_told(guidance, assessment, lang) if _scored(rule) else None
+            items.append(told or rule.reasons.get(lang, rule.reason))
+    return list(dict.fromkeys(items)) or reasons(guidance, assessment, lang)
+
+
 def _reasons_block(items: list[str]) -> Safe:
     if len(items) == 1:
         return Safe(render.escape(items[0]))
@@ -209,7 +280,7 @@ def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessmen
         "clinic_name": clinic.name,
         "clinic_phone": clinic.phone,
         "emergency_number": clinic.emergency_number,
-        "reasons": _reasons_block(reasons(guidance, assessment, lang)),
+        "reasons": _reasons_block(reported(guidance, assessment, lang)),
         "tips": tips_block(assessment.tips, lang, OUTCOME_TIPS),
     }
     parts = [render.message(guidance, key, lang, **values)]

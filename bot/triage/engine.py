@@ -66,6 +66,10 @@ class Assessment:
     trend: str | None
     checkin_hour: int
     tips: tuple[Tip, ...]
+    # What the patient reported, for telling them back in their terms: the words they wrote
+    # and the options they ticked, as (question id, option id).
+    text: str = ""
+    ticked: tuple[tuple[str, str], ...] = ()
 
     @property
     def deciding(self) -> tuple[FiredRule, ...]:
@@ -272,6 +276,18 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     )
 
 
+def _ticked(answers: Mapping[str, Any], guidance: Guidance) -> tuple[tuple[str, str], ...]:
+    """The options the patient chose, as (question id, option id), in the guidance's order."""
+    ticked = []
+    for question in guidance.questions:
+        answer = answers.get(question.id)
+        if answer is None or question.kind == "scale":
+            continue
+        chosen = answer if isinstance(answer, (list, tuple, set, frozenset)) else [answer]
+        ticked += [(question.id, o.id) for o in question.options if o.id in chosen]
+    return tuple(ticked)
+
+
 def _tips(guidance: Guidance, facts: Facts, context: Context) -> tuple[Tip, ...]:
     def fits(tip: Tip) -> bool:
         return (
@@ -308,4 +324,6 @@ def triage(reply: Reply, context: Context, guidance: Guidance) -> Assessment:
         trend=facts.trend,
         checkin_hour=facts.hours,
         tips=_tips(guidance, facts, context) if bucket == "normal" else (),
+        text=reply.text,
+        ticked=_ticked(reply.answers, guidance),
     )
