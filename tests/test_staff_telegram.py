@@ -86,12 +86,9 @@ async def test_a_practitioner_enrols_a_session_with_buttons_and_the_link_works(m
         ["running"],
         1,
     )
-    treated = START + 8  # eight taps, a second apart
-    assert (row["practitioner_id"], row["treated_at"], row["expires_at"]) == (
-        dana.id,
-        treated,
-        treated + 24 * 3600,
-    )
+    # eight taps, a second apart; the pacer may move the fake clock on to a paced edit's slot
+    assert row["practitioner_id"] == dana.id and START + 8 <= row["treated_at"] < START + 9
+    assert row["expires_at"] == row["treated_at"] + 24 * 3600
     qr = await emu.wait_for_message(dana, lambda m: m.photo)
     assert qr.text.endswith(token)
     assert [m.message_id for m in emu.messages_to(dana)] == [

@@ -149,6 +149,14 @@ class Guidance:
     messages: Mapping[str, Mapping[str, str]]
     course: Course | None = None
 
+    def __repr__(self) -> str:
+        # Thousands of compiled patterns: a repr (inside an asyncio task's, a log line, a
+        # debugger) names the folder and its size rather than spelling them all out.
+        return (
+            f"Guidance({str(self.root)!r}: {len(self.rules)} rules, "
+            f"{len(self.questions)} questions, {len(self.tips)} tips)"
+        )
+
     def resolve_area(self, name: str) -> str | None:
         """The area id for an id or alias as a clinician or patient may write it, else None."""
         wanted = " ".join(name.lower().replace("_", " ").replace("-", " ").split())
