@@ -178,6 +178,24 @@ BROKEN_EDITS = [
     ),
     (
         "questions.toml",
+        'short = "Chest pain"',
+        'short = "Chest pain, sharp or crushing"',
+        "questions.toml: questions[3].options[0].short: must be at most 18 characters",
+    ),
+    (
+        "questions.toml",
+        'short_es = "Dolor de pecho"',
+        "",
+        "questions.toml: questions[3].options[0].short_es: a checklist option needs a short label",
+    ),
+    (
+        "questions.toml",
+        'label_es = "Dolor en el pecho"',
+        "",
+        "questions.toml: questions[3].options[0].short_es: has no label_es to shorten",
+    ),
+    (
+        "questions.toml",
         'none_option = "none"',
         'none_option = "nothing"',
         "questions.toml: questions[3].none_option: 'nothing' is not one of its options",

@@ -122,7 +122,7 @@ async def test_only_fever_ticked_in_spanish(make_bot):
     await tap(h, eva, await h.emu.wait_for_message(eva), "Sí, acepto")
     await h.emu.wait_for_message(eva)
     checkin = await next_checkin(h, eva, 24)
-    for label in ("3", "Sin moretones", "Energía normal", "Fiebre o escalofríos"):
+    for label in ("3", "Sin moretones", "Energía normal", "Fiebre, escalofrío"):  # its short label
         await tap(h, eva, checkin, label)
     outcome = await h.emu.wait_for_message(eva)
     assert outcome.text.startswith("Contacta hoy con Harbour Physio")

@@ -312,8 +312,9 @@ def test_a_check_in_answered_with_buttons(services):
     press("pa", "1.0")
     [edit] = press("pa", "2.0")
     assert "Do you have any of these" in edit.text
-    [toggled] = press("pt", "3.11.2048")  # "None of these"
-    assert "✅ None of these" in str(toggled.markup)
+    assert "No, none of these" in str(edit.markup) and "Done" not in str(edit.markup)
+    [toggled] = press("pt", "3.11.2048")  # "None of these" ticked on a keyboard from before one-tap
+    assert "No, none of these" in str(toggled.markup)
     summary, outcome = press("pk", "3.2048")
     assert summary.edit == 55 and summary.markup is None and "None of these" in summary.text
     assert outcome.text.startswith("Thank you. From what you've told me")

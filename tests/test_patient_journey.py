@@ -84,15 +84,17 @@ async def next_checkin(h, user, hours):
 
 
 async def answer_checkin(
-    h, user, message, soreness, bruising="No bruising", energy="Normal energy", signs=("None of these",)
+    h, user, message, soreness, bruising="No bruising", energy="Normal energy", signs=()
 ):
+    """Tap through a check-in: the signs ticked then "Done", or no sign: "No, none of these"."""
     await tap(h, user, message, str(soreness))
     await tap(h, user, message, bruising)
     await tap(h, user, message, energy)
     for sign in signs:
-        await tap(h, user, message, sign)
         message = h.emu.chat(user).messages[message.message_id]
-    await tap(h, user, message, "Done")
+        await tap(h, user, message, sign)
+    message = h.emu.chat(user).messages[message.message_id]
+    await tap(h, user, message, "Done" if signs else "No, none of these")
     return await h.emu.wait_for_message(user)
 
 
@@ -358,9 +360,8 @@ async def test_a_red_flag_answer_is_told_at_once_and_the_clinic_alerted(make_bot
 
 async def answer_checkin_rest(h, user, message):
     await tap(h, user, message, "Normal energy")
-    await tap(h, user, message, "None of these")
     message = h.emu.chat(user).messages[message.message_id]
-    await tap(h, user, message, "Done")
+    await tap(h, user, message, "No, none of these")
     return await h.emu.wait_for_message(user)
 
 

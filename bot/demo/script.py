@@ -193,26 +193,42 @@ class Labels:
         option = next(o for o in question.options if o.id == option_id)
         return cr.option_label(option, self.lang)
 
+    def sign(self, question: Question, option_id: str) -> str:
+        option = next(o for o in question.options if o.id == option_id)
+        return cr.short_label(option, self.lang)
+
     def expected(self, question: Question) -> set[str]:
+        """Every label the question's keyboard may show (a checklist shows "Done" or "No, none of
+        these", not both)."""
         if question.kind == "scale":
             return {str(v) for v in range(question.min, question.max + 1)}
-        labels = {cr.option_label(o, self.lang) for o in question.options}
-        return labels | {self.message("checklist_done_button")} if question.kind == "checklist" else labels
+        if question.kind == "choice":
+            return {cr.option_label(o, self.lang) for o in question.options}
+        signs = {cr.short_label(o, self.lang) for o in question.options if o.id != question.none_option}
+        return signs | {self.message("checklist_done_button"), self.message("checklist_none_button")}
 
     def question_of(self, seen: Seen) -> Question | None:
-        """The check-in question a keyboard asks, recognised by its buttons."""
+        """The check-in question a keyboard asks, recognised by its buttons (a reminder carries
+        the same buttons, but the demo answers the check-in itself)."""
         shown = {label.removeprefix(cr.TICK) for label in seen.labels}
-        return next((q for q in self.guidance.questions if shown and shown == self.expected(q)), None)
+        if not shown or self.unprompted(seen):
+            return None
+        return next(
+            (q for q in self.guidance.questions if len(shown) > 1 and shown <= self.expected(q)), None
+        )
 
     def answer(self, question: Question, seen: Seen, value: Any) -> str:
-        """The label to tap next to give `value`: a score, an option, or checklist ticks then Done."""
+        """The label to tap next to give `value`: a score, an option, checklist ticks then Done, or
+        "No, none of these" for nothing ticked."""
         if question.kind == "scale":
             return str(value)
         if question.kind == "choice":
             return self.option(question, value)
-        wanted = list(value) or ([question.none_option] if question.none_option else [])
+        wanted = [option_id for option_id in value if option_id != question.none_option]
+        if not wanted:
+            return self.message("checklist_none_button")
         for option_id in wanted:
-            label = self.option(question, option_id)
+            label = self.sign(question, option_id)
             if label in seen.labels:  # shown without the tick: not chosen yet
                 return label
         return self.message("checklist_done_button")

@@ -69,6 +69,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     # patient side (bot/telegram/patient.py, bot/services/, bot/render/checkin.py)
     "consent_pending": set(),
     "checklist_done_button": set(),
+    "checklist_none_button": set(),
     "followup_complete": set(),
     "tips_none": set(),
     "time_today": {"time"},

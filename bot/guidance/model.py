@@ -11,7 +11,7 @@ Imports only `bot.reader`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.reader.matcher import Finding, Matcher
@@ -43,6 +43,7 @@ class Option:
     label: str
     findings: tuple[str, ...]
     labels: Mapping[str, str]
+    shorts: Mapping[str, str] = field(default_factory=dict)  # a checklist button's label, by language
 
 
 @dataclass(frozen=True)

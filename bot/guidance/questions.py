@@ -15,8 +15,11 @@ QUESTION = Schema(
     translated=frozenset({"text", "help"}),
 )
 OPTION = Schema(
-    required={"id": TEXT, "label": TEXT}, optional={"findings": TEXTS}, translated=frozenset({"label"})
+    required={"id": TEXT, "label": TEXT},
+    optional={"findings": TEXTS, "short": TEXT},
+    translated=frozenset({"label", "short"}),
 )
+SHORT_LABEL_CHARS = 18  # two checklist buttons share a row on a phone
 
 
 def load_questions(top: Table, findings: set[str]) -> tuple[tuple[int, ...], tuple[Question, ...]]:
@@ -36,7 +39,8 @@ def _question(entry: Table, hours: list[int], findings: set[str]) -> Question:
     for hour in entry["asked_at"]:
         if hour not in hours:
             entry.fail("asked_at", f"{hour} is not one of checkin_hours {hours}")
-    options = tuple(_option(option, findings) for option in entry.tables("options", OPTION))
+    tables = entry.tables("options", OPTION)
+    options = tuple(_option(option, findings) for option in tables)
     if entry["kind"] == "scale":
         if entry.get("min", 0) >= entry.get("max", 10):
             entry.fail("max", "must be above min")
@@ -45,6 +49,10 @@ def _question(entry: Table, hours: list[int], findings: set[str]) -> Question:
     none_option = entry.get("none_option")
     if none_option is not None and none_option not in {o.id for o in options}:
         entry.fail("none_option", f"'{none_option}' is not one of its options")
+    if entry["kind"] == "checklist":
+        for table, option in zip(tables, options, strict=True):
+            if option.id != none_option:
+                _check_short(table, option)
     return Question(
         entry["id"],
         entry["kind"],
@@ -66,5 +74,22 @@ def _option(option: Table, findings: set[str]) -> Option:
         if finding not in findings:
             option.fail("findings", f"unknown finding '{finding}'")
     return Option(
-        option["id"], option["label"], tuple(option.strings("findings")), option.translations("label")
+        option["id"],
+        option["label"],
+        tuple(option.strings("findings")),
+        option.translations("label"),
+        option.translations("short"),
     )
+
+
+def _check_short(table: Table, option: Option) -> None:
+    """A checklist sign's button label: in every language its label is in, short enough to share
+    a row."""
+    for lang in option.labels:
+        key = "short" if lang == "en" else f"short_{lang}"
+        if lang not in option.shorts:
+            table.fail(key, "a checklist option needs a short label in every language of its label")
+        if len(option.shorts[lang]) > SHORT_LABEL_CHARS:
+            table.fail(key, f"must be at most {SHORT_LABEL_CHARS} characters (two buttons share a row)")
+    for lang in set(option.shorts) - set(option.labels):
+        table.fail(f"short_{lang}", f"has no label_{lang} to shorten")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -47,6 +47,11 @@ def question_text(question: Question, lang: str) -> str:
 
 def option_label(option: Option, lang: str) -> str:
     return option.labels.get(lang) or option.label
+
+
+def short_label(option: Option, lang: str) -> str:
+    """A checklist sign's button label, the full label where guidance gives no short one."""
+    return option.shorts.get(lang) or option.shorts.get("en") or option_label(option, lang)
 
 
 def _short(question: Question, lang: str) -> str:
@@ -123,15 +128,34 @@ def question_keyboard(
         return render.keyboard(
             [[(option_label(o, lang), data(ANSWER, f"{index}.{i}"))] for i, o in enumerate(question.options)]
         )
-    rows: list[list[tuple[str, str]]] = []
-    for i, option in enumerate(question.options):
-        mask = toggle(question, selected, i)
-        label = (TICK if selected >> i & 1 else "") + option_label(option, lang)
-        rows.append([(label, data(TOGGLE, f"{index}.{i}.{mask}"))])
-    rows.append(
-        [(render.message(guidance, "checklist_done_button", lang), data(DONE, f"{index}.{selected}"))]
-    )
-    return render.keyboard(rows)
+    return render.keyboard(_checklist_rows(guidance, lang, index, question, selected, data))
+
+
+def _checklist_rows(
+    guidance: Guidance,
+    lang: str,
+    index: int,
+    question: Question,
+    selected: int,
+    data: Callable[[str, str], str],
+) -> list[list[tuple[str, str]]]:
+    """The signs two to a row under their short labels, then one wide button: while no sign is
+    ticked, "No, none of these" answers the checklist in one tap (as "Done" with nothing ticked
+    always has); once one is, "Done"."""
+    signs = [(i, o) for i, o in enumerate(question.options) if o.id != question.none_option]
+    buttons = [
+        (
+            (TICK if selected >> i & 1 else "") + short_label(option, lang),
+            data(TOGGLE, f"{index}.{i}.{toggle(question, selected, i)}"),
+        )
+        for i, option in signs
+    ]
+    rows = [buttons[n : n + 2] for n in range(0, len(buttons), 2)]
+    if question.none_option is None or any(selected >> i & 1 for i, _ in signs):
+        done = (render.message(guidance, "checklist_done_button", lang), data(DONE, f"{index}.{selected}"))
+    else:
+        done = (render.message(guidance, "checklist_none_button", lang), data(DONE, f"{index}.0"))
+    return [*rows, [done]]
 
 
 def toggle(question: Question, selected: int, i: int) -> int:

@@ -61,7 +61,9 @@ def render_checkin(services: Services, checkin: DueCheckin) -> Outgoing | None:
 def render_reminder(services: Services, checkin: DueCheckin) -> Outgoing | None:
     """The one reminder of an unanswered check-in, or None if the patient no longer follows. It
     names the check-in by when it was sent, on the clinic's clock, as its own words said the time
-    really passed (not the nominal hour a held-back check-in no longer matches)."""
+    really passed (not the nominal hour a held-back check-in no longer matches). It carries the
+    open question's buttons, the very ones under the check-in: a press on either answers it, and
+    the other is then stale like any button of a question already answered."""
     f = of_session(services, checkin.session_id)
     if f is None or f.patient["status"] != PatientStatus.ACTIVE:
         return None
@@ -71,7 +73,15 @@ def render_reminder(services: Services, checkin: DueCheckin) -> Outgoing | None:
         hours=cr.elapsed_label(elapsed_hours(f, sent)),
         sent_local=cr.local_time(f.guidance, f.lang, sent, f.clinic.timezone, services.now()),
     )
-    return Outgoing(text, chat_id=f.chat_id, kind=MessageKind.REMINDER, ref_id=checkin.id)
+    open_ = open_checkin(services, f)
+    markup = None
+    if open_ is not None and open_[0]["id"] == checkin.id:
+        row, answers = open_
+        index = next_question(f, row, answers)
+        markup = cr.question_keyboard(
+            f.guidance, f.lang, checkin.id, index, questions(f, row["hours"])[index]
+        )
+    return Outgoing(text, markup, chat_id=f.chat_id, kind=MessageKind.REMINDER, ref_id=checkin.id)
 
 
 def missed(services: Services, f: Followup, in_a_row: int) -> list[Outgoing]:

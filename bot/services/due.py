@@ -75,7 +75,9 @@ class Ticker:
             await self.hooks.on_missed(self.services, session_id, store.missed_in_a_row(session_id))
         for checkin in store.due_reminders(now):
             reminder = self.hooks.render_reminder(self.services, checkin)
-            if reminder and store.queue_reminder(checkin.id, _chat_of(reminder), reminder.text, now):
+            if reminder and store.queue_reminder(
+                checkin.id, _chat_of(reminder), reminder.text, now, reminder.markup
+            ):
                 report.reminders_queued += 1
         await self._queue_alert_rounds(report, now)
         store.complete_finished_sessions()

@@ -105,15 +105,18 @@ class CheckinQueries(Connection):
         )
         return [DueCheckin.from_row(row) for row in rows]
 
-    def queue_reminder(self, checkin_id: int, chat_id: int, text: str, now: float) -> bool:
-        """One reminder per check-in: claimed and queued in one transaction."""
+    def queue_reminder(
+        self, checkin_id: int, chat_id: int, text: str, now: float, markup: dict | None = None
+    ) -> bool:
+        """One reminder per check-in (with the open question's buttons): claimed and queued in one
+        transaction."""
         with self.db.conn:
             claimed = self.db.conn.execute(
                 "UPDATE checkins SET reminded_at = ? WHERE id = ? AND status = ? AND reminded_at IS NULL",
                 [now, checkin_id, CheckinStatus.SENT],
             ).rowcount
             if claimed:
-                self._insert_outbox(chat_id, MessageKind.REMINDER, text, None, now, checkin_id, priority=1)
+                self._insert_outbox(chat_id, MessageKind.REMINDER, text, markup, now, checkin_id, priority=1)
         return bool(claimed)
 
     def mark_missed(self, now: float) -> list[int]:
