@@ -107,6 +107,13 @@ class Tip:
     activity: tuple[str, ...]
     topic: str | None
 
+    @property
+    def specificity(self) -> int:
+        """How tailored the tip is: one for each of the session's conditions it names (intensity,
+        activity). The more tailored tip goes first; the conditions are its priority, so no number
+        can contradict them."""
+        return bool(self.intensity) + bool(self.activity)
+
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -148,6 +155,7 @@ class Guidance:
     tips: tuple[Tip, ...]
     messages: Mapping[str, Mapping[str, str]]
     course: Course | None = None
+    tips_per_message: int = 4  # tips.toml's per_message: the most a check-in's outcome lists
 
     def resolve_area(self, name: str) -> str | None:
         """The area id for an id or alias as a clinician or patient may write it, else None."""
