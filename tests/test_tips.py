@@ -5,6 +5,7 @@ rendering first, then the real bot against the emulator."""
 
 import pytest
 
+from bot.clinic.fhir import bundle
 from bot.guidance.config import load_config
 from bot.guidance.model import INTENSITIES
 from bot.render import checkin as cr
@@ -126,5 +127,14 @@ async def test_a_follow_up_never_repeats_a_tip_but_answers_a_topic_again(make_bo
     session = session_of(h, ana)
     recorded = h.store.tips_sent(session["id"])
     assert {"training_heavy_early", "running_heavy_48h", "topic_running_early"} <= recorded
+    guidance = h.services.guidance("harbour")
+    exported = bundle(h.store, guidance, h.clinic, h.clock())
+    found = {e["resource"]["id"]: e["resource"] for e in exported["entry"]}
+    by_id, listed = {t.id: t for t in guidance.tips}, h.store.tips_by_assessment(session["id"])
+    closing = [a["id"] for a in h.store.assessments(session["id"]) if a["checkin_id"] is not None]
+    assert len(closing) == 4
+    for assessment_id in closing:  # the export names the tips each check-in's outcome listed
+        payload = [p["contentString"] for p in found[f"tips-{assessment_id}"]["payload"]]
+        assert payload == [by_id[i].text for i in listed[assessment_id]]
     assert h.store.delete_patient(session["patient_id"]) is not None
     assert h.store.tips_sent(session["id"]) == set()  # erased with the follow-up
