@@ -17,7 +17,6 @@ from fhir.resources.R4B.bundle import Bundle
 from bot.__main__ import main
 from bot.clinic.fhir import NAMESPACE, ExportError, bundle, questionnaire
 from bot.guidance.config import load_config
-from bot.render.checkin import OUTCOME_TIPS
 from bot.store.database import Store
 from bot.triage.engine import Context, Reply, triage
 
@@ -308,7 +307,7 @@ def test_tips_are_those_the_normal_outcome_showed(
     shown = triage(Reply("", answers), Context(hours, areas, intensity, activities), guidance)
     assert shown.bucket == "normal"
     assert [p["contentString"] for p in c["payload"]] == [
-        t.texts.get(lang) or t.text for t in shown.tips[:OUTCOME_TIPS]
+        t.texts.get(lang) or t.text for t in shown.tips[: guidance.tips_per_message]
     ]
     assert c["category"][0]["coding"][0]["code"] == "instruction" and c["status"] == "completed"
     assert f"Communication/tips-{d.assessments['ana72']}" not in found  # answered in words: not derivable

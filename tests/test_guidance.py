@@ -219,6 +219,9 @@ BROKEN_EDITS = [
         "tips.toml: tips[1].file: missing tip file tips/hydrate.md",
     ),
     ("tips.toml", 'topic = "running"', 'topic = "skiing"', "tips.toml: tips["),
+    ("tips.toml", "per_message = 4", "per_message = 0", "tips.toml: per_message: 0 tips: an outcome lists"),
+    ("tips.toml", "per_message = 4", "per_message = 'four'", "tips.toml: per_message: "),
+    ("tips.toml", "per_message = 4", "", "tips.toml: per_message: missing"),
     (
         "messages.toml",
         "[es]\n",

@@ -80,7 +80,7 @@ def enrolled(services, telegram_id=ANA, areas=("calf",), treated_at=None, practi
 def free_text(services, telegram_id, text):
     """What the bot does with words: keep them, then answer them; None when not enrolled."""
     words = take_words(services, telegram_id, text)
-    return None if words is None else outcome(words.followup, assess_words(services, words).assessment)
+    return None if words is None else outcome(services, words.followup, assess_words(services, words))
 
 
 # ---- the plan
@@ -186,7 +186,7 @@ def test_outcomes_put_the_right_thing_first(services, guidance):
     assert emergency.startswith("<b>Call 999 now")
     normal = cr.outcome(guidance, clinic, "en", triage(Reply("can I go running? 2/10"), context, guidance))
     bullets = normal.split("• ")[1:]
-    assert 1 <= len(bullets) <= cr.OUTCOME_TIPS and bullets[0].startswith("<b>Not yet")
+    assert 1 <= len(bullets) <= guidance.tips_per_message and bullets[0].startswith("<b>Not yet")
     spanish = cr.outcome(guidance, clinic, "es", triage(Reply("2/10"), context, guidance))
     assert spanish.startswith("Gracias.")
 

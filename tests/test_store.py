@@ -61,6 +61,7 @@ def test_migrations_apply_once(tmp_path):
         "m005_conversation",
         "m006_erasure",
         "m007_inbox",
+        "m008_tips_sent",
     }
     again.close()
 
@@ -88,6 +89,23 @@ def test_a_due_checkin_is_queued_by_one_caller_only(store):
     assert first is not None and second is None
     assert store.due_checkins(now=1000.0 + 6 * 3600, limit=10) == []
     assert store.outbox_row(first)["kind"] == "checkin"
+
+
+def test_tips_sent_are_kept_per_follow_up_and_assessment(store):
+    patient = store.save_patient(42, "Ana", "en", "harbour", now=1000.0)
+    session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
+    store.add_tips_sent(session, 1, ["hydration", "expect_6h"], now=1.0)
+    store.add_tips_sent(session, 1, ["hydration"], now=2.0)  # the same outcome rendered again
+    store.add_tips_sent(session, 2, ["topic_sleep"], now=3.0)
+    store.add_tips_sent(session, 3, ["topic_sleep", "keep_moving"], now=4.0)  # the topic asked again
+    assert store.tips_sent(session) == {"hydration", "expect_6h", "topic_sleep", "keep_moving"}
+    assert store.tips_by_assessment(session) == {
+        1: ["hydration", "expect_6h"],
+        2: ["topic_sleep"],
+        3: ["topic_sleep", "keep_moving"],
+    }
+    store.forget_tips([3])  # its answer was superseded before it went out
+    assert store.tips_sent(session) == {"hydration", "expect_6h", "topic_sleep"}
 
 
 def test_a_new_follow_up_replaces_the_running_one(store):

@@ -25,14 +25,13 @@ It holds:
   `in-progress`, `recipient` = the session's practitioner and whoever acknowledged.
   Practitioners are logical references (identifier system https://t.me, their Telegram id):
   the bot stores no Practitioner record to export.
-- `Communication` per normal outcome's self-care tips (category `instruction`), where they can
-  be derived. Tips are not stored: they are derived from the guidance and the stored session
-  (check-in hour, intensity, activities) and structured answers, re-running no triage. That is
-  exact only for a normal assessment that closed a check-in answered with buttons alone (the
-  first assessment of that check-in, with no typed message in it): those tips were the ones
-  the patient was shown. Where the patient typed words, the words may have added topic tips
-  that only re-reading them could tell, so those outcomes get no tips Communication. The
-  derivation assumes the guidance has not changed since.
+- `Communication` per normal outcome's self-care tips (category `instruction`) that closed a
+  check-in: the tips recorded as listed with it (`tips_sent`, since migration m008). A follow-up
+  from before has none recorded: its tips are derived from the guidance and the stored session
+  (check-in hour, intensity, activities) and structured answers, re-running no triage, which is
+  exact only for a check-in answered with buttons alone (typed words may have added topic tips
+  that only re-reading them could tell: those outcomes get no tips Communication), and assumes
+  the guidance has not changed since.
 
 Dates are the clinic's local time with its UTC offset. Resource ids are stable
 (`Patient/<id>`, `QuestionnaireResponse/checkin-<id>`, `Communication/alert-<id>`,
@@ -53,8 +52,8 @@ from typing import Any
 from bot.followup.status import CheckinStatus
 from bot.guidance.config import Clinic
 from bot.guidance.model import Guidance, Question, Tip
-from bot.render.checkin import OUTCOME_TIPS
 from bot.store.database import Store
+from bot.triage.engine import relevant_tips
 
 # Our namespace for identifiers and code systems: a name, not an address (.invalid never resolves).
 NAMESPACE = "https://aftercare.invalid/fhir"
@@ -255,19 +254,9 @@ def alert_resource(
 def shown_tips(
     guidance: Guidance, hour: int, intensity: str | None, activities: tuple[str, ...], findings: set[str]
 ) -> tuple[Tip, ...]:
-    """The tips a normal outcome lists, as triage picks them (topic tips first, then the general
-    ones for the hour, intensity and activities), cut as the outcome message cuts them."""
-
-    def fits(tip: Tip) -> bool:
-        return (
-            (not tip.checkins or hour in tip.checkins)
-            and (not tip.intensity or intensity in tip.intensity)
-            and (not tip.activity or bool(set(tip.activity) & set(activities)))
-        )
-
-    asked = [t for t in guidance.tips if t.topic and f"topic_{t.topic}" in findings and fits(t)]
-    general = [t for t in guidance.tips if t.topic is None and fits(t)]
-    return tuple(asked + general)[:OUTCOME_TIPS]
+    """The tips a normal outcome of a follow-up from before m008 listed, as triage picked them,
+    cut as the outcome message cuts them."""
+    return relevant_tips(guidance, hour, intensity, activities, findings)[: guidance.tips_per_message]
 
 
 def _option_findings(guidance: Guidance, given: dict[str, Any]) -> set[str]:
@@ -290,18 +279,23 @@ def tips_resource(
     assessment: dict[str, Any],
     answers: list[dict[str, Any]],
     about: dict[str, Any] | None,
+    sent: dict[int, list[str]],
 ) -> dict[str, Any] | None:
-    """The tips shown with a normal outcome, or None where they cannot be derived exactly."""
-    if any(a["question_id"] == TEXT_ITEM for a in answers):
+    """The tips shown with a normal outcome, or None where they are not known exactly."""
+    by_id = {t.id: t for t in guidance.tips}
+    if sent:  # recorded: the follow-up's outcomes list each tip once, the topics asked aside
+        tips = tuple(by_id[i] for i in sent.get(assessment["id"], []) if i in by_id)
+    elif any(a["question_id"] == TEXT_ITEM for a in answers):
         return None
-    given = {a["question_id"]: a["value"] for a in answers}
-    tips = shown_tips(
-        guidance,
-        guidance.checkin_hour(assessment["hours"]),
-        session["intensity"],
-        tuple(json.loads(session["activities"] or "[]")),
-        _option_findings(guidance, given),
-    )
+    else:
+        given = {a["question_id"]: a["value"] for a in answers}
+        tips = shown_tips(
+            guidance,
+            guidance.checkin_hour(assessment["hours"]),
+            session["intensity"],
+            tuple(json.loads(session["activities"] or "[]")),
+            _option_findings(guidance, given),
+        )
     if not tips:
         return None
     lang = patient_row["language"] or "en"
@@ -337,6 +331,7 @@ def patient_resources(
     for session in store.patient_sessions(row["id"], clinic.id):
         answers = store.session_answers(session["id"])
         assessments = store.assessments(session["id"])
+        sent = store.tips_by_assessment(session["id"])
         by_checkin = {c["id"]: c for c in store.checkins(session["id"])}
         responses: dict[int, dict[str, Any]] = {}
         for checkin in by_checkin.values():
@@ -365,7 +360,8 @@ def patient_resources(
             if a["checkin_id"] not in responses:
                 continue  # normal outcomes of a check-in are shown when it is answered
             mine = [x for x in answers if x["checkin_id"] == a["checkin_id"]]
-            tips = tips_resource(guidance, clinic, patient, row, session, a, mine, responses[a["checkin_id"]])
+            about = responses[a["checkin_id"]]
+            tips = tips_resource(guidance, clinic, patient, row, session, a, mine, about, sent)
             if tips is not None:
                 resources.append(tips)
     return resources

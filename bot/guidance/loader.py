@@ -20,7 +20,7 @@ from bot.guidance.messages import MESSAGES, load_messages
 from bot.guidance.model import Area, Guidance
 from bot.guidance.questions import QUESTIONS, load_questions
 from bot.guidance.rules import RULES, load_rules
-from bot.guidance.tips import TIPS, load_tips
+from bot.guidance.tips import TIPS, load_tips, tips_per_message
 from bot.guidance.toml_doc import BOOL, TABLE, TEXT, TEXTS, GuidanceError, Schema, Table
 
 AREAS = Schema(required={"areas": TABLE})
@@ -40,9 +40,21 @@ def load_guidance(root: Path) -> Guidance:
     rules = load_rules(open_toml(root, "rules.toml", RULES), finding_ids, areas, messages)
     hours, questions = load_questions(open_toml(root, "questions.toml", QUESTIONS), finding_ids)
     topics = {f[len("topic_") :] for f in finding_ids if f.startswith("topic_")}
-    tips = load_tips(root, open_toml(root, "tips.toml", TIPS), hours, topics)
+    tips_top = open_toml(root, "tips.toml", TIPS)
+    tips = load_tips(root, tips_top, hours, topics)
     course = load_course(open_toml(root, "course.toml", COURSE), hours)
-    return Guidance(root, areas, lexicon, rules, questions, hours, tips, messages, course=course)
+    return Guidance(
+        root,
+        areas,
+        lexicon,
+        rules,
+        questions,
+        hours,
+        tips,
+        messages,
+        course=course,
+        tips_per_message=tips_per_message(tips_top),
+    )
 
 
 def _load_areas(top: Table) -> dict[str, Area]:

@@ -108,6 +108,13 @@ class Tip:
     activity: tuple[str, ...]
     topic: str | None
 
+    @property
+    def specificity(self) -> int:
+        """How tailored the tip is: one for each of the session's conditions it names (intensity,
+        activity). The more tailored tip goes first; the conditions are its priority, so no number
+        can contradict them."""
+        return bool(self.intensity) + bool(self.activity)
+
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -149,6 +156,7 @@ class Guidance:
     tips: tuple[Tip, ...]
     messages: Mapping[str, Mapping[str, str]]
     course: Course | None = None
+    tips_per_message: int = 4  # tips.toml's per_message: the most a check-in's outcome lists
 
     def __repr__(self) -> str:
         # Thousands of compiled patterns: a repr (inside an asyncio task's, a log line, a

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from bot.guidance.folder import read_text
 from bot.guidance.model import INTENSITIES, Tip
-from bot.guidance.toml_doc import LIST, TEXT, TEXTS, Schema, Table
+from bot.guidance.toml_doc import LIST, TEXT, TEXTS, WHOLE, Schema, Table
 
-TIPS = Schema(required={"tips": LIST})
+TIPS = Schema(required={"tips": LIST, "per_message": WHOLE})
 TIP = Schema(
     required={"id": TEXT, "file": TEXT, "source": TEXT},
     optional={"checkins": LIST, "intensity": TEXTS, "activity": TEXTS, "topic": TEXT},
@@ -25,6 +25,14 @@ def load_tips(root: Path, top: Table, hours: tuple[int, ...], topics: set[str]) 
         if not any(hour in t.checkins or not t.checkins for t in tips if t.topic is None):
             top.fail("tips", f"no general tip for the {hour} h check-in")
     return tips
+
+
+def tips_per_message(top: Table) -> int:
+    """The most tips one outcome lists: at least one, else a normal outcome would say nothing to do."""
+    count = int(top["per_message"])
+    if count < 1:
+        top.fail("per_message", f"{count} tips: an outcome lists at least one")
+    return count
 
 
 def _tip(root: Path, entry: Table, hours: tuple[int, ...], topics: set[str]) -> Tip:

@@ -25,8 +25,6 @@ from bot.triage.engine import Assessment, Context, Reply, gather
 ANSWER, TOGGLE, DONE = "pa", "pt", "pk"
 CONSENT_YES, CONSENT_NO, DELETE = "pc", "pn", "pd"
 TICK = "✅ "
-OUTCOME_TIPS = 4  # tips under a normal outcome; more would bury the reassurance
-COMMAND_TIPS = 6  # tips for /tips
 
 
 def language_for(guidance: Guidance, code: str | None) -> str:
@@ -270,7 +268,7 @@ def _reasons_block(items: list[str]) -> Safe:
     return Safe("\n" + render.bullets(items))
 
 
-# Tip texts are guidance, loaded once, and a normal outcome renders four of them.
+# Tip texts are guidance, loaded once, and every normal outcome renders some of them.
 _tip_html = lru_cache(maxsize=1024)(render.markdown)
 
 
@@ -278,7 +276,7 @@ def tip_text(tip: Tip, lang: str) -> Safe:
     return _tip_html(tip.texts.get(lang) or tip.text)
 
 
-def tips_block(tips: Iterable[Tip], lang: str, limit: int) -> Safe:
+def tips_block(tips: Iterable[Tip], lang: str, limit: int | None = None) -> Safe:
     return render.bullets([tip_text(t, lang) for t in list(tips)[:limit]])
 
 
@@ -305,9 +303,10 @@ def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessmen
         "clinic_phone": clinic.phone,
         "emergency_number": clinic.emergency_number,
         "reasons": _reasons_block(reported(guidance, assessment, lang)),
-        "tips": tips_block(assessment.tips, lang, OUTCOME_TIPS),
+        "tips": tips_block(assessment.tips, lang, guidance.tips_per_message),
     }
-    parts = [render.message(guidance, key, lang, **values)]
+    # With every fitting tip sent already, the tips' paragraph is empty: its blank lines go too.
+    parts = [Safe(re.sub(r"\n{3,}", "\n\n", render.message(guidance, key, lang, **values)))]
     if assessment.bucket != "emergency":
         notes = dict.fromkeys(r.note for r in assessment.fired if r.note)
         parts += [render.message(guidance, note, lang, **values) for note in notes]

@@ -219,13 +219,13 @@ def _after_answer(
     worse = SEVERITY[assessment.bucket] > max(earlier, default=-1)
     if not final and not (worse and assessment.bucket != "normal"):
         return [_asking(f, checkin, answers, remaining[0], edit=message_id)]  # a flag the rules do not act on
-    record(services, f, assessment, hours, checkin["id"], alert=worse)
+    assessed = record(services, f, assessment, hours, checkin["id"], alert=worse)
     answered = checkin_text(f, checkin["hours"], sent_at(checkin), answers, None)
     summary = Outgoing(answered, None, edit=message_id)
     if not final:
-        return [summary, Outgoing(outcome(f, assessment)), _asking(f, checkin, answers, remaining[0])]
+        return [summary, Outgoing(outcome(services, f, assessed)), _asking(f, checkin, answers, remaining[0])]
     store.checkin_answered(checkin["id"], now)
-    text = outcome(f, assessment) if worse else f.say("answer_recorded")
+    text = outcome(services, f, assessed) if worse else f.say("answer_recorded")
     if assessment.bucket != "emergency" and _last(services, f, checkin):
         text = Safe(text + "\n\n" + f.say("followup_complete"))
     return [summary, Outgoing(text)]

@@ -42,11 +42,12 @@ def status(services: Services, f: Followup) -> Outgoing:
 
 
 def tips(services: Services, f: Followup) -> Outgoing:
-    """The general tips for the check-in hour the patient is in (intensity and activity too)."""
+    """Every tip that fits the check-in hour the patient is in, their session's intensity and their
+    activities, the most tailored first: asked for, so those already sent come again."""
     assessment = judge(services, f, Reply(), nominal_hours(f.session, services.now()))
     if assessment.bucket != "normal" or not assessment.tips:
         return Outgoing(f.say("tips_none"))
-    block = cr.tips_block(assessment.tips, f.lang, cr.COMMAND_TIPS)
+    block = cr.tips_block(assessment.tips, f.lang)
     return Outgoing(Safe(f.say("tips_header") + "\n\n" + block))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.followup.status import PatientStatus
@@ -153,8 +153,15 @@ def record(
     return Assessed(assessment, assessment_id, alert_id)
 
 
-def outcome(f: Followup, assessment: Assessment) -> Safe:
-    return cr.outcome(f.guidance, f.clinic, f.lang, assessment)
+def outcome(services: Services, f: Followup, assessed: Assessed) -> Safe:
+    """What the patient is told of an assessment. Its tips are the most relevant ones this
+    follow-up has not listed yet (a topic the patient asks about is answered again, and /tips
+    shows them all), recorded as sent."""
+    assessment, sid = assessed.assessment, f.session["id"]
+    sent = services.store.tips_sent(sid)
+    fresh = tuple(t for t in assessment.tips if t.topic or t.id not in sent)[: f.guidance.tips_per_message]
+    services.store.add_tips_sent(sid, assessed.assessment_id, [t.id for t in fresh], services.now())
+    return cr.outcome(f.guidance, f.clinic, f.lang, replace(assessment, tips=fresh))
 
 
 # ---- the open check-in

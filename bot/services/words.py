@@ -150,7 +150,7 @@ def answer(services: Services, words: Words, assessed: Assessed | None) -> Answe
     f = words.followup
     if assessed is not None and assessed.assessment.bucket != NO_BUCKET:
         assessment = assessed.assessment
-        return Answer(outcome(f, assessment), None, assessment.bucket, assessed.assessment_id)
+        return Answer(outcome(services, f, assessed), None, assessment.bucket, assessed.assessment_id)
     if assessed is None:  # a photo without words
         text = cr.with_emergency_line(f.guidance, f.clinic, f.lang, "photo_without_words")
         return Answer(text, None, NO_BUCKET)
@@ -182,14 +182,18 @@ def supersede(services: Services, chat_id: int, new: Answer) -> Answer | None:
     still going out, and answers everything written since; nothing milder goes after it."""
     if not new.urgent and services.store.urgent_answer_unsent(chat_id):
         services.store.supersede_answers(chat_id)
-        return None
+        return None  # the tips of what is not sent stay recorded: an emergency ends the talk of tips
     waiting = [
         Answer(r["text"], r["markup"], r["bucket"] or NO_BUCKET, r["ref_id"])
         for r in services.store.supersede_answers(chat_id)
     ]
     if waiting:
         log.info("chat answers superseded: %d", len(waiting))
-    return max(reversed([*waiting, new]), key=lambda a: _severity(a.bucket))
+    chosen = max(reversed([*waiting, new]), key=lambda a: _severity(a.bucket))
+    # The tips of the answers not sent were never read: a later outcome may list them.
+    unsent = [a.assessment_id for a in (*waiting, new) if a is not chosen and a.assessment_id is not None]
+    services.store.forget_tips(unsent)
+    return chosen
 
 
 def unfollowed(services: Services, telegram_id: int, text: str, lang: str) -> Answer | None:

@@ -1,11 +1,12 @@
-"""What the patient sent and how it was judged: answers, assessments and photos (Telegram's
-file_id only), each erased with its follow-up.
+"""What the patient sent and how it was judged: answers, assessments, the tips sent with them
+and photos (Telegram's file_id only), each erased with its follow-up.
 
 Imports `bot.followup.status` and the shared connection."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from bot.followup.status import MessageKind
@@ -117,6 +118,40 @@ class AnswerQueries(Connection):
             )
             is not None
         )
+
+    # ---- tips
+
+    def tips_sent(self, session_id: int) -> set[str]:
+        """The ids of the tips this follow-up's outcomes listed."""
+        rows = self._all("SELECT tip_id FROM tips_sent WHERE session_id = ?", [session_id])
+        return {r["tip_id"] for r in rows}
+
+    def tips_by_assessment(self, session_id: int) -> dict[int, list[str]]:
+        """The ids of the tips each of this follow-up's assessments listed, in their order."""
+        by_assessment: dict[int, list[str]] = {}
+        for row in self._all(
+            "SELECT assessment_id, tip_id FROM tips_sent WHERE session_id = ? ORDER BY rowid", [session_id]
+        ):
+            by_assessment.setdefault(row["assessment_id"], []).append(row["tip_id"])
+        return by_assessment
+
+    def add_tips_sent(
+        self, session_id: int, assessment_id: int | None, tip_ids: Iterable[str], now: float
+    ) -> None:
+        """The tips listed with an assessment's outcome (a rendering repeated after a restart adds none)."""
+        with self.transaction():
+            for tip_id in tip_ids:
+                self.db.conn.execute(
+                    """INSERT OR IGNORE INTO tips_sent (session_id, assessment_id, tip_id, sent_at)
+                       VALUES (?, ?, ?, ?)""",
+                    [session_id, assessment_id, tip_id, now],
+                )
+
+    def forget_tips(self, assessment_ids: list[int]) -> None:
+        """The tips of these assessments' outcomes were not sent after all (their answer was
+        superseded before it went out)."""
+        for assessment_id in assessment_ids:
+            self.db.conn.execute("DELETE FROM tips_sent WHERE assessment_id = ?", [assessment_id])
 
     # ---- photos
 

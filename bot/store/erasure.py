@@ -117,7 +117,7 @@ class ErasureQueries(Connection):
                 [*STAFF_VIEWS, row["token"]],
             )
         self.db.conn.execute(f"DELETE FROM enrol_tokens WHERE session_id IN ({marks})", sessions)
-        for table in ("answers", "assessments", "photos", "checkins"):
+        for table in ("answers", "tips_sent", "assessments", "photos", "checkins"):
             self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({marks})", sessions)
         alert_ids = [
             r["id"] for r in self._all(f"SELECT id FROM alerts WHERE session_id IN ({marks})", sessions)

@@ -1,4 +1,4 @@
-"""The schema, as sqlite-utils migrations m001..m007, applied in order by `Store` on opening.
+"""The schema, as sqlite-utils migrations m001..m008, applied in order by `Store` on opening.
 
 An applied migration is recorded by name in `_sqlite_migrations` and never runs again, so a
 migration is never renamed or changed in meaning: the schema moves on by adding one. Their SQL
@@ -231,3 +231,13 @@ def m007_inbox(db: Database) -> None:
     # prune and by an erasure, and each index would add to every update's two writes.
     db.execute("""CREATE TABLE inbox (update_id INTEGER PRIMARY KEY, telegram_id INTEGER, body TEXT,
                   received_at REAL NOT NULL)""")
+
+
+@migrations()
+def m008_tips_sent(db: Database) -> None:
+    """A tip is sent once per follow-up (issue 14): each tip an outcome listed, by the guidance's
+    tip id, with the follow-up and the assessment it went with (a topic the patient asks about
+    again is listed again). Erased with its follow-up."""
+    db.execute("""CREATE TABLE tips_sent (session_id INTEGER NOT NULL REFERENCES sessions(id),
+                  assessment_id INTEGER, tip_id TEXT NOT NULL, sent_at REAL NOT NULL,
+                  PRIMARY KEY (session_id, assessment_id, tip_id))""")

@@ -9,7 +9,7 @@ with `unless` is tested after the others and holds back when one of those fired.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -288,17 +288,27 @@ def _ticked(answers: Mapping[str, Any], guidance: Guidance) -> tuple[tuple[str, 
     return tuple(ticked)
 
 
-def _tips(guidance: Guidance, facts: Facts, context: Context) -> tuple[Tip, ...]:
+def relevant_tips(
+    guidance: Guidance,
+    hour: int,
+    intensity: str | None,
+    activities: tuple[str, ...],
+    findings: Collection[str],
+) -> tuple[Tip, ...]:
+    """Every tip that fits the check-in hour, the session's intensity and the patient's activities:
+    the topics the reply asks about first, then the general tips, the most tailored first
+    (`Tip.specificity`), in the guidance's order among equals."""
+
     def fits(tip: Tip) -> bool:
         return (
-            (not tip.checkins or facts.hours in tip.checkins)
-            and (not tip.intensity or context.intensity in tip.intensity)
-            and (not tip.activity or bool(set(tip.activity) & set(context.activities)))
+            (not tip.checkins or hour in tip.checkins)
+            and (not tip.intensity or intensity in tip.intensity)
+            and (not tip.activity or bool(set(tip.activity) & set(activities)))
         )
 
+    asked = [t for t in guidance.tips if t.topic and f"topic_{t.topic}" in findings and fits(t)]
     general = [t for t in guidance.tips if t.topic is None and fits(t)]
-    asked = [t for t in guidance.tips if t.topic and f"topic_{t.topic}" in facts.findings and fits(t)]
-    return tuple(asked + general)
+    return tuple(asked + sorted(general, key=lambda t: -t.specificity))
 
 
 def triage(reply: Reply, context: Context, guidance: Guidance) -> Assessment:
@@ -323,7 +333,11 @@ def triage(reply: Reply, context: Context, guidance: Guidance) -> Assessment:
         previous_soreness=facts.previous_soreness,
         trend=facts.trend,
         checkin_hour=facts.hours,
-        tips=_tips(guidance, facts, context) if bucket == "normal" else (),
+        tips=(
+            relevant_tips(guidance, facts.hours, context.intensity, context.activities, facts.findings)
+            if bucket == "normal"
+            else ()
+        ),
         text=reply.text,
         ticked=_ticked(reply.answers, guidance),
     )
