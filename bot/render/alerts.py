@@ -182,8 +182,7 @@ def answer_line(guidance: Guidance, language: str, question_id: str, value: Any)
 
 def quote(value: Any) -> str:
     """A patient's words on one line (a tag must not span a cut), at most FREE_TEXT_LIMIT long."""
-    text = " ".join(render.neutral(value).split())
-    return text if len(text) <= FREE_TEXT_LIMIT else text[: FREE_TEXT_LIMIT - 1] + "…"
+    return render.one_line(value, FREE_TEXT_LIMIT)
 
 
 def trend_text(assessments: Sequence[Row], upto: Row | None) -> str:

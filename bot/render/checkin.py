@@ -199,10 +199,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 
 def quoted(text: str) -> str:
     """The patient's words on one line, trimmed and neutralised, in quotation marks."""
-    words = " ".join(render.neutral(text).split())
-    if len(words) > QUOTE_CHARS:
-        words = words[: QUOTE_CHARS - 1].rstrip() + "…"
-    return f"“{words}”"
+    return f"“{render.one_line(text, QUOTE_CHARS)}”"
 
 
 def _named(rule: Rule) -> frozenset[str]:

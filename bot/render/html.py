@@ -43,6 +43,12 @@ def neutral(text: object) -> str:
     return "".join(" " if ch in _BREAKS else ch for ch in str(text) if ch in _BREAKS or _visible(ch))
 
 
+def one_line(value: object, limit: int) -> str:
+    """A person's words on one line, neutralised, cut to `limit` characters with an ellipsis."""
+    text = " ".join(neutral(value).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _visible(ch: str) -> bool:
     return unicodedata.category(ch) not in ("Cf", "Cc") and ch not in _INVISIBLE_LETTERS
 
