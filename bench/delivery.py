@@ -327,8 +327,9 @@ async def _burst(
 ) -> int:
     """Run the bot until every check-in is accepted (or a deadline), talkers writing meanwhile;
     returns how many outbox rows were left unsent."""
+    from bot.guidance.loader import load_all_guidance
     from bot.store.database import Store
-    from bot.telegram.app import build_application, load_all_guidance
+    from bot.telegram.app import build_application
 
     store = Store(config.storage.database)
     app = build_application(config, store, load_all_guidance(config), emu.token)
@@ -393,9 +394,9 @@ async def _bare_sender(
 
 def bare_baseline(setup: Setup, config, in_flight: int) -> float:
     """The baseline on a fresh emulator with the same limits, sending the bench's check-in."""
+    from bot.guidance.loader import load_all_guidance
     from bot.services.shared import Services
     from bot.store.database import Store
-    from bot.telegram.app import load_all_guidance
     from bot.telegram.patient import render_checkin
 
     store = Store(config.storage.database)

@@ -280,8 +280,9 @@ def startup_child(config_path: str) -> None:
         mark = now
 
     from bot.guidance.config import load_config
+    from bot.guidance.loader import load_all_guidance
     from bot.store.database import Store
-    from bot.telegram.app import build_application, load_all_guidance
+    from bot.telegram.app import build_application
 
     step("imports")
     config = load_config(Path(config_path))

@@ -78,8 +78,9 @@ def _echo_bot(emu: EmulatorProcess):
 
 def _aftercare_bot(emu: EmulatorProcess, folder: Path, staff: list[int], patients: list[int]):
     from bot.guidance.config import load_config
+    from bot.guidance.loader import load_all_guidance
     from bot.store.database import Store
-    from bot.telegram.app import build_application, load_all_guidance
+    from bot.telegram.app import build_application
 
     config = load_config(write_bench_config(folder, emu.base_url, staff, 1000.0))
     now = time.time()

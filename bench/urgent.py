@@ -159,8 +159,9 @@ async def _trial(emu: EmulatorProcess, chat: int, timeout: float, written: float
 
 async def _run_bot(config, emu: EmulatorProcess, drive: Callable[[], Awaitable[str]]) -> str:
     """The bot as in production, polling the emulator, while `drive` runs the trials."""
+    from bot.guidance.loader import load_all_guidance
     from bot.store.database import Store
-    from bot.telegram.app import build_application, load_all_guidance
+    from bot.telegram.app import build_application
 
     store = Store(config.storage.database)
     app = build_application(config, store, load_all_guidance(config), emu.token)

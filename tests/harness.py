@@ -163,6 +163,7 @@ class Harness:
             self.clock() if treated_at is None else treated_at,
             who.id if practitioner else None,
             self.clock(),
+            guidance=self.services.guidance(at.id),  # as /enrol does: the bot's loaded guidance
         )
         return enrolment.token
 
@@ -188,7 +189,8 @@ async def running_bot(
     the real JobQueue ticking every 50 ms (use a clinic `clock_speed` to compress the schedule).
     `second_clinic`: a clinic "north" (emergency number 112) after the first, its practitioner
     `h.north_practitioner`."""
-    from bot.telegram.app import ALLOWED_UPDATES, build_application, load_all_guidance
+    from bot.guidance.loader import load_all_guidance
+    from bot.telegram.app import ALLOWED_UPDATES, build_application
 
     clock = FakeClock()
     if real_time:

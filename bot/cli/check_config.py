@@ -10,8 +10,8 @@ from typing import TextIO
 
 from bot.cli.config_checks import offline_problems, online_check, token_note
 from bot.cli.config_summary import summarise
-from bot.guidance.config import Config, ConfigError, default_guidance_dir, load_config
-from bot.guidance.loader import load_guidance
+from bot.guidance.config import Config, ConfigError, load_config
+from bot.guidance.loader import load_all_guidance
 
 
 def cannot_start(config: Config) -> bool:
@@ -29,10 +29,9 @@ def check_config(args: argparse.Namespace, out: TextIO) -> int:
     if cannot_start(config):
         return 2
     print(summarise(config, datetime.now(UTC)), file=out)
-    for clinic in config.clinics:
-        guidance = load_guidance(clinic.guidance_dir or default_guidance_dir())
+    for clinic_id, guidance in load_all_guidance(config).items():
         print(
-            f"Guidance for {clinic.id}: {guidance.root}\n"
+            f"Guidance for {clinic_id}: {guidance.root}\n"
             f"  {len(guidance.rules)} rules, {len(guidance.lexicon.findings)} findings, "
             f"{len(guidance.questions)} questions, {len(guidance.tips)} tips, "
             f"languages {', '.join(sorted(guidance.messages))}",

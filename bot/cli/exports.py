@@ -14,7 +14,7 @@ from typing import TextIO
 from bot.clinic.backup import back_up
 from bot.clinic.fhir import ExportError, bundle, default_out_path
 from bot.clinic.report import build_report, csv_text, default_csv_path, format_summary
-from bot.guidance.config import Config, default_guidance_dir, load_config
+from bot.guidance.config import Config, load_config
 from bot.guidance.loader import load_guidance
 from bot.privacy.private_files import write_private
 from bot.store.database import Store
@@ -52,7 +52,7 @@ def export_fhir(args: argparse.Namespace, out: TextIO) -> int:
     clinic = config.clinic(args.clinic)
     if _no_database(config):
         return 2
-    guidance = load_guidance(clinic.guidance_dir or default_guidance_dir())
+    guidance = load_guidance(clinic.guidance_folder)
     now = time.time()
     store = Store(config.storage.database)
     try:

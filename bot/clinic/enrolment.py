@@ -21,7 +21,7 @@ from pathlib import Path
 
 import segno
 
-from bot.guidance.config import Clinic, default_guidance_dir
+from bot.guidance.config import Clinic
 from bot.guidance.loader import load_guidance
 from bot.guidance.model import INTENSITIES, Guidance
 from bot.privacy.private_files import write_private
@@ -109,7 +109,7 @@ def create_enrolment(
     `guidance` is the clinic's loaded guidance (the bot passes its own); without it the
     clinic's guidance folder is read.
     """
-    guidance = guidance or load_guidance(clinic.guidance_dir or default_guidance_dir())
+    guidance = guidance or load_guidance(clinic.guidance_folder)
     area_ids = resolve_areas(guidance, areas)
     if intensity not in INTENSITIES:
         raise EnrolmentError(f"intensity must be one of {', '.join(INTENSITIES)}, got {intensity!r}")

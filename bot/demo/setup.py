@@ -16,9 +16,10 @@ from bot.demo.display import ChatDisplay
 from bot.demo.options import CHECKINS, DemoOptions
 from bot.emulator import BotApiEmulator, User
 from bot.guidance.config import Clinic, Config, load_config
+from bot.guidance.loader import load_all_guidance
 from bot.guidance.model import Guidance
 from bot.store.database import Store
-from bot.telegram.app import build_application, load_all_guidance
+from bot.telegram.app import build_application
 
 SEND_RATE = 28.0  # the bot's overall sends a second (Telegram allows about 30)
 TICK_SECONDS = 0.2  # the delivery job's interval (real seconds)

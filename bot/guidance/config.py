@@ -163,6 +163,11 @@ class Clinic:
     language: str
     staff: tuple[Staff, ...]
 
+    @property
+    def guidance_folder(self) -> Path:
+        """The clinic's own guidance folder, else the one shipped with the bot."""
+        return self.guidance_dir or default_guidance_dir()
+
     def staff_member(self, telegram_id: int) -> Staff | None:
         return next((s for s in self.staff if s.telegram_id == telegram_id), None)
 

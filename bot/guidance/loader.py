@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.guidance.config import Config
 from bot.guidance.course import COURSE, load_course
 from bot.guidance.folder import open_toml
 from bot.guidance.lexicon import LEXICON, load_lexicon
@@ -65,3 +66,16 @@ def _load_areas(top: Table) -> dict[str, Area]:
     if not areas:
         top.fail("areas", "no areas defined")
     return areas
+
+
+def load_all_guidance(config: Config) -> dict[str, Guidance]:
+    """Each clinic's guidance, loaded and validated once; clinics sharing a folder share it."""
+    loaded: dict[str, Guidance] = {}
+    by_clinic = {}
+    for clinic in config.clinics:
+        root = clinic.guidance_folder
+        key = str(root.resolve())
+        if key not in loaded:
+            loaded[key] = load_guidance(root)
+        by_clinic[clinic.id] = loaded[key]
+    return by_clinic

@@ -17,8 +17,8 @@ from telegram.ext import Application
 
 from bot.delivery.pacing import TelegramPace
 from bot.delivery.sender import Delivery
-from bot.guidance.config import Config, default_guidance_dir
-from bot.guidance.loader import load_guidance
+from bot.guidance.config import Config
+from bot.guidance.loader import load_all_guidance
 from bot.guidance.model import Guidance
 from bot.services import alerts
 from bot.services.due import Hooks, Ticker
@@ -43,19 +43,6 @@ PURGE_SECONDS = 24 * 3600
 # membership of a chat (a patient blocking it, a group adding it) for the conversation-safety
 # work. Telegram sends nothing else, so nothing else waits in the inbox.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
-
-
-def load_all_guidance(config: Config) -> dict[str, Guidance]:
-    """Each clinic's guidance, loaded and validated once; clinics sharing a folder share it."""
-    loaded: dict[str, Guidance] = {}
-    by_clinic = {}
-    for clinic in config.clinics:
-        root = clinic.guidance_dir or default_guidance_dir()
-        key = str(root.resolve())
-        if key not in loaded:
-            loaded[key] = load_guidance(root)
-        by_clinic[clinic.id] = loaded[key]
-    return by_clinic
 
 
 def file_url(api_base_url: str) -> str:
