@@ -115,17 +115,11 @@ def soreness_chart(
     return buffer.getvalue()
 
 
-def session_chart(
-    store: Any, guidance: Guidance, language: str, session_id: int, first_name: str | None
-) -> tuple[bytes, str] | None:
-    """The PNG of a session's scores and its HTML caption ("Ana · soreness"); None without a score."""
-    return scores_chart(store.assessments(session_id), guidance, language, first_name)
-
-
 def scores_chart(
     assessments: Iterable[dict[str, Any]], guidance: Guidance, language: str, first_name: str | None
 ) -> tuple[bytes, str] | None:
-    """`session_chart` from assessment rows already read: safe to run in a worker thread."""
+    """The PNG of a follow-up's scores and its HTML caption ("Ana · soreness"), None without a
+    score; from assessment rows already read, so it is safe to run in a worker thread."""
     course = guidance.course
     points = chart_points(assessments)
     if course is None or not points:

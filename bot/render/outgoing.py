@@ -25,8 +25,5 @@ class Outgoing:
     chat_id: int | None = None
     kind: MessageKind = MessageKind.REPLY
     edit: int | None = None
-    photo: bytes | None = None
     patient_id: int | None = None
-    ref_id: int | None = None
-    priority: int = 0
     queued: int | None = None

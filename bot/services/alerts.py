@@ -50,7 +50,6 @@ def alert_round(services: Services, alert: DueAlert) -> tuple[list[Outgoing], fl
             markup,
             chat_id=chat,
             kind=MessageKind.ALERT,
-            ref_id=alert.id,
             patient_id=session["patient_id"],
         )
         for chat in chats

@@ -54,7 +54,6 @@ def render_checkin(services: Services, checkin: DueCheckin) -> Outgoing | None:
         markup,
         chat_id=f.chat_id,
         kind=MessageKind.CHECKIN,
-        ref_id=checkin.id,
     )
 
 
@@ -81,7 +80,7 @@ def render_reminder(services: Services, checkin: DueCheckin) -> Outgoing | None:
         markup = cr.question_keyboard(
             f.guidance, f.lang, checkin.id, index, questions(f, row["hours"])[index]
         )
-    return Outgoing(text, markup, chat_id=f.chat_id, kind=MessageKind.REMINDER, ref_id=checkin.id)
+    return Outgoing(text, markup, chat_id=f.chat_id, kind=MessageKind.REMINDER)
 
 
 def missed(services: Services, f: Followup, in_a_row: int) -> list[Outgoing]:

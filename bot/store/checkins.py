@@ -14,7 +14,7 @@ from bot.followup.status import (
     OutboxStatus,
     SessionStatus,
 )
-from bot.store.connection import Connection
+from bot.store.connection import Connection, marks
 from bot.store.rows import DueCheckin
 
 # From the check-in to its follow-up's earlier ones, then to the outbox by (kind, ref_id). Written
@@ -26,10 +26,6 @@ OVERTAKEN_IN_OUTBOX = f"""SELECT c.id FROM checkins this
                                   AND o.ref_id = c.id AND o.status = '{OutboxStatus.PENDING}')"""
 
 
-def _marks(values: tuple | list) -> str:
-    return ",".join("?" * len(values))
-
-
 class CheckinQueries(Connection):
     def skip_overtaken_checkins(self, now: float) -> int:
         """After downtime, a check-in whose successor is already due too is recorded as missed
@@ -38,7 +34,7 @@ class CheckinQueries(Connection):
         return self._update(
             f"""UPDATE checkins SET status = ? WHERE status = ? AND due_at <= ? AND EXISTS
                 (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id
-                 AND later.idx > checkins.idx AND later.due_at <= ? AND later.status IN ({_marks(later)}))""",
+                 AND later.idx > checkins.idx AND later.due_at <= ? AND later.status IN ({marks(later)}))""",
             [CheckinStatus.MISSED_OUTAGE, CheckinStatus.PENDING, now, now, *later],
         )
 
@@ -81,11 +77,11 @@ class CheckinQueries(Connection):
         if stale:
             self.db.conn.execute(
                 f"""UPDATE outbox SET status = ?, last_error = 'overtaken'
-                    WHERE kind = ? AND status = ? AND ref_id IN ({_marks(stale)})""",
+                    WHERE kind = ? AND status = ? AND ref_id IN ({marks(stale)})""",
                 [OutboxStatus.CANCELLED, MessageKind.CHECKIN, OutboxStatus.PENDING, *stale],
             )
             self.db.conn.execute(
-                f"UPDATE checkins SET status = ? WHERE status = ? AND id IN ({_marks(stale)})",
+                f"UPDATE checkins SET status = ? WHERE status = ? AND id IN ({marks(stale)})",
                 [CheckinStatus.MISSED_OUTAGE, CheckinStatus.SENT, *stale],
             )
 
@@ -130,11 +126,11 @@ class CheckinQueries(Connection):
                 f"""UPDATE checkins SET status = ? WHERE status = ? AND settle_at <= ?
                     AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.checkin_id = checkins.id) AND (
                       EXISTS (SELECT 1 FROM checkins later WHERE later.session_id = checkins.session_id
-                              AND later.idx > checkins.idx AND later.status IN ({_marks(gone_out)}))
+                              AND later.idx > checkins.idx AND later.status IN ({marks(gone_out)}))
                       OR (NOT EXISTS (SELECT 1 FROM checkins later
                                       WHERE later.session_id = checkins.session_id
                                       AND later.idx > checkins.idx
-                                      AND later.status IN ({_marks(OPEN_CHECKINS)}))
+                                      AND later.status IN ({marks(OPEN_CHECKINS)}))
                           AND 2 * reminder_due_at - sent_at <= ?))
                     RETURNING session_id""",
                 [CheckinStatus.MISSED, CheckinStatus.SENT, now, *gone_out, *OPEN_CHECKINS, now],
@@ -181,6 +177,6 @@ class CheckinQueries(Connection):
         self._update(
             f"""UPDATE sessions SET status = ? WHERE status = ? AND open_checkins = 0 AND NOT EXISTS
                 (SELECT 1 FROM checkins c WHERE c.session_id = sessions.id
-                 AND c.status IN ({_marks(OPEN_CHECKINS)}))""",
+                 AND c.status IN ({marks(OPEN_CHECKINS)}))""",
             [SessionStatus.COMPLETED, SessionStatus.ACTIVE, *OPEN_CHECKINS],
         )

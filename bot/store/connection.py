@@ -21,6 +21,11 @@ from bot.followup.status import MessageKind, OutboxStatus
 from bot.store.migrations import migrations
 
 
+def marks(values: tuple | list) -> str:
+    """The `?, ?, ...` an `IN (...)` takes for `values`, passed as parameters."""
+    return ", ".join("?" * len(values))
+
+
 def create_private(path: Path) -> None:
     """Health data: the database file is readable by the bot's user alone."""
     if not path.exists():

@@ -13,14 +13,10 @@ from typing import Any
 
 from bot.followup.status import ALERT_KINDS, RUNNING_SESSIONS, STAFF_VIEWS, MessageKind, OutboxStatus
 from bot.render.html import neutral
-from bot.store.connection import Connection
+from bot.store.connection import Connection, marks
 
 WAL_RETRY_SECONDS = 30.0
 _ERASE_BATCH = 500  # ids in one DELETE, well under SQLite's limit on parameters
-
-
-def _marks(values: tuple | list) -> str:
-    return ",".join("?" * len(values))
 
 
 class ErasureQueries(Connection):
@@ -33,7 +29,7 @@ class ErasureQueries(Connection):
             r["id"]
             for r in self._all(
                 f"""SELECT id FROM sessions WHERE clinic_id = ? AND treated_at < ?
-                AND status NOT IN ({_marks(RUNNING_SESSIONS)})""",
+                AND status NOT IN ({marks(RUNNING_SESSIONS)})""",
                 [clinic_id, cutoff, *RUNNING_SESSIONS],
             )
         ]
@@ -109,27 +105,27 @@ class ErasureQueries(Connection):
     def _erase_sessions(self, sessions: list[int]) -> None:
         if not sessions:
             return
-        marks = _marks(sessions)
-        tokens = self._all(f"SELECT token FROM enrol_tokens WHERE session_id IN ({marks})", sessions)
+        in_sessions = marks(sessions)
+        tokens = self._all(f"SELECT token FROM enrol_tokens WHERE session_id IN ({in_sessions})", sessions)
         for row in tokens:  # the link (a QR code, the staff's enrolment message) with the token in it
             self.db.conn.execute(
-                f"DELETE FROM outbox WHERE kind IN ({_marks(STAFF_VIEWS)}) AND instr(text, ?) > 0",
+                f"DELETE FROM outbox WHERE kind IN ({marks(STAFF_VIEWS)}) AND instr(text, ?) > 0",
                 [*STAFF_VIEWS, row["token"]],
             )
-        self.db.conn.execute(f"DELETE FROM enrol_tokens WHERE session_id IN ({marks})", sessions)
+        self.db.conn.execute(f"DELETE FROM enrol_tokens WHERE session_id IN ({in_sessions})", sessions)
         for table in ("answers", "tips_sent", "assessments", "photos", "checkins"):
-            self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({marks})", sessions)
+            self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({in_sessions})", sessions)
         alert_ids = [
-            r["id"] for r in self._all(f"SELECT id FROM alerts WHERE session_id IN ({marks})", sessions)
+            r["id"] for r in self._all(f"SELECT id FROM alerts WHERE session_id IN ({in_sessions})", sessions)
         ]
         if alert_ids:  # the alert, its chart and the patient's photos, in the staff's chats
             self.db.conn.execute(
-                f"""DELETE FROM outbox WHERE kind IN ({_marks(ALERT_KINDS)})
-                    AND ref_id IN ({_marks(alert_ids)})""",
+                f"""DELETE FROM outbox WHERE kind IN ({marks(ALERT_KINDS)})
+                    AND ref_id IN ({marks(alert_ids)})""",
                 [*ALERT_KINDS, *alert_ids],
             )
-        self.db.conn.execute(f"DELETE FROM alerts WHERE session_id IN ({marks})", sessions)
-        self.db.conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", sessions)
+        self.db.conn.execute(f"DELETE FROM alerts WHERE session_id IN ({in_sessions})", sessions)
+        self.db.conn.execute(f"DELETE FROM sessions WHERE id IN ({in_sessions})", sessions)
 
     def _outbox_about(self, patient: dict[str, Any], sessions: list[int]) -> list[dict[str, Any]]:
         """Every message to the patient or about them: to their chat; to staff, named for them
@@ -137,8 +133,8 @@ class ErasureQueries(Connection):
         an alert's copies by its id, and lists that show them as `#id name` (as staff read names:
         bot/render/alerts.py, patient_name)."""
         by_alert = (
-            f"""OR (kind IN ({_marks(ALERT_KINDS)})
-                            AND ref_id IN (SELECT id FROM alerts WHERE session_id IN ({_marks(sessions)})))"""
+            f"""OR (kind IN ({marks(ALERT_KINDS)})
+                            AND ref_id IN (SELECT id FROM alerts WHERE session_id IN ({marks(sessions)})))"""
             if sessions
             else ""
         )
@@ -148,7 +144,7 @@ class ErasureQueries(Connection):
             f"""SELECT id, chat_id, status, photo IS NOT NULL AS photo,
                        COALESCE(edit_message_id, message_id) AS message_id
                 FROM outbox WHERE chat_id = ? OR patient_id = ?
-                                  OR (kind IN ({_marks(STAFF_VIEWS)}) AND instr(text, ?) > 0) {by_alert}""",
+                                  OR (kind IN ({marks(STAFF_VIEWS)}) AND instr(text, ?) > 0) {by_alert}""",
             [
                 patient["telegram_id"],
                 patient["id"],
@@ -162,7 +158,7 @@ class ErasureQueries(Connection):
     def _erase_outbox(self, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), _ERASE_BATCH):
             ids = [r["id"] for r in rows[start : start + _ERASE_BATCH]]
-            self.db.conn.execute(f"DELETE FROM outbox WHERE id IN ({_marks(ids)})", ids)
+            self.db.conn.execute(f"DELETE FROM outbox WHERE id IN ({marks(ids)})", ids)
 
     def _erase_inbox(self, telegram_id: int) -> None:
         """The stored updates of this person up to the one being handled (the oldest waiting, as

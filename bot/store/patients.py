@@ -15,9 +15,9 @@ from bot.followup.status import (
     PatientStatus,
     SessionStatus,
 )
-from bot.store.connection import Connection
+from bot.store.connection import Connection, marks
 
-_RUNNING = ", ".join("?" * len(RUNNING_SESSIONS))
+_RUNNING = marks(RUNNING_SESSIONS)
 
 
 class PatientQueries(Connection):
