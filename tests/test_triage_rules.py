@@ -81,6 +81,15 @@ def test_every_rule_in_the_guidance_has_an_example(guidance):
     assert shipped == {rule for rule, *_ in RULE_EXAMPLES}
 
 
+def test_distress_yields_to_every_rule_that_acts_on_a_sign(guidance):
+    """U3 ("unwell without a named sign") names the rules it yields to one by one: a new
+    emergency or contact rule must join the list, or U3 would fire beside it and say no sign was
+    named. U1 acts on nothing read, so U3 does not yield to it."""
+    [distress] = [rule for rule in guidance.rules if rule.id == "U3"]
+    acting = {r.id for r in guidance.rules if r.bucket in (E, C) and not r.unless and r.id != "U1"}
+    assert acting <= distress.unless, sorted(acting - distress.unless)
+
+
 # A negation denies only its own clause; a red flag elsewhere in the reply still decides.
 SCOPE_EXAMPLES = [
     ("no fever, no chest pain, just sore", 24, "calf", N),
