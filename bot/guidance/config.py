@@ -183,6 +183,13 @@ class Config:
     path: Path
     log_level: str = "info"
 
+    def clinics_seen_in(self, telegram_id: int, chat_id: int, private: bool) -> list[Clinic]:
+        """The clinics whose follow-ups this staff member may see in this chat: any of theirs in
+        their private chat, elsewhere only the clinic whose alert chat it is."""
+        return [
+            c for c in self.clinics if c.is_staff(telegram_id) and (private or c.alert_chat_id == chat_id)
+        ]
+
     def clinic(self, clinic_id: str) -> Clinic:
         for clinic in self.clinics:
             if clinic.id == clinic_id:

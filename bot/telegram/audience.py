@@ -48,10 +48,7 @@ class StaffHere(filters.UpdateFilter):
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return False
-        return any(
-            clinic.is_staff(user.id) and (chat.type == chat.PRIVATE or clinic.alert_chat_id == chat.id)
-            for clinic in self.config.clinics
-        )
+        return bool(self.config.clinics_seen_in(user.id, chat.id, chat.type == chat.PRIVATE))
 
 
 class Followed(filters.UpdateFilter):

@@ -64,10 +64,7 @@ def _clinics_here(services: Services, update: Update) -> list[Clinic]:
     """The clinics whose patients this user may see in this chat: their own, in a private chat
     or in the clinic's alert chat."""
     chat = parts.chat(update)
-    clinics = services.staff_clinics(parts.sender(update).id)
-    if chat.type == Chat.PRIVATE:
-        return clinics
-    return [c for c in clinics if c.alert_chat_id == chat.id]
+    return services.config.clinics_seen_in(parts.sender(update).id, chat.id, chat.type == Chat.PRIVATE)
 
 
 async def refuse_command(update: Update, context: AftercareContext) -> None:
