@@ -161,7 +161,7 @@ async def patient_command(update: Update, context: AftercareContext) -> None:
     drawn = await asyncio.to_thread(
         scores_chart, assessments, services.guidance(clinic.id), clinic.language, name
     )
-    await _say_long(services, update, timeline(services, clinic, patient, session), about)
+    await _say_long(services, update, timeline(services, clinic, patient, session, assessments), about)
     if drawn:  # the soreness chart, when the follow-up has a score
         await services.send_photo(chat_id, MessageKind.STAFF, *drawn, patient_id=about)
     caption = _text(services, clinic, "alert_photo_caption", first_name=name)
@@ -169,7 +169,13 @@ async def patient_command(update: Update, context: AftercareContext) -> None:
         await services.send_photo(chat_id, MessageKind.STAFF, photo["file_id"], caption, patient_id=about)
 
 
-def timeline(services: Services, clinic: Clinic, patient: dict[str, Any], session: dict[str, Any]) -> str:
+def timeline(
+    services: Services,
+    clinic: Clinic,
+    patient: dict[str, Any],
+    session: dict[str, Any],
+    assessments: list[dict[str, Any]],
+) -> str:
     """The patient's latest follow-up at `clinic` (stopped too: staff see how it ended) as lines
     in time order (clinic local time). The patient's status shows only to the clinic following
     them now: after /stop elsewhere it is another clinic's news."""
@@ -203,12 +209,12 @@ def timeline(services: Services, clinic: Clinic, patient: dict[str, Any], sessio
         events.append((answer["received_at"], 1, f"   {line}"))
     for photo in store.photos(session["id"]):
         events.append((photo["received_at"], 1, f"   📷 {texts.local_time(photo['received_at'], clinic)}"))
-    for assessment in store.assessments(session["id"]):
+    for assessment in assessments:
         bucket = texts.bucket_label(guidance, assessment["bucket"], language)
         rules = f" [{escape(', '.join(assessment['rules']))}]" if assessment["rules"] else ""
         events.append((assessment["created_at"], 2, f"   → {bucket}{rules}"))
     lines += [line for _, _, line in sorted(events, key=lambda e: (e[0], e[1]))]
-    lines.append(f"📈 {escape(texts.trend_text(store.assessments(session['id']), None))}")
+    lines.append(f"📈 {escape(texts.trend_text(assessments, None))}")
     return "\n".join(lines)
 
 
