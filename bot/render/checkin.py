@@ -99,7 +99,7 @@ def checkin_text(
     if current is not None:
         question = questions[current]
         block = f"<b>{render.escape(question_text(question, lang))}</b>"
-        help_text = question.help if lang == "en" else ""  # guidance keeps no translated help yet
+        help_text = question.helps.get(lang) or question.help
         if help_text:
             block += f"\n<i>{render.escape(help_text)}</i>"
         parts.append(block)
