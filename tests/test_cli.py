@@ -100,7 +100,8 @@ def test_check_config_names_a_clinic_language_its_guidance_lacks(tmp_path, capsy
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     config.write_text(text.replace('language = "en"', 'language = "fr"', 1), encoding="utf-8")
     assert run(["check-config", "--config", str(config)])[0] == 2
-    assert "clinic.toml: clinics[0].language: 'fr' is not a language of its guidance" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "clinic.toml: clinics[0].language: 'fr' is not a language of its guidance" in error
 
 
 def test_console_script_runs_as_a_module():
