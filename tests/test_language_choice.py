@@ -89,3 +89,11 @@ async def test_the_command_menu_offers_language_in_each_language(make_bot):
     for language, description in (("en", "Choose your language"), ("es", "Elegir idioma")):
         menu = await h.app.bot.get_my_commands(private, language_code=language)
         assert ("language", description) in [(c.command, c.description) for c in menu]
+
+
+async def test_staff_of_a_spanish_clinic_read_body_areas_in_spanish(make_bot):
+    h = await patient_bot(make_bot, language="es")
+    ana = h.emu.add_user("Ana")
+    await consent(h, ana, areas=("upper_back", "calf"))
+    active = await write(h, h.admin, "/active")
+    assert active.text.startswith("Pacientes en seguimiento") and "Espalda alta, Pantorrilla" in active.text
