@@ -25,7 +25,7 @@ def load_messages(top: Table, required: Mapping[str, set[str]]) -> dict[str, dic
     declare the languages the guidance ships; each has exactly the keys of English."""
     languages = dict(top.each(TEXTS_BY_KEY))
     if "en" not in languages:
-        top.fail("en", "English messages are required (they are the fallback)")
+        top.fail("en", "English messages are required (every other language is checked against them)")
     english = languages["en"]
     for key in required:
         if key not in english:
