@@ -190,6 +190,12 @@ BROKEN_EDITS = [
     ),
     (
         "questions.toml",
+        'short = "Chest pain"\nshort_es = "Dolor de pecho"\n',
+        "",
+        "questions.toml: questions[3].options[0].short: a checklist option needs a short label",
+    ),
+    (
+        "questions.toml",
         'none_option = "none"',
         'none_option = "nothing"',
         "questions.toml: questions[3].none_option: 'nothing' is not one of its options",
