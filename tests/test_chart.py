@@ -39,7 +39,12 @@ patient = "You"
 expected = "Usual"
 severe = "Bad"
 [labels.es]
-patient = "Usted"
+title = "dolor"
+hours = "h"
+score = "puntos"
+patient = "Tú"
+expected = "Lo habitual"
+severe = "Fuerte"
 """
 
 
@@ -109,7 +114,7 @@ def test_band_severe_line_and_texts_come_from_course_toml(tmp_path, points):
             "band"
         ]
     assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 10)
-    assert shown["legend"] == ["Usual", "Bad (≥ 8.5)", "Usted"]  # Spanish where given, else English
+    assert shown["legend"] == ["Lo habitual", "Fuerte (≥ 8.5)", "Tú"]  # in Spanish, from [labels.es]
 
 
 def test_ticks_default_to_the_course_hours_and_names_are_not_mathtext(guidance):

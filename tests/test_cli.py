@@ -95,6 +95,15 @@ def test_check_config_names_a_broken_guidance_file(tmp_path, capsys):
     assert "rules.toml: rules[0]" in capsys.readouterr().err
 
 
+def test_check_config_names_a_clinic_language_its_guidance_lacks(tmp_path, capsys):
+    config = tmp_path / "clinic.toml"
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    config.write_text(text.replace('language = "en"', 'language = "fr"', 1), encoding="utf-8")
+    assert run(["check-config", "--config", str(config)])[0] == 2
+    error = capsys.readouterr().err
+    assert "clinic.toml: clinics[0].language: 'fr' is not a language of its guidance" in error
+
+
 def test_console_script_runs_as_a_module():
     done = subprocess.run(
         [sys.executable, "-m", "bot", "triage", "--hours", "6", "gasping"],

@@ -184,15 +184,15 @@ BROKEN_EDITS = [
     ),
     (
         "questions.toml",
-        'short_es = "Dolor de pecho"',
+        'short = "Chest pain"\n',
         "",
-        "questions.toml: questions[3].options[0].short_es: a checklist option needs a short label",
+        "questions.toml: questions[3].options[0].short_es: translates 'short', which this item does not have",
     ),
     (
         "questions.toml",
-        'label_es = "Dolor en el pecho"',
+        'short = "Chest pain"\nshort_es = "Dolor de pecho"\n',
         "",
-        "questions.toml: questions[3].options[0].short_es: has no label_es to shorten",
+        "questions.toml: questions[3].options[0].short: a checklist option needs a short label",
     ),
     (
         "questions.toml",
@@ -332,19 +332,101 @@ def test_a_missing_message_is_named(tmp_path):
         load_guidance(edited)
 
 
-def test_a_rule_message_missing_in_a_language_is_named(tmp_path):
+# Every text in every language the guidance ships (the tables of messages.toml), none extra:
+# (file, text, replaced by, the error). A translation missing would be English to the patient.
+INCOMPLETE_LANGUAGES = [
+    (
+        "messages.toml",
+        "[en]\n",
+        "[en]\nonly_en = 'x'\n",
+        "messages.toml: es.only_en: missing (every language",
+    ),
+    (
+        "messages.toml",
+        "[en]\n",
+        "[de]\nlanguage_name = 'Deutsch'\n\n[en]\n",
+        "messages.toml: de.",
+    ),
+    ("messages.toml", "[es]\n", "[es-MX]\n", "messages.toml: es-MX: a language is a two-letter code"),
+    (
+        "questions.toml",
+        'help_es = "También puedes escribir un número del 0 al 10."\n',
+        "",
+        "questions.toml: questions[0].help_es: missing (the guidance ships 'es')",
+    ),
+    (
+        "questions.toml",
+        'text_es = "¿Tienes algún moretón donde entraron las agujas?"',
+        'text_es = "¿Tienes algún moretón donde entraron las agujas?"\ntext_de = "Blaue Flecken?"',
+        "questions.toml: questions[1].text_de: 'de' is not a language of this guidance",
+    ),
+    (
+        "questions.toml",
+        'label_es = "Sin moretones"\n',
+        "",
+        "questions.toml: questions[1].options[0].label_es: missing",
+    ),
+    (
+        "questions.toml",
+        'short_es = "Dolor de pecho"\n',
+        "",
+        "questions.toml: questions[3].options[0].short_es: missing (the guidance ships 'es')",
+    ),
+    ("areas.toml", 'label_es = "Cuello"\n', "", "areas.toml: areas.neck.label_es: missing"),
+    ("rules.toml", "reason_es = ", "reason_fr = ", "rules.toml: rules[0].reason_fr: 'fr' is not a language"),
+    ("course.toml", 'patient = "Según el paciente"\n', "", "course.toml: labels.es.patient: missing"),
+    ("course.toml", "[labels.es]", "[labels.de]", "course.toml: labels.de: 'de' is not a language"),
+]
+
+
+@pytest.mark.parametrize("name, old, new, expected", INCOMPLETE_LANGUAGES)
+def test_a_missing_or_extra_translation_is_refused_naming_file_and_key(tmp_path, name, old, new, expected):
+    assert expected in edited_guidance_error(tmp_path, name, old, new)
+
+
+def drop_spanish_tip(edited):
+    (edited / "tips" / "es" / "hydration.md").unlink()
+
+
+def leave_a_translation_behind(edited):
+    (edited / "tips" / "es" / "hydrate.md").write_text("Bebe agua.", encoding="utf-8")
+
+
+def add_an_undeclared_language(edited):
+    (edited / "tips" / "de").mkdir()
+    (edited / "tips" / "de" / "hydration.md").write_text("Trink Wasser.", encoding="utf-8")
+
+
+TIP_LANGUAGES = [
+    (drop_spanish_tip, "tips.toml: tips[1].file: missing tips/es/hydration.md (the guidance ships 'es')"),
+    (leave_a_translation_behind, "tips.toml: tips: tips/es/hydrate.md translates no tip"),
+    (add_an_undeclared_language, "tips.toml: tips: tips/de/hydration.md: 'de' is not a language"),
+]
+
+
+@pytest.mark.parametrize("breakage, says", TIP_LANGUAGES, ids=lambda v: getattr(v, "__name__", None))
+def test_every_tip_is_in_every_language_and_no_other(tmp_path, breakage, says):
     edited = tmp_path / "guidance"
     shutil.copytree(SHIPPED_GUIDANCE, edited)
-    messages = edited / "messages.toml"
-    text = messages.read_text(encoding="utf-8")
-    messages.write_text(text.replace("[en]\n", "[en]\nonly_en = 'x'\n", 1), encoding="utf-8")
-    rules = edited / "rules.toml"
-    text = rules.read_text(encoding="utf-8")
-    rules.write_text(text.replace('reply = "outcome_distress"', 'reply = "only_en"'), encoding="utf-8")
-    with pytest.raises(
-        GuidanceError, match=r"rules.toml: rules\[27\].reply: message 'only_en' is missing in \[es\]"
-    ):
+    breakage(edited)
+    with pytest.raises(GuidanceError) as raised:
         load_guidance(edited)
+    assert says in str(raised.value)
+
+
+def test_every_translated_key_is_in_every_shipped_language(guidance):
+    """What the loader enforces, seen from the loaded guidance: nothing falls back to English."""
+    languages = set(guidance.messages)
+    assert {"en", "es"} <= languages
+    for question in guidance.questions:
+        assert set(question.texts) == languages, question.id
+        assert set(question.helps) == (languages if question.help else set()), question.id
+        for option in question.options:
+            assert set(option.labels) == languages, option.id
+    assert all(set(area.labels) == languages for area in guidance.areas.values())
+    assert all(set(rule.reasons) == languages for rule in guidance.rules)
+    assert all(set(tip.texts) == languages for tip in guidance.tips)
+    assert guidance.course is not None and set(guidance.course.labels) == languages
 
 
 def escape_by_symlink(edited):

@@ -52,7 +52,7 @@ def test_several_ticked_signs_are_listed_in_the_checklist_order(guidance, clinic
 def test_a_generic_warning_sign_rule_names_the_sign_ticked(guidance):
     assessment = triage(Reply(answers={"warning_signs": ["numbness"]}), CALF, guidance)
     alone = replace(assessment, fired=tuple(r for r in assessment.fired if r.id == "C15"))
-    assert cr.reported(guidance, alone, "es") == ["Hormigueo o adormecido"]
+    assert cr.reported(guidance, alone, "es") == ["Hormigueo o entumecimiento"]
 
 
 @pytest.mark.parametrize(

@@ -133,8 +133,8 @@ def test_accept_claims_the_token_once_and_replaces_a_running_session(services):
     assert accept(s, "tok700000001", ANA, "Ana", "en") is None  # single use
     now = s.now()
     s.store.add_enrol_token("again", "harbour", ["calf"], "light", [], False, now, None, now, now + 60)
-    out = accept(s, "again", ANA, "Ana", "es-ES")
-    assert out.text.startswith("Este enlace inicia un nuevo seguimiento")
+    out = accept(s, "again", ANA, "Ana", "es-ES")  # the language on file wins over Telegram's
+    assert out.text.startswith("This link starts a new follow-up")
     assert s.store.session(f.session["id"])["status"] == "replaced"
     s.store.add_enrol_token("late", "harbour", ["calf"], "light", [], False, now, None, now, now + 60)
     s.now.advance(61)
@@ -369,10 +369,20 @@ def test_toggle_none_clears_the_others_and_is_cleared_by_them(guidance):
 
 
 @pytest.mark.parametrize(
-    "code,expected", [("es", "es"), ("es-ES", "es"), ("ES", "es"), ("de", "en"), (None, "en"), ("", "en")]
+    "code,chosen,expected",
+    [
+        ("es", None, "es"),
+        ("es-ES", None, "es"),
+        ("ES", None, "es"),
+        ("ja", None, "en"),
+        (None, None, "en"),
+        ("", None, "en"),
+        ("en", "es", "es"),  # chosen with /language: it wins over Telegram's
+        ("es", "ja", "es"),  # on file but no longer shipped: Telegram's
+    ],
 )
-def test_language(guidance, code, expected):
-    assert cr.language_for(guidance, code) == expected
+def test_language(guidance, code, chosen, expected):
+    assert cr.language_for(guidance, code, chosen) == expected
 
 
 @pytest.mark.parametrize(
@@ -398,7 +408,7 @@ def test_every_button_fits_telegram(services, guidance):
                 for button in row:
                     assert unpack(button["callback_data"]) is not None
                     assert len(button["text"]) <= 30
-    consent = ask_consent(s, {"token": "x" * 32, "clinic_id": "harbour"}, "en")
+    consent = ask_consent(s, {"token": "x" * 32, "clinic_id": "harbour"}, ANA, "en")
     assert unpack(consent.markup["inline_keyboard"][0][0]["callback_data"]).value == "x" * 32
 
 

@@ -267,7 +267,7 @@ def test_spanish_patients_see_spanish_reasons(guidance, clinic):
     assert ticked.bucket == C
     text = cr.outcome(guidance, clinic, "es", ticked)
     assert text.startswith("<b>Contacta hoy con Harbour Physio")
-    assert "Lo que me has contado: Hormigueo o adormecido" in text
+    assert "Lo que me has contado: Hormigueo o entumecimiento" in text
     assert "Numbness" not in text
     written = triage(Reply("tengo hormigueo en los dedos"), calf, guidance)
     words = "Lo que me has contado: “tengo hormigueo en los dedos”"

@@ -6,7 +6,7 @@ Imports its siblings in `bot.guidance` only.
 from __future__ import annotations
 
 from bot.guidance.model import COURSE_LABELS, Course
-from bot.guidance.toml_doc import FILLED_TEXT, LIST, NUMBER, TABLE, TEXT, Schema, Table
+from bot.guidance.toml_doc import FILLED_TEXT, LIST, NUMBER, SHIPPED, TABLE, TEXT, Schema, Table
 
 COURSE = Schema(required={"source": TEXT, "severe": NUMBER, "band": LIST, "labels": TABLE})
 POINT = Schema(required={"hours": NUMBER, "low": NUMBER, "high": NUMBER})
@@ -14,8 +14,9 @@ LABELS = Schema(values=TABLE)
 LANGUAGE_LABELS = Schema(optional=dict.fromkeys(COURSE_LABELS, FILLED_TEXT))
 
 
-def load_course(top: Table, hours: tuple[int, ...]) -> Course:
-    """The course of `course.toml` (read as `top`); its band reaches the last check-in."""
+def load_course(top: Table, hours: tuple[int, ...], languages: tuple[str, ...]) -> Course:
+    """The course of `course.toml` (read as `top`); its band reaches the last check-in, its
+    labels are in every one of `languages`."""
     if not top["source"].strip():
         top.fail("source", "the expected course names its source")
     if not 0 < top["severe"] <= 10:
@@ -33,7 +34,11 @@ def load_course(top: Table, hours: tuple[int, ...]) -> Course:
         top.fail("band", f"needs at least two points, reaching the last check-in ({hours[-1]} h)")
     by_language = top.table("labels", LABELS).each(LANGUAGE_LABELS)
     labels = {language: dict(table.data) for language, table in by_language}
-    for key in COURSE_LABELS:
-        if key not in labels.get("en", {}):
-            top.fail(f"labels.en.{key}", "missing (English is the fallback)")
+    for language in labels:
+        if language not in languages:
+            top.fail(f"labels.{language}", f"'{language}' is not a language of this guidance ({SHIPPED})")
+    for language in languages:
+        for key in COURSE_LABELS:
+            if key not in labels.get(language, {}):
+                top.fail(f"labels.{language}.{key}", f"missing (the guidance ships '{language}')")
     return Course(top["source"], float(top["severe"]), tuple(band), labels)

@@ -35,6 +35,10 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "delete_cancelled": set(),
     "not_enrolled": {"emergency_number"},
     "stale_button": set(),
+    "language_name": set(),
+    "language_choose": set(),
+    "language_set": set(),
+    "language_unknown": set(),
     "new_session_replaces": set(),
     "alert": {
         "bucket_label",
@@ -99,7 +103,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     # what Telegram shows about the bot: menus and descriptions (bot/telegram/profile.py)
     **{
         f"command_{name}": set()
-        for name in ("help", "status", "tips", "pause", "resume", "stop", "delete")
+        for name in ("help", "status", "tips", "language", "pause", "resume", "stop", "delete")
         + ("enrol", "active", "alerts", "patient")
     },
     "bot_description": set(),

@@ -16,19 +16,26 @@ MESSAGES = Schema(values=TABLE)
 TEXTS_BY_KEY = Schema(values=TEXT)
 ALLOWED_TAGS = ("b", "i", "u", "s", "code")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_LANGUAGE = re.compile(r"[a-z]{2}")
 _TAG = re.compile(r"</?([a-zA-Z0-9-]+)[^>]*>")
 
 
 def load_messages(top: Table, required: Mapping[str, set[str]]) -> dict[str, dict[str, str]]:
-    """The texts of `messages.toml` (read as `top`) by language, then by message key."""
+    """The texts of `messages.toml` (read as `top`) by language, then by message key. Its tables
+    declare the languages the guidance ships; each has exactly the keys of English."""
     languages = dict(top.each(TEXTS_BY_KEY))
     if "en" not in languages:
-        top.fail("en", "English messages are required (they are the fallback)")
+        top.fail("en", "English messages are required (every other language is checked against them)")
     english = languages["en"]
     for key in required:
         if key not in english:
             english.fail(key, "missing message")
-    for messages in languages.values():
+    for language, messages in languages.items():
+        if not _LANGUAGE.fullmatch(language):
+            top.fail(language, "a language is a two-letter code such as 'es'")
+        for key in english.data:
+            if key not in messages:
+                messages.fail(key, "missing (every language has every key of [en])")
         for key, text in messages.items():
             if key not in english:
                 messages.fail(key, "not an English message key")

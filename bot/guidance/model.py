@@ -35,6 +35,10 @@ class Area:
     label: str
     aliases: tuple[str, ...]
     thoracic_risk: bool
+    labels: Mapping[str, str] = field(default_factory=dict)  # by language, "en" the label itself
+
+    def label_in(self, language: str) -> str:
+        return self.labels.get(language) or self.label
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ class Course:
     source: str
     severe: float  # at or above: severe (rule C3)
     band: tuple[tuple[float, float, float], ...]  # (hours, low, high), hours increasing
-    labels: Mapping[str, Mapping[str, str]]  # language -> chart texts; "en" is complete
+    labels: Mapping[str, Mapping[str, str]]  # language -> chart texts, each language complete
 
     def label(self, key: str, language: str = "en") -> str:
         return self.labels.get(language, {}).get(key) or self.labels["en"][key]

@@ -22,25 +22,30 @@ OPTION = Schema(
 SHORT_LABEL_CHARS = 18  # two checklist buttons share a row on a phone
 
 
-def load_questions(top: Table, findings: set[str]) -> tuple[tuple[int, ...], tuple[Question, ...]]:
-    """The check-in hours and the questions of `questions.toml` (read as `top`)."""
+def load_questions(
+    top: Table, findings: set[str], languages: tuple[str, ...]
+) -> tuple[tuple[int, ...], tuple[Question, ...]]:
+    """The check-in hours and the questions of `questions.toml` (read as `top`), each text in
+    every one of `languages`."""
     hours = top["checkin_hours"]
     if not hours or not all(isinstance(h, int) and h > 0 for h in hours) or hours != sorted(set(hours)):
         top.fail("checkin_hours", "must be a non-empty, increasing list of whole hours")
-    questions = tuple(_question(entry, hours, findings) for entry in top.tables("questions", QUESTION))
+    entries = top.tables("questions", QUESTION)
+    questions = tuple(_question(entry, hours, findings, languages) for entry in entries)
     for hour in hours:
         if not any(hour in q.asked_at for q in questions):
             top.fail("checkin_hours", f"the {hour} h check-in has no questions")
     return tuple(hours), questions
 
 
-def _question(entry: Table, hours: list[int], findings: set[str]) -> Question:
+def _question(entry: Table, hours: list[int], findings: set[str], languages: tuple[str, ...]) -> Question:
+    entry.check_languages(languages)
     entry.choice("kind", entry["kind"], QUESTION_KINDS)
     for hour in entry["asked_at"]:
         if hour not in hours:
             entry.fail("asked_at", f"{hour} is not one of checkin_hours {hours}")
     tables = entry.tables("options", OPTION)
-    options = tuple(_option(option, findings) for option in tables)
+    options = tuple(_option(option, findings, languages) for option in tables)
     if entry["kind"] == "scale":
         if entry.get("min", 0) >= entry.get("max", 10):
             entry.fail("max", "must be above min")
@@ -69,7 +74,8 @@ def _question(entry: Table, hours: list[int], findings: set[str]) -> Question:
     )
 
 
-def _option(option: Table, findings: set[str]) -> Option:
+def _option(option: Table, findings: set[str], languages: tuple[str, ...]) -> Option:
+    option.check_languages(languages)
     for finding in option.strings("findings"):
         if finding not in findings:
             option.fail("findings", f"unknown finding '{finding}'")
@@ -83,13 +89,11 @@ def _option(option: Table, findings: set[str]) -> Option:
 
 
 def _check_short(table: Table, option: Option) -> None:
-    """A checklist sign's button label: in every language its label is in, short enough to share
-    a row."""
-    for lang in option.labels:
-        key = "short" if lang == "en" else f"short_{lang}"
-        if lang not in option.shorts:
-            table.fail(key, "a checklist option needs a short label in every language of its label")
-        if len(option.shorts[lang]) > SHORT_LABEL_CHARS:
+    """A checklist sign's button label: given (in every language, as every translated key is),
+    short enough to share a row."""
+    if "en" not in option.shorts:
+        table.fail("short", "a checklist option needs a short label")
+    for lang, short in option.shorts.items():
+        if len(short) > SHORT_LABEL_CHARS:
+            key = "short" if lang == "en" else f"short_{lang}"
             table.fail(key, f"must be at most {SHORT_LABEL_CHARS} characters (two buttons share a row)")
-    for lang in set(option.shorts) - set(option.labels):
-        table.fail(f"short_{lang}", f"has no label_{lang} to shorten")

@@ -54,6 +54,7 @@ def load_rules(
     for entry in top.tables("rules", RULE):
         if entry["id"] in {rule.id for rule in rules}:
             entry.fail("id", f"duplicate rule id '{entry['id']}'")
+        entry.check_languages(messages)
         entry.choice("bucket", entry["bucket"], RULE_BUCKETS)
         if not entry["source"].strip():
             entry.fail("source", "every rule names its source")
@@ -117,13 +118,11 @@ def _when(cond: Table, findings: set[str], areas: Mapping[str, Area]) -> When:
 
 
 def _message_key(entry: Table, name: str, messages: Messages) -> str:
-    """A rule's `reply` or `note`: a message in every language, using only outcome placeholders."""
+    """A rule's `reply` or `note`: a message (every language has it), using only outcome placeholders."""
     key = entry[name]
-    for language, texts in messages.items():
-        if key not in texts:
-            if language == "en":
-                entry.fail(name, f"unknown message '{key}'")
-            entry.fail(name, f"message '{key}' is missing in [{language}] of messages.toml")
+    if key not in messages["en"]:
+        entry.fail(name, f"unknown message '{key}'")
+    for texts in messages.values():
         extra = set(_PLACEHOLDER.findall(texts[key])) - REPLY_PLACEHOLDERS
         if extra:
             entry.fail(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -77,6 +77,8 @@ _NAMES = {
 }
 _WHERE = re.compile(r"(.*) \(at (line \d+, column \d+)\)")
 _TRANSLATION = re.compile(r"(?P<base>[a-z]+)_[a-z]{2}")
+# A guidance folder ships a language when messages.toml has a table of its texts.
+SHIPPED = "the languages shipped are the tables of messages.toml"
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,23 @@ class Table:
         if value not in options:
             self.fail(name, f"'{value}' is not one of {', '.join(options)}")
         return value
+
+    def check_languages(self, languages: Collection[str]) -> None:
+        """Each translated key here in every one of `languages` ("en" being the key itself), and no
+        translation of a key this item lacks or into a language the guidance does not ship."""
+        for name in self.data:
+            translation = _TRANSLATION.fullmatch(name)
+            if name in self.schema.required or name in self.schema.optional or not translation:
+                continue
+            base, language = translation["base"], name.rsplit("_", 1)[1]
+            if language not in languages:
+                self.fail(name, f"'{language}' is not a language of this guidance ({SHIPPED})")
+            if base not in self.data:
+                self.fail(name, f"translates '{base}', which this item does not have")
+        for base in sorted(self.schema.translated & set(self.data)):
+            for language in sorted(set(languages) - {"en"}):
+                if f"{base}_{language}" not in self.data:
+                    self.fail(f"{base}_{language}", f"missing (the guidance ships '{language}')")
 
     def translations(self, base: str) -> dict[str, str]:
         """`base` and its `<base>_<language>` translations, by language ("en" for `base`)."""

@@ -48,7 +48,7 @@ def alert_text(
         language,
         bucket_label=bucket_label(guidance, bucket, language),
         first_name=patient_link(patient),
-        areas=area_labels(guidance, session["areas"]),
+        areas=area_labels(guidance, session["areas"], language),
         intensity=intensity_label(guidance, session["intensity"], language),
         treated_at_local=local_time(session["treated_at"], clinic),
         hours=format_hours(hours),
@@ -114,9 +114,9 @@ def patient_link(patient: Row) -> Safe:
     return Safe(f'<a href="tg://user?id={int(telegram_id)}">{name}</a>' if telegram_id else name)
 
 
-def area_labels(guidance: Guidance, areas_json: str | None) -> str:
+def area_labels(guidance: Guidance, areas_json: str | None, language: str) -> str:
     areas = json.loads(areas_json or "[]")
-    return ", ".join(guidance.areas[a].label if a in guidance.areas else a for a in areas) or "?"
+    return ", ".join(guidance.areas[a].label_in(language) if a in guidance.areas else a for a in areas) or "?"
 
 
 def local_time(timestamp: float, clinic: Clinic) -> str:

@@ -3,7 +3,7 @@
 Everything here is data in, Telegram HTML (`render.Safe`) or keyboard dicts out; nothing reads
 the clock or the database. Button data is made with `render.Button`: actions for the patient
 start with `p` ("pa" answer, "pt" checklist toggle, "pk" checklist done, "pc"/"pn" consent,
-"pd" delete), so they never clash with the staff's `s` actions.
+"pd" delete, "pl" language), so they never clash with the staff's `s` actions.
 """
 
 from __future__ import annotations
@@ -23,12 +23,15 @@ from bot.render.html import Button, Safe
 from bot.triage.engine import Assessment, Context, Reply, gather
 
 ANSWER, TOGGLE, DONE = "pa", "pt", "pk"
-CONSENT_YES, CONSENT_NO, DELETE = "pc", "pn", "pd"
+CONSENT_YES, CONSENT_NO, DELETE, LANGUAGE = "pc", "pn", "pd", "pl"
 TICK = "✅ "
 
 
-def language_for(guidance: Guidance, code: str | None) -> str:
-    """The patient's Telegram language if the guidance has messages in it, else English."""
+def language_for(guidance: Guidance, code: str | None, chosen: str | None = None) -> str:
+    """The patient's language: the one on file (chosen with /language, or Telegram's at consent)
+    if the guidance ships it, else their Telegram language (`code`) if it does, else English."""
+    if chosen is not None and chosen in guidance.messages:
+        return chosen
     lang = (code or "").split("-")[0].lower()
     return lang if lang in guidance.messages else "en"
 
@@ -99,7 +102,7 @@ def checkin_text(
     if current is not None:
         question = questions[current]
         block = f"<b>{render.escape(question_text(question, lang))}</b>"
-        help_text = question.help if lang == "en" else ""  # guidance keeps no translated help yet
+        help_text = question.helps.get(lang) or question.help
         if help_text:
             block += f"\n<i>{render.escape(help_text)}</i>"
         parts.append(block)

@@ -1,5 +1,5 @@
-"""The patient's commands on their follow-up: /status, /tips, /pause, /resume, /stop and
-/delete, and the opt-out a blocked bot means; the clinic is told when a patient leaves.
+"""The patient's commands on their follow-up: /status, /tips, /language, /pause, /resume, /stop
+and /delete, and the opt-out a blocked bot means; the clinic is told when a patient leaves.
 
 Imports the pure packages and the follow-up core (`bot.services.session`)."""
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.followup.plan import nominal_hours
 from bot.followup.rounds import round_recipients
 from bot.followup.status import RUNNING_SESSIONS, CheckinStatus, MessageKind, PatientStatus, SessionStatus
+from bot.guidance.model import Guidance
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.alerts import patient_name
@@ -49,6 +50,51 @@ def tips(services: Services, f: Followup) -> Outgoing:
         return Outgoing(f.say("tips_none"))
     block = cr.tips_block(assessment.tips, f.lang)
     return Outgoing(Safe(f.say("tips_header") + "\n\n" + block))
+
+
+def language_choice(services: Services, telegram_id: int) -> Outgoing | None:
+    """The languages the patient's clinic ships, to choose from; None for someone with no patient
+    record (nothing to keep the choice on)."""
+    patient = services.store.patient_by_telegram(telegram_id)
+    if patient is None:
+        return None
+    guidance, _ = default_guidance(services, telegram_id)
+    lang = patient["language"] or "en"
+    markup = _language_keyboard(guidance, patient["id"], lang)
+    return Outgoing(render.message(guidance, "language_choose", lang), markup)
+
+
+def _language_keyboard(guidance: Guidance, patient_id: int, current: str) -> dict:
+    """A button per language the guidance ships, each named in its own language, the current one
+    ticked; a press carries the patient's id, so only they can use it."""
+    return render.keyboard(
+        [
+            [
+                (
+                    (cr.TICK if language == current else "")
+                    + render.message(guidance, "language_name", language),
+                    Button(cr.LANGUAGE, patient_id, language).pack(),
+                )
+            ]
+            for language in guidance.messages
+        ]
+    )
+
+
+def set_language(
+    services: Services, telegram_id: int, data: Button, message_id: int
+) -> list[Outgoing] | None:
+    """A press of /language's buttons: every later message is in that language. None (stale) for
+    someone else's buttons or an erased patient's."""
+    patient = services.store.patient_by_telegram(telegram_id)
+    if patient is None or patient["id"] != data.row_id:
+        return None
+    guidance, _ = default_guidance(services, telegram_id)
+    if data.value not in guidance.messages:  # a language the clinic has stopped shipping, or forged
+        return [Outgoing(render.message(guidance, "language_unknown", patient["language"] or "en"))]
+    services.store.set_patient_language(patient["id"], data.value)
+    log.info("patient %s chose the language %s", patient["id"], data.value)
+    return [Outgoing(render.message(guidance, "language_set", data.value), edit=message_id)]
 
 
 def pause(services: Services, f: Followup) -> Outgoing:

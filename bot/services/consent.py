@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.followup.plan import plan
 from bot.followup.status import RUNNING_SESSIONS
+from bot.guidance.model import Guidance
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.html import Button, Safe
@@ -28,10 +29,19 @@ def valid_token(services: Services, token: str | None) -> dict[str, Any] | None:
     return row
 
 
-def consent(services: Services, token_row: dict[str, Any], language_code: str | None) -> Outgoing:
+def language(services: Services, guidance: Guidance, telegram_id: int, language_code: str | None) -> str:
+    """The language of someone opening a link: the one on file for a patient (a language chosen
+    with /language outlasts a new link), else Telegram's."""
+    patient = services.store.patient_by_telegram(telegram_id)
+    return cr.language_for(guidance, language_code, patient["language"] if patient else None)
+
+
+def consent(
+    services: Services, token_row: dict[str, Any], telegram_id: int, language_code: str | None
+) -> Outgoing:
     """The consent message, with buttons carrying the token (it fits: 32 of [A-Za-z0-9_-])."""
     clinic, guidance = services.clinic(token_row["clinic_id"]), services.guidance(token_row["clinic_id"])
-    lang = cr.language_for(guidance, language_code)
+    lang = language(services, guidance, telegram_id, language_code)
     value = token_row["token"] if len(token_row["token"]) <= 36 else ""
     markup = render.keyboard(
         [
@@ -69,7 +79,7 @@ def accept(
     if row is None or not store.use_enrol_token(token, now):
         return None
     clinic, guidance = services.clinic(row["clinic_id"]), services.guidance(row["clinic_id"])
-    lang = cr.language_for(guidance, language_code)
+    lang = language(services, guidance, telegram_id, language_code)
     existing = store.patient_by_telegram(telegram_id)
     running = store.current_session(existing["id"]) if existing else None
     replaces = running is not None and running["status"] in RUNNING_SESSIONS

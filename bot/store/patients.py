@@ -97,6 +97,9 @@ class PatientQueries(Connection):
         row = self._one("SELECT clinic_id FROM tombstones WHERE telegram_id = ?", [telegram_id])
         return row["clinic_id"] if row else None
 
+    def set_patient_language(self, patient_id: int, language: str) -> None:
+        self.db.table("patients").update(patient_id, {"language": language})
+
     def set_patient_status(self, patient_id: int, status: PatientStatus) -> None:
         self.db.table("patients").update(patient_id, {"status": PatientStatus(status).value})
 

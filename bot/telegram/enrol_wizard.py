@@ -72,7 +72,10 @@ async def enrol_command(update: Update, context: AftercareContext) -> None:
 def _area_step(services: Services, clinic: Clinic, flow: Flow) -> Screen:
     guidance = services.guidance(clinic.id)
     buttons = [
-        ((PICKED if area.id in flow["areas"] else "") + area.label, Button(AREA, flow["flow"], str(i)).pack())
+        (
+            (PICKED if area.id in flow["areas"] else "") + area.label_in(clinic.language),
+            Button(AREA, flow["flow"], str(i)).pack(),
+        )
         for i, area in enumerate(guidance.areas.values())
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -259,7 +262,7 @@ async def _finish(
     log.info("enrolment link made by staff %s for clinic %s", who, clinic.id)
     summary = " · ".join(
         [
-            escape(texts.area_labels(guidance, json.dumps(flow["areas"]))),
+            escape(texts.area_labels(guidance, json.dumps(flow["areas"]), clinic.language)),
             texts.intensity_label(guidance, flow["intensity"], clinic.language),
         ]
         + [escape(_label(services, clinic, f"activity_{a}")) for a in flow["activities"]]

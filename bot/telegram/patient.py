@@ -59,6 +59,7 @@ def register(application: Application, audience: Audiences) -> None:
         "help": help_command,
         "status": status_command,
         "tips": tips_command,
+        "language": language_command,
         "pause": pause_command,
         "resume": resume_command,
         "stop": stop_command,
@@ -121,11 +122,7 @@ def _lang(services: Services, update: Update) -> str:
     user = parts.sender(update)
     guidance, _ = session.default_guidance(services, user.id)
     patient = services.store.patient_by_telegram(user.id)
-    return (
-        patient["language"]
-        if patient and patient["language"]
-        else cr.language_for(guidance, user.language_code)
-    )
+    return cr.language_for(guidance, user.language_code, patient["language"] if patient else None)
 
 
 def _text(services: Services, update: Update, key: str) -> render.Safe:
@@ -149,7 +146,8 @@ async def link_command(update: Update, context: AftercareContext) -> None:
     if row is None:
         return await _say(services, update, "enrol_link_invalid")
     context.user_state[PENDING_TOKEN] = payload
-    out = consent.consent(services, row, parts.sender(update).language_code)
+    user = parts.sender(update)
+    out = consent.consent(services, row, user.id, user.language_code)
     await send(services, parts.chat(update).id, [out])
 
 
@@ -195,6 +193,15 @@ async def delete_command(update: Update, context: AftercareContext) -> None:
     """/delete asks first; it works after /stop too (the data is kept until erased)."""
     services = context.services
     out = commands.delete_confirm(services, parts.sender(update).id)
+    if out is None:
+        return await _say(services, update, "not_enrolled")
+    await send(services, parts.chat(update).id, [out])
+
+
+async def language_command(update: Update, context: AftercareContext) -> None:
+    """/language offers the clinic's languages as buttons, at any time of the follow-up or after."""
+    services = context.services
+    out = commands.language_choice(services, parts.sender(update).id)
     if out is None:
         return await _say(services, update, "not_enrolled")
     await send(services, parts.chat(update).id, [out])
@@ -303,6 +310,8 @@ async def button(update: Update, context: AftercareContext) -> None:
         outs = checkins.press(services, user.id, data, message_id)
     elif data.action == cr.DELETE:
         outs = commands.delete(services, user.id, data, message_id)
+    elif data.action == cr.LANGUAGE:
+        outs = commands.set_language(services, user.id, data, message_id)
     else:
         outs = None
     if outs is None:
@@ -339,7 +348,8 @@ async def _consent(
         if row is None:
             return await _stale(context, update)
         guidance = services.guidance(row["clinic_id"])
-        text = render.message(guidance, "consent_declined", cr.language_for(guidance, user.language_code))
+        lang = consent.language(services, guidance, user.id, user.language_code)
+        text = render.message(guidance, "consent_declined", lang)
         return await send(services, user.id, [Outgoing(text, edit=message_id)])
     accepted = (
         consent.accept(services, token, user.id, user.first_name, user.language_code) if token else None
@@ -349,5 +359,5 @@ async def _consent(
             return await _stale(context, update)
         return await _say(services, update, "enrol_link_invalid")  # expired while deciding
     context.user_state.pop(PENDING_TOKEN, None)
-    asked = consent.consent(services, row, user.language_code)
+    asked = consent.consent(services, row, user.id, user.language_code)
     await send(services, user.id, [Outgoing(asked.text, None, edit=message_id), accepted])

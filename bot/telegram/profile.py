@@ -30,7 +30,7 @@ from bot.telegram.replies import describe
 log = logging.getLogger(__name__)
 
 FALLBACK = "en"  # the language every guidance ships, and the one for users of any other
-PATIENT_COMMANDS = ("help", "status", "tips", "pause", "resume", "stop", "delete")
+PATIENT_COMMANDS = ("help", "status", "tips", "language", "pause", "resume", "stop", "delete")
 STAFF_COMMANDS = ("enrol", "active", "alerts", "patient", "help")
 ALERT_CHAT_COMMANDS = ("active", "alerts", "patient")
 

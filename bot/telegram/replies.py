@@ -71,11 +71,8 @@ def kind_text(services: Services, update: Update, key: str) -> render.Safe:
         return render.message(services.guidance(clinics[0].id), key, clinics[0].language)
     guidance, clinic = session.default_guidance(services, user.id if user else None)
     patient = services.store.patient_by_telegram(user.id) if user else None
-    lang = (
-        patient["language"]
-        if patient and patient["language"]
-        else cr.language_for(guidance, user.language_code if user else None)
-    )
+    code = user.language_code if user else None
+    lang = cr.language_for(guidance, code, patient["language"] if patient else None)
     return render.message(guidance, key, lang, emergency_number=clinic.emergency_number)
 
 

@@ -104,9 +104,10 @@ def _active_line(services: Services, clinic: Clinic, guidance: Guidance, row: di
     hours = (services.now() - row["treated_at"]) * (row["clock_speed"] or 1) / 3600
     bucket = texts.bucket_label(guidance, row["last_bucket"] or "none", clinic.language)
     paused = " ⏸" if row["status"] == SessionStatus.PAUSED else ""
+    areas = escape(texts.area_labels(guidance, row["areas"], clinic.language))
     return (
         f"#{row['patient_id']} {escape(texts.patient_name(row))}{paused} · "
-        f"{escape(texts.area_labels(guidance, row['areas']))} · {texts.format_hours(hours)} h · {bucket}"
+        f"{areas} · {texts.format_hours(hours)} h · {bucket}"
     )
 
 
@@ -190,7 +191,7 @@ def timeline(
     )
     first = _text(services, clinic, "patient_first_session") if session["first_session"] == 1 else ""
     details = [
-        texts.area_labels(guidance, session["areas"]),
+        texts.area_labels(guidance, session["areas"], language),
         texts.intensity_label(guidance, session["intensity"], language),
         activities,
         first,
