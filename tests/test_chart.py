@@ -1,5 +1,5 @@
-"""The soreness chart: a valid small PNG, drawn from course.toml, attached to a practitioner
-alert's first round and sent after /patient."""
+"""The soreness chart: a valid PNG made for a phone, drawn from course.toml, attached to a
+practitioner alert's first round (once per change) and sent after /patient."""
 
 import io
 import shutil
@@ -22,6 +22,8 @@ from .test_staff_telegram import open_alert
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 make_services = rounds.make_services  # the fixture: Services on a temporary store
 POINTS = [(6.0, 3), (24.0, 5), (48.0, 7), (72.0, 4)]
+# follow_up's scores: 3, 5, then 7 (severe) at 48 h
+ANA_CAPTION = "Ana · soreness\nSoreness 3 at 6 h, 7 at 48 h: severe"
 # A course unlike the shipped one, so a value that matches can only have come from the file.
 OTHER_COURSE = """
 source = "test course"
@@ -38,6 +40,8 @@ score = "score"
 patient = "You"
 expected = "Usual"
 severe = "Bad"
+alert_contact = "Call"
+alert_emergency = "999"
 [labels.es]
 patient = "Usted"
 """
@@ -68,19 +72,19 @@ def drawn(figure):
         "band": {tuple(v) for path in band.get_paths() for v in path.vertices},
         "xticks": list(axes.get_xticks()),
         "ylim": axes.get_ylim(),
-        "legend": [t.get_text() for t in axes.get_legend().get_texts()],
+        "legend": [t.get_text() for t in figure.legends[0].get_texts()],
     }
 
 
 # ---- the picture
 
 
-def test_the_chart_is_a_small_valid_png(guidance):
+def test_the_chart_is_a_valid_png_at_twice_the_old_size(guidance):
     png = chart.soreness_chart(POINTS, guidance.course, "Ana · soreness", (0, *guidance.checkin_hours))
     assert png.startswith(PNG_SIGNATURE)
-    assert 5_000 < len(png) < 60_000
+    assert 20_000 < len(png) < 200_000
     pixels = imread(io.BytesIO(png), format="png")
-    assert pixels.shape[:2] == (350, 600)  # 6 x 3.5 in at 100 dpi
+    assert pixels.shape[:2] == (800, 1200)  # 6 x 4 in at 200 dpi
 
 
 @pytest.mark.parametrize(
@@ -108,8 +112,8 @@ def test_band_severe_line_and_texts_come_from_course_toml(tmp_path, points):
         assert (point["hours"], point["low"]) in shown["band"] and (point["hours"], point["high"]) in shown[
             "band"
         ]
-    assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 10)
-    assert shown["legend"] == ["Usual", "Bad (≥ 8.5)", "Usted"]  # Spanish where given, else English
+    assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 11)  # 10 and room for its value
+    assert shown["legend"] == ["Usted", "Usual", "Bad (≥ 8.5)"]  # Spanish where given, else English
 
 
 def test_ticks_default_to_the_course_hours_and_names_are_not_mathtext(guidance):
@@ -214,7 +218,7 @@ async def test_the_chart_follows_round_0_of_an_alert_to_the_same_chats(make_serv
     assert await alerts.send_chart(services, alert, [m.chat_id for m in messages]) == 2
     rows = chart_rows(services)
     assert [r["chat_id"] for r in rows] == [P1, GROUP]
-    assert all(r["text"] == "Ana · soreness" and r["photo"].startswith(PNG_SIGNATURE) for r in rows)
+    assert all(r["text"] == ANA_CAPTION and r["photo"].startswith(PNG_SIGNATURE) for r in rows)
     assert {(r["priority"], r["ref_id"]) for r in rows} == {
         (1, alert_id)
     }  # after the alert texts (priority 0)
@@ -235,7 +239,7 @@ async def test_no_chart_without_a_score_and_a_name_is_escaped(make_services):
     services.store.db.execute("UPDATE assessments SET soreness = 4 WHERE id = ?", [assessment])
     services.store.db.conn.commit()
     assert await alerts.send_chart(services, alert, [P1]) == 1
-    assert chart_rows(services)[0]["text"] == "&lt;Zoë&gt; &amp; co · soreness"
+    assert chart_rows(services)[0]["text"].startswith("&lt;Zoë&gt; &amp; co · soreness\nSoreness 4 at 48 h")
 
 
 # ---- in Telegram
@@ -250,8 +254,8 @@ async def test_staff_get_the_chart_after_the_patient_timeline(make_bot):
     timeline = await emu.wait_for_message(sam)
     assert timeline.text.startswith("Patient\n") and not timeline.photo
     picture = await emu.wait_for_message(sam)
-    assert picture.photo and picture.text == "Ana · soreness"
-    assert picture.photo.data.startswith(PNG_SIGNATURE) and picture.photo.size < 60_000
+    assert picture.photo and picture.text == ANA_CAPTION
+    assert picture.photo.data.startswith(PNG_SIGNATURE) and picture.photo.size < 200_000
 
 
 async def test_no_chart_for_a_patient_without_scores(make_bot):
@@ -278,4 +282,4 @@ async def test_an_alert_chart_reaches_the_practitioner_after_the_alert(make_bot)
     await h.tick()
     text, picture = await h.emu.wait_for_message(h.practitioner), await h.emu.wait_for_message(h.practitioner)
     assert text.text.startswith("🟠 Needs review today: Ana") and not text.photo
-    assert picture.photo and picture.text == "Ana · soreness"
+    assert picture.photo and picture.text == ANA_CAPTION
