@@ -283,3 +283,126 @@ async def test_an_alert_chart_reaches_the_practitioner_after_the_alert(make_bot)
     text, picture = await h.emu.wait_for_message(h.practitioner), await h.emu.wait_for_message(h.practitioner)
     assert text.text.startswith("🟠 Needs review today: Ana") and not text.photo
     assert picture.photo and picture.text == ANA_CAPTION
+
+
+# ---- made for a phone: legend outside the data, values on their points, alerts marked
+
+
+def window(artist):
+    return artist.get_window_extent()
+
+
+def test_the_legend_sits_below_the_data_and_never_hides_a_point(guidance):
+    """The first chart's legend hid a 9/10 at 72 h; now it has the figure's bottom to itself."""
+    points = [(6.0, 3), (24.0, 6), (48.0, 5), (72.0, 9)]
+    figure = chart.chart_figure(points, guidance.course, "Ana · soreness", None, "en", [(72.0, "emergency")])
+    figure.canvas.draw()
+    axes, legend = figure.axes[0], figure.legends[0]
+    assert window(legend).y1 < window(axes.xaxis.label).y0  # under the axis and its label
+    assert not window(legend).overlaps(window(axes))
+    assert window(legend).x0 >= 0 and window(legend).x1 <= figure.bbox.x1  # whole, not cut
+    texts = [*figure.texts, *axes.texts, *legend.get_texts(), axes.xaxis.label, axes.yaxis.label]
+    texts += [*axes.get_xticklabels(), *axes.get_yticklabels()]
+    assert min(t.get_fontsize() for t in texts) >= 12  # points, at 200 dpi: readable a third the size
+
+
+def test_each_score_is_written_by_its_point(guidance):
+    points = [(6.0, 3), (24.0, 6), (30.0, 2), (48.0, 5), (72.0, 0)]
+    axes = chart.chart_figure(points, guidance.course, "Ana · soreness").axes[0]
+    values = [t for t in axes.texts if t.get_gid() == "value"]
+    assert [(t.xy, t.get_text()) for t in values] == [((h, s), str(s)) for h, s in points]
+    below = [t.get_text() for t in values if t.get_va() == "top"]
+    assert below == ["3", "2"]  # under a score lower than its neighbours, off the line; never under 0
+
+
+def test_alerts_are_marked_at_their_hours_and_named_in_the_legend(guidance):
+    rows = [
+        {"hours": 6, "soreness": 3, "bucket": "normal"},
+        {"hours": 24, "soreness": 8, "bucket": "contact_practitioner"},
+        {"hours": 30.5, "soreness": None, "bucket": "emergency"},  # words without a score
+        {"hours": 31, "soreness": None, "bucket": None},
+    ]
+    alerts_ = chart.chart_alerts(rows)
+    assert alerts_ == [(24.0, "contact_practitioner"), (30.5, "emergency")]
+    figure = chart.chart_figure(
+        chart.chart_points(rows), guidance.course, "Ana · soreness", None, "es", alerts_
+    )
+    lines = {line.get_gid(): line for line in figure.axes[0].lines}
+    assert list(lines["alert_contact_practitioner"].get_xdata()) == [24.0, 24.0]
+    assert list(lines["alert_emergency"].get_xdata()) == [30.5, 30.5]
+    ring = lines["ring_contact_practitioner"]
+    assert (list(ring.get_xdata()), list(ring.get_ydata())) == ([24.0], [8])  # round its score
+    assert list(lines["ring_emergency"].get_xdata()) == []  # no score to ring: the line alone
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert legend == ["Indicado", "Evolución esperada", "Intenso (≥ 7)", "Aviso: revisar", "Aviso: urgencia"]
+    quiet = chart.chart_figure([(6.0, 3)], guidance.course, "Ana · soreness")
+    assert [t.get_text() for t in quiet.legends[0].get_texts()] == [
+        "Reported",
+        "Expected course",
+        "Severe (≥ 7)",
+    ]
+
+
+# ---- the caption's one-line summary: (scores, language, summary)
+
+SUMMARIES = [
+    ([(24.0, 5)], "en", "Soreness 5 at 24 h: within the expected course"),
+    ([(6.0, 7), (24.0, 5), (48.0, 3)], "en", "Soreness 7 at 6 h, 3 at 48 h: easing as expected"),
+    ([(6.0, 3), (24.0, 5)], "en", "Soreness 3 at 6 h, 5 at 24 h: rising, still within the expected course"),
+    ([(6.0, 4), (24.0, 4)], "en", "Soreness 4 at 6 h, 4 at 24 h: within the expected course"),
+    ([(6.0, 3), (72.0, 5)], "en", "Soreness 3 at 6 h, 5 at 72 h: above the expected course"),  # band: <= 3
+    (
+        [(6.0, 6), (48.0, 5)],
+        "en",
+        "Soreness 6 at 6 h, 5 at 48 h: above the expected course",
+    ),  # easing, too high
+    ([(6.0, 2), (25.3, 8)], "en", "Soreness 2 at 6 h, 8 at 25.3 h: severe"),
+    ([(6.0, 7), (24.0, 5), (48.0, 3)], "es", "Dolor 7 a las 6 h, 3 a las 48 h: bajando, como se espera"),
+    ([(6.0, 9)], "es", "Dolor 9 a las 6 h: intenso"),
+]
+
+
+@pytest.mark.parametrize("points, language, expected", SUMMARIES)
+def test_the_summary_says_in_one_line_where_the_scores_stand(guidance, points, language, expected):
+    assert chart.summary(points, guidance.course, guidance, language) == expected
+
+
+def test_the_caption_is_the_title_then_the_summary(guidance):
+    rows = [{"hours": 6, "soreness": 7, "bucket": "contact_practitioner"}, {"hours": 48, "soreness": 3}]
+    png, caption = chart.scores_chart(rows, guidance, "en", "Ana & Bo")
+    assert caption == "Ana &amp; Bo · soreness\nSoreness 7 at 6 h, 3 at 48 h: easing as expected"
+    assert imread(io.BytesIO(png), format="png").shape[:2] == (800, 1200)
+
+
+# ---- once per change
+
+
+async def test_a_chart_goes_to_a_chat_once_per_change(make_bot):
+    """Two alerts queued in one tick drew the same chart twice; a chat now gets a chart only when
+    it differs from the last one it got about the patient (a new score or a new alert)."""
+    h = await make_bot()
+    emu, dana = h.emu, h.practitioner
+    first, _ = await open_alert(h)
+    session = h.store.alert(first)["session_id"]
+    # The patient's words raise an emergency before the tick: two alerts, one picture.
+    worse = h.store.add_assessment(
+        session, None, 49.0, "emergency", ["E1"], ["Chest pain"], None, None, h.clock()
+    )
+    h.store.add_alert(session, worse, "harbour", "emergency", h.clock())
+    await h.tick()
+    await h.settle()
+    assert [bool(m.photo) for m in emu.messages_to(dana)] == [False, False, True]
+    assert h.store.db["outbox"].count_where("kind = 'alert_chart'") == 1
+
+    for alert in h.store.open_alerts("harbour"):
+        h.store.acknowledge_alert(alert["id"], dana.id, h.clock())
+    h.advance(3600)
+    again = h.store.add_assessment(
+        session, None, 50.0, "emergency", ["E1"], ["Chest pain"], None, None, h.clock()
+    )
+    h.store.add_alert(session, again, "harbour", "emergency", h.clock())
+    await h.tick()
+    await h.settle()
+    pictures = [m for m in emu.messages_to(dana) if m.photo]
+    assert len(emu.messages_to(dana)) == 5 and len(pictures) == 2  # a new alert mark: a new chart
+    assert pictures[1].photo.data != pictures[0].photo.data

@@ -10,16 +10,18 @@ reads it from a desk. Every text comes from `guidance/messages.toml` in the clin
 from __future__ import annotations
 
 import io
-import textwrap
+import math
 import warnings
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import segno
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.image import imread
 from matplotlib.patches import FancyBboxPatch
+from matplotlib.text import Text
 
 from bot.clinic.enrolment import EnrolmentError
 from bot.guidance.config import Clinic
@@ -30,16 +32,20 @@ from bot.render.html import message, plain
 MM_PER_INCH = 25.4
 A6_MM = (105.0, 148.0)
 DPI = 300
-QR_WIDTH_MM = 56.0  # the code with its quiet zone (4 modules a side): about 4.5 cm of black and white
-QR_TOP = 0.81  # the code's top edge, as a fraction of the card's height
+WIDTH_PX, HEIGHT_PX = (round(mm / MM_PER_INCH * DPI) for mm in A6_MM)
+MARGIN_PX = round(10 / MM_PER_INCH * DPI)  # 10 mm of white above and below the texts
+SIDE_PX = round(7 / MM_PER_INCH * DPI)  # and 7 mm each side, inside the 3 mm cutting frame
+QR_WIDTH_MM = 56.0  # the code with its quiet zone: about 4.5 cm of black and white
+QUIET_ZONE = 4  # light modules round the code, as the QR standard asks
+MIN_QR_CM = 3.0  # the code's dark square at least this wide: a phone reads it from a desk
+NAME_SIZE, TEXT_SIZE = 20, 13  # points
+GAP_PX = 40  # between one block and the next
 EMERGENCY_COLOUR = "#b03a2e"
-# Characters a line at each size holds across the card's 85 mm between its margins.
-LINE_CHARACTERS = {20: 24, 13: 34}
 
 
 def card_png(link: str, expires_at: float, clinic: Clinic, guidance: Guidance) -> bytes:
     """The card for `link` (expiring at `expires_at`, Unix seconds) as PNG bytes."""
-    figure = _card_figure(link, expires_at, clinic, guidance)
+    figure = card_figure(link, expires_at, clinic, guidance)
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # a clinic name in a script the font lacks draws as boxes; not worth a log line
@@ -48,18 +54,42 @@ def card_png(link: str, expires_at: float, clinic: Clinic, guidance: Guidance) -
     return buffer.getvalue()
 
 
-def qr_modules(link: str) -> np.ndarray:
-    """The link's QR code as a matrix of dark (1) and light (0) modules, quiet zone included."""
-    code = segno.make(link, error="m", micro=False)
-    return np.pad(np.array(code.matrix, dtype=np.uint8), 4)
-
-
-def _card_figure(link: str, expires_at: float, clinic: Clinic, guidance: Guidance) -> Figure:
-    width_in, height_in = (mm / MM_PER_INCH for mm in A6_MM)
-    figure = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(figure)
+def card_figure(link: str, expires_at: float, clinic: Clinic, guidance: Guidance) -> Figure:
+    """The card as a matplotlib Figure (tests read its texts back): the texts are wrapped and
+    measured first, then laid out from the top with the QR code as large as the room left allows
+    (at most QR_WIDTH_MM, never under 3 cm), so a long name or text never runs off the card."""
+    figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor="white")
+    canvas = FigureCanvasAgg(figure)
+    _frame(figure)
     language = clinic.language
-    # A thin rounded frame to cut along when the card is printed on a larger sheet.
+    when = datetime.fromtimestamp(expires_at, clinic.timezone)
+    expires = when.strftime("%Y-%m-%d\u00a0%H:%M\u00a0%Z")  # kept on one line
+    emergency = message(guidance, "card_emergency", language, emergency_number=clinic.emergency_number)
+    above = [  # (text, gap below it)
+        (_text(figure, clinic.name, NAME_SIZE, bold=True), GAP_PX // 2),
+        (_text(figure, message(guidance, "card_heading", language), TEXT_SIZE), 0),  # the quiet zone is white
+    ]
+    below = [
+        (_text(figure, message(guidance, "card_instructions", language), TEXT_SIZE), GAP_PX),
+        (
+            _text(figure, message(guidance, "card_expires", language, expires=expires), TEXT_SIZE, bold=True),
+            GAP_PX,
+        ),
+        (_text(figure, emergency, TEXT_SIZE, bold=True, colour=EMERGENCY_COLOUR), 0),
+    ]
+    renderer = canvas.get_renderer()
+    heights = [text.get_window_extent(renderer).height + gap for text, gap in above + below]
+    top = float(HEIGHT_PX - MARGIN_PX)
+    for text, gap in above:
+        top = _place(text, top, renderer) - gap
+    top = _draw_qr(figure, link, top, room=top - MARGIN_PX - sum(heights[len(above) :])) - GAP_PX // 2
+    for text, gap in below:
+        top = _place(text, top, renderer) - gap
+    return figure
+
+
+def _frame(figure: Figure) -> None:
+    """A thin rounded frame to cut along when the card is printed on a larger sheet."""
     figure.patches.append(
         FancyBboxPatch(
             (0.03, 0.02),
@@ -72,58 +102,59 @@ def _card_figure(link: str, expires_at: float, clinic: Clinic, guidance: Guidanc
             linewidth=1,
         )
     )
-    _write(figure, 0.93, clinic.name, 20, bold=True)
-    _write(figure, 0.845, message(guidance, "card_heading", language), 13)
-    qr_bottom = _draw_qr(figure, link)
-    expires = datetime.fromtimestamp(expires_at, clinic.timezone).strftime("%Y-%m-%d %H:%M %Z")
-    lines = [
-        (message(guidance, "card_instructions", language), 13, False, "black"),
-        (message(guidance, "card_expires", language, expires=expires.strip()), 13, True, "black"),
-        (
-            message(guidance, "card_emergency", language, emergency_number=clinic.emergency_number),
-            13,
-            True,
-            EMERGENCY_COLOUR,
-        ),
-    ]
-    top = qr_bottom - 0.035
-    for text, size, bold, colour in lines:
-        top = _write(figure, top, text, size, bold=bold, colour=colour) - 0.025
-    return figure
 
 
-def _draw_qr(figure: Figure, link: str) -> float:
-    """The QR code, centred, a whole number of pixels a module; returns its bottom edge (figure
-    fraction)."""
-    modules = qr_modules(link)
-    width_px, height_px = (round(mm / MM_PER_INCH * DPI) for mm in A6_MM)
-    scale = max(1, round(QR_WIDTH_MM / MM_PER_INCH * DPI) // modules.shape[0])
-    pixels = np.kron(1 - modules, np.ones((scale, scale), dtype=np.uint8)).astype(float)
+def _draw_qr(figure: Figure, link: str, top: float, room: float) -> float:
+    """The QR code, centred under `top` (pixels from the bottom) in at most `room` pixels of
+    height, a whole number of pixels a module; returns its bottom edge."""
+    code = segno.make(link, error="m", micro=False)
+    modules, _ = code.symbol_size(scale=1, border=QUIET_ZONE)
+    widest = round(QR_WIDTH_MM / MM_PER_INCH * DPI) // modules
+    narrowest = math.ceil(MIN_QR_CM / 2.54 * DPI / (modules - 2 * QUIET_ZONE))
+    scale = max(narrowest, min(widest, int(room // modules)))
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=scale, border=QUIET_ZONE)
+    buffer.seek(0)
+    pixels = imread(buffer, format="png")
     size = pixels.shape[0]
-    left, bottom = (width_px - size) // 2, round(QR_TOP * height_px) - size
-    figure.figimage(pixels, xo=left, yo=bottom, cmap="gray", vmin=0, vmax=1, origin="upper")
-    return bottom / height_px
+    bottom = round(top) - size
+    figure.figimage(pixels, xo=(WIDTH_PX - size) // 2, yo=bottom, cmap="gray", vmin=0, vmax=1, origin="upper")
+    return bottom
 
 
-def _write(
-    figure: Figure, top: float, text: str, size: int, *, bold: bool = False, colour: str = "black"
-) -> float:
-    """Centred lines from `top` down (figure fraction), wrapped to the card; returns their bottom."""
-    wrapped = textwrap.fill(plain(text), LINE_CHARACTERS[size])
-    height = (wrapped.count("\n") + 1) * size * 1.3 / 72 / (A6_MM[1] / MM_PER_INCH)
-    figure.text(
+def _text(figure: Figure, text: str, size: int, *, bold: bool = False, colour: str = "black") -> Text:
+    """Centred lines, wrapped to the card between its margins by their measured width; placed later."""
+    font = FontProperties(size=size, weight="bold" if bold else "normal")
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # card_figure draws with Agg
+    renderer = canvas.get_renderer()
+
+    def width(line: str) -> float:
+        return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+
+    lines: list[str] = []
+    for word in filter(None, plain(text).replace("\n", " ").split(" ")):  # never at a no-break space
+        if lines and width(f"{lines[-1]} {word}") <= WIDTH_PX - 2 * SIDE_PX:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return figure.text(
         0.5,
-        top,
-        wrapped,
+        0,
+        "\n".join(lines),
         ha="center",
         va="top",
-        fontsize=size,
-        fontweight="bold" if bold else "normal",
+        fontproperties=font,
         color=colour,
         linespacing=1.3,
         parse_math=False,
     )
-    return top - height
+
+
+def _place(text: Text, top: float, renderer: RendererAgg) -> float:
+    """Put `text` with its top at `top` (pixels from the bottom); returns its bottom."""
+    text.set_y(top / HEIGHT_PX)
+    return top - text.get_window_extent(renderer).height
 
 
 def card_path(name: str | Path) -> Path:
