@@ -70,7 +70,7 @@ def test_the_card_is_a6_with_a_qr_of_3_cm_or_more_that_reads_back_as_the_link(co
 @pytest.mark.parametrize(
     "name, link",
     [
-        ("Harbour Physio", deep_link("aftercare_test_bot", "T" * 32)),
+        ("Smith & Jones <Physio>", deep_link("aftercare_test_bot", "T" * 32)),  # shown as written
         # a long name, Telegram's longest username and start payload: a larger code in less room
         ("The Harbour Physiotherapy and Sports Injury Centre", deep_link("a" * 32, "T" * 64)),
     ],

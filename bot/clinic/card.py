@@ -61,28 +61,33 @@ def card_figure(link: str, expires_at: float, clinic: Clinic, guidance: Guidance
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor="white")
     canvas = FigureCanvasAgg(figure)
     _frame(figure)
-    language = clinic.language
     when = datetime.fromtimestamp(expires_at, clinic.timezone)
     expires = when.strftime("%Y-%m-%d\u00a0%H:%M\u00a0%Z")  # kept on one line
-    emergency = message(guidance, "card_emergency", language, emergency_number=clinic.emergency_number)
+
+    def say(key: str, **values: object) -> str:
+        return plain(message(guidance, key, clinic.language, **values))
+
     above = [  # (text, gap below it)
         (_text(figure, clinic.name, NAME_SIZE, bold=True), GAP_PX // 2),
-        (_text(figure, message(guidance, "card_heading", language), TEXT_SIZE), 0),  # the quiet zone is white
+        (_text(figure, say("card_heading"), TEXT_SIZE), 0),  # the code's quiet zone is white already
     ]
     below = [
-        (_text(figure, message(guidance, "card_instructions", language), TEXT_SIZE), GAP_PX),
+        (_text(figure, say("card_instructions"), TEXT_SIZE), GAP_PX),
+        (_text(figure, say("card_expires", expires=expires), TEXT_SIZE, bold=True), GAP_PX),
         (
-            _text(figure, message(guidance, "card_expires", language, expires=expires), TEXT_SIZE, bold=True),
-            GAP_PX,
+            _text(
+                figure, say("card_emergency", emergency_number=clinic.emergency_number), TEXT_SIZE, bold=True
+            ),
+            0,
         ),
-        (_text(figure, emergency, TEXT_SIZE, bold=True, colour=EMERGENCY_COLOUR), 0),
     ]
     renderer = canvas.get_renderer()
     heights = [text.get_window_extent(renderer).height + gap for text, gap in above + below]
     top = float(HEIGHT_PX - MARGIN_PX)
     for text, gap in above:
         top = _place(text, top, renderer) - gap
-    top = _draw_qr(figure, link, top, room=top - MARGIN_PX - sum(heights[len(above) :])) - GAP_PX // 2
+    room = top - MARGIN_PX - GAP_PX // 2 - sum(heights[len(above) :])
+    top = _draw_qr(figure, link, top, room) - GAP_PX // 2
     for text, gap in below:
         top = _place(text, top, renderer) - gap
     return figure
@@ -123,7 +128,8 @@ def _draw_qr(figure: Figure, link: str, top: float, room: float) -> float:
 
 
 def _text(figure: Figure, text: str, size: int, *, bold: bool = False, colour: str = "black") -> Text:
-    """Centred lines, wrapped to the card between its margins by their measured width; placed later."""
+    """Plain text in centred lines, wrapped to the card between its margins by their measured
+    width; placed later."""
     font = FontProperties(size=size, weight="bold" if bold else "normal")
     canvas = figure.canvas
     assert isinstance(canvas, FigureCanvasAgg)  # card_figure draws with Agg
@@ -133,7 +139,7 @@ def _text(figure: Figure, text: str, size: int, *, bold: bool = False, colour: s
         return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
 
     lines: list[str] = []
-    for word in filter(None, plain(text).replace("\n", " ").split(" ")):  # never at a no-break space
+    for word in filter(None, text.replace("\n", " ").split(" ")):  # never at a no-break space
         if lines and width(f"{lines[-1]} {word}") <= WIDTH_PX - 2 * SIDE_PX:
             lines[-1] += f" {word}"
         else:
