@@ -65,6 +65,8 @@ def test_the_card_is_a6_with_a_qr_of_3_cm_or_more_that_reads_back_as_the_link(co
         message(guidance, "card_expires", language, expires=expires),
         message(guidance, "card_emergency", language, emergency_number="999"),
     ]
+    emergency = card.card_figure(link, EXPIRES, clinic, guidance).texts[-1]
+    assert emergency.get_color() == card.EMERGENCY_COLOUR and emergency.get_fontweight() == "bold"
 
 
 @pytest.mark.parametrize(

@@ -71,15 +71,11 @@ def card_figure(link: str, expires_at: float, clinic: Clinic, guidance: Guidance
         (_text(figure, clinic.name, NAME_SIZE, bold=True), GAP_PX // 2),
         (_text(figure, say("card_heading"), TEXT_SIZE), 0),  # the code's quiet zone is white already
     ]
+    emergency = say("card_emergency", emergency_number=clinic.emergency_number)
     below = [
         (_text(figure, say("card_instructions"), TEXT_SIZE), GAP_PX),
         (_text(figure, say("card_expires", expires=expires), TEXT_SIZE, bold=True), GAP_PX),
-        (
-            _text(
-                figure, say("card_emergency", emergency_number=clinic.emergency_number), TEXT_SIZE, bold=True
-            ),
-            0,
-        ),
+        (_text(figure, emergency, TEXT_SIZE, bold=True, colour=EMERGENCY_COLOUR), 0),
     ]
     renderer = canvas.get_renderer()
     heights = [text.get_window_extent(renderer).height + gap for text, gap in above + below]
