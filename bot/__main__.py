@@ -153,6 +153,12 @@ def _enrol_arguments(enr: argparse.ArgumentParser) -> None:
     )
     qr.add_argument("--no-qr", action="store_true", help="write no QR code (the link alone)")
     enr.add_argument(
+        "--card",
+        metavar="PATH",
+        help="also write a printable A6 card (PNG at 300 dpi, PATH ends in .png): the clinic's name, "
+        "the QR code, how to use it, the expiry and the emergency number",
+    )
+    enr.add_argument(
         "--bot-username",
         help="the bot's @username (default: telegram.bot_username in the "
         f"config, else ${USERNAME_ENV}); checked with getMe when a token is configured",
@@ -160,7 +166,8 @@ def _enrol_arguments(enr: argparse.ArgumentParser) -> None:
     enr.add_argument(
         "--json",
         action="store_true",
-        help="print the link, its expiry and the QR file (null with --no-qr or --qr -) as JSON",
+        help="print the link, its expiry, the QR file (null with --no-qr or --qr -) and the card file "
+        "(null without --card) as JSON",
     )
     enr.set_defaults(handler=enrol)
 

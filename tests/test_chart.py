@@ -1,5 +1,5 @@
-"""The soreness chart: a valid small PNG, drawn from course.toml, attached to a practitioner
-alert's first round and sent after /patient."""
+"""The soreness chart: a valid PNG made for a phone, drawn from course.toml, attached to a
+practitioner alert's first round (once per change) and sent after /patient."""
 
 import io
 import shutil
@@ -22,6 +22,8 @@ from .test_staff_telegram import open_alert
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 make_services = rounds.make_services  # the fixture: Services on a temporary store
 POINTS = [(6.0, 3), (24.0, 5), (48.0, 7), (72.0, 4)]
+# follow_up's scores: 3, 5, then 7 (severe) at 48 h
+ANA_CAPTION = "Ana · soreness\nSoreness 3 at 6 h, 7 at 48 h: severe"
 # A course unlike the shipped one, so a value that matches can only have come from the file.
 OTHER_COURSE = """
 source = "test course"
@@ -38,6 +40,8 @@ score = "score"
 patient = "You"
 expected = "Usual"
 severe = "Bad"
+alert_contact = "Call"
+alert_emergency = "999"
 [labels.es]
 title = "dolor"
 hours = "h"
@@ -45,6 +49,8 @@ score = "puntos"
 patient = "Tú"
 expected = "Lo habitual"
 severe = "Fuerte"
+alert_contact = "Llamar"
+alert_emergency = "112"
 """
 
 
@@ -73,19 +79,19 @@ def drawn(figure):
         "band": {tuple(v) for path in band.get_paths() for v in path.vertices},
         "xticks": list(axes.get_xticks()),
         "ylim": axes.get_ylim(),
-        "legend": [t.get_text() for t in axes.get_legend().get_texts()],
+        "legend": [t.get_text() for t in figure.legends[0].get_texts()],
     }
 
 
 # ---- the picture
 
 
-def test_the_chart_is_a_small_valid_png(guidance):
+def test_the_chart_is_a_valid_png_at_twice_the_old_size(guidance):
     png = chart.soreness_chart(POINTS, guidance.course, "Ana · soreness", (0, *guidance.checkin_hours))
     assert png.startswith(PNG_SIGNATURE)
-    assert 5_000 < len(png) < 60_000
+    assert 20_000 < len(png) < 200_000
     pixels = imread(io.BytesIO(png), format="png")
-    assert pixels.shape[:2] == (350, 600)  # 6 x 3.5 in at 100 dpi
+    assert pixels.shape[:2] == (800, 1200)  # 6 x 4 in at 200 dpi
 
 
 @pytest.mark.parametrize(
@@ -113,8 +119,8 @@ def test_band_severe_line_and_texts_come_from_course_toml(tmp_path, points):
         assert (point["hours"], point["low"]) in shown["band"] and (point["hours"], point["high"]) in shown[
             "band"
         ]
-    assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 10)
-    assert shown["legend"] == ["Lo habitual", "Fuerte (≥ 8.5)", "Tú"]  # in Spanish, from [labels.es]
+    assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 11)  # 10 and room for its value
+    assert shown["legend"] == ["Tú", "Lo habitual", "Fuerte (≥ 8.5)"]  # in Spanish, from [labels.es]
 
 
 def test_ticks_default_to_the_course_hours_and_names_are_not_mathtext(guidance):
@@ -219,7 +225,7 @@ async def test_the_chart_follows_round_0_of_an_alert_to_the_same_chats(make_serv
     assert await alerts.send_chart(services, alert, [m.chat_id for m in messages]) == 2
     rows = chart_rows(services)
     assert [r["chat_id"] for r in rows] == [P1, GROUP]
-    assert all(r["text"] == "Ana · soreness" and r["photo"].startswith(PNG_SIGNATURE) for r in rows)
+    assert all(r["text"] == ANA_CAPTION and r["photo"].startswith(PNG_SIGNATURE) for r in rows)
     assert {(r["priority"], r["ref_id"]) for r in rows} == {
         (1, alert_id)
     }  # after the alert texts (priority 0)
@@ -240,7 +246,7 @@ async def test_no_chart_without_a_score_and_a_name_is_escaped(make_services):
     services.store.db.execute("UPDATE assessments SET soreness = 4 WHERE id = ?", [assessment])
     services.store.db.conn.commit()
     assert await alerts.send_chart(services, alert, [P1]) == 1
-    assert chart_rows(services)[0]["text"] == "&lt;Zoë&gt; &amp; co · soreness"
+    assert chart_rows(services)[0]["text"].startswith("&lt;Zoë&gt; &amp; co · soreness\nSoreness 4 at 48 h")
 
 
 # ---- in Telegram
@@ -255,8 +261,8 @@ async def test_staff_get_the_chart_after_the_patient_timeline(make_bot):
     timeline = await emu.wait_for_message(sam)
     assert timeline.text.startswith("Patient\n") and not timeline.photo
     picture = await emu.wait_for_message(sam)
-    assert picture.photo and picture.text == "Ana · soreness"
-    assert picture.photo.data.startswith(PNG_SIGNATURE) and picture.photo.size < 60_000
+    assert picture.photo and picture.text == ANA_CAPTION
+    assert picture.photo.data.startswith(PNG_SIGNATURE) and picture.photo.size < 200_000
 
 
 async def test_no_chart_for_a_patient_without_scores(make_bot):
@@ -283,4 +289,127 @@ async def test_an_alert_chart_reaches_the_practitioner_after_the_alert(make_bot)
     await h.tick()
     text, picture = await h.emu.wait_for_message(h.practitioner), await h.emu.wait_for_message(h.practitioner)
     assert text.text.startswith("🟠 Needs review today: Ana") and not text.photo
-    assert picture.photo and picture.text == "Ana · soreness"
+    assert picture.photo and picture.text == ANA_CAPTION
+
+
+# ---- made for a phone: legend outside the data, values on their points, alerts marked
+
+
+def window(artist):
+    return artist.get_window_extent()
+
+
+def test_the_legend_sits_below_the_data_and_never_hides_a_point(guidance):
+    """The first chart's legend hid a 9/10 at 72 h; now it has the figure's bottom to itself."""
+    points = [(6.0, 3), (24.0, 6), (48.0, 5), (72.0, 9)]
+    figure = chart.chart_figure(points, guidance.course, "Ana · soreness", None, "en", [(72.0, "emergency")])
+    figure.canvas.draw()
+    axes, legend = figure.axes[0], figure.legends[0]
+    assert window(legend).y1 < window(axes.xaxis.label).y0  # under the axis and its label
+    assert not window(legend).overlaps(window(axes))
+    assert window(legend).x0 >= 0 and window(legend).x1 <= figure.bbox.x1  # whole, not cut
+    texts = [*figure.texts, *axes.texts, *legend.get_texts(), axes.xaxis.label, axes.yaxis.label]
+    texts += [*axes.get_xticklabels(), *axes.get_yticklabels()]
+    assert min(t.get_fontsize() for t in texts) >= 12  # points, at 200 dpi: readable a third the size
+
+
+def test_each_score_is_written_by_its_point(guidance):
+    points = [(6.0, 3), (24.0, 6), (30.0, 2), (48.0, 5), (72.0, 0)]
+    axes = chart.chart_figure(points, guidance.course, "Ana · soreness").axes[0]
+    values = [t for t in axes.texts if t.get_gid() == "value"]
+    assert [(t.xy, t.get_text()) for t in values] == [((h, s), str(s)) for h, s in points]
+    below = [t.get_text() for t in values if t.get_va() == "top"]
+    assert below == ["3", "2"]  # under a score lower than its neighbours, off the line; never under 0
+
+
+def test_alerts_are_marked_at_their_hours_and_named_in_the_legend(guidance):
+    rows = [
+        {"hours": 6, "soreness": 3, "bucket": "normal"},
+        {"hours": 24, "soreness": 8, "bucket": "contact_practitioner"},
+        {"hours": 30.5, "soreness": None, "bucket": "emergency"},  # words without a score
+        {"hours": 31, "soreness": None, "bucket": None},
+    ]
+    alerts_ = chart.chart_alerts(rows)
+    assert alerts_ == [(24.0, "contact_practitioner"), (30.5, "emergency")]
+    figure = chart.chart_figure(
+        chart.chart_points(rows), guidance.course, "Ana · soreness", None, "es", alerts_
+    )
+    lines = {line.get_gid(): line for line in figure.axes[0].lines}
+    assert list(lines["alert_contact_practitioner"].get_xdata()) == [24.0, 24.0]
+    assert list(lines["alert_emergency"].get_xdata()) == [30.5, 30.5]
+    ring = lines["ring_contact_practitioner"]
+    assert (list(ring.get_xdata()), list(ring.get_ydata())) == ([24.0], [8])  # round its score
+    assert list(lines["ring_emergency"].get_xdata()) == []  # no score to ring: the line alone
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert legend == ["Según el paciente", "Evolución esperada", "Intenso (≥ 7)", "Aviso: revisar", "Aviso: urgencia"]
+    quiet = chart.chart_figure([(6.0, 3)], guidance.course, "Ana · soreness")
+    assert [t.get_text() for t in quiet.legends[0].get_texts()] == [
+        "Reported",
+        "Expected course",
+        "Severe (≥ 7)",
+    ]
+
+
+# ---- the caption's one-line summary: (scores, language, summary)
+
+SUMMARIES = [
+    ([(24.0, 5)], "en", "Soreness 5 at 24 h: within the expected course"),
+    ([(6.0, 7), (24.0, 5), (48.0, 3)], "en", "Soreness 7 at 6 h, 3 at 48 h: easing as expected"),
+    ([(6.0, 3), (24.0, 5)], "en", "Soreness 3 at 6 h, 5 at 24 h: rising, still within the expected course"),
+    ([(6.0, 4), (24.0, 4)], "en", "Soreness 4 at 6 h, 4 at 24 h: within the expected course"),
+    ([(6.0, 3), (72.0, 5)], "en", "Soreness 3 at 6 h, 5 at 72 h: above the expected course"),  # band: <= 3
+    (
+        [(6.0, 6), (48.0, 5)],
+        "en",
+        "Soreness 6 at 6 h, 5 at 48 h: above the expected course",
+    ),  # easing, too high
+    ([(6.0, 2), (25.3, 8)], "en", "Soreness 2 at 6 h, 8 at 25.3 h: severe"),
+    ([(6.0, 7), (24.0, 5), (48.0, 3)], "es", "Dolor 7 a las 6 h, 3 a las 48 h: bajando, como se espera"),
+    ([(6.0, 9)], "es", "Dolor 9 a las 6 h: intenso"),
+]
+
+
+@pytest.mark.parametrize("points, language, expected", SUMMARIES)
+def test_the_summary_says_in_one_line_where_the_scores_stand(guidance, points, language, expected):
+    assert chart.summary(points, guidance.course, guidance, language) == expected
+
+
+def test_the_caption_is_the_title_then_the_summary(guidance):
+    rows = [{"hours": 6, "soreness": 7, "bucket": "contact_practitioner"}, {"hours": 48, "soreness": 3}]
+    png, caption = chart.scores_chart(rows, guidance, "en", "Ana & Bo")
+    assert caption == "Ana &amp; Bo · soreness\nSoreness 7 at 6 h, 3 at 48 h: easing as expected"
+    assert imread(io.BytesIO(png), format="png").shape[:2] == (800, 1200)
+
+
+# ---- once per change
+
+
+async def test_a_chart_goes_to_a_chat_once_per_change(make_bot):
+    """Two alerts queued in one tick drew the same chart twice; a chat now gets a chart only when
+    it differs from the last one it got about the patient (a new score or a new alert)."""
+    h = await make_bot()
+    emu, dana = h.emu, h.practitioner
+    first, _ = await open_alert(h)
+    session = h.store.alert(first)["session_id"]
+    # The patient's words raise an emergency before the tick: two alerts, one picture.
+    worse = h.store.add_assessment(
+        session, None, 49.0, "emergency", ["E1"], ["Chest pain"], None, None, h.clock()
+    )
+    h.store.add_alert(session, worse, "harbour", "emergency", h.clock())
+    await h.tick()
+    await h.settle()
+    assert [bool(m.photo) for m in emu.messages_to(dana)] == [False, False, True]
+    assert h.store.db["outbox"].count_where("kind = 'alert_chart'") == 1
+
+    for alert in h.store.open_alerts("harbour"):
+        h.store.acknowledge_alert(alert["id"], dana.id, h.clock())
+    h.advance(3600)
+    again = h.store.add_assessment(
+        session, None, 50.0, "emergency", ["E1"], ["Chest pain"], None, None, h.clock()
+    )
+    h.store.add_alert(session, again, "harbour", "emergency", h.clock())
+    await h.tick()
+    await h.settle()
+    pictures = [m for m in emu.messages_to(dana) if m.photo]
+    assert len(emu.messages_to(dana)) == 5 and len(pictures) == 2  # a new alert mark: a new chart
+    assert pictures[1].photo.data != pictures[0].photo.data

@@ -1,5 +1,6 @@
 """`aftercare enrol`: a one-time enrolment link for a session, printed with its QR code (to a
-file, the terminal, or not at all), or all of it as JSON for scripts."""
+file, the terminal, or not at all), or all of it as JSON for scripts; with --card, also a
+printable A6 card (PNG) of the code with the clinic's name, the expiry and the emergency number."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.clinic.card import card_path, write_card
 from bot.clinic.enrolment import (
     Enrolment,
     EnrolmentError,
@@ -23,6 +25,8 @@ from bot.clinic.enrolment import (
     write_qr,
 )
 from bot.guidance.config import Clinic, Config, load_config
+from bot.guidance.loader import load_guidance
+from bot.guidance.model import Guidance
 from bot.store.database import Store
 
 USERNAME_ENV = "AFTERCARE_BOT_USERNAME"
@@ -33,7 +37,9 @@ def enrol(args: argparse.Namespace, out: TextIO) -> int:
     config = load_config(args.config)
     username = _bot_username(config, args.bot_username)
     clinic = config.clinic(args.clinic)
-    enrolment = _create(config, clinic, args)
+    card = card_path(args.card) if args.card else None  # a wrong name is refused before a token is made
+    guidance = load_guidance(clinic.guidance_folder)
+    enrolment = _create(config, clinic, guidance, args)
     link = deep_link(username, enrolment.token)
     expires = datetime.fromtimestamp(enrolment.expires_at, clinic.timezone)
     if not args.json:
@@ -48,14 +54,20 @@ def enrol(args: argparse.Namespace, out: TextIO) -> int:
         except EnrolmentError as error:
             print(f"aftercare: {error} (the link works without it)", file=sys.stderr)
             return 2
+    if card is not None:
+        try:
+            write_card(link, enrolment.expires_at, clinic, guidance, card)
+        except EnrolmentError as error:
+            print(f"aftercare: {error} (the link works without it)", file=sys.stderr)
+            return 2
     if args.json:
-        print(
-            json.dumps({"link": link, "expires_at": expires.isoformat(), "qr": str(qr) if qr else None}),
-            file=out,
-        )
+        written = {"qr": str(qr) if qr else None, "card": str(card) if card else None}
+        print(json.dumps({"link": link, "expires_at": expires.isoformat(), **written}), file=out)
         return 0
     if qr is not None:
         print(f"QR code: {qr}", file=out)
+    if card is not None:
+        print(f"Card: {card}", file=out)
     print(f"Expires: {expires:%Y-%m-%d %H:%M %Z}", file=out)
     return 0
 
@@ -77,7 +89,7 @@ def _bot_username(config: Config, given: str | None) -> str:
     return username
 
 
-def _create(config: Config, clinic: Clinic, args: argparse.Namespace) -> Enrolment:
+def _create(config: Config, clinic: Clinic, guidance: Guidance, args: argparse.Namespace) -> Enrolment:
     now = time.time()
     treated_at = now if args.treated_at is None else parse_treated_at(args.treated_at, clinic)
     store = Store(config.storage.database)
@@ -92,6 +104,7 @@ def _create(config: Config, clinic: Clinic, args: argparse.Namespace) -> Enrolme
             treated_at,
             args.practitioner,
             now,
+            guidance=guidance,
         )
     finally:
         store.close()

@@ -98,6 +98,15 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "media_unreadable": set(),
     "outcome_emergency_unfollowed": {"emergency_number"},
     "alert_photo_caption": {"first_name"},
+    # the soreness chart's one-line summary (bot/clinic/chart.py)
+    "chart_summary": {"first_score", "first_hours", "score", "hours", "verdict"},
+    "chart_summary_one": {"score", "hours", "verdict"},
+    **{f"chart_verdict_{v}": set() for v in ("severe", "above", "easing", "rising", "within")},
+    # the printable enrolment card (bot/clinic/card.py): plain text
+    "card_heading": set(),
+    "card_instructions": set(),
+    "card_expires": {"expires"},
+    "card_emergency": {"emergency_number"},
     # erasure (issue 12): a staff copy about a patient who had their data erased
     "erased_by_patient": set(),
     # what Telegram shows about the bot: menus and descriptions (bot/telegram/profile.py)

@@ -26,7 +26,16 @@ REPLY_PLACEHOLDERS = frozenset({"clinic_name", "clinic_phone", "emergency_number
 QUESTION_KINDS = ("scale", "choice", "checklist")
 TRENDS = ("rising", "not_improving", "improving")
 INTENSITIES = ("light", "moderate", "heavy")
-COURSE_LABELS = ("title", "hours", "score", "patient", "expected", "severe")
+COURSE_LABELS = (
+    "title",
+    "hours",
+    "score",
+    "patient",
+    "expected",
+    "severe",
+    "alert_contact",
+    "alert_emergency",
+)
 
 
 @dataclass(frozen=True)
@@ -147,6 +156,17 @@ class Course:
 
     def label(self, key: str, language: str = "en") -> str:
         return self.labels.get(language, {}).get(key) or self.labels["en"][key]
+
+    def high_at(self, hours: float) -> float:
+        """The top of the expected band at `hours`: straight lines between the band's points,
+        level before the first and after the last."""
+        band = self.band
+        if hours <= band[0][0]:
+            return band[0][2]
+        for (h0, _, high0), (h1, _, high1) in zip(band, band[1:], strict=False):
+            if hours <= h1:
+                return high0 + (high1 - high0) * (hours - h0) / (h1 - h0)
+        return band[-1][2]
 
 
 @dataclass(frozen=True)

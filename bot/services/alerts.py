@@ -104,7 +104,9 @@ def forward_photos(
 
 
 async def send_chart(services: Services, alert: DueAlert, chats: list[int]) -> int:
-    """After an alert's first round is queued: the patient's soreness chart to the same chats.
+    """After an alert's first round is queued: the patient's soreness chart to the same chats,
+    once per change: a chat that has this very chart (the same scores, alerts and caption) from
+    an earlier alert about the patient does not get it again.
 
     Queued in the outbox behind the alert texts (priority 1, so each chat gets the text first)
     and sent by the same tick; nothing when the session has no score. The rows are read here and
@@ -127,7 +129,10 @@ async def send_chart(services: Services, alert: DueAlert, chats: list[int]) -> i
     if drawn is None:
         return 0
     png, caption = drawn
-    for chat in chats:
+    patient_id = session["patient_id"]
+    # Drawing is deterministic: the same rows give the same bytes, so bytes compare the charts.
+    unseen = [chat for chat in chats if store.last_alert_chart(chat, patient_id) != (caption, png)]
+    for chat in unseen:
         store.enqueue(
             chat,
             MessageKind.ALERT_CHART,
@@ -137,10 +142,10 @@ async def send_chart(services: Services, alert: DueAlert, chats: list[int]) -> i
             ref_id=alert.id,
             priority=1,
             photo=png,
-            patient_id=session["patient_id"],
+            patient_id=patient_id,
         )
-    log.info("alert %s chart queued to %d chats", alert.id, len(chats))
-    return len(chats)
+    log.info("alert %s chart queued to %d of %d chats", alert.id, len(unseen), len(chats))
+    return len(unseen)
 
 
 async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe | None:

@@ -38,6 +38,16 @@ class OutboxQueries(Connection):
                 chat_id, kind, text, markup, now, ref_id, priority, edit_message_id, photo, patient_id
             )
 
+    def last_alert_chart(self, chat_id: int, patient_id: int) -> tuple[str, bytes] | None:
+        """The caption and picture of the latest soreness chart queued to a chat about a patient
+        (sent or on its way; a failed one does not count), to send a chart only when it changed."""
+        row = self._one(
+            """SELECT text, photo FROM outbox WHERE kind = ? AND chat_id = ? AND patient_id = ?
+               AND status != ? ORDER BY id DESC LIMIT 1""",
+            [MessageKind.ALERT_CHART, chat_id, patient_id, OutboxStatus.FAILED],
+        )
+        return None if row is None else (row["text"], row["photo"])
+
     def due_outbox(self, now: float, limit: int) -> list[OutboxMessage]:
         rows = self._all(
             "SELECT * FROM outbox WHERE status = ? AND due_at <= ? ORDER BY priority, due_at, id LIMIT ?",
