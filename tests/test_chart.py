@@ -341,7 +341,13 @@ def test_alerts_are_marked_at_their_hours_and_named_in_the_legend(guidance):
     assert (list(ring.get_xdata()), list(ring.get_ydata())) == ([24.0], [8])  # round its score
     assert list(lines["ring_emergency"].get_xdata()) == []  # no score to ring: the line alone
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
-    assert legend == ["Según el paciente", "Evolución esperada", "Intenso (≥ 7)", "Aviso: revisar", "Aviso: urgencia"]
+    assert legend == [
+        "Según el paciente",
+        "Evolución esperada",
+        "Intenso (≥ 7)",
+        "Aviso: revisar",
+        "Aviso: urgencia",
+    ]
     quiet = chart.chart_figure([(6.0, 3)], guidance.course, "Ana · soreness")
     assert [t.get_text() for t in quiet.legends[0].get_texts()] == [
         "Reported",
