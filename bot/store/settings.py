@@ -7,6 +7,8 @@ its audit row are written in one transaction. Imports the shared connection and 
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from bot.guidance.settings import StaffChange
@@ -18,20 +20,11 @@ Audit = tuple[str | None, str | None]  # a setting as shown before and after a c
 class SettingsQueries(Connection):
     def clinic_settings(self) -> dict[str, dict[str, Any]]:
         """The stored values by clinic id, then by key."""
-        found: dict[str, dict[str, Any]] = {}
-        for row in self._all("SELECT clinic_id, key, value FROM clinic_settings ORDER BY clinic_id, key"):
-            found.setdefault(row["clinic_id"], {})[row["key"]] = json.loads(row["value"])
-        return found
+        return _values(self.db.conn)
 
     def clinic_staff(self) -> dict[str, list[StaffChange]]:
         """Staff changes by clinic id, in the order they were made."""
-        found: dict[str, list[StaffChange]] = {}
-        for row in self._all(
-            "SELECT clinic_id, telegram_id, name, role, removed FROM clinic_staff ORDER BY changed_at, rowid"
-        ):
-            change = StaffChange(row["telegram_id"], row["name"], row["role"], bool(row["removed"]))
-            found.setdefault(row["clinic_id"], []).append(change)
-        return found
+        return _staff(self.db.conn)
 
     def set_clinic_setting(
         self, clinic_id: str, key: str, value: Any, audit: Audit, by: int, now: float
@@ -91,3 +84,36 @@ class SettingsQueries(Connection):
                VALUES (?, ?, ?, ?, ?, ?)""",
             [clinic_id, key, *audit, by, now],
         )
+
+
+def stored_settings(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, list[StaffChange]]]:
+    """The stored values and staff changes of the database at `path`, read only: nothing is
+    created or migrated (for `aftercare check-config`). None in a database not there yet, or
+    from before the settings (m011)."""
+    if not path.is_file():
+        return {}, {}
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return _values(conn), _staff(conn)
+    except sqlite3.OperationalError:  # no such table: the bot has not run this version yet
+        return {}, {}
+    finally:
+        conn.close()
+
+
+def _values(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for clinic_id, key, value in conn.execute(
+        "SELECT clinic_id, key, value FROM clinic_settings ORDER BY clinic_id, key"
+    ):
+        found.setdefault(clinic_id, {})[key] = json.loads(value)
+    return found
+
+
+def _staff(conn: sqlite3.Connection) -> dict[str, list[StaffChange]]:
+    found: dict[str, list[StaffChange]] = {}
+    for clinic_id, telegram_id, name, role, removed in conn.execute(
+        "SELECT clinic_id, telegram_id, name, role, removed FROM clinic_staff ORDER BY changed_at, rowid"
+    ):
+        found.setdefault(clinic_id, []).append(StaffChange(telegram_id, name, role, bool(removed)))
+    return found
