@@ -14,7 +14,8 @@ from .test_patient_journey import consent, session_of
 STAFF_ONLY = "Sorry, I can't help with that."
 ADMIN_ONLY = "Only an admin of your clinic can see or change its settings."
 STALE = "Sorry, that button is no longer active. Please use the latest message."
-PLANNED_KEEP = "New follow-ups use it; check-ins already planned keep their times."
+PLANNED_KEEP = "New follow-ups use it; follow-ups already running keep the check-in times they were given."
+AT_ONCE = "It counts from now on, for follow-ups already running too."
 
 
 async def command(h, user, text):
@@ -110,7 +111,7 @@ async def test_reset_returns_a_key_to_the_files_value(make_bot):
     screen = await press(h, sam, await command(h, sam, "/settings"), text="alert_renotify_after")
     assert screen.text.startswith("alert_renotify_after is 15m (config file: 30m).")
     done = await press(h, sam, screen, text="↩ Back to the config file's value")
-    assert done.text == f"✅ alert_renotify_after is back to the config file's value: 30m. {PLANNED_KEEP}"
+    assert done.text == f"✅ alert_renotify_after is back to the config file's value: 30m. {AT_ONCE}"
     assert h.services.clinic("harbour").alert_renotify_after.total_seconds() == 30 * 60
     assert h.store.clinic_settings() == {}
     audit = [(row["before"], row["after"]) for row in h.store.settings_audit("harbour")]

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.guidance.config import ConfigError, load_config
+from bot.guidance.message_keys import REQUIRED_MESSAGES
 from bot.guidance.settings import BY_KEY, SETTINGS, StaffChange, effective, overlay, reason
 from bot.store.database import Store
 
@@ -102,3 +103,21 @@ def test_check_config_shows_the_values_set_in_telegram_beside_the_files(config):
     assert "Harbour Physio (harbour): set in Telegram, in force over this file until reset" in out
     assert "  checkins: 24h, 48h, 72h (config file: 6h, 24h, 48h, 72h)" in out
     assert "  staff: Lee Park (3) added as practitioner" in out
+
+
+def test_aftercare_enrol_uses_a_link_expiry_set_in_telegram(config):
+    store = Store(config.storage.database)
+    store.set_clinic_setting("harbour", "enrol_token_ttl", "72h", ("24h", "72h"), 1, 0.0)
+    store.close()
+    argv = ["enrol", "--config", str(config.path), "--clinic", "harbour", "--area", "calf"]
+    code, out = run([*argv, "--intensity", "light", "--bot-username", "aftercare_test_bot", "--json"])
+    assert code == 0
+    store = Store(config.storage.database)
+    [token] = store.db["enrol_tokens"].rows
+    store.close()
+    assert token["expires_at"] - token["created_at"] == 72 * 3600
+
+
+def test_every_setting_says_when_a_change_counts():
+    for setting in SETTINGS:
+        assert f"settings_applies_{setting.applies}" in REQUIRED_MESSAGES, setting.key

@@ -7,8 +7,13 @@ Reads the database without changing it. Imports `bot.guidance` and `bot.store`."
 from __future__ import annotations
 
 from bot.guidance.config import Config, ConfigError
-from bot.guidance.settings import BY_KEY, overlay, reason, shown
+from bot.guidance.settings import BY_KEY, effective, overlay, reason, shown
 from bot.store.settings import stored_settings
+
+
+def in_force(config: Config) -> Config:
+    """The config as the bot applies it: the file's, with the settings stored from Telegram over it."""
+    return effective(config, *stored_settings(config.storage.database))[0]
 
 
 def stored_summary(config: Config) -> str:

@@ -31,6 +31,9 @@ class Setting:
     show: Callable[[Clinic], str | None]  # the value in force as the file would write it; None: unset
     presets: tuple[Any, ...]  # values as the file writes them (None: unset), one button each
     read: Callable[[str], Any] = str  # a typed value into the file's form
+    # When a change counts (message `settings_applies_<applies>`): "new" follow-ups (planned at
+    # consent), "now" (read whenever used: running follow-ups too), new enrolment "links".
+    applies: str = "new"
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
             _durations),
     Setting("quiet_hours", lambda c: str(c.quiet_hours) if c.quiet_hours else None,
             ("21:00-08:00", "22:00-07:00", "20:00-09:00", None), _optional),
-    Setting("reminder_after", lambda c: format_duration(c.reminder_after), ("1h", "2h", "4h")),
-    Setting("alert_renotify_after", lambda c: format_duration(c.alert_renotify_after), ("15m", "30m", "1h")),
-    Setting("missed_alert_after", lambda c: str(c.missed_alert_after), (1, 2, 3), _whole),
-    Setting("enrol_token_ttl", lambda c: format_duration(c.enrol_token_ttl), ("12h", "24h", "72h")),
+    Setting("reminder_after", lambda c: format_duration(c.reminder_after), ("1h", "2h", "4h"), applies="now"),
+    Setting("alert_renotify_after", lambda c: format_duration(c.alert_renotify_after), ("15m", "30m", "1h"),
+            applies="now"),
+    Setting("missed_alert_after", lambda c: str(c.missed_alert_after), (1, 2, 3), _whole, applies="now"),
+    Setting("enrol_token_ttl", lambda c: format_duration(c.enrol_token_ttl), ("12h", "24h", "72h"),
+            applies="links"),
 )
 # fmt: on
 BY_KEY = {setting.key: setting for setting in SETTINGS}

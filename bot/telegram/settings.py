@@ -122,7 +122,8 @@ async def _apply(services: Services, update: Update, clinic: Clinic, key: str, v
         return await _say(services, update, _text(services, clinic, "settings_refused", reason=reason(error)))
     shown_value = BY_KEY[key].show(after) or _text(services, clinic, "settings_off")
     done = "settings_reset_done" if value is RESET_VALUE else "settings_saved"
-    await _say(services, update, _text(services, after, done, setting=key, value=shown_value))
+    when = _text(services, after, f"settings_applies_{BY_KEY[key].applies}")
+    await _say(services, update, _text(services, after, done, setting=key, value=shown_value, when=when))
 
 
 async def _say(services: Services, update: Update, text: str, markup: dict | None = None) -> None:
