@@ -180,6 +180,7 @@ async def test_a_pick_after_cancel_or_from_a_stale_picker_changes_nothing(make_b
     assert cancelled.text == "Cancelled: nothing changed." and cancelled.reply_markup == {
         "remove_keyboard": True
     }
+    assert (await command(h, sam, "Cancel")).text != cancelled.text  # with no picker on screen: a word
     h.advance(2)
     await emu.share_users(
         sam, picker, picker.reply_markup["keyboard"][0][0]["request_users"]["request_id"], [lee]
@@ -214,6 +215,14 @@ async def test_a_non_admin_another_clinics_admin_and_a_stranger_are_refused(make
     assert (await press(h, dana, dana_chat, data=preset, forge=True)).text == ADMIN_ONLY
     assert (await press(h, sam, harbour, data="sgp:0:checkins.99", forge=True)).text == STALE
     assert (await press(h, sam, harbour, data="sgp:7:checkins.1", forge=True)).text == STALE
+    # In a group, even the admin's own press shows nothing: a notice on their screen alone.
+    group = emu.add_group("Harbour team", members=(sam,))
+    said = await emu.send_text(sam, "hello", chat=group)
+    h.advance(2)
+    query = await emu.press_button(sam, said, "sgk:0:checkins", forge=True)
+    await emu.wait_for_call("answerCallbackQuery", lambda c: c.params.get("callback_query_id") == query.id)
+    await h.idle()
+    assert query.answer["text"] == STALE and emu.messages_to(group) == []
     assert [d.total_seconds() for d in h.services.clinic("harbour").checkins] == [
         h * 3600 for h in (6, 24, 48, 72)
     ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.followup.status import MessageKind
@@ -55,7 +55,20 @@ def register(application: Application, audience: Audiences) -> None:
         for guidance in services.guidance_by_clinic.values()
         for language in guidance.messages
     }
-    application.add_handler(MessageHandler(filters.Text(sorted(cancels)) & PRIVATE & audience.staff, cancel))
+    picking = filters.Text(sorted(cancels)) & PRIVATE & audience.staff & Picking(application)
+    application.add_handler(MessageHandler(picking, cancel))
+
+
+class Picking(filters.UpdateFilter):
+    """The sender has the user picker on screen: only then is their "Cancel" the picker's."""
+
+    def __init__(self, application: Application):
+        super().__init__(name="Picking")
+        self.application = application
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and PICK in self.application.user_data.get(user.id, {})
 
 
 async def refuse_command(update: Update, context: AftercareContext) -> None:
@@ -145,7 +158,8 @@ async def button(update: Update, context: AftercareContext) -> None:
     pressed = render.unpack(parts.press(update).data)
     clinics = services.config.clinics
     clinic = None
-    if pressed is not None and pressed.row_id < len(clinics):
+    private = parts.chat(update).type == Chat.PRIVATE  # a clinic's settings never show in a group
+    if pressed is not None and private and pressed.row_id < len(clinics):
         clinic = use.administered(services, user_id, clinics[pressed.row_id].id)
     if pressed is None or clinic is None:
         # an admin of another clinic pressing this one's button kept or forged it: stale
