@@ -25,11 +25,10 @@ class NoAdminLeft(ValueError):
 
 @dataclass(frozen=True)
 class Line:
-    """A setting as /settings shows it: the value in force, the file's, and whether Telegram set it."""
+    """A setting as /settings shows it: the value in force, and whether Telegram set it."""
 
     setting: Setting
     value: str | None
-    file_value: str | None
     stored: bool
 
 
@@ -45,8 +44,7 @@ def administered(services: Services, telegram_id: int, clinic_id: str) -> Clinic
 
 def lines(services: Services, clinic: Clinic) -> list[Line]:
     stored = services.store.clinic_settings().get(clinic.id, {})
-    file_clinic = services.file_config.clinic(clinic.id)
-    return [Line(s, s.show(clinic), s.show(file_clinic), s.key in stored) for s in SETTINGS]
+    return [Line(s, s.show(clinic), s.key in stored) for s in SETTINGS]
 
 
 def change(services: Services, clinic_id: str, key: str, value: Any, by: int) -> Clinic:

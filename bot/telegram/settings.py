@@ -16,6 +16,7 @@ and carry the clinic's place in the config. Imports `bot.services`, `bot.render`
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Chat, Update
@@ -86,6 +87,8 @@ async def settings_command(update: Update, context: AftercareContext) -> None:
     if not clinics:
         return await _say(services, update, _text(services, _own(services, user_id), "settings_admin_only"))
     args = list(context.args or [])
+    if args and args[0] in {c.id for c in services.config.clinics} - {c.id for c in clinics}:
+        return await _say(services, update, _text(services, clinics[0], "settings_admin_only"))
     chosen = next((c for c in clinics if args and args[0] == c.id), None)
     if chosen is not None:
         args = args[1:]
@@ -311,13 +314,13 @@ async def _change_staff(
     services: Services,
     update: Update,
     clinic: Clinic,
-    change: Any,
+    change: Callable[[], Clinic],
     telegram_id: int | None = None,
     removed: str | None = None,
 ) -> None:
     """Make a staff change; say who is (or is no longer) staff, or why not."""
     try:
-        after: Clinic = change()
+        after = change()
     except ConfigError as error:
         text = _text(services, clinic, "settings_refused", reason=reason(error))
     except use.NoAdminLeft:
