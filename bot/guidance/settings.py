@@ -29,7 +29,7 @@ class Setting:
 
     key: str
     show: Callable[[Clinic], str | None]  # the value in force as the file would write it; None: unset
-    presets: tuple[Any, ...]  # values as the file writes them (None: unset), one button each
+    presets: tuple[Any, ...]  # values as the file writes them (None: unset), one button each; () typed only
     read: Callable[[str], Any] = str  # a typed value into the file's form
     # When a change counts (message `settings_applies_<applies>`): "new" follow-ups (planned at
     # consent), "now" (read whenever used: running follow-ups too), new enrolment "links".

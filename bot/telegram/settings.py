@@ -214,7 +214,7 @@ async def _key_screen(services: Services, update: Update, clinic: Clinic, key: s
         setting=key,
         value=setting.show(clinic) or off,
         file_value=setting.show(file_clinic) or off,
-        example=shown(setting.presets[0]) or "off",
+        example=shown(setting.presets[0] if setting.presets else setting.show(clinic)) or "off",
     )
     rows = [
         [(shown(preset) or off, Button(PRESET, index, f"{key}.{i}").pack())]
