@@ -5,6 +5,8 @@ import pytest
 from telegram import Update
 
 from bot.guidance.config import load_config
+from bot.services.shared import Services
+from bot.store.database import Store
 from bot.telegram.audience import ButtonHandler, Staff, StaffHere
 
 from .harness import write_config
@@ -13,11 +15,14 @@ DANA, STRANGER, ALERT_CHAT, OTHER_GROUP = 7001, 7002, -100_100, -100_200
 
 
 @pytest.fixture
-def config(tmp_path):
+def services(tmp_path):
     path = write_config(
         tmp_path, "http://127.0.0.1:9/bot", [(DANA, "Dana Reyes", "practitioner")], alert_chat_id=ALERT_CHAT
     )
-    return load_config(path)
+    config = load_config(path)
+    store = Store(":memory:")
+    yield Services(config, store, {})
+    store.close()
 
 
 def message(user: int, chat: int) -> Update:
@@ -69,14 +74,14 @@ def press(user: int, chat: int, data: str) -> Update:
         (STRANGER, ALERT_CHAT, False, False),  # a member of the alert chat who is not staff
     ],
 )
-def test_staff_and_staff_here(config, user, chat, staff, staff_here):
+def test_staff_and_staff_here(services, user, chat, staff, staff_here):
     update = message(user, chat)
-    assert bool(Staff(config).check_update(update)) is staff
-    assert bool(StaffHere(config).check_update(update)) is staff_here
+    assert bool(Staff(services).check_update(update)) is staff
+    assert bool(StaffHere(services).check_update(update)) is staff_here
 
 
-def test_a_button_handler_takes_presses_from_its_audience_only(config):
-    handler = ButtonHandler(lambda *_: None, r"^s[a-z_]*:", Staff(config))
+def test_a_button_handler_takes_presses_from_its_audience_only(services):
+    handler = ButtonHandler(lambda *_: None, r"^s[a-z_]*:", Staff(services))
     assert handler.check_update(press(DANA, DANA, "sa:1:"))
     assert not handler.check_update(press(STRANGER, STRANGER, "sa:1:"))
     assert not handler.check_update(press(DANA, DANA, "pa:1:"))  # not its pattern

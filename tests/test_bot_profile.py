@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 from bot.emulator import BotApiEmulator
 from bot.render import html as render
 from bot.telegram.app import ALLOWED_UPDATES
-from bot.telegram.profile import ALERT_CHAT_COMMANDS, PATIENT_COMMANDS, STAFF_COMMANDS
+from bot.telegram.profile import ADMIN_COMMANDS, ALERT_CHAT_COMMANDS, PATIENT_COMMANDS, STAFF_COMMANDS
 
 GROUP = -100500
 
@@ -39,9 +39,9 @@ async def test_after_start_each_audience_finds_its_menu_in_each_language(make_bo
     # anyone whose language the guidance does not ship reads English
     assert pairs(await bot.get_my_commands(private)) == expected(guidance, PATIENT_COMMANDS, "en")
     assert (await bot.get_my_description()).description == guidance.message("bot_description", "en")
-    for member in (h.practitioner, h.admin):
+    for member, names in ((h.practitioner, STAFF_COMMANDS), (h.admin, ADMIN_COMMANDS)):  # /settings: admins'
         staff_menu = await bot.get_my_commands(BotCommandScopeChat(member.id))
-        assert pairs(staff_menu) == expected(guidance, STAFF_COMMANDS, h.clinic.language)
+        assert pairs(staff_menu) == expected(guidance, names, h.clinic.language)
     group_menu = await bot.get_my_commands(BotCommandScopeChat(GROUP))
     assert pairs(group_menu) == expected(guidance, ALERT_CHAT_COMMANDS, h.clinic.language)
 
@@ -68,7 +68,7 @@ async def test_polling_asks_for_the_updates_the_handlers_read(make_bot):
 
 def test_the_shipped_texts_fit_telegram(guidance):
     for language, messages in guidance.messages.items():
-        for name in {*PATIENT_COMMANDS, *STAFF_COMMANDS, *ALERT_CHAT_COMMANDS}:
+        for name in {*PATIENT_COMMANDS, *ADMIN_COMMANDS, *ALERT_CHAT_COMMANDS}:
             assert 1 <= len(render.plain(messages[f"command_{name}"])) <= 256, (language, name)
         assert len(render.plain(messages["bot_description"])) <= 512, language
         assert len(render.plain(messages["bot_short_description"])) <= 120, language

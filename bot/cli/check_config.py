@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.cli.config_checks import offline_problems, online_check, token_note
+from bot.cli.config_stored import stored_summary
 from bot.cli.config_summary import summarise
 from bot.guidance.config import Config, ConfigError, load_config
 from bot.guidance.loader import load_all_guidance
@@ -29,6 +30,9 @@ def check_config(args: argparse.Namespace, out: TextIO) -> int:
     if cannot_start(config):
         return 2
     print(summarise(config, datetime.now(UTC)), file=out)
+    stored = stored_summary(config)
+    if stored:
+        print(stored, file=out)
     for clinic_id, guidance in load_all_guidance(config).items():
         print(
             f"Guidance for {clinic_id}: {guidance.root}\n"

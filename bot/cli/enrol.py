@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli.config_stored import in_force
 from bot.clinic.card import card_path, write_card
 from bot.clinic.enrolment import (
     Enrolment,
@@ -34,7 +35,7 @@ USERNAME_ENV = "AFTERCARE_BOT_USERNAME"
 
 def enrol(args: argparse.Namespace, out: TextIO) -> int:
     """Create the link, print it and its QR code, or all of it as JSON with --json."""
-    config = load_config(args.config)
+    config = in_force(load_config(args.config))  # a link's expiry as set in Telegram, if it was
     username = _bot_username(config, args.bot_username)
     clinic = config.clinic(args.clinic)
     card = card_path(args.card) if args.card else None  # a wrong name is refused before a token is made

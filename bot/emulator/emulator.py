@@ -204,6 +204,33 @@ class BotApiEmulator:
             payload.update(file_id=f"{kind.upper()}-{number:06d}-emulated", file_unique_id=f"U{number:06d}")
         return await self._user_message(user, text=caption, media={kind: payload})
 
+    async def share_users(self, user: User, message: Message, request_id: int, users: list[User]) -> Message:
+        """The user taps the reply keyboard button of `message` that requests users (`request_id`)
+        and picks `users`: Telegram sends the bot a `users_shared` message, with the names and
+        usernames only if the button asked for them, and only users the button allows."""
+        rows = (message.reply_markup or {}).get("keyboard", []) if message.from_bot else []
+        found = [
+            b["request_users"] for row in rows for b in row if isinstance(b, dict) and "request_users" in b
+        ]
+        request = next((r for r in found if r["request_id"] == request_id), None)
+        if request is None or message.deleted or message.chat is not self.chat(user):
+            raise ValueError(f"no button requesting users {request_id} under message {message.message_id}")
+        if not 1 <= len(users) <= request.get("max_quantity", 1):
+            raise ValueError(f"the button lets the user pick 1-{request.get('max_quantity', 1)} users")
+        if "user_is_bot" in request and any(u.is_bot != request["user_is_bot"] for u in users):
+            raise ValueError("the picker offers only " + ("bots" if request["user_is_bot"] else "people"))
+        shared = []
+        for picked in users:
+            entry: dict[str, Any] = {"user_id": picked.id}
+            if request.get("request_name"):
+                entry.update(first_name=picked.first_name, last_name=picked.last_name)
+            if request.get("request_username"):
+                entry["username"] = picked.username
+            shared.append({k: v for k, v in entry.items() if v is not None})
+        return await self._user_message(
+            user, media={"users_shared": {"request_id": request_id, "users": shared}}
+        )
+
     async def edit_text(self, user: User, message: Message, text: str) -> Message:
         """The user edits their message (its text, or a photo's caption): an ``edited_message``."""
         if message.sender is not user:

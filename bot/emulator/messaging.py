@@ -53,6 +53,10 @@ def _format_fields(formatted: FormattedText, params: Params) -> dict[str, Any]:
 async def _send(world: World, params: Params, formatted: FormattedText, **media: Any) -> dict:
     markup = validation.reply_markup(params)
     chat = world.find_chat(params)
+    if chat.is_group and validation.requests_users(markup):
+        raise bad_request(
+            "keyboard buttons requesting users are available in private chats only (emulator wording)"
+        )
     world.check_writable(chat)
     reply_to = _reply_target(chat, params)
     files = {kind: world.resolve_file(value, kind) for kind, value in media.items()}

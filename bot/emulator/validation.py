@@ -154,6 +154,12 @@ def reply_markup(params: Params) -> dict | None:
             raise bad_request('field "keyboard" must be of type Array')
         if not all(isinstance(row, list) for row in rows):
             raise bad_request('field "keyboard" must be an Array of Arrays')
+        requests = [_keyboard_button(button) for row in rows for button in row]
+        ids = [request["request_id"] for request in requests if request is not None]
+        if len(ids) != len(set(ids)):
+            raise bad_request(
+                "keyboard button request_id must be unique within the message (emulator wording)"
+            )
         if rows:
             return markup
     if "inline_keyboard" in markup:
@@ -163,6 +169,40 @@ def reply_markup(params: Params) -> dict | None:
     if markup.get("remove_keyboard") or markup.get("force_reply"):
         return markup
     return None
+
+
+def _keyboard_button(button: Any) -> dict | None:
+    """A reply keyboard button (text, or an object with text); its request_users, if any, checked as
+    the Bot API documents it: a signed 32-bit request_id, max_quantity 1-10, booleans for the rest."""
+    if isinstance(button, str):
+        return None
+    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+        raise bad_request('can\'t parse keyboard button: Field "text" must be of type String')
+    request = button.get("request_users")
+    if request is None:
+        return None
+
+    def fail(text: str) -> Exception:
+        return bad_request(f"can't parse keyboard button: {text} (emulator wording)")
+
+    if not isinstance(request, dict):
+        raise fail("request_users must be an Object")
+    request_id = request.get("request_id")
+    if not isinstance(request_id, int) or isinstance(request_id, bool) or not -(2**31) <= request_id < 2**31:
+        raise fail("request_users.request_id must be a signed 32-bit Integer")
+    quantity = request.get("max_quantity", 1)
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= 10:
+        raise fail("request_users.max_quantity must be 1-10")
+    for name in ("user_is_bot", "user_is_premium", "request_name", "request_username", "request_photo"):
+        if name in request and not isinstance(request[name], bool):
+            raise fail(f'Field "request_users.{name}" must be of type Boolean')
+    return request
+
+
+def requests_users(markup: dict | None) -> bool:
+    """The markup has a button asking the user to pick users: Telegram offers it in private chats only."""
+    rows = (markup or {}).get("keyboard", [])
+    return any(isinstance(b, dict) and "request_users" in b for row in rows for b in row)
 
 
 def bot_commands(params: Params) -> list[dict]:

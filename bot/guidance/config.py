@@ -13,9 +13,10 @@ import ipaddress
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -162,6 +163,7 @@ class Clinic:
     guidance_dir: Path | None  # None: the guidance shipped with the bot
     language: str
     staff: tuple[Staff, ...]
+    table: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # as read, for overlay
 
     @property
     def guidance_folder(self) -> Path:
@@ -211,7 +213,7 @@ def load_config(path: str | Path) -> Config:
     path = Path(path)
     root = Table(path, "", read_toml(path, path, ConfigError), ROOT, ConfigError)
     base = path.resolve().parent
-    clinics = tuple(_clinic(table, base) for table in root.tables("clinics", CLINIC))
+    clinics = tuple(read_clinic(table, base) for table in root.tables("clinics", CLINIC))
     if not clinics:
         raise root.error("clinics", "at least one [[clinics]] table is needed")
     seen: dict[str, int] = {}
@@ -269,7 +271,7 @@ def _storage(root: Table, base: Path) -> StorageConfig:
     return StorageConfig(_resolve(base, table.get("database", "aftercare.sqlite3")))
 
 
-def _clinic(t: Table, base: Path) -> Clinic:
+def read_clinic(t: Table, base: Path) -> Clinic:
     clinic_id = _match(t, "id", _CLINIC_ID, "use 1-32 of a-z, 0-9, _ and -")
     phone = _match(t, "phone", _PHONE, "use digits, spaces and + ( ) . / -")
     emergency = _match(t, "emergency_number", _EMERGENCY, 'write 2-6 digits in quotes, e.g. "999"')
@@ -313,6 +315,7 @@ def _clinic(t: Table, base: Path) -> Clinic:
         guidance_dir=guidance,
         language=_match(t, "language", _LANGUAGE, 'use a language code such as "en"', "en"),
         staff=_staff(t),
+        table=dict(t.data),
     )
 
 

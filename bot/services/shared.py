@@ -5,6 +5,7 @@ is in flight to a chat, are the sender's (bot/delivery/sender.py); these methods
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,16 +15,37 @@ from bot.delivery.sender import Delivery, Spawn
 from bot.followup.status import MessageKind
 from bot.guidance.config import Clinic, Config
 from bot.guidance.model import Guidance
+from bot.guidance.settings import effective
 from bot.store.database import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    config: Config
+    file_config: Config  # as the config file says: `config` is what is in force
     store: Store
     guidance_by_clinic: Mapping[str, Guidance]
     now: Callable[[], float] = time.time
     delivery: Delivery = field(init=False)
+    _config: Config | None = field(default=None, init=False, repr=False)
+
+    @property
+    def config(self) -> Config:
+        """The config in force: the file's, with what admins changed in Telegram (/settings) over
+        it. Every clinic is looked up here, so check-ins, alert rounds, quiet hours and who is
+        staff follow a change at once. Read from the store once, and again after each change."""
+        if self._config is None:
+            stored = self.store.clinic_settings(), self.store.clinic_staff()
+            config, problems = effective(self.file_config, *stored)
+            for problem in problems:  # config keys, values and staff ids: nothing a patient wrote
+                log.warning("settings from Telegram not applied (the config file's are): %s", problem)
+            self._config = config
+        return self._config
+
+    def settings_changed(self) -> None:
+        """The clinic settings in the store changed: read them again at the next lookup."""
+        self._config = None
 
     @property
     def bot_username(self) -> str:

@@ -1,4 +1,4 @@
-"""The schema, as sqlite-utils migrations m001..m008, applied in order by `Store` on opening.
+"""The schema, as sqlite-utils migrations m001..m011, applied in order by `Store` on opening.
 
 An applied migration is recorded by name in `_sqlite_migrations` and never runs again, so a
 migration is never renamed or changed in meaning: the schema moves on by adding one. Their SQL
@@ -241,3 +241,20 @@ def m008_tips_sent(db: Database) -> None:
     db.execute("""CREATE TABLE tips_sent (session_id INTEGER NOT NULL REFERENCES sessions(id),
                   assessment_id INTEGER, tip_id TEXT NOT NULL, sent_at REAL NOT NULL,
                   PRIMARY KEY (session_id, assessment_id, tip_id))""")
+
+
+@migrations()
+def m011_clinic_settings(db: Database) -> None:
+    """Settings from Telegram (issue 13): a clinic's config values an admin changed with
+    /settings (`value` as JSON in the config file's form; null: unset), staff added or removed
+    over the file's list, and every change with who made it, when, and the value before and after.
+    A row here wins over the config file until an admin resets it."""
+    db.execute("""CREATE TABLE clinic_settings (clinic_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT,
+                  changed_by INTEGER NOT NULL, changed_at REAL NOT NULL, PRIMARY KEY (clinic_id, key))""")
+    db.execute("""CREATE TABLE clinic_staff (clinic_id TEXT NOT NULL, telegram_id INTEGER NOT NULL,
+                  name TEXT NOT NULL, role TEXT NOT NULL, removed INTEGER NOT NULL,
+                  changed_by INTEGER NOT NULL, changed_at REAL NOT NULL,
+                  PRIMARY KEY (clinic_id, telegram_id))""")
+    db.execute("""CREATE TABLE settings_audit (id INTEGER PRIMARY KEY, clinic_id TEXT NOT NULL,
+                  key TEXT NOT NULL, before TEXT, after TEXT, changed_by INTEGER NOT NULL,
+                  changed_at REAL NOT NULL)""")

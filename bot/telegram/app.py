@@ -24,7 +24,7 @@ from bot.services import alerts
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
-from bot.telegram import intake, patient, profile, replies, staff
+from bot.telegram import intake, patient, profile, replies, settings, staff
 from bot.telegram.audience import Audiences
 from bot.telegram.context import CONTEXT_TYPES, SERVICES, AftercareContext
 from bot.telegram.transport import AiohttpRequest
@@ -118,6 +118,7 @@ def build_application(
     application.bot_data[SERVICES] = services
     application.bot_data["ticker"] = _ticker(services)
     audiences = Audiences.of(services)
+    settings.register(application, audiences)
     staff.register(application, audiences)
     patient.register(application, audiences)
     application.add_error_handler(replies.on_error)

@@ -5,9 +5,10 @@
   clinic's alert chat (a group);
 - `Followed`: the sender has a follow-up in progress (staff may be a patient too).
 
-The staff lists come from the config, read once at start. `ButtonHandler` is a
+The staff lists are the config in force (`Services.config`), read at each update: staff added or
+removed with /settings count at once. `ButtonHandler` is a
 CallbackQueryHandler that takes a press from its audience only: PTB's takes no filters.
-Imports `bot.services` and `bot.guidance`.
+Imports `bot.services`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, filters
 
-from bot.guidance.config import Config
 from bot.services import session
 from bot.services.shared import Services
 
@@ -28,27 +28,28 @@ PRIVATE = filters.ChatType.PRIVATE
 class Staff(filters.UpdateFilter):
     """The sender is staff of at least one clinic."""
 
-    def __init__(self, config: Config):
+    def __init__(self, services: Services):
         super().__init__(name="Staff")
-        self.ids = frozenset(member.telegram_id for clinic in config.clinics for member in clinic.staff)
+        self.services = services
 
     def filter(self, update: Update) -> bool:
-        return update.effective_user is not None and update.effective_user.id in self.ids
+        user = update.effective_user
+        return user is not None and bool(self.services.staff_clinics(user.id))
 
 
 class StaffHere(filters.UpdateFilter):
     """The sender is staff of a clinic whose follow-ups this chat may show: any clinic of theirs
     in their private chat, only that clinic in its alert chat."""
 
-    def __init__(self, config: Config):
+    def __init__(self, services: Services):
         super().__init__(name="StaffHere")
-        self.config = config
+        self.services = services
 
     def filter(self, update: Update) -> bool:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return False
-        return bool(self.config.clinics_seen_in(user.id, chat.id, chat.type == chat.PRIVATE))
+        return bool(self.services.config.clinics_seen_in(user.id, chat.id, chat.type == chat.PRIVATE))
 
 
 class Followed(filters.UpdateFilter):
@@ -71,7 +72,7 @@ class Audiences:
 
     @classmethod
     def of(cls, services: Services) -> Audiences:
-        return cls(Staff(services.config), StaffHere(services.config), Followed(services))
+        return cls(Staff(services), StaffHere(services), Followed(services))
 
 
 class ButtonHandler(CallbackQueryHandler):

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 FALLBACK = "en"  # the language every guidance ships, and the one for users of any other
 PATIENT_COMMANDS = ("help", "status", "tips", "language", "pause", "resume", "stop", "delete")
 STAFF_COMMANDS = ("enrol", "active", "alerts", "patient", "help")
+ADMIN_COMMANDS = (*STAFF_COMMANDS, "settings")
 ALERT_CHAT_COMMANDS = ("active", "alerts", "patient")
 
 
@@ -76,7 +77,8 @@ def staff_scopes(services: Services) -> Iterator[tuple[BotCommandScope, Guidance
         for member in clinic.staff:
             if member.telegram_id not in seen:
                 seen.add(member.telegram_id)
-                yield BotCommandScopeChat(member.telegram_id), guidance, STAFF_COMMANDS, clinic.language
+                names = ADMIN_COMMANDS if member.role == "admin" else STAFF_COMMANDS
+                yield BotCommandScopeChat(member.telegram_id), guidance, names, clinic.language
         if clinic.alert_chat_id is not None and clinic.alert_chat_id not in seen:
             seen.add(clinic.alert_chat_id)
             yield BotCommandScopeChat(clinic.alert_chat_id), guidance, ALERT_CHAT_COMMANDS, clinic.language
