@@ -92,6 +92,7 @@ def _create(config: Config, clinic: Clinic, args: argparse.Namespace) -> Enrolme
             treated_at,
             args.practitioner,
             now,
+            patient_ref=args.reference,
         )
     finally:
         store.close()

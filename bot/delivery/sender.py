@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
@@ -37,6 +37,7 @@ from telegram.ext import ExtBot
 from bot.delivery.due_rows import DueRows, is_urgent
 from bot.delivery.episode import Episode
 from bot.delivery.in_flight import ChatsInFlight
+from bot.delivery.markup import telegram_markup
 from bot.delivery.pacing import CHAT_RATE, ChatPace, retry_seconds
 from bot.delivery.report import Outcome, TickReport
 from bot.followup.status import MessageKind, OutboxStatus
@@ -58,17 +59,6 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 RATE_LIMITED, DATABASE_UNAVAILABLE = "rate limited", "database unavailable"
 
 Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task]  # Application.create_task
-
-
-def telegram_markup(markup: dict | None) -> InlineKeyboardMarkup | None:
-    if not markup:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-            for row in markup["inline_keyboard"]
-        ]
-    )
 
 
 def _trouble(error: TelegramError) -> str:

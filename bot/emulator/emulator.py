@@ -139,9 +139,13 @@ class BotApiEmulator:
         language_code: str | None = "en",
         user_id: int | None = None,
         started: bool = True,
+        phone_number: str | None = None,
     ) -> User:
-        """A Telegram user and their private chat; ``started=False``: they have not pressed Start yet."""
-        user = User(user_id or next(self._user_ids), first_name, last_name, username, language_code)
+        """A Telegram user and their private chat; ``started=False``: they have not pressed Start
+        yet. ``phone_number`` (digits, as Telegram shares it) is what a contact-request button sends."""
+        user_id = user_id or next(self._user_ids)
+        phone = phone_number or f"44770090{user_id % 10_000:04d}"
+        user = User(user_id, first_name, last_name, username, language_code, phone_number=phone)
         self.world.chats[user.id] = Chat(user.id, "private", user=user, started=started)
         return user
 
@@ -203,6 +207,51 @@ class BotApiEmulator:
             number = self.world.serial()
             payload.update(file_id=f"{kind.upper()}-{number:06d}-emulated", file_unique_id=f"U{number:06d}")
         return await self._user_message(user, text=caption, media={kind: payload})
+
+    def reply_keyboard(self, chat: ChatLike) -> list[list[dict]]:
+        """The reply keyboard the bot shows in the chat now: the newest one sent, unless a later
+        message removed it ([] if none). A one-time keyboard hides after a press but stays a tap
+        away, as in Telegram's apps."""
+        for message in reversed(self.messages_to(chat)):
+            if message.reply_keyboard is not None:
+                return message.reply_keyboard
+        return []
+
+    async def press_reply_button(self, user: User, text: str) -> Message:
+        """The user taps the reply keyboard's button labelled ``text`` in their private chat: a
+        text button sends its text; a contact-request button shares the user's own contact (after
+        the confirmation Telegram's app asks, taken as given)."""
+        button = next((b for row in self.reply_keyboard(user) for b in row if b["text"] == text), None)
+        if button is None:
+            shown = [b["text"] for row in self.reply_keyboard(user) for b in row]
+            raise ValueError(f"no reply keyboard button {text!r} in the chat: {shown}")
+        if button.get("request_contact"):
+            return await self.send_contact(user, user.phone_number or "", user_id=user.id)
+        if any(button.get(r) for r in ("request_location", "request_poll", "request_users", "request_chat")):
+            raise ValueError(f"the emulator cannot press {text!r}: only text and contact requests")
+        return await self.send_text(user, text)
+
+    async def send_contact(
+        self,
+        user: User,
+        phone_number: str,
+        *,
+        first_name: str | None = None,
+        user_id: int | None = None,
+    ) -> Message:
+        """The user sends a contact card: their own (``user_id`` = theirs, as the contact-request
+        button sends) or anyone's, typed in or picked from their address book (``user_id`` of
+        that person when they use Telegram, else none)."""
+        own = user_id == user.id
+        card = {
+            "phone_number": phone_number,
+            "first_name": user.first_name if own and first_name is None else first_name or "Someone",
+            "last_name": user.last_name if own else None,
+            "user_id": user_id,
+        }
+        return await self._user_message(
+            user, media={"contact": {k: v for k, v in card.items() if v is not None}}
+        )
 
     async def edit_text(self, user: User, message: Message, text: str) -> Message:
         """The user edits their message (its text, or a photo's caption): an ``edited_message``."""

@@ -53,6 +53,7 @@ def _format_fields(formatted: FormattedText, params: Params) -> dict[str, Any]:
 async def _send(world: World, params: Params, formatted: FormattedText, **media: Any) -> dict:
     markup = validation.reply_markup(params)
     chat = world.find_chat(params)
+    validation.private_only_buttons(markup, chat.is_group)
     world.check_writable(chat)
     reply_to = _reply_target(chat, params)
     files = {kind: world.resolve_file(value, kind) for kind, value in media.items()}

@@ -29,6 +29,9 @@ _ACTIONS = (
     "switch_inline_query_chosen_chat", "switch_inline_query_current_chat", "login_url",
     "web_app", "copy_text",
 )  # fmt: skip
+_REQUESTS = (
+    "request_contact", "request_location", "request_poll", "request_users", "request_chat", "web_app",
+)  # fmt: skip
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 
 
@@ -125,6 +128,30 @@ def _inline_button(button: Any) -> dict:
     return button
 
 
+def _keyboard_button(button: Any) -> dict:
+    """A reply keyboard's button: a String (its text) or an Object with a "text" and at most
+    one request (contact, location, poll, users, chat, web app), stored as an Object."""
+
+    def fail(text: str) -> Exception:
+        return bad_request(f"can't parse keyboard button: {text}")
+
+    if isinstance(button, str):
+        return {"text": button}
+    if not isinstance(button, dict):
+        raise fail("KeyboardButton must be a String or an Object")
+    if not isinstance(button.get("text"), str):
+        raise fail(
+            'Can\'t find field "text"' if "text" not in button else 'Field "text" must be of type String'
+        )
+    for name in ("request_contact", "request_location"):
+        if name in button and not isinstance(button[name], bool):
+            raise fail(f'Field "{name}" must be of type Boolean')
+    requests = [r for r in _REQUESTS if button.get(r)]
+    if len(requests) > 1:
+        raise fail(f"exactly one of {', '.join(requests)} must be used (emulator rule)")
+    return button
+
+
 def _inline_keyboard(rows: Any) -> list[list[dict]]:
     if not isinstance(rows, list):
         raise bad_request('field "inline_keyboard" must be of type Array')
@@ -154,8 +181,9 @@ def reply_markup(params: Params) -> dict | None:
             raise bad_request('field "keyboard" must be of type Array')
         if not all(isinstance(row, list) for row in rows):
             raise bad_request('field "keyboard" must be an Array of Arrays')
-        if rows:
-            return markup
+        keyboard = [[_keyboard_button(button) for button in row] for row in rows]
+        if keyboard:
+            return {**markup, "keyboard": keyboard}
     if "inline_keyboard" in markup:
         keyboard = _inline_keyboard(markup["inline_keyboard"])
         if keyboard:
@@ -163,6 +191,13 @@ def reply_markup(params: Params) -> dict | None:
     if markup.get("remove_keyboard") or markup.get("force_reply"):
         return markup
     return None
+
+
+def private_only_buttons(markup: dict | None, is_group: bool) -> None:
+    """Contact and location requests work in private chats only (Bot API, KeyboardButton)."""
+    rows = (markup or {}).get("keyboard", [])
+    if is_group and any(b.get("request_contact") or b.get("request_location") for row in rows for b in row):
+        raise bad_request("contact and location requests are for private chats only (emulator wording)")
 
 
 def bot_commands(params: Params) -> list[dict]:

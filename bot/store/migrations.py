@@ -1,4 +1,4 @@
-"""The schema, as sqlite-utils migrations m001..m008, applied in order by `Store` on opening.
+"""The schema, as sqlite-utils migrations m001..m009, applied in order by `Store` on opening.
 
 An applied migration is recorded by name in `_sqlite_migrations` and never runs again, so a
 migration is never renamed or changed in meaning: the schema moves on by adding one. Their SQL
@@ -241,3 +241,19 @@ def m008_tips_sent(db: Database) -> None:
     db.execute("""CREATE TABLE tips_sent (session_id INTEGER NOT NULL REFERENCES sessions(id),
                   assessment_id INTEGER, tip_id TEXT NOT NULL, sent_at REAL NOT NULL,
                   PRIMARY KEY (session_id, assessment_id, tip_id))""")
+
+
+@migrations()
+def m009_patient_identity(db: Database) -> None:
+    """Who the patient is and one alert that grows (issue 13, points 1 and 2). The clinic's own
+    patient reference is typed at enrolment and kept with the link server-side (never in the
+    deep link), then on the follow-up it starts; the phone number the patient may share at
+    consent is on that follow-up too (`phone_prompt`: asked, shared or skipped), so each clinic
+    sees only what was given for its own follow-up, and both go when it is erased. An alert
+    counts the later findings folded into it (`updates`) and names the newest one."""
+    db.execute("ALTER TABLE enrol_tokens ADD COLUMN patient_ref TEXT")
+    db.execute("ALTER TABLE sessions ADD COLUMN patient_ref TEXT")
+    db.execute("ALTER TABLE sessions ADD COLUMN phone TEXT")
+    db.execute("ALTER TABLE sessions ADD COLUMN phone_prompt TEXT")
+    db.execute("ALTER TABLE alerts ADD COLUMN updates INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE alerts ADD COLUMN latest_assessment_id INTEGER")
