@@ -250,7 +250,14 @@ def test_the_alert_reads_in_ten_seconds(make_services):
 
 @pytest.mark.parametrize(
     "minutes, said",
-    [(0, "just now"), (0.9, "just now"), (1, "1 min ago"), (59, "59 min ago"), (60, "1 h ago"), (150, "2.5 h ago")],
+    [
+        (0, "just now"),
+        (0.9, "just now"),
+        (1, "1 min ago"),
+        (59, "59 min ago"),
+        (60, "1 h ago"),
+        (150, "2.5 h ago"),
+    ],
 )
 def test_how_long_ago_is_said_as_a_person_says_it(guidance, minutes, said):
     from bot.render.alerts import ago
