@@ -87,8 +87,8 @@ class Message:
     def reply_keyboard(self) -> list[list[dict]] | None:
         """Rows of the reply keyboard this message shows; [] when it removes one; None if neither."""
         markup = self.reply_markup or {}
-        if "keyboard" in markup:
-            return markup["keyboard"]
+        if "keyboard" in markup:  # a button given as a String is its text
+            return [[{"text": b} if isinstance(b, str) else b for b in row] for row in markup["keyboard"]]
         return [] if markup.get("remove_keyboard") else None
 
     @property

@@ -128,15 +128,15 @@ def _inline_button(button: Any) -> dict:
     return button
 
 
-def _keyboard_button(button: Any) -> dict:
+def _keyboard_button(button: Any) -> None:
     """A reply keyboard's button: a String (its text) or an Object with a "text" and at most
-    one request (contact, location, poll, users, chat, web app), stored as an Object."""
+    one request (contact, location, poll, users, chat, web app)."""
 
     def fail(text: str) -> Exception:
         return bad_request(f"can't parse keyboard button: {text}")
 
     if isinstance(button, str):
-        return {"text": button}
+        return
     if not isinstance(button, dict):
         raise fail("KeyboardButton must be a String or an Object")
     if not isinstance(button.get("text"), str):
@@ -149,7 +149,6 @@ def _keyboard_button(button: Any) -> dict:
     requests = [r for r in _REQUESTS if button.get(r)]
     if len(requests) > 1:
         raise fail(f"exactly one of {', '.join(requests)} must be used (emulator rule)")
-    return button
 
 
 def _inline_keyboard(rows: Any) -> list[list[dict]]:
@@ -181,9 +180,11 @@ def reply_markup(params: Params) -> dict | None:
             raise bad_request('field "keyboard" must be of type Array')
         if not all(isinstance(row, list) for row in rows):
             raise bad_request('field "keyboard" must be an Array of Arrays')
-        keyboard = [[_keyboard_button(button) for button in row] for row in rows]
-        if keyboard:
-            return {**markup, "keyboard": keyboard}
+        for row in rows:
+            for button in row:
+                _keyboard_button(button)
+        if rows:
+            return markup
     if "inline_keyboard" in markup:
         keyboard = _inline_keyboard(markup["inline_keyboard"])
         if keyboard:
@@ -196,7 +197,8 @@ def reply_markup(params: Params) -> dict | None:
 def private_only_buttons(markup: dict | None, is_group: bool) -> None:
     """Contact and location requests work in private chats only (Bot API, KeyboardButton)."""
     rows = (markup or {}).get("keyboard", [])
-    if is_group and any(b.get("request_contact") or b.get("request_location") for row in rows for b in row):
+    requests = [b for row in rows for b in row if isinstance(b, dict)]
+    if is_group and any(b.get("request_contact") or b.get("request_location") for b in requests):
         raise bad_request("contact and location requests are for private chats only (emulator wording)")
 
 
