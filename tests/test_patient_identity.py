@@ -6,7 +6,11 @@ alert by an edit, a graver one as a new message, and another clinic seeing none 
 import io
 import re
 
+import pytest
+
 from bot.__main__ import main
+from bot.clinic.enrolment import EnrolmentError, patient_reference
+from bot.services.consent import phone_number
 
 from .test_patient_journey import TAP, consent, session_of, settled, tap, until, write
 from .test_staff_telegram import ENROL_LINK, press, shown
@@ -27,6 +31,41 @@ async def share_phone(h, user):
 
 
 # ---- the clinic's reference, at enrolment
+
+
+@pytest.mark.parametrize(
+    "typed, kept",
+    [
+        ("A-1234", "A-1234"),
+        ("  File 2024/17 \n", "File 2024/17"),
+        ("two\nlines\tand  tabs", "two lines and tabs"),
+        ("\u202eevil\u200b", "evil"),  # no bidi override nor invisible characters
+        ("   ", None),
+        (None, None),
+        ("x" * 40, "x" * 40),
+    ],
+)
+def test_a_reference_is_kept_on_one_line_trimmed(typed, kept):
+    assert patient_reference(typed) == kept
+
+
+def test_a_reference_too_long_is_refused():
+    with pytest.raises(EnrolmentError, match="longer than 40 characters"):
+        patient_reference("x" * 41)
+
+
+@pytest.mark.parametrize(
+    "shared, kept",
+    [
+        ("447700900123", "+447700900123"),  # Telegram's digits get their "+"
+        ("+44 7700 900123", "+44 7700 900123"),
+        ("(020) 7946-0000", "(020) 7946-0000"),
+        ("<b>+44</b>", "+44"),
+        ("1" * 40, "+" + "1" * 32),
+    ],
+)
+def test_a_shared_number_is_kept_as_staff_dial_it(shared, kept):
+    assert phone_number(shared) == kept
 
 
 async def test_aftercare_enrol_takes_the_reference_and_keeps_it_out_of_the_link(make_bot, capsys):

@@ -1,4 +1,5 @@
-"""Practitioner alerts: each round's messages, the pictures behind round 0, and acknowledgement.
+"""Practitioner alerts: each round's messages, the pictures behind round 0, an open alert's
+copies edited when a later finding is folded into it, and acknowledgement.
 
 An alert is a row; the delivery tick asks `alert_round` for each round that falls due and
 queues the result in the outbox in the same transaction that moves the alert on, so no round
