@@ -140,7 +140,7 @@ def said_text(guidance: Guidance, language: str, answers: Sequence[Row]) -> Safe
         if a["question_id"] == "text"
     ]
     tapped = [
-        answer_line(guidance, language, a["question_id"], a["value"])[2:]
+        tapped_answer(guidance, language, a["question_id"], a["value"])
         for a in answers
         if a["question_id"] != "text"
     ]
@@ -251,10 +251,15 @@ def answer_line(guidance: Guidance, language: str, question_id: str, value: Any)
     """One answer as `• question: value`, option ids shown as their labels; free text quoted."""
     if question_id == "text":
         return f"• “<i>{escape(quote(value))}</i>”"
+    return f"• {tapped_answer(guidance, language, question_id, value)}"
+
+
+def tapped_answer(guidance: Guidance, language: str, question_id: str, value: Any) -> str:
+    """A check-in answer as `question: value` (escaped), option ids shown as their labels."""
     question = next((q for q in guidance.questions if q.id == question_id), None)
     name = question_id.replace("_", " ")
     if question is None:
-        return f"• {escape(name)}: {escape(quote(value))}"
+        return f"{escape(name)}: {escape(quote(value))}"
     labels = {o.id: o.labels.get(language) or o.label for o in question.options}
     if question.kind == "scale" and isinstance(value, (int, float)):
         shown = f"{value}/{question.max}"
@@ -262,7 +267,7 @@ def answer_line(guidance: Guidance, language: str, question_id: str, value: Any)
         shown = ", ".join(labels.get(str(v), str(v)) for v in value) or "–"
     else:
         shown = labels.get(str(value), quote(value))
-    return f"• {escape(name)}: {escape(shown)}"
+    return f"{escape(name)}: {escape(shown)}"
 
 
 def quote(value: Any) -> str:
