@@ -369,8 +369,8 @@ async def _bare_sender(
     """msgs/s of a bare PTB bot sending `text` to every chat through the bot's pace."""
     from telegram.ext import ExtBot
 
-    from bot.delivery.pacing import TelegramPace
     from bot.delivery.markup import telegram_markup
+    from bot.delivery.pacing import TelegramPace
     from bot.delivery.sender import NO_PREVIEW
 
     bot = ExtBot(emu.token, base_url=emu.base_url, rate_limiter=TelegramPace(setup.bot_rate))

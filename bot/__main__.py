@@ -146,6 +146,11 @@ def _enrol_arguments(enr: argparse.ArgumentParser) -> None:
     enr.add_argument(
         "--practitioner", type=int, help="Telegram id of the treating practitioner (gets the alerts)"
     )
+    enr.add_argument(
+        "--reference",
+        help="the clinic's own reference for the patient (e.g. a file number; at most 40 characters): "
+        "shown to staff in alerts, never put in the link",
+    )
     qr = enr.add_mutually_exclusive_group()
     qr.add_argument(
         "--qr",

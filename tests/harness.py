@@ -146,6 +146,7 @@ class Harness:
         treated_at=None,
         practitioner=True,
         clinic: str | None = None,
+        patient_ref: str | None = None,
     ) -> str:
         """A fresh enrolment token, as `aftercare enrol` or /enrol would make (at `clinic`, by
         default the first, with that clinic's practitioner)."""
@@ -164,6 +165,7 @@ class Harness:
             who.id if practitioner else None,
             self.clock(),
             guidance=self.services.guidance(at.id),  # as /enrol does: the bot's loaded guidance
+            patient_ref=patient_ref,
         )
         return enrolment.token
 

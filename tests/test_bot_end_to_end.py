@@ -20,9 +20,9 @@ async def test_a_patients_warning_sign_reaches_the_practitioner_who_acknowledges
 
     await h.tick()
     alert = await h.emu.wait_for_message(h.practitioner)
-    assert alert.text.startswith("🟠 Needs review today: Ana")
+    assert alert.text.startswith("🟠 Needs review today · Ana #")
     assert "Numbness, tingling or pins and needles" in alert.text  # the staff read the rule's reason
-    assert "fingers keep tingling" in alert.text and "C10" in alert.text
+    assert "fingers keep tingling" in alert.text and "C10" not in alert.text  # ids: /patient's
     assert h.emu.messages_to(h.admin) == []
 
     alert_id = unpack(alert.reply_markup["inline_keyboard"][0][0]["callback_data"]).row_id
@@ -49,10 +49,10 @@ async def test_a_follow_up_runs_on_the_real_scheduler_in_seconds(make_bot):
     await h.emu.start_deep_link(ana, token)
     await tap(h, ana, await h.emu.wait_for_message(ana), "Yes, I agree")
     for hours in (6, 24, 48, 72):
-        checkin = await h.emu.wait_for_message(ana, lambda m: m.reply_markup, timeout=10)
+        checkin = await h.emu.wait_for_message(ana, lambda m: m.keyboard, timeout=10)
         assert f"{hours} hours" in checkin.text
         await h.emu.send_text(ana, "all good, about a 1")
-        outcome = await h.emu.wait_for_message(ana, lambda m: not m.reply_markup)
+        outcome = await h.emu.wait_for_message(ana, lambda m: not m.keyboard)
         assert "Please contact" not in outcome.text
     await settled(h)
     session = h.store.current_session(h.store.patient_by_telegram(ana.id)["id"])

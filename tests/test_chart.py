@@ -288,7 +288,7 @@ async def test_an_alert_chart_reaches_the_practitioner_after_the_alert(make_bot)
     await alerts.send_chart(h.services, alert, [m.chat_id for m in messages])
     await h.tick()
     text, picture = await h.emu.wait_for_message(h.practitioner), await h.emu.wait_for_message(h.practitioner)
-    assert text.text.startswith("🟠 Needs review today: Ana") and not text.photo
+    assert text.text.startswith("🟠 Needs review today · Ana #") and not text.photo
     assert picture.photo and picture.text == ANA_CAPTION
 
 

@@ -145,7 +145,8 @@ async def test_a_photo_sent_after_the_alert_went_out_follows_it_at_once(make_bot
     assert forwarded.photo.file_id == photo.photo.file_id
 
 
-@pytest.mark.parametrize("kind", ["voice", "sticker", "location", "contact", "video_note", "audio"])
+# A contact card is the phone question's answer: tests/test_patient_identity.py
+@pytest.mark.parametrize("kind", ["voice", "sticker", "location", "video_note", "audio"])
 async def test_what_i_cannot_read_gets_a_reply_that_says_what_i_can(make_bot, kind):
     h = await make_bot()
     ana = h.emu.add_user("Ana")

@@ -28,6 +28,8 @@ WORDS = [
     "thanks for the dirigible tips",
 ]
 ERASED = "Erased at the patient's request."
+REFERENCE = "Marimbafile-4411"  # the clinic's reference for the patient (issue 13)
+PHONE = "447700918273"  # the number they shared at consent
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +51,7 @@ def leaks(database: Path) -> dict[str, list[str]]:
     found = {}
     for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         data = path.read_bytes() if path.exists() else b""
-        found[path.name] = [s for s in (NAME, *WORDS) if s.encode() in data]
+        found[path.name] = [s for s in (NAME, REFERENCE, PHONE, *WORDS) if s.encode() in data]
     return {name: hits for name, hits in found.items() if hits}
 
 
@@ -93,11 +95,16 @@ def test_a_reader_delays_the_wal_truncation_until_it_is_gone(tmp_path):
 
 
 async def conversation(h):
-    """A follow-up with everything that can carry the name and the words: answers (one answer
-    superseded by the next), a photo with a caption, an alert with its chart and the photo sent
-    to staff and acknowledged, and the staff's view of the patient. Returns the patient."""
-    patient = h.emu.add_user(NAME, last_name="Vantablack")
-    await consent(h, patient)
+    """A follow-up with everything that can carry the name, the clinic's reference, the phone and
+    the words: the reference given at enrolment and the phone shared at consent, answers (one
+    answer superseded by the next), a photo with a caption, an alert with its chart and the
+    photo sent to staff and acknowledged, and the staff's view of the patient. Returns the patient."""
+    patient = h.emu.add_user(NAME, last_name="Vantablack", phone_number=PHONE)
+    await consent(h, patient, patient_ref=REFERENCE)
+    h.advance(TAP)
+    await h.emu.press_reply_button(patient, "📞 Share my phone number")
+    await h.emu.wait_for_message(patient)
+    await settled(h)
     await next_checkin(h, patient, 6)
     await write(h, patient, WORDS[0])
     h.emu.faults.delay(1.0, ["sendMessage"], times=1)  # the next answer is held by Telegram...
@@ -114,6 +121,7 @@ async def conversation(h):
     assert h.store._one("SELECT COUNT(*) AS n FROM outbox WHERE status = 'superseded'")["n"] >= 1
     await h.tick()
     alert = await h.emu.wait_for_message(h.practitioner, lambda m: NAME in (m.text or "") and m.photo is None)
+    assert REFERENCE in alert.text and PHONE in alert.text
     await h.tick()
     await h.settle()
     assert [m for m in h.emu.messages_to(h.practitioner) if m.photo]  # the chart and the photo
@@ -160,7 +168,7 @@ async def test_delete_leaves_neither_name_nor_words_in_the_database_files(make_b
     for message in staff_before:
         if message.photo:
             assert message.deleted, "a picture of the patient is still in the staff chat"
-        elif NAME in (message.text or "") or any(w in (message.text or "") for w in WORDS):
+        elif any(w in (message.text or "") for w in (NAME, REFERENCE, PHONE, *WORDS)):
             assert message.text == ERASED, message.text
     assert h.store.tombstone(patient.id) == h.clinic.id  # what a later red flag needs
 

@@ -252,7 +252,7 @@ BROKEN_EDITS = [
         "rules.toml",
         'note = "note_breathing_watch"',
         'note = "alert"',
-        "rules.toml: rules[26].note: message 'alert' uses {answers}",
+        "rules.toml: rules[26].note: message 'alert' uses {areas}",
     ),
     ("rules.toml", 'unless = ["N1",', 'unless = ["N99",', "rules.toml: rules[27].unless: unknown rule 'N99'"),
     (

@@ -48,7 +48,7 @@ async def test_an_alert_and_the_staff_views_show_a_name_and_words_without_contro
         await emu.send_text(dana, command)
     await h.idle()
     shown = [m.text for m in emu.messages_to(dana)]
-    assert alert.text.startswith("🟠 Needs review today: yrollaM")
+    assert alert.text.startswith("🟠 Needs review today · yrollaM #")
     assert "“my fingers are numb since the gym”" in alert.text
     assert sum("yrollaM" in text for text in shown) >= 4  # the alert, /active, /alerts, /patient
     assert [text for text in shown if set(text) & set(CONTROLS)] == []

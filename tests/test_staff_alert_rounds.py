@@ -44,7 +44,13 @@ def make_services(tmp_path, guidance):
 
 
 def follow_up(
-    services, practitioner=P1, clock_speed=1.0, first_name="Ana", treated_at=START, telegram_id=PATIENT
+    services,
+    practitioner=P1,
+    clock_speed=1.0,
+    first_name="Ana",
+    treated_at=START,
+    telegram_id=PATIENT,
+    patient_ref=None,
 ):
     """A patient in follow-up who has answered three check-ins, the last one worrying."""
     store, clinic = services.store, services.config.clinics[0]
@@ -59,6 +65,7 @@ def follow_up(
         practitioner,
         treated_at,
         guidance=services.guidance("harbour"),
+        patient_ref=patient_ref,
     )
     patient = store.save_patient(telegram_id, first_name, "en", clinic.id, treated_at)
     hours = (6, 24, 48, 72)
@@ -182,7 +189,10 @@ def test_reminders_say_so_and_the_first_round_does_not(make_services):
     deliver_due(services)
     first, second = queued(services)
     assert not first["text"].startswith("<b>Reminder")
-    assert second["text"] == "<b>Reminder: not acknowledged yet.</b>\n\n" + first["text"]
+    # a reminder says how long ago the patient wrote, as of now
+    assert second["text"] == "<b>Reminder: not acknowledged yet.</b>\n\n" + first["text"].replace(
+        "(just now)", "(30 min ago)"
+    )
 
 
 def test_the_interval_follows_the_sessions_demo_clock(make_services):
@@ -208,29 +218,62 @@ def test_an_emergency_at_night_goes_out_at_once(make_services):
 # ---- what it says
 
 
-def test_the_alert_tells_the_practitioner_what_they_need(make_services):
+def test_the_alert_reads_in_ten_seconds(make_services):
+    """Who (reference, name, number), when they wrote, how long after the session and where,
+    what they said, why in plain words (no rule ids), the trend and the phone: one line each."""
     services = make_services()
-    session, assessment, now = follow_up(services, first_name="Ana <Mª> & Jo")
-    services.now.time = now
+    session, assessment, now = follow_up(services, first_name="Ana <Mª> & Jo", patient_ref=" A-12 <x> ")
+    services.store.share_phone(session, "+447700900123")
+    services.now.time = now + 12 * 60
     alert = services.store.add_alert(session, assessment, "harbour", "contact_practitioner", now)
     deliver_due(services)
     (row,) = queued(services)
     text = row["text"]
-    parsed = parse_html(text)  # Telegram would accept it
-    assert f'<a href="tg://user?id={PATIENT}">Ana &lt;Mª&gt; &amp; Jo</a>' in text
-    assert "<b>🟠 Needs review today</b>" in text
-    assert "Upper back, Calf, Moderate session, 2026-11-23 10:00" in text
-    assert "<b>Check-in:</b> 48 h" in text
-    assert "• Numbness or tingling in the arm\n[C10, N2]" in text
-    assert "• soreness: 7/10\n• bruising: Small bruise or red dots\n" in text
-    assert (
-        "• warning signs: " in text and "“<i>my &lt;b&gt;fingers&lt;/b&gt; tingle &amp; feel odd</i>”" in text
-    )
-    assert "<b>Trend:</b> 6h 3 → 24h 5 → 48h 7 (rising)" in text
-    assert "my <b>fingers</b> tingle & feel odd" in parsed.text  # shown as typed, not as markup
+    parse_html(text)  # Telegram would accept it
+    patient_id = services.store.session(session)["patient_id"]
+    assert text.splitlines() == [
+        f'<b>🟠 Needs review today</b> · <b>A-12 &lt;x&gt;</b> · <a href="tg://user?id={PATIENT}">'
+        f"Ana &lt;Mª&gt; &amp; Jo</a> #{patient_id}",
+        "🕑 Wrote 10:01 (12 min ago) · 48 h after the session · Upper back, Calf",
+        "💬 “<i>my &lt;b&gt;fingers&lt;/b&gt; tingle &amp; feel odd</i>”",
+        "soreness: 7/10 · bruising: Small bruise or red dots · warning signs: Numbness or tingling, "
+        "Swelling, lump or heat",
+        "<b>Why:</b> Numbness or tingling in the arm",
+        "📈 6h 3 → 24h 5 → 48h 7 (rising)",
+        "📞 +447700900123",
+    ]
+    assert "C10" not in text  # rule ids are for /patient's detail view
     button = json.loads(row["markup"])["inline_keyboard"][0][0]
     assert button["text"] == "I'm handling it"
     assert unpack(button["callback_data"]).action == "sa" and unpack(button["callback_data"]).row_id == alert
+
+
+@pytest.mark.parametrize(
+    "minutes, said",
+    [
+        (0, "just now"),
+        (0.9, "just now"),
+        (1, "1 min ago"),
+        (59, "59 min ago"),
+        (60, "1 h ago"),
+        (150, "2.5 h ago"),
+    ],
+)
+def test_how_long_ago_is_said_as_a_person_says_it(guidance, minutes, said):
+    from bot.render.alerts import ago
+
+    assert ago(guidance, "en", START, START + minutes * 60) == said
+
+
+def test_the_alert_speaks_the_clinics_language_and_says_when_no_phone_was_shared(make_services):
+    services = make_services(language="es")
+    session, assessment, now = follow_up(services)
+    services.now.time = now + 3 * 3600
+    services.store.add_alert(session, assessment, "harbour", "contact_practitioner", now)
+    deliver_due(services)
+    lines = queued(services)[0]["text"].splitlines()
+    assert lines[1].startswith("🕑 Escribió 10:01 (hace 3 h) · 48 h tras la sesión")
+    assert lines[-1] == "📞 no compartido"
 
 
 def test_a_long_free_text_is_cut_and_the_alert_fits_telegram(make_services):

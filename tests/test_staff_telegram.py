@@ -164,8 +164,8 @@ async def test_an_alert_is_acknowledged_once_and_the_ack_is_shown_everywhere(emu
     in_group = await emu.wait_for_message(group)
     for chat in (dana, group):  # the first round carries the soreness chart too
         assert (await emu.wait_for_message(chat)).photo
-    assert to_dana.text == in_group.text and to_dana.text.startswith("🟠 Needs review today: Ana")
-    assert "Trend: 6h 3 → 24h 5 → 48h 7 (rising)" in to_dana.text
+    assert to_dana.text == in_group.text and to_dana.text.startswith("🟠 Needs review today · Ana #")
+    assert "📈 6h 3 → 24h 5 → 48h 7 (rising)" in to_dana.text
     assert emu.messages_to(sam) == []  # round 0: the session's practitioner and the alert chat
 
     h.advance(300)
@@ -178,7 +178,7 @@ async def test_an_alert_is_acknowledged_once_and_the_ack_is_shown_everywhere(emu
     )
     for message in (to_dana, in_group):
         assert message.text.endswith("Acknowledged by Dana Reyes at 10:05 GMT.")
-        assert message.keyboard == [] and message.text.startswith("🟠 Needs review today: Ana")
+        assert message.keyboard == [] and message.text.startswith("🟠 Needs review today · Ana #")
 
     await press(emu, sam, in_group, data=Button("sa", alert).pack(), forge=True)  # a late press in the group
     notice = [c for c in emu.calls if c.method == "answerCallbackQuery"][-1]
@@ -204,7 +204,9 @@ async def test_an_unacknowledged_alert_is_sent_again_to_the_next_staff_member(ma
     h.advance(60)
     await h.tick()
     reminder = await emu.wait_for_message(sam)
-    assert reminder.text == "Reminder: not acknowledged yet.\n\n" + first.text
+    assert reminder.text == "Reminder: not acknowledged yet.\n\n" + first.text.replace(
+        "(59 min ago)", "(1.5 h ago)"
+    )
     await press(emu, sam, reminder, text="I'm handling it")
     assert h.store.alert(alert)["acknowledged_by"] == sam.id
     for message in (first, reminder):
@@ -218,7 +220,7 @@ async def test_an_emergency_at_two_in_the_morning_is_sent_at_once(make_bot):
     await open_alert(h, bucket="emergency")
     await h.tick()
     message = await h.emu.wait_for_message(h.practitioner)
-    assert message.text.startswith("🔴 EMERGENCY: Ana")
+    assert message.text.startswith("🔴 EMERGENCY · Ana #")
 
 
 @pytest.mark.parametrize("data", ["sa:{alert_plus}:", "sa:{alert}:x", "sa:1:<script>", "sz:1:"])

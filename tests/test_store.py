@@ -62,6 +62,7 @@ def test_migrations_apply_once(tmp_path):
         "m006_erasure",
         "m007_inbox",
         "m008_tips_sent",
+        "m009_patient_identity",
     }
     again.close()
 

@@ -106,6 +106,7 @@ def _create(config: Config, clinic: Clinic, guidance: Guidance, args: argparse.N
             args.practitioner,
             now,
             guidance=guidance,
+            patient_ref=args.reference,
         )
     finally:
         store.close()

@@ -25,12 +25,14 @@ from bot.guidance.config import Clinic
 from bot.guidance.loader import load_guidance
 from bot.guidance.model import INTENSITIES, Guidance
 from bot.privacy.private_files import write_private
+from bot.render.html import neutral
 from bot.store.database import Store
 
 ACTIVITIES = ("running", "gym")
 TOKEN_BYTES = 24  # 32 characters of base64url
 FUTURE_SLACK = 10 * 60  # a treatment time this far ahead is a clock difference, not a typo
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+REFERENCE_LIMIT = 40  # characters of the clinic's own patient reference (a file number, initials)
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 
 
@@ -80,6 +82,15 @@ def resolve_areas(guidance: Guidance, areas: Iterable[str]) -> list[str]:
     return resolved
 
 
+def patient_reference(text: str | None) -> str | None:
+    """The clinic's own reference for the patient as staff typed it: on one line, trimmed,
+    invisible characters dropped; None when empty. It never goes into a link."""
+    reference = " ".join(neutral(text or "").split())
+    if len(reference) > REFERENCE_LIMIT:
+        raise EnrolmentError(f"the patient reference is longer than {REFERENCE_LIMIT} characters")
+    return reference or None
+
+
 def parse_treated_at(text: str, clinic: Clinic) -> float:
     """An ISO 8601 time as Unix seconds; without an offset it is the clinic's local time."""
     try:
@@ -103,12 +114,15 @@ def create_enrolment(
     now: float,
     *,
     guidance: Guidance | None = None,
+    patient_ref: str | None = None,
 ) -> Enrolment:
     """Check the session's details and store a new one-time token for them.
 
     `guidance` is the clinic's loaded guidance (the bot passes its own); without it the
-    clinic's guidance folder is read.
+    clinic's guidance folder is read. `patient_ref` is the clinic's own reference for the
+    patient, stored with the token and copied to the follow-up it starts.
     """
+    reference = patient_reference(patient_ref)
     guidance = guidance or load_guidance(clinic.guidance_folder)
     area_ids = resolve_areas(guidance, areas)
     if intensity not in INTENSITIES:
@@ -139,6 +153,7 @@ def create_enrolment(
         practitioner_id,
         now,
         expires_at,
+        reference,
     )
     return Enrolment(token, expires_at)
 

@@ -15,10 +15,10 @@ from .limits import TELEGRAM_LIMITS, Clock, RateLimiter, RateLimits
 from .model import CallbackQuery, Chat, Message, User
 from .params import Upload
 from .records import Call, ExpectViolation, Pattern, Recorder, Violation
+from .reply_keyboards import ChatLike, ReplyKeyboards
 from .server import ApiServer
 from .world import MessageListener, World
 
-ChatLike = int | User | Chat | Message
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 _START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # What a user may send besides text and photos, as the Bot API shows it (file ids are added).
@@ -42,7 +42,7 @@ MEDIA: dict[str, dict[str, Any]] = {
 }
 
 
-class BotApiEmulator:
+class BotApiEmulator(ReplyKeyboards):
     """``async with BotApiEmulator() as emu:`` serves the Bot API on 127.0.0.1 at ``emu.base_url``."""
 
     def __init__(
@@ -139,9 +139,13 @@ class BotApiEmulator:
         language_code: str | None = "en",
         user_id: int | None = None,
         started: bool = True,
+        phone_number: str | None = None,
     ) -> User:
-        """A Telegram user and their private chat; ``started=False``: they have not pressed Start yet."""
-        user = User(user_id or next(self._user_ids), first_name, last_name, username, language_code)
+        """A Telegram user and their private chat; ``started=False``: they have not pressed Start
+        yet. ``phone_number`` (digits, as Telegram shares it) is what a contact-request button sends."""
+        user_id = user_id or next(self._user_ids)
+        phone = phone_number or f"44770090{user_id % 10_000:04d}"
+        user = User(user_id, first_name, last_name, username, language_code, phone_number=phone)
         self.world.chats[user.id] = Chat(user.id, "private", user=user, started=started)
         return user
 
@@ -203,33 +207,6 @@ class BotApiEmulator:
             number = self.world.serial()
             payload.update(file_id=f"{kind.upper()}-{number:06d}-emulated", file_unique_id=f"U{number:06d}")
         return await self._user_message(user, text=caption, media={kind: payload})
-
-    async def share_users(self, user: User, message: Message, request_id: int, users: list[User]) -> Message:
-        """The user taps the reply keyboard button of `message` that requests users (`request_id`)
-        and picks `users`: Telegram sends the bot a `users_shared` message, with the names and
-        usernames only if the button asked for them, and only users the button allows."""
-        rows = (message.reply_markup or {}).get("keyboard", []) if message.from_bot else []
-        found = [
-            b["request_users"] for row in rows for b in row if isinstance(b, dict) and "request_users" in b
-        ]
-        request = next((r for r in found if r["request_id"] == request_id), None)
-        if request is None or message.deleted or message.chat is not self.chat(user):
-            raise ValueError(f"no button requesting users {request_id} under message {message.message_id}")
-        if not 1 <= len(users) <= request.get("max_quantity", 1):
-            raise ValueError(f"the button lets the user pick 1-{request.get('max_quantity', 1)} users")
-        if "user_is_bot" in request and any(u.is_bot != request["user_is_bot"] for u in users):
-            raise ValueError("the picker offers only " + ("bots" if request["user_is_bot"] else "people"))
-        shared = []
-        for picked in users:
-            entry: dict[str, Any] = {"user_id": picked.id}
-            if request.get("request_name"):
-                entry.update(first_name=picked.first_name, last_name=picked.last_name)
-            if request.get("request_username"):
-                entry["username"] = picked.username
-            shared.append({k: v for k, v in entry.items() if v is not None})
-        return await self._user_message(
-            user, media={"users_shared": {"request_id": request_id, "users": shared}}
-        )
 
     async def edit_text(self, user: User, message: Message, text: str) -> Message:
         """The user edits their message (its text, or a photo's caption): an ``edited_message``."""

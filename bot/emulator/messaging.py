@@ -53,6 +53,7 @@ def _format_fields(formatted: FormattedText, params: Params) -> dict[str, Any]:
 async def _send(world: World, params: Params, formatted: FormattedText, **media: Any) -> dict:
     markup = validation.reply_markup(params)
     chat = world.find_chat(params)
+    validation.private_only_buttons(markup, chat.is_group)
     if chat.is_group and validation.requests_users(markup):
         raise bad_request(
             "keyboard buttons requesting users are available in private chats only (emulator wording)"

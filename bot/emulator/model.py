@@ -18,6 +18,7 @@ class User:
     username: str | None = None
     language_code: str | None = None
     is_bot: bool = False
+    phone_number: str | None = None  # what a contact-request button shares; never in to_api
 
     @property
     def chat_id(self) -> int:
@@ -81,6 +82,14 @@ class Message:
     def keyboard(self) -> list[list[dict]]:
         """Rows of inline buttons currently attached (empty without an inline keyboard)."""
         return (self.reply_markup or {}).get("inline_keyboard", [])
+
+    @property
+    def reply_keyboard(self) -> list[list[dict]] | None:
+        """Rows of the reply keyboard this message shows; [] when it removes one; None if neither."""
+        markup = self.reply_markup or {}
+        if "keyboard" in markup:  # a button given as a String is its text
+            return [[{"text": b} if isinstance(b, str) else b for b in row] for row in markup["keyboard"]]
+        return [] if markup.get("remove_keyboard") else None
 
     @property
     def buttons(self) -> list[dict]:

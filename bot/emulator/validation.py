@@ -8,6 +8,7 @@ text: a bare "&" in HTML, a button with two actions, and more than 8 buttons in 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,9 @@ _ACTIONS = (
     "url", "callback_data", "callback_game", "pay", "switch_inline_query",
     "switch_inline_query_chosen_chat", "switch_inline_query_current_chat", "login_url",
     "web_app", "copy_text",
+)  # fmt: skip
+_REQUESTS = (
+    "request_contact", "request_location", "request_poll", "request_users", "request_chat", "web_app",
 )  # fmt: skip
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -125,6 +129,49 @@ def _inline_button(button: Any) -> dict:
     return button
 
 
+def _keyboard_button(button: Any) -> dict | None:
+    """A reply keyboard's button: a String (its text) or an Object with a "text" and at most
+    one request (contact, location, poll, users, chat, web app). Its request_users, if any, is
+    checked as the Bot API documents it (a signed 32-bit request_id, max_quantity 1-10, booleans
+    for the rest) and returned."""
+
+    def fail(text: str) -> Exception:
+        return bad_request(f"can't parse keyboard button: {text}")
+
+    if isinstance(button, str):
+        return None
+    if not isinstance(button, dict):
+        raise fail("KeyboardButton must be a String or an Object")
+    if not isinstance(button.get("text"), str):
+        raise fail(
+            'Can\'t find field "text"' if "text" not in button else 'Field "text" must be of type String'
+        )
+    for name in ("request_contact", "request_location"):
+        if name in button and not isinstance(button[name], bool):
+            raise fail(f'Field "{name}" must be of type Boolean')
+    requests = [r for r in _REQUESTS if button.get(r)]
+    if len(requests) > 1:
+        raise fail(f"exactly one of {', '.join(requests)} must be used (emulator rule)")
+    return _users_request(button.get("request_users"), fail)
+
+
+def _users_request(request: Any, fail: Callable[[str], Exception]) -> dict | None:
+    if request is None:
+        return None
+    if not isinstance(request, dict):
+        raise fail("request_users must be an Object (emulator wording)")
+    request_id = request.get("request_id")
+    if not isinstance(request_id, int) or isinstance(request_id, bool) or not -(2**31) <= request_id < 2**31:
+        raise fail("request_users.request_id must be a signed 32-bit Integer (emulator wording)")
+    quantity = request.get("max_quantity", 1)
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= 10:
+        raise fail("request_users.max_quantity must be 1-10 (emulator wording)")
+    for name in ("user_is_bot", "user_is_premium", "request_name", "request_username", "request_photo"):
+        if name in request and not isinstance(request[name], bool):
+            raise fail(f'Field "request_users.{name}" must be of type Boolean (emulator wording)')
+    return request
+
+
 def _inline_keyboard(rows: Any) -> list[list[dict]]:
     if not isinstance(rows, list):
         raise bad_request('field "inline_keyboard" must be of type Array')
@@ -171,32 +218,12 @@ def reply_markup(params: Params) -> dict | None:
     return None
 
 
-def _keyboard_button(button: Any) -> dict | None:
-    """A reply keyboard button (text, or an object with text); its request_users, if any, checked as
-    the Bot API documents it: a signed 32-bit request_id, max_quantity 1-10, booleans for the rest."""
-    if isinstance(button, str):
-        return None
-    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request('can\'t parse keyboard button: Field "text" must be of type String')
-    request = button.get("request_users")
-    if request is None:
-        return None
-
-    def fail(text: str) -> Exception:
-        return bad_request(f"can't parse keyboard button: {text} (emulator wording)")
-
-    if not isinstance(request, dict):
-        raise fail("request_users must be an Object")
-    request_id = request.get("request_id")
-    if not isinstance(request_id, int) or isinstance(request_id, bool) or not -(2**31) <= request_id < 2**31:
-        raise fail("request_users.request_id must be a signed 32-bit Integer")
-    quantity = request.get("max_quantity", 1)
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= 10:
-        raise fail("request_users.max_quantity must be 1-10")
-    for name in ("user_is_bot", "user_is_premium", "request_name", "request_username", "request_photo"):
-        if name in request and not isinstance(request[name], bool):
-            raise fail(f'Field "request_users.{name}" must be of type Boolean')
-    return request
+def private_only_buttons(markup: dict | None, is_group: bool) -> None:
+    """Contact and location requests work in private chats only (Bot API, KeyboardButton)."""
+    rows = (markup or {}).get("keyboard", [])
+    requests = [b for row in rows for b in row if isinstance(b, dict)]
+    if is_group and any(b.get("request_contact") or b.get("request_location") for b in requests):
+        raise bad_request("contact and location requests are for private chats only (emulator wording)")
 
 
 def requests_users(markup: dict | None) -> bool:

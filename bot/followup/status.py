@@ -67,6 +67,7 @@ class MessageKind(StrEnum):
     ALERT_CHART = "alert_chart"  # the soreness chart sent with an alert
     ALERT_PHOTO = "alert_photo"  # the patient's photo forwarded with an alert
     ALERT_ACK = "alert_ack"  # an alert's copy edited to say who acknowledged it
+    ALERT_UPDATE = "alert_update"  # an alert's copy edited with a later finding folded into it
     ERASED = "erased"  # a staff copy about an erased patient, edited to say so
     ERASED_PHOTO = "erased_photo"  # a picture of an erased patient, deleted from a staff chat
 

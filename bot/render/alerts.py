@@ -19,7 +19,8 @@ from bot.render import html as render
 from bot.render.html import Button, Safe, escape
 
 ACK = "sa"  # callback action of the Acknowledge button
-FREE_TEXT_LIMIT = 400  # characters of a patient's own words quoted in an alert
+FREE_TEXT_LIMIT = 400  # characters of a patient's own words quoted in /patient's timeline
+SAID_LIMIT = 200  # characters of their words quoted in an alert: read in seconds
 ALERT_LIMIT = 3800  # leaves room under Telegram's 4096 for the reminder prefix or the acknowledgement
 
 Row = Mapping[str, Any]
@@ -28,35 +29,134 @@ Row = Mapping[str, Any]
 def alert_text(
     guidance: Guidance,
     clinic: Clinic,
-    bucket: str,
-    assessment_id: int | None,
+    alert: Row,
     session: Row,
     patient: Row,
     assessments: Sequence[Row],
     session_answers: Sequence[Row],
     now: float,
 ) -> Safe:
-    """The alert as staff first read it: who, what (its `bucket`), why (the assessment that raised
-    it), their answers and the soreness trend."""
+    """The alert as staff read it in ten seconds: severity and who (reference, name, number);
+    when they wrote, how long after the session and where; what they said; why, in plain words;
+    the soreness trend; their phone. Then the later findings folded into it (`alert["updates"]`),
+    the newest quoted. Rule ids are for /patient's detail view."""
     language = clinic.language
-    assessment = next((a for a in assessments if a["id"] == assessment_id), None)
+    assessment = next((a for a in assessments if a["id"] == alert["assessment_id"]), None)
+    answers = assessment_answers(session_answers, assessment)
     judged = assessment["hours"] if assessment is not None else None
-    hours = judged if judged is not None else nominal_hours(session, now)
+    wrote = wrote_at(answers, assessment, alert["created_at"])
     body = render.message(
         guidance,
         "alert",
         language,
-        bucket_label=bucket_label(guidance, bucket, language),
-        first_name=patient_link(patient),
+        bucket_label=bucket_label(guidance, alert["bucket"], language),
+        who=patient_heading(session, patient),
+        wrote_local=local_moment(wrote, now, clinic),
+        wrote_ago=ago(guidance, language, wrote, now),
+        hours=format_hours(judged if judged is not None else nominal_hours(session, now)),
         areas=area_labels(guidance, session["areas"], language),
-        intensity=intensity_label(guidance, session["intensity"], language),
-        treated_at_local=local_time(session["treated_at"], clinic),
-        hours=format_hours(hours),
-        reasons=reasons_text(assessment),
-        answers=answers_text(guidance, language, assessment_answers(session_answers, assessment)),
+        said=said_text(guidance, language, answers),
+        reasons=plain_reasons(assessment),
         trend=trend_text(assessments, assessment),
+        phone=phone_text(guidance, language, session),
     )
+    if alert.get("updates"):
+        body = Safe(body + "\n" + updates_text(guidance, clinic, alert, assessments, session_answers, now))
     return clip(body, ALERT_LIMIT)
+
+
+def updates_text(
+    guidance: Guidance,
+    clinic: Clinic,
+    alert: Row,
+    assessments: Sequence[Row],
+    session_answers: Sequence[Row],
+    now: float,
+) -> Safe:
+    """How many later findings were folded into the alert, and the newest: when and what."""
+    latest = next((a for a in assessments if a["id"] == alert.get("latest_assessment_id")), None)
+    answers = assessment_answers(session_answers, latest)
+    wrote = wrote_at(answers, latest, now)
+    return render.message(
+        guidance,
+        "alert_updates",
+        clinic.language,
+        count=alert["updates"],
+        bucket_label=bucket_label(guidance, latest["bucket"] if latest else None, clinic.language),
+        wrote_local=local_moment(wrote, now, clinic),
+        wrote_ago=ago(guidance, clinic.language, wrote, now),
+        said=said_text(guidance, clinic.language, answers),
+        reasons=plain_reasons(latest),
+    )
+
+
+def patient_heading(session: Row, patient: Row) -> Safe:
+    """Who the patient is, as staff find them: the clinic's reference (bold), the first name
+    (a link to their Telegram profile, the "message patient" of today) and the internal number."""
+    return Safe(f"{reference_part(session)}{patient_link(patient)} #{session['patient_id']}")
+
+
+def reference_part(session: Row) -> str:
+    """The clinic's reference for the patient, bold, before what follows it; "" when none."""
+    reference = session.get("patient_ref")
+    return f"<b>{escape(reference)}</b> · " if reference else ""
+
+
+def phone_part(session: Row) -> str:
+    """The phone the patient shared for this follow-up, after what comes before it; "" when none."""
+    phone = session.get("phone")
+    return f" · 📞 {escape(phone)}" if phone else ""
+
+
+def wrote_at(answers: Sequence[Row], assessment: Row | None, fallback: float) -> float:
+    """When the patient wrote what was judged: their last answer to it, else when it was judged."""
+    if answers:
+        return max(a["received_at"] for a in answers)
+    return assessment["created_at"] if assessment else fallback
+
+
+def local_moment(timestamp: float, now: float, clinic: Clinic) -> str:
+    """Clinic local time: the clock alone today, with the date on another day."""
+    moment = datetime.fromtimestamp(timestamp, clinic.timezone)
+    same_day = moment.date() == datetime.fromtimestamp(now, clinic.timezone).date()
+    return moment.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
+
+
+def ago(guidance: Guidance, language: str, timestamp: float, now: float) -> Safe:
+    """How long ago, as a person says it: just now, 12 min ago, 3 h ago."""
+    minutes = max(0, int((now - timestamp) // 60))
+    if minutes < 1:
+        return render.message(guidance, "ago_now", language)
+    if minutes < 60:
+        return render.message(guidance, "ago_minutes", language, minutes=minutes)
+    return render.message(guidance, "ago_hours", language, hours=format_hours(minutes / 60))
+
+
+def said_text(guidance: Guidance, language: str, answers: Sequence[Row]) -> Safe:
+    """What the patient said: their words quoted, then their tapped answers on one line."""
+    words = [
+        f"“<i>{escape(render.one_line(a['value'], SAID_LIMIT))}</i>”"
+        for a in answers
+        if a["question_id"] == "text"
+    ]
+    tapped = [
+        tapped_answer(guidance, language, a["question_id"], a["value"])
+        for a in answers
+        if a["question_id"] != "text"
+    ]
+    lines = words + ([" · ".join(tapped)] if tapped else [])
+    return Safe("\n".join(lines) or "–")
+
+
+def plain_reasons(assessment: Row | None) -> str:
+    """The reasons of the rules that decided the bucket, in plain words on one line."""
+    reasons = assessment["reasons"] if assessment else []
+    return "; ".join(reasons) or "?"
+
+
+def phone_text(guidance: Guidance, language: str, session: Row) -> Safe:
+    phone = session.get("phone")
+    return Safe(escape(phone)) if phone else render.message(guidance, "alert_phone_none", language)
 
 
 def renotified(guidance: Guidance, clinic: Clinic, text: str) -> Safe:
@@ -136,16 +236,6 @@ def staff_name(clinic: Clinic, telegram_id: int | None) -> str:
     return render.neutral(member.name) if member else f"#{telegram_id}"
 
 
-def reasons_text(assessment: Row | None) -> Safe:
-    """The reasons of the rules that decided the bucket, and the ids of every rule that fired."""
-    if not assessment:
-        return Safe("?")
-    lines = [f"• {escape(reason)}" for reason in assessment["reasons"]]
-    if assessment["rules"]:
-        lines.append(f"[{escape(', '.join(assessment['rules']))}]")
-    return Safe("\n" + "\n".join(lines)) if lines else Safe("?")
-
-
 def assessment_answers(session_answers: Sequence[Row], assessment: Row | None) -> list[Row]:
     """The answers the assessment judged: its check-in's, or the free text that prompted it."""
     if not assessment:
@@ -157,19 +247,19 @@ def assessment_answers(session_answers: Sequence[Row], assessment: Row | None) -
     return texts[-1:]
 
 
-def answers_text(guidance: Guidance, language: str, answers: Sequence[Row]) -> Safe:
-    lines = [answer_line(guidance, language, a["question_id"], a["value"]) for a in answers]
-    return Safe("\n" + "\n".join(lines)) if lines else Safe("–")
-
-
 def answer_line(guidance: Guidance, language: str, question_id: str, value: Any) -> str:
     """One answer as `• question: value`, option ids shown as their labels; free text quoted."""
     if question_id == "text":
         return f"• “<i>{escape(quote(value))}</i>”"
+    return f"• {tapped_answer(guidance, language, question_id, value)}"
+
+
+def tapped_answer(guidance: Guidance, language: str, question_id: str, value: Any) -> str:
+    """A check-in answer as `question: value` (escaped), option ids shown as their labels."""
     question = next((q for q in guidance.questions if q.id == question_id), None)
     name = question_id.replace("_", " ")
     if question is None:
-        return f"• {escape(name)}: {escape(quote(value))}"
+        return f"{escape(name)}: {escape(quote(value))}"
     labels = {o.id: o.labels.get(language) or o.label for o in question.options}
     if question.kind == "scale" and isinstance(value, (int, float)):
         shown = f"{value}/{question.max}"
@@ -177,7 +267,7 @@ def answer_line(guidance: Guidance, language: str, question_id: str, value: Any)
         shown = ", ".join(labels.get(str(v), str(v)) for v in value) or "–"
     else:
         shown = labels.get(str(value), quote(value))
-    return f"• {escape(name)}: {escape(shown)}"
+    return f"{escape(name)}: {escape(shown)}"
 
 
 def quote(value: Any) -> str:

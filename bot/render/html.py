@@ -13,6 +13,7 @@ import string
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from bot.guidance.model import Guidance
 
@@ -107,6 +108,15 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> dict:
     return {
         "inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows]
     }
+
+
+def reply_keyboard(rows: list[list[dict[str, Any]]]) -> dict:
+    """A reply keyboard under the message box, hidden once a button is pressed: each button
+    sends its text, or with `request_contact` the user's own phone number."""
+    return {"keyboard": rows, "one_time_keyboard": True, "resize_keyboard": True}
+
+
+REMOVE_KEYBOARD = {"remove_keyboard": True}  # takes a reply keyboard away
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Practitioner alerts: each round's messages, the pictures behind round 0, and acknowledgement.
+"""Practitioner alerts: each round's messages, the pictures behind round 0, an open alert's
+copies edited when a later finding is folded into it, and acknowledgement.
 
 An alert is a row; the delivery tick asks `alert_round` for each round that falls due and
 queues the result in the outbox in the same transaction that moves the alert on, so no round
@@ -57,20 +58,52 @@ def alert_round(services: Services, alert: DueAlert) -> tuple[list[Outgoing], fl
 
 
 def alert_text(services: Services, alert: DueAlert, session: dict[str, Any]) -> Safe:
-    """The alert's text from the rows it reads (patient, assessments, answers)."""
+    """The alert's text from the rows it reads (the alert, patient, assessments, answers)."""
     clinic = services.clinic(alert.clinic_id)
     store = services.store
     return texts.alert_text(
         services.guidance(clinic.id),
         clinic,
-        alert.bucket,
-        alert.assessment_id,
+        store.alert(alert.id) or alert._asdict(),
         session,
         store.patient(session["patient_id"]) or {},
         store.assessments(session["id"]),
         store.session_answers(session["id"]),
         services.now(),
     )
+
+
+def restate(services: Services, alert_id: int) -> list[int]:
+    """A later finding was folded into the open alert: each copy already in Telegram is edited
+    to its new text, through the outbox (the tick sends the edits), keeping its button and a
+    reminder's prefix; copies still waiting go out with the new text. Inside the caller's
+    transaction. Returns the outbox rows of the edits, to send once it is committed."""
+    store = services.store
+    row = store.alert(alert_id)
+    session = store.session(row["session_id"]) if row else None
+    if row is None or session is None:
+        return []
+    alert = DueAlert.from_row(row)
+    clinic = services.clinic(alert.clinic_id)
+    guidance = services.guidance(clinic.id)
+    text = alert_text(services, alert, session)
+    prefix = texts.renotify_prefix(guidance, clinic)
+    markup = texts.ack_keyboard(guidance, clinic, alert_id)
+    copies = store.restate_alert(alert_id, text, prefix)
+    edits = [
+        services.queue(
+            copy["chat_id"],
+            MessageKind.ALERT_UPDATE,
+            prefix + text if copy["text"].startswith(prefix) else text,
+            markup,
+            ref_id=alert_id,
+            edit_message_id=copy["message_id"],
+            patient_id=session["patient_id"],
+        )
+        for copy in copies
+    ]
+    log.info("alert %s updated: %d copies edited", alert_id, len(edits))
+    return edits
 
 
 async def after_first_round(services: Services, alert: DueAlert, chats: list[int]) -> int:
@@ -172,10 +205,12 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
     log.info("alert %s acknowledged", alert_id)  # by whom is in its row: no Telegram id in logs
     store.cancel_alert_messages(alert_id)
     session = store.session(alert["session_id"]) or {}
+    # Every copy says the same once taken, as of now (how long ago the patient wrote, too).
+    current = alert_text(services, DueAlert.from_row(alert), session) if session else None
     for row in store.sent_alert_messages(alert_id):
         if row["message_id"] is None:
             continue
-        text = texts.acknowledged(guidance, clinic, row["text"], staff_id, now)
+        text = texts.acknowledged(guidance, clinic, current or row["text"], staff_id, now)
         await services.edit(
             row["chat_id"],
             row["message_id"],

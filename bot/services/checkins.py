@@ -221,13 +221,15 @@ def _after_answer(
     assessed = record(services, f, assessment, hours, checkin["id"], alert=worse)
     answered = checkin_text(f, checkin["hours"], sent_at(checkin), answers, None)
     summary = Outgoing(answered, None, edit=message_id)
+    edits = [Outgoing("", queued=row_id) for row_id in assessed.alert_edits]  # an open alert grew
     if not final:
-        return [summary, Outgoing(outcome(services, f, assessed)), _asking(f, checkin, answers, remaining[0])]
+        told = Outgoing(outcome(services, f, assessed))
+        return [summary, told, _asking(f, checkin, answers, remaining[0]), *edits]
     store.checkin_answered(checkin["id"], now)
     text = outcome(services, f, assessed) if worse else f.say("answer_recorded")
     if assessment.bucket != "emergency" and _last(services, f, checkin):
         text = Safe(text + "\n\n" + f.say("followup_complete"))
-    return [summary, Outgoing(text)]
+    return [summary, Outgoing(text), *edits]
 
 
 def _last(services: Services, f: Followup, checkin: dict[str, Any]) -> bool:

@@ -6,6 +6,7 @@ through `Services.store`."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from bot.followup.plan import plan
@@ -13,13 +14,17 @@ from bot.followup.status import RUNNING_SESSIONS
 from bot.guidance.model import Guidance
 from bot.render import checkin as cr
 from bot.render import html as render
-from bot.render.html import Button, Safe
+from bot.render.html import REMOVE_KEYBOARD, Button, Safe, reply_keyboard
 from bot.render.outgoing import Outgoing
+from bot.services import session
 
 if TYPE_CHECKING:
     from bot.services.shared import Services
 
 log = logging.getLogger(__name__)
+
+PHONE_LIMIT = 32  # characters of a shared phone number kept (Telegram's are digits, maybe a "+")
+ASKED = "asked"  # sessions.phone_prompt while the patient may still share or skip
 
 
 def valid_token(services: Services, token: str | None) -> dict[str, Any] | None:
@@ -85,7 +90,7 @@ def accept(
     replaces = running is not None and running["status"] in RUNNING_SESSIONS
     patient_id = store.save_patient(telegram_id, first_name, lang, clinic.id, now)
     checkins = plan(clinic, row["treated_at"], now)
-    session_id = store.start_session(patient_id, row, clinic.clock_speed, checkins, now)
+    session_id = store.start_session(patient_id, row, clinic.clock_speed, checkins, now, ASKED)
     log.info(
         "patient %s consented: session %s, %d check-ins%s",
         patient_id,
@@ -102,4 +107,56 @@ def accept(
     )
     if replaces:
         text = Safe(render.message(guidance, "new_session_replaces", lang) + "\n\n" + text)
-    return Outgoing(text)
+    ask = render.message(guidance, "phone_ask", lang, clinic_name=clinic.name)
+    return Outgoing(Safe(text + "\n\n" + ask), phone_keyboard(guidance, lang))
+
+
+# ---- the phone number, shared with one tap (optional)
+
+
+def phone_keyboard(guidance: Guidance, lang: str) -> dict:
+    """Telegram's contact-request button, and Skip."""
+    share = {"text": _label(guidance, "phone_share_button", lang), "request_contact": True}
+    return reply_keyboard([[share], [{"text": _label(guidance, "phone_skip_button", lang)}]])
+
+
+def _label(guidance: Guidance, key: str, lang: str) -> str:
+    """A reply keyboard button's text: plain, as the patient's tap sends it back."""
+    return render.plain(render.message(guidance, key, lang))
+
+
+def take_contact(
+    services: Services, telegram_id: int, contact_user_id: int | None, phone: str
+) -> Outgoing | None:
+    """A contact the patient sent: their own number is kept for their follow-up's clinic and
+    the keyboard goes; anyone else's (or one naming no Telegram user) is refused. None: the
+    sender has no follow-up."""
+    f = session.current(services, telegram_id)
+    if f is None:
+        return None
+    if contact_user_id != telegram_id:
+        log.info("patient %s: a contact not their own refused", f.patient["id"])
+        asked = f.session["phone_prompt"] == ASKED
+        return Outgoing(f.say("phone_not_yours"), phone_keyboard(f.guidance, f.lang) if asked else None)
+    services.store.share_phone(f.session["id"], phone_number(phone))
+    log.info("patient %s shared their phone for session %s", f.patient["id"], f.session["id"])
+    return Outgoing(f.say("phone_thanks", clinic_name=f.clinic.name), REMOVE_KEYBOARD)
+
+
+def skip_phone(services: Services, telegram_id: int, text: str) -> Outgoing | None:
+    """The patient tapped Skip while their phone was asked: nothing is kept, the keyboard goes.
+    None for any other words (they are read as usual)."""
+    f = session.current(services, telegram_id)
+    if f is None or f.session["phone_prompt"] != ASKED:
+        return None
+    if text.strip() != _label(f.guidance, "phone_skip_button", f.lang):
+        return None
+    services.store.skip_phone(f.session["id"])
+    return Outgoing(f.say("phone_skipped", clinic_name=f.clinic.name), REMOVE_KEYBOARD)
+
+
+def phone_number(raw: str) -> str:
+    """A shared number as staff dial it: Telegram's digits get their "+"; nothing but digits,
+    spaces, "+", "-" and brackets is kept."""
+    number = re.sub(r"[^0-9+() -]", "", raw).strip()[:PHONE_LIMIT]
+    return f"+{number}" if number.isdigit() else number

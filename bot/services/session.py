@@ -21,6 +21,7 @@ from bot.guidance.model import Guidance, Question
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.html import Safe
+from bot.services import alerts
 from bot.triage.engine import SEVERITY, Assessment, Context, PriorCheckin, Reply, triage
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class Assessed:
     assessment_id: int | None  # None: small talk, not an assessment (U2)
     alert_id: int | None
     news: bool = True  # worse than what the same message was judged before (an edit); a new message is news
+    alert_edits: tuple[int, ...] = ()  # outbox rows queued: an open alert's copies edited with this finding
 
 
 def judge(services: Services, f: Followup, reply: Reply, hours: float, answering: bool = True) -> Assessment:
@@ -125,8 +127,9 @@ def record(
 ) -> Assessed:
     """Store an assessment and, for contact or emergency, an alert for the clinic's staff.
 
-    No second alert while one of the same or a worse bucket is still open for this follow-up:
-    the staff are already being told (and reminded) about this patient."""
+    No second alert while one of the same or a graver bucket is still open for this follow-up
+    (one open alert per follow-up and bucket at most): the finding is folded into the gravest
+    such alert, whose copies are edited to show it. A graver finding is a new alert."""
     store, now, sid = services.store, services.now(), f.session["id"]
     assessment_id = store.add_assessment(
         sid,
@@ -140,17 +143,22 @@ def record(
         now,
         message_id,
     )
-    alert_id = None
+    alert_id: int | None = None
+    edits: tuple[int, ...] = ()
     if alert and assessment.bucket != "normal":
-        open_same = [
+        as_grave = [
             a
             for a in store.open_alerts(f.clinic.id)
             if a["session_id"] == sid and SEVERITY[a["bucket"]] >= SEVERITY[assessment.bucket]
         ]
-        if not open_same:
+        if as_grave:  # the staff are being told about this patient already: their alert grows
+            folded = max(as_grave, key=lambda a: (SEVERITY[a["bucket"]], a["id"]))
+            store.fold_into_alert(folded["id"], assessment_id)
+            edits = tuple(alerts.restate(services, folded["id"]))
+        else:  # a new message: Telegram tells nobody of an edit
             alert_id = store.add_alert(sid, assessment_id, f.clinic.id, assessment.bucket, now)
     log.info("session %s assessment %s: %s (alert %s)", sid, assessment_id, assessment.bucket, alert_id)
-    return Assessed(assessment, assessment_id, alert_id)
+    return Assessed(assessment, assessment_id, alert_id, alert_edits=edits)
 
 
 def outcome(services: Services, f: Followup, assessed: Assessed) -> Safe:

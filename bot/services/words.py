@@ -126,7 +126,7 @@ def assess_words(services: Services, words: Words, edited: bool = False) -> Asse
     assessed = record(services, f, assessment, hours, checkin_id, message_id=words.message_id)
     if checkin_id:
         services.store.checkin_answered(checkin_id, words.received_at)
-    return Assessed(assessment, assessed.assessment_id, assessed.alert_id, news)
+    return Assessed(assessment, assessed.assessment_id, assessed.alert_id, news, assessed.alert_edits)
 
 
 @dataclass(frozen=True)

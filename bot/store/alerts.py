@@ -77,15 +77,56 @@ class AlertQueries(Connection):
         )
 
     def cancel_alert_messages(self, alert_id: int) -> None:
-        """Once acknowledged, copies of an alert still waiting to go out are not sent."""
+        """Once acknowledged, copies of an alert and edits of them still waiting to go out are not
+        sent (a later edit would take the acknowledgement off a copy)."""
         self._update(
-            "UPDATE outbox SET status = ? WHERE kind = ? AND ref_id = ? AND status = ?",
-            [OutboxStatus.CANCELLED, MessageKind.ALERT, alert_id, OutboxStatus.PENDING],
+            "UPDATE outbox SET status = ? WHERE kind IN (?, ?) AND ref_id = ? AND status = ?",
+            [
+                OutboxStatus.CANCELLED,
+                MessageKind.ALERT,
+                MessageKind.ALERT_UPDATE,
+                alert_id,
+                OutboxStatus.PENDING,
+            ],
         )
+
+    def fold_into_alert(self, alert_id: int, assessment_id: int) -> None:
+        """A later finding about an open alert's follow-up, no graver than it: counted on it."""
+        self._update(
+            "UPDATE alerts SET updates = updates + 1, latest_assessment_id = ? WHERE id = ?",
+            [assessment_id, alert_id],
+        )
+
+    def restate_alert(self, alert_id: int, text: str, prefix: str) -> list[dict[str, Any]]:
+        """An alert says `text` now: its copies not yet sent will say it (a reminder's with its
+        `prefix`); returns the copies already in Telegram (chat_id, message_id, text as sent then)
+        to edit. Their stored text becomes the new one, so an acknowledgement keeps it."""
+        with self.transaction():
+            sent = self._all(
+                """SELECT id, chat_id, message_id, text FROM outbox WHERE kind = ? AND ref_id = ?
+                   AND status = ? AND message_id IS NOT NULL""",
+                [MessageKind.ALERT, alert_id, OutboxStatus.SENT],
+            )
+            self.db.conn.execute(
+                """UPDATE outbox SET text = CASE WHEN substr(text, 1, ?) = ? THEN ? ELSE ? END
+                   WHERE kind = ? AND ref_id = ? AND status IN (?, ?)""",
+                [
+                    len(prefix),
+                    prefix,
+                    prefix + text,
+                    text,
+                    MessageKind.ALERT,
+                    alert_id,
+                    OutboxStatus.SENT,
+                    OutboxStatus.PENDING,
+                ],
+            )
+        return sent
 
     def open_alerts(self, clinic_id: str) -> list[dict[str, Any]]:
         return self._all(
-            """SELECT a.*, p.first_name FROM alerts a JOIN sessions s ON s.id = a.session_id
+            """SELECT a.*, p.first_name, p.telegram_id, s.patient_id, s.patient_ref, s.phone
+               FROM alerts a JOIN sessions s ON s.id = a.session_id
                JOIN patients p ON p.id = s.patient_id WHERE a.clinic_id = ? AND a.status = ?
                ORDER BY a.created_at""",
             [clinic_id, AlertStatus.OPEN],

@@ -244,6 +244,22 @@ def m008_tips_sent(db: Database) -> None:
 
 
 @migrations()
+def m009_patient_identity(db: Database) -> None:
+    """Who the patient is and one alert that grows (issue 13, points 1 and 2). The clinic's own
+    patient reference is typed at enrolment and kept with the link server-side (never in the
+    deep link), then on the follow-up it starts; the phone number the patient may share at
+    consent is on that follow-up too (`phone_prompt`: asked, shared or skipped), so each clinic
+    sees only what was given for its own follow-up, and both go when it is erased. An alert
+    counts the later findings folded into it (`updates`) and names the newest one."""
+    db.execute("ALTER TABLE enrol_tokens ADD COLUMN patient_ref TEXT")
+    db.execute("ALTER TABLE sessions ADD COLUMN patient_ref TEXT")
+    db.execute("ALTER TABLE sessions ADD COLUMN phone TEXT")
+    db.execute("ALTER TABLE sessions ADD COLUMN phone_prompt TEXT")
+    db.execute("ALTER TABLE alerts ADD COLUMN updates INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE alerts ADD COLUMN latest_assessment_id INTEGER")
+
+
+@migrations()
 def m011_clinic_settings(db: Database) -> None:
     """Settings from Telegram (issue 13): a clinic's config values an admin changed with
     /settings (`value` as JSON in the config file's form; null: unset), staff added or removed

@@ -35,7 +35,9 @@ class PatientQueries(Connection):
         practitioner_id: int | None,
         now: float,
         expires_at: float,
+        patient_ref: str | None = None,
     ) -> None:
+        """`patient_ref`: the clinic's own reference for the patient, kept here, never in the link."""
         self.db.table("enrol_tokens").insert(
             {
                 "token": token,
@@ -48,6 +50,7 @@ class PatientQueries(Connection):
                 "practitioner_id": practitioner_id,
                 "created_at": now,
                 "expires_at": expires_at,
+                "patient_ref": patient_ref,
             }
         )
 
@@ -112,9 +115,11 @@ class PatientQueries(Connection):
         clock_speed: float,
         checkins: Sequence[tuple[int, float, float]],
         now: float,
+        phone_prompt: str | None = None,
     ) -> int:
         """A new follow-up replaces any the patient still has running; `checkins` are
-        (index, nominal hours, due_at) rows."""
+        (index, nominal hours, due_at) rows. It takes the link's patient reference;
+        `phone_prompt` is "asked" when the patient is offered to share their phone."""
         with self.db.conn:
             running = self._all(
                 f"SELECT id FROM sessions WHERE patient_id = ? AND status IN ({_RUNNING})",
@@ -135,6 +140,8 @@ class PatientQueries(Connection):
                         "first_session": token["first_session"],
                         "treated_at": token["treated_at"],
                         "practitioner_id": token["practitioner_id"],
+                        "patient_ref": token.get("patient_ref"),
+                        "phone_prompt": phone_prompt,
                         "clock_speed": clock_speed,
                         "status": SessionStatus.ACTIVE.value,
                         "created_at": now,
@@ -157,6 +164,22 @@ class PatientQueries(Connection):
                     "UPDATE enrol_tokens SET session_id = ? WHERE token = ?", [session_id, token["token"]]
                 )
         return session_id
+
+    def skip_phone(self, session_id: int) -> bool:
+        """The patient declined to share their phone while it was asked; False when it was not."""
+        return (
+            self._update(
+                "UPDATE sessions SET phone_prompt = 'skipped' WHERE id = ? AND phone_prompt = 'asked'",
+                [session_id],
+            )
+            == 1
+        )
+
+    def share_phone(self, session_id: int, phone: str) -> None:
+        """The patient's own number, shared with their follow-up's clinic (asked or not)."""
+        self._update(
+            "UPDATE sessions SET phone = ?, phone_prompt = 'shared' WHERE id = ?", [phone, session_id]
+        )
 
     def _finish_session(self, session_id: int, status: SessionStatus) -> None:
         self.db.conn.execute("UPDATE sessions SET status = ? WHERE id = ?", [status, session_id])

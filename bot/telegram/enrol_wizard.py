@@ -19,7 +19,14 @@ from typing import Any
 from telegram import Chat, Update
 
 from bot.clinic.card import card_png
-from bot.clinic.enrolment import ACTIVITIES, EnrolmentError, create_enrolment, deep_link
+from bot.clinic.enrolment import (
+    ACTIVITIES,
+    REFERENCE_LIMIT,
+    EnrolmentError,
+    create_enrolment,
+    deep_link,
+    patient_reference,
+)
 from bot.followup.status import MessageKind
 from bot.guidance.config import Clinic
 from bot.guidance.model import INTENSITIES
@@ -46,10 +53,18 @@ Screen = tuple[Safe, dict[str, Any]]  # a step's text and its buttons
 
 async def enrol_command(update: Update, context: AftercareContext) -> None:
     """Start the guided enrolment of a session: clinic (if several), areas, intensity, activity,
-    first session; the treatment time is now."""
+    first session; the treatment time is now. `/enrol A-1234` gives the clinic's own reference
+    for the patient (kept with the link, never in it)."""
     services = context.services
     clinics = services.staff_clinics(parts.sender(update).id)
+    try:
+        reference = patient_reference(" ".join(context.args or []))
+    except EnrolmentError:
+        text = _text(services, clinics[0], "enrol_reference_too_long", limit=REFERENCE_LIMIT)
+        await services.say(parts.chat(update).id, MessageKind.STAFF, text)
+        return
     flow: Flow = {
+        "reference": reference,
         "flow": secrets.randbelow(10**9),
         "step": AREA,
         "clinic": clinics[0].id,
@@ -58,7 +73,8 @@ async def enrol_command(update: Update, context: AftercareContext) -> None:
         "activities": [],
     }
     context.user_state[FLOW] = flow
-    intro = _text(services, clinics[0], "enrol_start")
+    heading = _text(services, clinics[0], "enrol_start")
+    intro = heading + "\n" + _reference_line(services, clinics[0], reference)
     if len(clinics) == 1:
         text, markup = _area_step(services, clinics[0], flow)
     else:
@@ -68,6 +84,12 @@ async def enrol_command(update: Update, context: AftercareContext) -> None:
             [[(c.name, Button(CLINIC, flow["flow"], str(i)).pack())] for i, c in enumerate(clinics)]
         )
     await services.say(parts.chat(update).id, MessageKind.STAFF, Safe(intro + "\n\n" + text), markup)
+
+
+def _reference_line(services: Services, clinic: Clinic, reference: str | None) -> str:
+    if reference is None:
+        return _text(services, clinic, "enrol_reference_hint")
+    return _text(services, clinic, "enrol_reference", reference=reference)
 
 
 def _area_step(services: Services, clinic: Clinic, flow: Flow) -> Screen:
@@ -255,14 +277,17 @@ async def _finish(
             parts.sender(update).id,
             now,
             guidance=guidance,
+            patient_ref=flow["reference"],
         )
         link = deep_link(services.bot_username, enrolment.token)
     except EnrolmentError as error:  # no patient data nor token in the message
         log.error("enrolment by staff %s failed: %s", who, error)
         return await replies.reply_kindly(context, update, _text(services, clinic, "error_generic"))
     log.info("enrolment link made by staff %s for clinic %s", who, clinic.id)
+    reference = [escape(flow["reference"])] if flow["reference"] else []
     summary = " · ".join(
-        [
+        reference
+        + [
             escape(texts.area_labels(guidance, json.dumps(flow["areas"]), clinic.language)),
             texts.intensity_label(guidance, flow["intensity"], clinic.language),
         ]

@@ -70,6 +70,7 @@ def register(application: Application, audience: Audiences) -> None:
     application.add_handler(CallbackQueryHandler(button, pattern=PATIENT_BUTTON))
     application.add_handler(MessageHandler(staff & filters.COMMAND, staff_help))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, introduce))
+    application.add_handler(MessageHandler(PRIVATE & filters.CONTACT & ~audience.staff, contact))
     # Staff's words get their help; their edits, nothing.
     application.add_handler(
         MessageHandler(INCOMING & filters.UpdateType.MESSAGE & audience.staff, staff_help)
@@ -219,6 +220,11 @@ async def incoming(update: Update, context: AftercareContext) -> None:
     text = message.text or message.caption or ""
     # The largest size comes last; an edited caption is new words, its photo is kept already.
     photo = message.photo[-1].file_id if message.photo and not edited else None
+    skipped = (
+        consent.skip_phone(services, parts.sender(update).id, text) if message.text and not edited else None
+    )
+    if skipped is not None:  # "Skip" under the phone question: an answer to it, not words to read
+        return await send(services, parts.chat(update).id, [skipped])
     if not text.strip() and photo is None:  # a voice note, sticker, location...: say what I can read
         if edited:
             return None
@@ -239,8 +245,16 @@ async def incoming(update: Update, context: AftercareContext) -> None:
         with services.store.transaction():  # the assessment, any alert and the answered check-in together
             assessed = words.assess_words(services, taken, edited)
         if not assessed.news:
-            return None  # an edit no worse than before: stored and judged, nothing new to say
+            return await _send_queued(services, assessed.alert_edits)  # stored and judged: nothing new
     await _answer(services, update, context, words.answer(services, taken, assessed))
+    await _send_queued(services, assessed.alert_edits if assessed else ())
+
+
+async def _send_queued(services: Services, row_ids: tuple[int, ...]) -> None:
+    """Rows queued with the writes just committed (an open alert's copies edited), sent now;
+    the tick sends what cannot go yet."""
+    for row_id in row_ids:
+        await services.delivery.send(row_id)
 
 
 async def _answer(
@@ -288,6 +302,18 @@ def _reply(services: Services, update: Update, key: str) -> words.Answer:
     """A message answering whatever was sent, replaced by a newer one like any answer: a flood
     of stickers gets one reply, and never holds the next update while the chat is paced."""
     return words.Answer(_text(services, update, key), None, NO_BUCKET)
+
+
+async def contact(update: Update, context: AftercareContext) -> None:
+    """A contact shared (the one-tap phone button at consent): the patient's own number is kept
+    for their clinic; anyone else's is refused."""
+    services = context.services
+    shared = parts.message(update).contact
+    assert shared is not None  # the handler's filter
+    out = consent.take_contact(services, parts.sender(update).id, shared.user_id, shared.phone_number)
+    if out is None:
+        return await _say(services, update, "not_enrolled")
+    await send(services, parts.chat(update).id, [out])
 
 
 # ---- buttons

@@ -104,10 +104,11 @@ def _active_line(services: Services, clinic: Clinic, guidance: Guidance, row: di
     hours = (services.now() - row["treated_at"]) * (row["clock_speed"] or 1) / 3600
     bucket = texts.bucket_label(guidance, row["last_bucket"] or "none", clinic.language)
     paused = " ⏸" if row["status"] == SessionStatus.PAUSED else ""
-    areas = escape(texts.area_labels(guidance, row["areas"], clinic.language))
+    # "#id name" stays as is: erasure finds a list that shows the patient by it
     return (
-        f"#{row['patient_id']} {escape(texts.patient_name(row))}{paused} · "
-        f"{areas} · {texts.format_hours(hours)} h · {bucket}"
+        f"{texts.reference_part(row)}#{row['patient_id']} {escape(texts.patient_name(row))}{paused}"
+        f"{texts.phone_part(row)} · {escape(texts.area_labels(guidance, row['areas'], clinic.language))} · "
+        f"{texts.format_hours(hours)} h · {bucket}"
     )
 
 
@@ -120,12 +121,12 @@ async def alerts_command(update: Update, context: AftercareContext) -> None:
         guidance = services.guidance(clinic.id)
         lines = []
         for row in services.store.open_alerts(clinic.id):
-            session = services.store.session(row["session_id"]) or {}
             bucket = texts.bucket_label(guidance, row["bucket"], clinic.language)
             name = escape(texts.patient_name(row))
+            updates = f" · 🔁×{row['updates']}" if row["updates"] else ""
             lines.append(
-                f"{bucket} · #{session.get('patient_id', '?')} {name} · "
-                f"{texts.local_time(row['created_at'], clinic)} · ×{row['notify_count'] or 0}"
+                f"{bucket} · {texts.reference_part(row)}#{row['patient_id']} {name}{texts.phone_part(row)} · "
+                f"{texts.local_time(row['created_at'], clinic)} · ×{row['notify_count'] or 0}{updates}"
             )
         body = "\n".join(lines) if lines else _text(services, clinic, "alerts_none")
         parts.append(_heading(services, clinic, clinics, "alerts_header") + "\n" + body)
@@ -184,7 +185,8 @@ def timeline(
     status = f" · {escape(patient['status'])}" if patient["clinic_id"] == clinic.id else ""
     lines = [
         _text(services, clinic, "patient_header"),
-        f"#{patient['id']} {texts.patient_link(patient)}{status}",
+        f"{texts.reference_part(session)}#{patient['id']} {texts.patient_link(patient)}"
+        f"{texts.phone_part(session)}{status}",
     ]
     activities = ", ".join(
         _label(services, clinic, f"activity_{a}") for a in json.loads(session["activities"] or "[]")
