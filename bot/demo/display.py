@@ -114,7 +114,8 @@ class ChatDisplay:
 
     def bot_message(self, message: Message, event: str) -> None:
         """An emulator on_bot_message listener: "sent", "edited" or "deleted"."""
-        self.messages += event == "sent"
+        if event == "sent":
+            self.messages += 1
         key = (message.chat_id, message.message_id)
         lines: list[Text] = list(message_text(message).split("\n", allow_blank=True))
         before, buttons_before = self._shown.get(key, ([], set()))

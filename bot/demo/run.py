@@ -13,6 +13,8 @@ time. The clinic's clock_speed alone cannot squeeze the day into seconds: a chec
 seven messages in one chat, and Telegram (the emulator, and the bot's own pacing) allows about
 one a second per chat, so a faster schedule would send the next check-in before the patient
 had finished the last. Both clocks run together, so the flood limits are enforced all the same.
+That clock stands still while the process is starved (bot/demo/setup.py WorldClock), so a busy
+machine or --fast plays the same day: the same buckets, the same alerts to the same staff.
 """
 
 from __future__ import annotations
