@@ -126,18 +126,6 @@ def test_the_command_refuses_a_speed_it_cannot_play(capsys, speed, says):
     assert err.startswith(f"aftercare: {says}") and err.count("\n") == 1
 
 
-@pytest.fixture(scope="module")
-def quiet_run_in_60_columns(tmp_path_factory) -> tuple[int, str, str]:
-    """`aftercare demo --quiet --fast > file` with COLUMNS=60: its exit status, the file, stderr."""
-    path = tmp_path_factory.mktemp("demo") / "day.txt"
-    err = io.StringIO()
-    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stderr(err):
-        patch.setenv("COLUMNS", "60")
-        with path.open("w", encoding="utf-8") as out:
-            status = main(["demo", "--quiet", "--fast"], out=out)
-    return status, path.read_text(encoding="utf-8"), err.getvalue()
-
-
 def whole_table(lines: list[str], width: int) -> None:
     """Every line fits, and every line of the table runs from its left border to its right one."""
     assert all(len(line) <= width for line in lines), max(lines, key=len)
@@ -147,31 +135,29 @@ def whole_table(lines: list[str], width: int) -> None:
     assert len({len(line) for line in table}) == 1  # one width: nothing cut, nothing spilled
 
 
-@pytest.mark.drill  # the demo day on the real clock: about 8 s, for the three tests below
-def test_a_quiet_demo_says_how_far_the_day_has_got(quiet_run_in_60_columns):
-    status, day, progress = quiet_run_in_60_columns
-    assert status == 0, day
+def progress_of_the_day(progress: str) -> None:
     lines = progress.splitlines()
     assert lines[0].startswith("Aftercare demo: 72 h in about")
     assert [line.split(":")[0].strip() for line in lines[1:-1]] == [f"{h:g}h" for h in CHECKIN_HOURS]
     counts = [int(re.search(r"(\d+) messages", line).group(1)) for line in lines[1:]]
     assert counts == sorted(counts) and counts[-1] > 20
     assert lines[-1].startswith("The day is over (")
-    assert "Hi Ana" not in day and "Messages so far" not in day  # the chats stay quiet; progress is on stderr
 
 
-@pytest.mark.drill
-def test_the_saved_summary_has_no_trailing_spaces(quiet_run_in_60_columns):
-    _, day, _ = quiet_run_in_60_columns
+@pytest.mark.drill  # the demo day on the real clock: about 8 s (one run for the three points)
+def test_a_quiet_demo_saved_at_60_columns_shows_progress_and_a_whole_summary_without_trailing_spaces(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("COLUMNS", "60")
+    with (tmp_path / "day.txt").open("w", encoding="utf-8") as out:
+        assert main(["demo", "--quiet", "--fast"], out=out) == 0
+    day = (tmp_path / "day.txt").read_text(encoding="utf-8")
+
+    progress_of_the_day(capsys.readouterr().err)  # on stderr: the saved file holds the summary only
+    assert "Hi Ana" not in day and "messages so far" not in day
     assert day.endswith("\n") and "played out as scripted" in day
-    assert [line for line in day.splitlines() if line != line.rstrip()] == []
-
-
-@pytest.mark.drill
-def test_the_summary_stays_whole_at_60_columns(quiet_run_in_60_columns):
-    _, day, _ = quiet_run_in_60_columns
-    lines = day.splitlines()
-    whole_table(lines, 60)
+    assert [line for line in day.splitlines() if line != line.rstrip()] == []  # no trailing spaces
+    whole_table(day.splitlines(), 60)
     words = " ".join(day.split())
     assert "Ben contact at" in words and "acknowledged by Dana Reyes after" in words
     assert "Chloe emergency at" in words and "to Dana, Sam (reminder); acknowledged by Sam Okafor" in words
