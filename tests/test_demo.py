@@ -169,6 +169,7 @@ def test_a_terminal_60_columns_wide_gets_a_whole_summary():
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 60, 0, 0))  # rows, columns
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    env["TERM"] = "xterm-256color"  # rich takes a "dumb" terminal for 80 columns whatever its size
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "demo", "--quiet", "--fast"],
         stdin=follower,
