@@ -96,6 +96,7 @@ class ChatDisplay:
         self.looks: dict[int, ChatLook] = {}
         self._shown: dict[tuple[int, int], tuple[list[str], set[str]]] = {}
         self._long: set[str] = set()
+        self.messages = 0  # sent by the bot so far: the progress of a quiet run
 
     def add_chat(self, chat_id: int, label: str, style: str) -> None:
         self.looks[chat_id] = ChatLook(label, style)
@@ -113,6 +114,8 @@ class ChatDisplay:
 
     def bot_message(self, message: Message, event: str) -> None:
         """An emulator on_bot_message listener: "sent", "edited" or "deleted"."""
+        if event == "sent":
+            self.messages += 1
         key = (message.chat_id, message.message_id)
         lines: list[Text] = list(message_text(message).split("\n", allow_blank=True))
         before, buttons_before = self._shown.get(key, ([], set()))

@@ -13,6 +13,8 @@ time. The clinic's clock_speed alone cannot squeeze the day into seconds: a chec
 seven messages in one chat, and Telegram (the emulator, and the bot's own pacing) allows about
 one a second per chat, so a faster schedule would send the next check-in before the patient
 had finished the last. Both clocks run together, so the flood limits are enforced all the same.
+That clock stands still while the process is starved (bot/demo/setup.py WorldClock), so a busy
+machine or --fast plays the same day: the same buckets, the same alerts to the same staff.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+import typing
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,10 +36,11 @@ from rich.console import Console
 from bot.clinic.enrolment import create_enrolment
 from bot.demo import script
 from bot.demo.display import ChatDisplay
-from bot.demo.options import DEFAULT_SPEED, DemoOptions, check_options
+from bot.demo.options import CHECKIN_HOURS, DEFAULT_SPEED, DemoOptions, check_options
 from bot.demo.outcome import DemoResult, check, summaries
+from bot.demo.output import TrimmedLines
 from bot.demo.setup import Cast, Timeline, WorldClock, build_bot, cast_the_day
-from bot.demo.summary import header, summary_table
+from bot.demo.summary import header, summary
 from bot.emulator import BotApiEmulator
 from bot.followup.status import SessionStatus
 from bot.store.database import Store
@@ -87,8 +91,11 @@ def _logging(display: ChatDisplay) -> Iterator[_LogCatcher]:
             logging.getLogger(name).setLevel(level)
 
 
-async def run_demo(options: DemoOptions | None = None, console: Console | None = None) -> DemoResult:
-    """Play the day and return what happened; `result.failures` lists what did not go as scripted."""
+async def run_demo(
+    options: DemoOptions | None = None, console: Console | None = None, progress: TextIO | None = None
+) -> DemoResult:
+    """Play the day and return what happened; `result.failures` lists what did not go as scripted.
+    Quiet, a line goes to `progress` as the day reaches each check-in hour."""
     options = options or DemoOptions()
     console = console or Console()
     problem = check_options(options)
@@ -98,36 +105,63 @@ async def run_demo(options: DemoOptions | None = None, console: Console | None =
     timeline = Timeline(WorldClock(options.warp), options.speed, asyncio.get_running_loop())
     display = ChatDisplay(console, timeline.hours, quiet=options.quiet)
     result = DemoResult()
-    with _logging(display) as logs, tempfile.TemporaryDirectory(prefix="aftercare-demo-") as tmp:
-        async with BotApiEmulator(clock=timeline.clock, callback_timeout=15.0 * options.warp) as emu:
-            cast = cast_the_day(emu, Path(tmp), options, timeline, display)
-            if not options.quiet:
-                console.print(header(options, emu.url, cast, timeline.follow_up_real))
-            store = Store(cast.config.storage.database)
-            try:
-                patient_logs, acknowledged = await _play(
-                    cast, store, emu, timeline, options.fast, result.failures
-                )
-                result.patients = summaries(store, cast, options.speed)
-            finally:
-                store.close()
-            result.violations = len(emu.violations)
-            result.api_calls = len(emu.calls)
-            result.failures += [f"the emulator saw a violation: {v}" for v in emu.violations]
-        result.errors_logged = len(logs.errors)
-        result.failures += [f"the bot logged an error: {line}" for line in logs.errors]
+    beside = [timeline.clock.keep_time()]
+    if options.quiet and progress is not None:
+        print(f"Aftercare demo: 72 h in about {timeline.follow_up_real:.0f} s", file=progress, flush=True)
+        beside.append(_show_progress(timeline, display, progress))
+    async with _beside(*beside):
+        with _logging(display) as logs, tempfile.TemporaryDirectory(prefix="aftercare-demo-") as tmp:
+            async with BotApiEmulator(clock=timeline.clock, callback_timeout=15.0 * options.warp) as emu:
+                cast = cast_the_day(emu, Path(tmp), options, timeline, display)
+                if not options.quiet:
+                    console.print(header(options, emu.url, cast, timeline.follow_up_real))
+                store = Store(cast.config.storage.database)
+                try:
+                    patient_logs, acknowledged = await _play(cast, store, emu, timeline, result.failures)
+                    result.patients = summaries(store, cast, options.speed)
+                finally:
+                    store.close()
+                result.violations = len(emu.violations)
+                result.api_calls = len(emu.calls)
+                result.failures += [f"the emulator saw a violation: {v}" for v in emu.violations]
+            result.errors_logged = len(logs.errors)
+            result.failures += [f"the bot logged an error: {line}" for line in logs.errors]
+    if options.quiet and progress is not None:
+        print(
+            f"The day is over ({display.messages} messages); the summary follows.", file=progress, flush=True
+        )
     result.failures += check(result, cast, patient_logs, acknowledged)
     result.seconds = time.monotonic() - started
-    console.print(summary_table(result, options))
+    console.print(summary(result, options))
     return result
 
 
+@asynccontextmanager
+async def _beside(*coroutines: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Tasks beside the block, cancelled and awaited when it ends."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _show_progress(timeline: Timeline, display: ChatDisplay, out: TextIO) -> None:
+    """A line as the day reaches each check-in hour, so that a quiet run is not a silent one."""
+    for hour in CHECKIN_HOURS:
+        while (left := hour - timeline.hours()) > 0:
+            await timeline.sleep_hours(left)
+        print(f"  {hour:>2g}h: {display.messages} messages so far", file=out, flush=True)
+
+
 async def _play(
-    cast: Cast, store: Store, emu: BotApiEmulator, timeline: Timeline, fast: bool, failures: list[str]
+    cast: Cast, store: Store, emu: BotApiEmulator, timeline: Timeline, failures: list[str]
 ) -> Played:
     """Start the bot, let everyone play their script until the follow-ups end, stop the bot. A script
     that goes wrong is added to `failures`; the day's summary still follows."""
-    app = build_bot(cast, store, emu, timeline.clock, fast)
+    app = build_bot(cast, store, emu, timeline.clock)
     patient_logs = {p.name: script.PatientLog() for p in cast.patient_scripts}
     acknowledged: dict[str, str] = {}
     updater = app.updater
@@ -178,7 +212,7 @@ async def _perform(
         for s, u in zip(cast.staff_scripts, cast.staff_users, strict=True)
     ]
     await _all_or_nothing(actors)
-    await _settle(store, timeline.deadline_at)
+    await _settle(store, timeline)
 
 
 async def _all_or_nothing(coroutines: list[Coroutine[Any, Any, None]]) -> None:
@@ -192,7 +226,7 @@ async def _all_or_nothing(coroutines: list[Coroutine[Any, Any, None]]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _settle(store: Store, deadline_at: float) -> None:
+async def _settle(store: Store, timeline: Timeline) -> None:
     """Wait for the follow-ups to finish and the outbox to empty (acknowledgement edits are paced)."""
     loop = asyncio.get_running_loop()
 
@@ -201,22 +235,27 @@ async def _settle(store: Store, deadline_at: float) -> None:
         return store.unsent() == 0 and all(s["status"] == SessionStatus.COMPLETED for s in sessions)
 
     while not done():
-        if loop.time() > deadline_at:
+        if loop.time() > timeline.deadline_at:
             raise script.ScriptError("the follow-ups did not finish, or the outbox did not empty, in time")
         await asyncio.sleep(0.05)
 
 
 def main(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """`aftercare demo [--speed N] [--quiet] [--seed N] [--fast]`: 0 when the day went as scripted."""
-    options = DemoOptions(speed=args.speed or DEFAULT_SPEED, quiet=args.quiet, seed=args.seed, fast=args.fast)
+    speed = DEFAULT_SPEED if args.speed is None else args.speed
+    options = DemoOptions(speed=speed, quiet=args.quiet, seed=args.seed, fast=args.fast)
     problem = check_options(options)
     if problem:
         print(f"aftercare: {problem}", file=sys.stderr)
         return 2
-    console = Console(file=out, highlight=False)
+    # As wide as COLUMNS says, else the terminal, else 80 (rich's rule); the summary is whole from 60.
+    lines = TrimmedLines(out)
     try:
-        result = asyncio.run(run_demo(options, console))
+        console = Console(file=typing.cast(TextIO, lines), highlight=False)  # a text stream, as rich needs
+        result = asyncio.run(run_demo(options, console, sys.stderr))
     except KeyboardInterrupt:
         print("aftercare: demo interrupted", file=sys.stderr)
         return 130
+    finally:
+        lines.finish()
     return 0 if result.ok else 1

@@ -151,12 +151,12 @@ class Inbox:
         loop = asyncio.get_running_loop()
         while True:
             remaining = self.deadline() - loop.time()
+            if remaining <= 0:
+                raise ScriptError(f"{self.owner} waited for {what}, and it never came")
             try:
-                if remaining <= 0:
-                    raise TimeoutError
                 seen = await asyncio.wait_for(self.queue.get(), remaining)
             except TimeoutError:
-                raise ScriptError(f"{self.owner} waited for {what}, and it never came") from None
+                continue  # the deadline moves on while the process stalls: look again
             if want(seen):
                 return seen
 

@@ -22,40 +22,75 @@ from bot.store.database import Store
 from bot.telegram.app import build_application
 
 SEND_RATE = 28.0  # the bot's overall sends a second (Telegram allows about 30)
-TICK_SECONDS = 0.2  # the delivery job's interval (real seconds)
-FAST_TICK_SECONDS = 0.1
+# The delivery job's interval, in seconds of the demo's world clock: with --fast it is as many
+# times shorter in real time as the clocks run faster, so it spans the same stretch of the day
+# (12 nominal minutes at the default speed) and an alert round is not held back an hour.
+TICK_SECONDS = 0.2
 RENOTIFY = "1h"  # alert_renotify_after
 REMINDER = "12h"  # reminder_after: longer than a patient takes to tap through a check-in at Telegram's pace
 FOLLOW_UP_HOURS = 72
+HEARTBEAT = 0.005  # real seconds between the world clock's checks that the event loop runs
+STALL = 0.001  # a heartbeat this much late is the loop's ordinary jitter; later, a stall
 PATIENT_STYLES = ("green", "yellow", "magenta")
 STAFF_STYLES = ("cyan", "bright_blue")
 
 
 class WorldClock:
-    """Unix seconds for the bot and the emulator, running `warp` times faster than real time."""
+    """Unix seconds for the bot and the emulator, running `warp` times faster than real time, and
+    standing still while the process is starved.
+
+    A compressed clock turns every real cost into `warp` x clock_speed times more of the day: at
+    --fast, a soreness chart drawn in 0.5 s on a busy machine is five hours. `keep_time` counts
+    the time the event loop could not run (a heartbeat that wakes late) as time that did not pass,
+    so the day plays the same at every speed and load: who acknowledges an alert before it is
+    re-sent depends on the script, not on the machine."""
 
     def __init__(self, warp: float = 1.0):
         self.warp = warp
         self._wall, self._start = time.time(), time.monotonic()
+        self._stalled = 0.0  # real seconds the event loop could not run
+        self._shown = self._wall  # never back: a stall is counted after others read the clock
 
     def __call__(self) -> float:
-        return self._wall + (time.monotonic() - self._start) * self.warp
+        now = self._wall + (time.monotonic() - self._start - self._stalled) * self.warp
+        self._shown = max(self._shown, now)
+        return self._shown
+
+    async def keep_time(self) -> None:
+        """Runs beside the day until cancelled."""
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(HEARTBEAT)
+            late = time.monotonic() - before - HEARTBEAT
+            if late > STALL:
+                self._stalled += late
+
+    async def sleep_until(self, at: float) -> None:
+        """Sleep until the clock reads `at`: longer in real time when the process stalls meanwhile."""
+        while (left := at - self()) > 0:
+            await asyncio.sleep(left / self.warp)
 
 
 class Timeline:
     """The day in the bot's nominal hours since treatment, and the real-time deadline for all of it."""
 
     def __init__(self, clock: WorldClock, speed: float, loop: asyncio.AbstractEventLoop):
-        self.clock, self.speed = clock, speed
+        self.clock, self.speed, self.loop = clock, speed, loop
         self.treated_at = clock()  # set again once the bot is up and the sessions are created
         self.follow_up_real = FOLLOW_UP_HOURS * 3600 / speed / clock.warp
-        self.deadline_at = loop.time() + self.follow_up_real + 20 + self.follow_up_real * 0.25
+        # The follow-up, a quarter more and 20 s for the last answers and edits, on the world clock.
+        self._ends_at = self.treated_at + (self.follow_up_real * 1.25 + 20) * clock.warp
+
+    @property
+    def deadline_at(self) -> float:
+        """The event-loop time by which the day must be over: later while the process stalls."""
+        return self.loop.time() + (self._ends_at - self.clock()) / self.clock.warp
 
     def hours(self) -> float:
         return max(0.0, (self.clock() - self.treated_at) * self.speed / 3600)
 
     async def sleep_hours(self, nominal: float) -> None:
-        await asyncio.sleep(nominal * 3600 / self.speed / self.clock.warp)
+        await self.clock.sleep_until(self.clock() + nominal * 3600 / self.speed)
 
 
 def write_config(
@@ -141,7 +176,7 @@ def cast_the_day(
     return Cast(config, guidance_by_clinic, stage, patient_scripts, patient_users, staff_scripts, staff_users)
 
 
-def build_bot(cast: Cast, store: Store, emu: BotApiEmulator, clock: WorldClock, fast: bool) -> Application:
+def build_bot(cast: Cast, store: Store, emu: BotApiEmulator, clock: WorldClock) -> Application:
     """The real bot, on the emulator's token, its clock and job interval those of the demo."""
     return build_application(
         cast.config,
@@ -149,5 +184,5 @@ def build_bot(cast: Cast, store: Store, emu: BotApiEmulator, clock: WorldClock, 
         cast.guidance_by_clinic,
         emu.token,
         now=clock,
-        tick_seconds=FAST_TICK_SECONDS if fast else TICK_SECONDS,
+        tick_seconds=TICK_SECONDS / clock.warp,
     )

@@ -3,6 +3,7 @@ summary table of the day with its verdict."""
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -44,13 +45,14 @@ def _bucket(bucket: str | None) -> Text:
     return Text(SHORT.get(bucket or "", bucket or "-"), style=BUCKET_STYLES.get(bucket or "", ""))
 
 
-def summary_table(result: DemoResult, options: DemoOptions) -> Table:
+def summary(result: DemoResult, options: DemoOptions) -> Group:
+    """The table of the day, each alert under it, and the verdict. Whole at 60 columns: the alerts
+    are sentences, so they run across the width below the table instead of in a column of it."""
     table = Table(title="Aftercare demo: the day in summary", title_style="bold", show_lines=True)
-    table.add_column("Patient", min_width=10)
-    table.add_column("Check-ins\nanswered", justify="center")
+    table.add_column("Patient", overflow="fold")
+    table.add_column("Answered", justify="center")
     table.add_column("Buckets", no_wrap=True)
-    table.add_column("Final\n(worst)", no_wrap=True)
-    table.add_column("Alerts (nominal time)", ratio=1)
+    table.add_column("Worst", no_wrap=True)
     for p in result.patients:
         buckets = Text("\n").join(Text(f"{when} ").append(_bucket(bucket)) for when, bucket in p.buckets)
         table.add_row(
@@ -58,26 +60,26 @@ def summary_table(result: DemoResult, options: DemoOptions) -> Table:
             f"{p.checkins_answered}/{p.checkins_sent}",
             buckets or Text("-"),
             _bucket(p.final_bucket),
-            _alerts(p) or Text("none"),
         )
-    table.caption = _verdict(result, options)
-    table.caption_justify = "left"
-    return table
+    return Group(table, _alerts(result.patients), _verdict(result, options))
 
 
-def _alerts(p: PatientSummary) -> Text:
-    alerts = Text()
-    for a in p.alerts:
-        if alerts:
-            alerts.append("\n")
-        alerts.append(_bucket(a.bucket)).append(f" at {a.at_hours:.1f}h to {', '.join(a.told) or 'nobody'}; ")
-        alerts.append(
-            f"acknowledged by {a.acknowledged_by} after {a.after_minutes:.0f} min"
-            if a.acknowledged_by
-            else "not acknowledged",
-            style="bold" if a.acknowledged_by else "bold red",
-        )
-    return alerts
+def _alerts(patients: list[PatientSummary]) -> Group:
+    alerts = Table.grid(padding=(0, 1))
+    alerts.add_column(no_wrap=True)
+    alerts.add_column(ratio=1)
+    for p in patients:
+        for a in p.alerts:
+            text = _bucket(a.bucket).append(f" at {a.at_hours:.1f}h to {', '.join(a.told) or 'nobody'}; ")
+            text.append(
+                f"acknowledged by {a.acknowledged_by} after {a.after_minutes:.0f} min"
+                if a.acknowledged_by
+                else "not acknowledged",
+                style="bold" if a.acknowledged_by else "bold red",
+            )
+            alerts.add_row(Text(f"  {p.name}", style="bold"), text)
+    title = Text("Alerts (nominal time):", style="bold").append("" if alerts.rows else " none", style="")
+    return Group(title, alerts)
 
 
 def _verdict(result: DemoResult, options: DemoOptions) -> Text:
