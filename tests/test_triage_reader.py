@@ -323,8 +323,10 @@ def test_a_short_answer_counts_only_as_the_answer_to_a_checkin(guidance, text, a
 @pytest.mark.parametrize(
     "text, bucket",
     [
-        ("hallo, ich habe Atemnot", C),  # a red flag in a language the reader lacks: U1
-        ("hi, Brustschmerzen", C),
+        ("hallo, ik ben kortademig", C),  # a red flag in a language the reader lacks (Dutch): U1
+        ("hi, pijn op de borst", C),
+        ("hallo, ich habe Atemnot", E),  # German is read: the sign itself decides
+        ("hi, Brustschmerzen", E),
         ("hola, tengo un problema", C),
         ("thanks! is a hot bath ok tonight?", N),  # a question with its tip (N11)
         ("hola, ¿puedo ir al gimnasio mañana?", N),
