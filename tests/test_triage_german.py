@@ -133,6 +133,7 @@ def test_german_negation_denial_resolution_and_elsewhere(guidance, text, finding
         ("sieben von zehn", 7, None),
         ("gestern 3, heute 6", 6, 3),
         ("war eine 5, jetzt eine 2", 2, 5),
+        ("Heute ist es eine 7, gestern war es eine 4", 7, 4),  # "es" is "it", no time marker
         ("Muskelkater, ca 3/10", 3, None),
     ],
 )
