@@ -155,8 +155,13 @@ def test_a_german_temperature_is_a_fever(guidance, text):
         ("alles gut", N),
         ("passt scho", N),
         ("ok aber ich habe Atemnot", E),  # the known gap: a sign after a short answer
+        # the verdict after an exception is about the rest: "gut" denies no sign before it
+        ("bis auf etwas Atemnot alles gut", E),
+        ("bis auf die Atemnot geht es mir gut", E),
+        ("Kribbeln in der Hand, sonst gut", C),
+        ("Atmung gut, alles gut", N),
         ("hoi, ik ben kortademig", C),  # Dutch is still unread: U1, never normal
     ],
 )
-def test_german_small_talk_and_short_answers(guidance, text, bucket):
+def test_german_small_talk_short_answers_and_exceptions(guidance, text, bucket):
     assert triage(Reply(text), Context(hours=24, areas=("calf",)), guidance).bucket == bucket

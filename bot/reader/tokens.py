@@ -43,10 +43,12 @@ SENTENCE_WORDS = frozenset(
     }
 )
 # German "nur" opens a clause as "except" does ("keine Schmerzen, nur Kribbeln"), without ending the
-# sentence: "tut nur beim Einatmen weh" still pairs the pain with the breath.
+# sentence: "tut nur beim Einatmen weh" still pairs the pain with the breath. "alles", "sonst" and
+# "geht" open the verdict after an exception ("bis auf etwas Atemnot alles gut", "bis auf die
+# Atemnot geht es mir gut"): the "gut" is about the rest, never a denial of the sign before it.
 CLAUSE_WORDS = (
     frozenset({"and", "plus", "because", "cos", "so", "y", "e", "porque", "pues"})
-    | frozenset({"und", "weil", "denn", "nur"})  # German
+    | frozenset({"und", "weil", "denn", "nur", "alles", "sonst", "ansonsten", "geht", "gehts"})  # German
     | SENTENCE_WORDS
 )
 
