@@ -42,12 +42,13 @@ SENTENCE_WORDS = frozenset(
         "trotzdem",
     }
 )
-# German "nur" opens a clause as "except" does ("keine Schmerzen, nur Kribbeln"), without ending the
-# sentence: "tut nur beim Einatmen weh" still pairs the pain with the breath. "alles", "sonst" and
-# "geht" open the verdict after an exception ("bis auf etwas Atemnot alles gut", "bis auf die
-# Atemnot geht es mir gut"): the "gut" is about the rest, never a denial of the sign before it.
+# "all", "todo", "alles", "sonst" and "geht" open the verdict after an exception ("apart from a bit
+# of breathlessness all good", "aparte del hormigueo todo bien", "bis auf die Atemnot geht es mir
+# gut"): the "good" is about the rest, never a denial of the sign before it. German "nur" opens a
+# clause as "except" does ("keine Schmerzen, nur Kribbeln"), without ending the sentence: "tut nur
+# beim Einatmen weh" still pairs the pain with the breath.
 CLAUSE_WORDS = (
-    frozenset({"and", "plus", "because", "cos", "so", "y", "e", "porque", "pues"})
+    frozenset({"and", "plus", "because", "cos", "so", "all", "y", "e", "porque", "pues", "todo"})
     | frozenset({"und", "weil", "denn", "nur", "alles", "sonst", "ansonsten", "geht", "gehts"})  # German
     | SENTENCE_WORDS
 )
