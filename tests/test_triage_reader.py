@@ -323,8 +323,25 @@ def test_a_short_answer_counts_only_as_the_answer_to_a_checkin(guidance, text, a
 @pytest.mark.parametrize(
     "text, bucket",
     [
-        ("hallo, ich habe Atemnot", C),  # a red flag in a language the reader lacks: U1
-        ("hi, Brustschmerzen", C),
+        ("except a bit of breathlessness all good", E),
+        ("apart from my fingers being numb all good", C),
+        ("aparte de un poco de hormigueo todo bien", C),
+        ("breathing all good", N),
+        ("todo bien, respiro bien", N),
+    ],
+)
+def test_the_verdict_after_an_exception_denies_no_sign(guidance, text, bucket):
+    """ "All good" after an exception is about the rest: the sign before it still counts."""
+    assert judge(guidance, text).bucket == bucket
+
+
+@pytest.mark.parametrize(
+    "text, bucket",
+    [
+        ("hallo, ik ben kortademig", C),  # a red flag in a language the reader lacks (Dutch): U1
+        ("hi, pijn op de borst", C),
+        ("hallo, ich habe Atemnot", E),  # German is read: the sign itself decides
+        ("hi, Brustschmerzen", E),
         ("hola, tengo un problema", C),
         ("thanks! is a hot bath ok tonight?", N),  # a question with its tip (N11)
         ("hola, ¿puedo ir al gimnasio mañana?", N),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.reader.tokens import Token
 
 MARKER_REACH = 4
-DEGREE_WORDS = ("degrees", "c", "f", "deg", "grados")  # a temperature written with its unit
+DEGREE_WORDS = ("degrees", "c", "f", "deg", "grados", "grad")  # a temperature written with its unit
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def _out_of_ten(tokens: Sequence[Token], i: int, words: NumberWords) -> bool:
         (len(after) >= 2 and after[0] == "/" and after[1] in ten)
         or (len(after) >= 3 and after[0] in ("out", "outta") and after[1] == "of" and after[2] in ten)
         or (len(after) >= 2 and after[0] == "outta" and after[1] in ten)
-        or (len(after) >= 2 and after[0] in ("of", "de", "sobre") and after[1] in ten)  # Spanish "7 de 10"
+        or (len(after) >= 2 and after[0] in ("of", "de", "sobre", "von") and after[1] in ten)  # "7 de/von 10"
     )
 
 

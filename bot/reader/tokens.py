@@ -31,15 +31,38 @@ SENTENCE_WORDS = frozenset(
         "excepto",
         "salvo",
         "embargo",
+        # German
+        "aber",
+        "jedoch",
+        "obwohl",
+        "obgleich",
+        "sondern",
+        "ausser",
+        "allerdings",
+        "trotzdem",
     }
 )
-CLAUSE_WORDS = frozenset({"and", "plus", "because", "cos", "so", "y", "e", "porque", "pues"}) | SENTENCE_WORDS
+# "all", "todo", "alles", "sonst" and "geht" open the verdict after an exception ("apart from a bit
+# of breathlessness all good", "aparte del hormigueo todo bien", "bis auf die Atemnot geht es mir
+# gut"): the "good" is about the rest, never a denial of the sign before it. German "nur" opens a
+# clause as "except" does ("keine Schmerzen, nur Kribbeln"), without ending the sentence: "tut nur
+# beim Einatmen weh" still pairs the pain with the breath.
+CLAUSE_WORDS = (
+    frozenset({"and", "plus", "because", "cos", "so", "all", "y", "e", "porque", "pues", "todo"})
+    | frozenset({"und", "weil", "denn", "nur", "alles", "sonst", "ansonsten", "geht", "gehts"})  # German
+    | SENTENCE_WORDS
+)
 
 # A number glued to letters ("3k", "3rd", "10p") stays one token: it is a quantity, not a score.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?[a-z]*|[a-z]+|[.!?;\n,:()/-]")
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`']")
 _HYPHEN_IN_WORD = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _POSSESSIVE = re.compile(r"(?<=[a-z])'s\b")
+# German umlauts and sharp s become the spelling a keyboard without them gives ("müde" is
+# "muede", "heiß" is "heiss"), so the lexicon writes them one way and both spellings match.
+# Spanish writes "ü" only after g or q to sound the u ("pingüino"): there it is a plain u.
+_UMLAUT = re.compile(r"(?<![gq])ü|[äöß]")
+_UMLAUT_SPELLING = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
 
 
 @dataclass(frozen=True)
@@ -58,8 +81,10 @@ class Token:
 
 
 def normalise(text: str, emoji: Mapping[str, str], spelling: Mapping[str, str]) -> str:
-    """Lower-case, turn emoji into words, drop accents and apostrophes, expand text-speak."""
+    """Lower-case, turn emoji into words, spell out umlauts, drop accents and apostrophes,
+    expand text-speak."""
     text = unicodedata.normalize("NFKC", text).lower()
+    text = _UMLAUT.sub(lambda m: _UMLAUT_SPELLING[m.group(0)], text)
     for symbol, words in emoji.items():
         if symbol in text:
             text = text.replace(symbol, f" {words} ")
