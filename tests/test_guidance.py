@@ -287,8 +287,8 @@ BROKEN_EDITS = [
     ),
     (
         "areas.toml",
-        'cervical", "side of my neck", "back of my neck"]\nthoracic_risk = true',
-        'cervical"]\nthoracic_risk = "yes"',
+        '"nuca", "cervicales"]\nthoracic_risk = true',
+        '"nuca"]\nthoracic_risk = "yes"',
         "areas.toml: areas.neck.thoracic_risk: expected true or false",
     ),
 ]

@@ -74,6 +74,9 @@ CASES = [
     ("la piel esta roja y el rojo se extiende", 48, "quads", C, "C9"),
     ("tengo hormigueo en los dedos de la mano", 24, "neck", C, "C10"),
     ("se me duerme la pierna a ratos", 24, "glutes", C, "C10"),
+    ("siento la zona dormida", 24, "calf", C, "C10"),  # "la zona": the treated spot, a body part
+    ("me cuesta mover la zona", 24, "calf", C, "C11"),  # the checklist's own words for weakness
+    ("opresión en el pecho", 24, "calf", E, "E4"),  # "pecho" names the chest as "chest" does
     ("no puedo levantar el brazo por encima del hombro", 24, "shoulder", C, "C11"),
     ("noto el brazo debil, se me caen las cosas", 48, "upper_trap", C, "C11"),
     ("me he mareado un poco al levantarme", 6, "calf", C, "C12"),
