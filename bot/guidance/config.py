@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import bot
 from bot.guidance.durations import format_duration, parse_duration
+from bot.guidance.escalation import ESCALATION_KEYS, PHONE, PHONE_HINT, at_least_one, read_escalation
+from bot.guidance.opening_hours import OpeningHours
 from bot.guidance.quiet_hours import QuietHours
 from bot.guidance.toml_doc import (
     BOOL,
@@ -43,7 +45,6 @@ MAX_QUIET = timedelta(hours=20)
 
 _CLINIC_ID = re.compile(r"[a-z0-9_-]{1,32}")
 _EMERGENCY = re.compile(r"\d{2,6}")
-_PHONE = re.compile(r"\+?[ ()./-]*(\d[ ()./-]*){3,}")
 _BOT_USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
@@ -81,6 +82,7 @@ CLINIC = Schema(
         "alert_chat_id": WHOLE,
         "guidance_dir": FILLED_TEXT,
         "language": FILLED_TEXT,
+        **ESCALATION_KEYS,
     },
 )
 STAFF = Schema(required={"telegram_id": WHOLE, "name": FILLED_TEXT, "role": FILLED_TEXT})
@@ -162,6 +164,10 @@ class Clinic:
     guidance_dir: Path | None  # None: the guidance shipped with the bot
     language: str
     staff: tuple[Staff, ...]
+    opening_hours: OpeningHours | None = None  # None: always open, as before the key existed
+    out_of_hours_phone: str | None = None
+    emergency_renotify_after: timedelta = timedelta(minutes=5)
+    max_alert_rounds: int = 4
 
     @property
     def guidance_folder(self) -> Path:
@@ -260,8 +266,7 @@ def _loopback(url: str) -> bool:
 
 
 def _log_level(root: Table) -> str:
-    table = root.table("logging", LOGGING)
-    return table.choice("level", table.get("level", "info"), LOG_LEVELS)
+    return (table := root.table("logging", LOGGING)).choice("level", table.get("level", "info"), LOG_LEVELS)
 
 
 def _storage(root: Table, base: Path) -> StorageConfig:
@@ -271,7 +276,7 @@ def _storage(root: Table, base: Path) -> StorageConfig:
 
 def _clinic(t: Table, base: Path) -> Clinic:
     clinic_id = _match(t, "id", _CLINIC_ID, "use 1-32 of a-z, 0-9, _ and -")
-    phone = _match(t, "phone", _PHONE, "use digits, spaces and + ( ) . / -")
+    phone = _match(t, "phone", PHONE, PHONE_HINT)
     emergency = _match(t, "emergency_number", _EMERGENCY, 'write 2-6 digits in quotes, e.g. "999"')
     checkins = _checkins(t)
     clock_speed = float(t.get("clock_speed", 1.0))
@@ -313,6 +318,7 @@ def _clinic(t: Table, base: Path) -> Clinic:
         guidance_dir=guidance,
         language=_match(t, "language", _LANGUAGE, 'use a language code such as "en"', "en"),
         staff=_staff(t),
+        **read_escalation(t),
     )
 
 
@@ -379,10 +385,7 @@ def _resolve(base: Path, text: str) -> Path:
 
 
 def _at_least_one(t: Table, name: str, default: int | None = None) -> int:
-    value: int = t.get(name, default)
-    if value < 1:
-        raise t.error(name, f"must be 1 or more, got {value}")
-    return value
+    return t.parse(name, at_least_one, t.get(name, default))
 
 
 def _match(t: Table, name: str, pattern: re.Pattern[str], hint: str, default: str | None = None) -> str:

@@ -9,7 +9,8 @@ of queries, each in its own module:
 - outbox: queueing, claiming and settling outgoing messages;
 - inbox: updates stored before Telegram is told they arrived;
 - erasure: /delete, retention and the WAL truncation after them;
-- reports: read-only queries for the report and the FHIR export.
+- reports: read-only queries for the report and the FHIR export;
+- reach: whether the bot can write to each staff member and alert chat.
 
 The database is the source of truth for time: every check-in, alert and outgoing message is a
 row with a `due_at` and a `status`, and a caller claims a row with a conditional UPDATE, so only
@@ -26,6 +27,7 @@ from bot.store.erasure import ErasureQueries
 from bot.store.inbox import InboxQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.patients import PatientQueries
+from bot.store.reach import ReachQueries
 from bot.store.reports import ReportQueries
 
 
@@ -38,5 +40,6 @@ class Store(
     InboxQueries,
     ErasureQueries,
     ReportQueries,
+    ReachQueries,
 ):
     """The database: open it with a path (or ":memory:"); migrations run on opening."""

@@ -1,4 +1,4 @@
-"""The schema, as sqlite-utils migrations m001..m008, applied in order by `Store` on opening.
+"""The schema, as sqlite-utils migrations m001..m010, applied in order by `Store` on opening.
 
 An applied migration is recorded by name in `_sqlite_migrations` and never runs again, so a
 migration is never renamed or changed in meaning: the schema moves on by adding one. Their SQL
@@ -241,3 +241,12 @@ def m008_tips_sent(db: Database) -> None:
     db.execute("""CREATE TABLE tips_sent (session_id INTEGER NOT NULL REFERENCES sessions(id),
                   assessment_id INTEGER, tip_id TEXT NOT NULL, sent_at REAL NOT NULL,
                   PRIMARY KEY (session_id, assessment_id, tip_id))""")
+
+
+@migrations()
+def m010_alert_escalation(db: Database) -> None:
+    """Staff reachability (issue 13): each staff member's and alert chat's last check (at start
+    and daily: can the bot write there?), with Telegram's reason when it cannot. Alert rounds
+    leave out the chats found unreachable; the admins are told about them."""
+    db.execute("""CREATE TABLE chat_reach (chat_id INTEGER PRIMARY KEY, reachable INTEGER NOT NULL,
+                  reason TEXT, checked_at REAL NOT NULL)""")
