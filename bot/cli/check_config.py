@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.cli.config_checks import offline_problems, online_check, token_note
+from bot.cli.config_checks import offline_problems, online_check, reach_report, token_note
 from bot.cli.config_summary import summarise
 from bot.guidance.config import Config, ConfigError, load_config
 from bot.guidance.loader import load_all_guidance
@@ -29,7 +29,8 @@ def check_config(args: argparse.Namespace, out: TextIO) -> int:
     if cannot_start(config):
         return 2
     print(summarise(config, datetime.now(UTC)), file=out)
-    for clinic_id, guidance in load_all_guidance(config).items():
+    guidance_by_clinic = load_all_guidance(config)
+    for clinic_id, guidance in guidance_by_clinic.items():
         print(
             f"Guidance for {clinic_id}: {guidance.root}\n"
             f"  {len(guidance.rules)} rules, {len(guidance.lexicon.findings)} findings, "
@@ -42,6 +43,8 @@ def check_config(args: argparse.Namespace, out: TextIO) -> int:
         if note:
             raise ConfigError(config.path, "telegram.token_file", note)
         print(f"Telegram accepts the token: the bot is @{online_check(config)}", file=out)
+        for line in reach_report(config, guidance_by_clinic):
+            print(line, file=out)
     elif note:
         print(note, file=out)
     print("OK", file=out)

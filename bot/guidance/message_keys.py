@@ -99,6 +99,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "note_clinic_closed": {"opens_local", "phone"},
     "alert_still_unacknowledged": {"rounds"},
     "staff_unreachable": {"chats"},
+    "reach_alert_chat": set(),
     "whoami": {"user_id"},
     "whoami_group": {"user_id", "chat_id"},
     # erasure (issue 12): a staff copy about a patient who had their data erased

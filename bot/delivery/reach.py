@@ -1,0 +1,36 @@
+"""Can the bot write to a chat? Asked of Telegram itself, for staff and alert chats.
+
+`sendChatAction` is the proof: Telegram accepts it only where the bot may write, and refuses it
+as it would refuse the alert ("Forbidden: bot can't initiate conversation with a user" for
+someone who never pressed Start, "bot was blocked by the user", "chat not found" for a wrong id,
+"bot is not a member of the group chat"). getChat proves less: it answers for a user who
+blocked the bot. The cost is a "typing…" line in each staff chat for a few seconds, once a day.
+Imports python-telegram-bot only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Bot
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A probe's outcome: `known` False when Telegram could not be asked (retry later);
+    `reason` Telegram's refusal, None when the bot can write there."""
+
+    known: bool
+    reason: str | None = None
+
+
+async def probe(bot: Bot, chat_id: int) -> Reach:
+    """Whether the bot may write to `chat_id` now."""
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except (Forbidden, BadRequest) as refused:
+        return Reach(True, refused.message)
+    except TelegramError:  # slow, rate-limited or down: this says nothing about the chat
+        return Reach(False)
+    return Reach(True)
