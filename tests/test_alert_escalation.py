@@ -178,3 +178,21 @@ def test_the_reach_check_runs_at_start_and_daily(tmp_path):
     first = job.trigger.start_date.timestamp() - time.time()
     assert -60 < first < 5  # its first run: as the bot starts
     store.close()
+
+
+async def test_a_staff_member_who_blocks_the_bot_is_left_out_after_the_first_refusal(make_bot):
+    h = await make_bot(alert_renotify_after="30m", max_alert_rounds=8)
+    dana, sam = h.practitioner, h.admin
+    h.emu.block(sam)
+    h.emu.allow_violations("blocked by the user")
+    await open_alert(h, patient_name="Ana")
+    await tick_at(h, h.clock.time)  # round 0: Dana
+    await tick_at(h, h.clock.time + 30 * MINUTE)  # round 1: Sam, whom Telegram refuses
+    assert h.store.unreachable_chats() == {sam.id}
+    refusals = [c for c in h.emu.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == sam.id]
+    for _ in range(3):
+        await tick_at(h, h.clock.time + 30 * MINUTE)  # Dana alone from now on
+    assert len(alerts_to(h, dana, REVIEW)) == 4
+    assert [
+        c for c in h.emu.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == sam.id
+    ] == refusals

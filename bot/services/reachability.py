@@ -3,7 +3,8 @@
 Each chat of every clinic is probed once (bot/delivery/reach.py) and the outcome stored, so
 alert rounds leave out a chat Telegram refuses (bot/followup/rounds.py) instead of spending a
 round on it; each clinic's admins are told, by name and Telegram id, who cannot be reached.
-A staff member who then writes to the bot in private is reachable again at once.
+A staff chat that refuses a message is left out at once; a staff member who then writes to the
+bot in private is reachable again at once.
 Imports `bot.delivery.reach`, the pure packages and (through `Services`) the store."""
 
 from __future__ import annotations
@@ -60,3 +61,11 @@ def reached(services: Services, chat_id: int) -> None:
     if chat_id in services.store.unreachable_chats():
         services.store.set_reach(chat_id, None, services.now())
         log.info("a staff chat is reachable again")
+
+
+def refused(services: Services, chat_id: int, reason: str) -> None:
+    """Telegram refused a message to `chat_id` for good: a staff or alert chat among them is left
+    out of alert rounds from now on, not at the next daily check."""
+    if any(chat_id in clinic_chats(clinic) for clinic in services.config.clinics):
+        services.store.set_reach(chat_id, reason, services.now())
+        log.warning("a staff or alert chat refused a message; left out of alert rounds")

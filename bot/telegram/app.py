@@ -114,7 +114,7 @@ def build_application(
         application.bot,
         store,
         now,
-        on_unreachable=functools.partial(patient.on_unreachable, services),
+        on_unreachable=functools.partial(_unreachable, services),
         # Queue per tick what can go out in two ticks, so a burst's outbox never runs dry.
         batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
         concurrency=sends_in_flight(rate),
@@ -131,6 +131,12 @@ def build_application(
     if tick_seconds is not None:
         _schedule(application, tick_seconds)
     return application
+
+
+async def _unreachable(services: Services, chat_id: int) -> None:
+    """A chat Telegram refuses for good: staff left out of alert rounds, a patient's follow-up stopped."""
+    reachability.refused(services, chat_id, "Telegram refused a message (blocked, or left the chat)")
+    await patient.on_unreachable(services, chat_id)
 
 
 def _ticker(services: Services) -> Ticker:
