@@ -40,6 +40,9 @@ TELEGRAM_ROUND_TRIP = 0.3
 MAX_IN_FLIGHT = 16
 PURGE_SECONDS = 24 * 3600
 REACH_SECONDS = 24 * 3600  # staff and alert chats are probed at start, then daily
+# Seconds after the start of that first probe: what the last run left (the inbox replayed, the
+# outbox's backlog) goes first, and a bot restarted again and again spends no sends on probes.
+REACH_AFTER_START = 30
 # The updates the handlers read (words and their edits, presses), and changes to the bot's own
 # membership of a chat (a patient blocking it, a group adding it) for the conversation-safety
 # work. Telegram sends nothing else, so nothing else waits in the inbox.
@@ -168,8 +171,10 @@ def _schedule(application: Application, tick_seconds: float) -> None:
         job_kwargs={**repeating, "max_instances": 2},
     )
     jobs.run_repeating(_purge, interval=PURGE_SECONDS, first=60, name="retention", job_kwargs=repeating)
-    # At start (beside it, not before: probing waits on Telegram once per chat), then daily.
-    jobs.run_repeating(_reach, interval=REACH_SECONDS, first=0, name="reach", job_kwargs=repeating)
+    # Just after the start (beside the bot, not before it: probing waits on Telegram), then daily.
+    jobs.run_repeating(
+        _reach, interval=REACH_SECONDS, first=REACH_AFTER_START, name="reach", job_kwargs=repeating
+    )
 
 
 def run(config: Config) -> None:
