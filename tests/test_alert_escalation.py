@@ -206,3 +206,19 @@ async def test_a_staff_member_who_blocks_the_bot_is_left_out_after_the_first_ref
     assert [
         c for c in h.emu.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == sam.id
     ] == refusals
+
+
+def test_the_admins_note_names_staff_and_the_alert_chat_and_nothing_else(tmp_path, guidance):
+    from bot.guidance.config import load_config
+    from bot.render.html import plain
+    from bot.render.reach import unreachable_report
+
+    from .harness import write_config
+
+    staff = [(101, "Dana <Reyes>", "practitioner"), (201, "Sam", "admin")]
+    path = write_config(tmp_path, "http://127.0.0.1:9/bot", staff, alert_chat_id=-900, language="es")
+    clinic = load_config(path).clinics[0]
+    assert unreachable_report(guidance, clinic, {}) is None
+    text = unreachable_report(guidance, clinic, {-900: "Bad Request: chat not found", 101: "Forbidden: x"})
+    assert "• Dana &lt;Reyes&gt; (101): Forbidden: x\n• El chat de alertas de la clínica (-900): " in text
+    assert plain(text).startswith("⚠️ No puedo llegar a estos contactos por Telegram")
