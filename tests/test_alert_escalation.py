@@ -102,9 +102,9 @@ async def test_out_of_hours_a_same_day_rule_pages_the_rota_and_the_patient_learn
     make_bot,
 ):
     h = await make_bot(opening_hours=WEEKDAYS, out_of_hours_phone="111", alert_renotify_after="30m")
-    ana, ben = h.emu.add_user("Ana"), h.emu.add_user("Ben")
-    await consent(h, ana)
-    await consent(h, ben)
+    ana, ben, cy = h.emu.add_user("Ana"), h.emu.add_user("Ben"), h.emu.add_user("Cy")
+    for patient in (ana, ben, cy):
+        await consent(h, patient)
     h.clock.time = MONDAY_22
     fever = await write(h, ana, "I have a fever and chills")  # C9: the clinic is needed today
     assert fever.text.startswith(
@@ -114,10 +114,13 @@ async def test_out_of_hours_a_same_day_rule_pages_the_rota_and_the_patient_learn
     assert "today on +44 20 7946 0000" not in fever.text
     numb = await write(h, ben, "my fingers are numb")  # C10: contact, waits for the morning
     assert "opens tomorrow at 08:00" in numb.text and "call 111" in numb.text
+    scared = await write(h, cy, "I'm scared, something's not right")  # U3: its own reply, and the note
+    assert scared.text.startswith("I'm sorry you're feeling like this")
+    assert "The clinic is closed now and opens tomorrow at 08:00. Until then, call 111." in scared.text
     await tick_at(h, h.clock.time)
     await tick_at(h, h.clock.time + 30 * MINUTE)
     assert [t.startswith(REMINDER) for t in alerts_to(h, h.admin, "Ana")] == [True]  # paged at night
-    assert alerts_to(h, h.admin, "Ben") == []
+    assert alerts_to(h, h.admin, "Ben") == [] and alerts_to(h, h.admin, "Cy") == []
 
     h.clock.time = datetime(2026, 11, 24, 9, 0, tzinfo=LONDON).timestamp()  # open: "today" again
     await h.emu.send_text(ana, "my fingers are numb")
