@@ -98,6 +98,7 @@ class Harness:
     admin: User
     processed: list[int]  # the newest update id the bot has finished handling, in a box
     north_practitioner: User | None = None  # the second clinic's, with `second_clinic`
+    unstarted: User | None = None  # staff who never pressed Start, with `unstarted_practitioner`
 
     @property
     def clinic(self) -> Clinic:
@@ -185,12 +186,18 @@ async def pass_time_for_paced_messages(ticker: Ticker, clock: FakeClock) -> None
 
 @asynccontextmanager
 async def running_bot(
-    emu: BotApiEmulator, folder: Path, real_time: bool = False, second_clinic: bool = False, **clinic: Any
+    emu: BotApiEmulator,
+    folder: Path,
+    real_time: bool = False,
+    second_clinic: bool = False,
+    unstarted_practitioner: bool = False,
+    **clinic: Any,
 ) -> AsyncIterator[Harness]:
     """The bot on a fake clock that only tests move, or with `real_time` on the real clock with
     the real JobQueue ticking every 50 ms (use a clinic `clock_speed` to compress the schedule).
     `second_clinic`: a clinic "north" (emergency number 112) after the first, its practitioner
-    `h.north_practitioner`."""
+    `h.north_practitioner`. `unstarted_practitioner`: a second practitioner, Lee Kim
+    (`h.unstarted`), listed after Dana, who never pressed Start in the bot."""
     from bot.guidance.loader import load_all_guidance
     from bot.telegram.app import ALLOWED_UPDATES, build_application
 
@@ -202,12 +209,11 @@ async def running_bot(
         emu.use_clock(clock)
     practitioner = emu.add_user("Dana", last_name="Reyes")
     admin = emu.add_user("Sam", last_name="Okafor")
-    path = write_config(
-        folder,
-        emu.base_url,
-        [(practitioner.id, "Dana Reyes", "practitioner"), (admin.id, "Sam Okafor", "admin")],
-        **clinic,
-    )
+    unstarted = emu.add_user("Lee", last_name="Kim", started=False) if unstarted_practitioner else None
+    staff = [(practitioner.id, "Dana Reyes", "practitioner"), (admin.id, "Sam Okafor", "admin")]
+    if unstarted is not None:
+        staff.insert(1, (unstarted.id, "Lee Kim", "practitioner"))
+    path = write_config(folder, emu.base_url, staff, **clinic)
     north = emu.add_user("Noor", last_name="Haddad") if second_clinic else None
     if north is not None:
         add_clinic(path, [(north.id, "Noor Haddad", "practitioner")])
@@ -235,7 +241,7 @@ async def running_bot(
         ticker = app.bot_data["ticker"]
         pacer = None if real_time else asyncio.create_task(pass_time_for_paced_messages(ticker, clock))
         try:
-            yield Harness(emu, app, services, clock, practitioner, admin, processed, north)
+            yield Harness(emu, app, services, clock, practitioner, admin, processed, north, unstarted)
         finally:
             if pacer:
                 pacer.cancel()

@@ -176,8 +176,10 @@ async def test_check_config_online_asks_telegram_about_the_token(emulator, tmp_p
         tmp_path, ('# api_base_url = "https://api.telegram.org/bot"', f'api_base_url = "{emulator.base_url}"')
     )
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", emulator.token)
-    code, out = await asyncio.to_thread(run, ["check-config", "--config", str(path), "--online"])
+    with emulator.expect_violation("chat not found"):  # the example's staff ids are nobody's
+        code, out = await asyncio.to_thread(run, ["check-config", "--config", str(path), "--online"])
     assert code == 0 and "Telegram accepts the token: the bot is @aftercare_test_bot" in out
+    assert "• Dr Ana Ruiz (111111111): Bad Request: chat not found" in out
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999:WRONG-TOKEN")
     with emulator.expect_violation("Unauthorized"):
         code, out = await asyncio.to_thread(run, ["check-config", "--config", str(path), "--online"])
@@ -197,3 +199,22 @@ def test_check_config_online_names_an_unreachable_telegram(tmp_path, capsys, mon
     assert (
         code == 2 and "telegram.api_base_url: cannot reach http://127.0.0.1:9/bot" in capsys.readouterr().err
     )
+
+
+async def test_check_config_online_names_the_staff_telegram_will_not_deliver_to(emulator, tmp_path):
+    """What the admins are told at start: a staff member who never pressed Start, by name and id."""
+    from .harness import write_config
+
+    ana, lee = emulator.add_user("Ana"), emulator.add_user("Lee", started=False)
+    staff = [(ana.id, "Ana Ruiz", "practitioner"), (lee.id, "Lee Kim", "practitioner")]
+    path = write_config(tmp_path, emulator.base_url, staff)
+    token = tmp_path / "token"
+    token.write_text(emulator.token)
+    token.chmod(0o600)
+    path.write_text(path.read_text().replace("[telegram]", '[telegram]\ntoken_file = "token"', 1))
+    with emulator.expect_violation("can't initiate conversation"):
+        code, out = await asyncio.to_thread(run, ["check-config", "--config", str(path), "--online"])
+    assert code == 0
+    assert "I can't reach these on Telegram, so alerts skip them:" in out
+    assert f"• Lee Kim ({lee.id}): Forbidden: bot can't initiate conversation with a user" in out
+    assert "Ana Ruiz" not in out.split("so alerts skip them:")[1]

@@ -218,6 +218,43 @@ ERRORS = [
     ),
     (edit('name = "Sam Lee"\n', ""), "clinics[1].staff[0].name", "missing"),
     (edit('role = "admin"', 'role = "admin"\nphone = "1"'), "clinics[1].staff[0].phone", "unknown key"),
+    # escalation (issue 13)
+    (
+        add(HARBOUR, 'out_of_hours_phone = "111"\nopening_hours = { mon-fri = "08:00-18:00", sat = "9-12" }'),
+        "clinics[0].opening_hours.sat",
+        "'9-12' is not HH:MM-HH:MM",
+    ),
+    (
+        add(HARBOUR, 'out_of_hours_phone = "111"\nopening_hours = { mon-fry = "08:00-18:00" }'),
+        "clinics[0].opening_hours.mon-fry",
+        "'fry' is not a day",
+    ),
+    (
+        add(
+            HARBOUR, 'out_of_hours_phone = "111"\nopening_hours = { mon-fri = "08:00-18:00", wed = "closed" }'
+        ),
+        "clinics[0].opening_hours.wed",
+        "wed is already given by 'mon-fri'",
+    ),
+    (
+        add(HARBOUR, 'out_of_hours_phone = "111"\nopening_hours = { mon = "18:00-08:00" }'),
+        "clinics[0].opening_hours.mon",
+        "closes before it opens",
+    ),
+    (
+        add(HARBOUR, 'out_of_hours_phone = "111"\nopening_hours = { sun = "closed" }'),
+        "clinics[0].opening_hours",
+        "open on no day at all",
+    ),
+    (
+        add(HARBOUR, 'opening_hours = { mon-fri = "08:00-18:00" }'),
+        "clinics[0].out_of_hours_phone",
+        "patients told outside them need a number",
+    ),
+    (add(HARBOUR, 'out_of_hours_phone = "call us"'), "clinics[0].out_of_hours_phone", "is not valid"),
+    (add(HARBOUR, 'emergency_renotify_after = "1h"'), "clinics[0].emergency_renotify_after", "too long"),
+    (add(HARBOUR, 'emergency_renotify_after = "5"'), "clinics[0].emergency_renotify_after", "has no unit"),
+    (add(HARBOUR, "max_alert_rounds = 0"), "clinics[0].max_alert_rounds", "must be 1 or more"),
 ]
 
 
@@ -439,8 +476,24 @@ def test_summary_shows_the_schedule_in_local_time(tmp_path):
         "      12h  Tue 02 Jun 03:30 EDT",
         "  alert chat: -100123",
         "    Sam Lee, admin (222222222)",
+        "  emergency alerts re-sent every 5m until acknowledged; other alerts stop after 4 rounds",
+        "  opening hours: not set (alerts are re-sent at any hour)",
     ]:
         assert line in summary.splitlines()
+
+
+def test_summary_shows_the_opening_hours_and_escalation(tmp_path):
+    hours = 'opening_hours = { mon-fri = "08:00-12:00, 13:00-18:00", sat = "09:00-12:00", sun = "closed" }'
+    extra = f'out_of_hours_phone = "111"\nemergency_renotify_after = "2m"\nmax_alert_rounds = 6\n{hours}'
+    config = load_config(write(tmp_path, add(HARBOUR, extra)))
+    harbour = config.clinics[0]
+    assert (harbour.emergency_renotify_after, harbour.max_alert_rounds) == (timedelta(minutes=2), 6)
+    lines = summarise(config, datetime(2026, 6, 1, 19, 30, tzinfo=UTC)).splitlines()
+    assert "  emergency alerts re-sent every 2m until acknowledged; other alerts stop after 6 rounds" in lines
+    assert (
+        "  opening hours: mon-fri 08:00-12:00, 13:00-18:00; sat 09:00-12:00, other days closed;"
+        " out of hours call 111"
+    ) in lines
 
 
 def test_summary_marks_absorbed_checkins_and_a_demo_clock(tmp_path):

@@ -300,3 +300,29 @@ async def test_the_record_keeps_every_call_and_decoded_params(emulator):
     assert emulator.calls[5].params["document"]["size"] == len(b"%PDF-1.4 leaflet")
     assert emulator.messages_to(user)[0].document.file_name == "leaflet.pdf"
     assert [(v.method, v.status) for v in emulator.violations] == [("sendChatAction", 400)]
+
+
+async def test_a_user_who_never_pressed_start_cannot_be_reached_as_in_telegram(emulator):
+    """Telegram: getChat does not know a user who never wrote to the bot, and sendChatAction
+    (like sendMessage) may not start a conversation; a blocked user is known but refuses."""
+    stranger = emulator.add_user("Lee", started=False)
+    blocker = emulator.add_user("Bo")
+    emulator.block(blocker)
+    async with _bot(emulator) as bot:
+        with (
+            emulator.expect_violation("chat not found"),
+            pytest.raises(BadRequest, match="(?i)chat not found"),
+        ):
+            await bot.get_chat(stranger.id)
+        with (
+            emulator.expect_violation("can't initiate conversation"),
+            pytest.raises(Forbidden, match="(?i)bot can't initiate conversation with a user"),
+        ):
+            await bot.send_chat_action(stranger.id, "typing")
+        assert (await bot.get_chat(blocker.id)).first_name == "Bo"
+        with emulator.expect_violation("blocked"), pytest.raises(Forbidden, match="(?i)blocked by the user"):
+            await bot.send_chat_action(blocker.id, "typing")
+        await emulator.send_text(stranger, "/start")
+        await bot.send_chat_action(stranger.id, "typing")
+        assert (await bot.get_chat(stranger.id)).first_name == "Lee"
+    emulator.assert_no_violations()

@@ -291,6 +291,18 @@ BROKEN_EDITS = [
         '"nuca"]\nthoracic_risk = "yes"',
         "areas.toml: areas.neck.thoracic_risk: expected true or false",
     ),
+    (
+        "rules.toml",
+        'same_day = "always"',
+        'same_day = "tonight"',
+        "rules.toml: rules[18].same_day: 'tonight' is not one of always, thoracic",
+    ),
+    (
+        "rules.toml",
+        'id = "E1"\n',
+        'id = "E1"\nsame_day = "always"\n',
+        "rules.toml: rules[0].same_day: only a contact_practitioner rule",
+    ),
 ]
 
 

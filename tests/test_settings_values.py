@@ -43,6 +43,14 @@ EXAMPLES = [
     ("missed_alert_after", "5", "missed_alert_after: is 5 but there are only 4 check-ins"),
     ("missed_alert_after", "two", "missed_alert_after: expected a whole number, got text 'two'"),
     ("enrol_token_ttl", "72h", timedelta(hours=72)),
+    ("emergency_renotify_after", "10m", timedelta(minutes=10)),
+    ("emergency_renotify_after", "1h", "emergency_renotify_after: '1h' is too long"),
+    ("max_alert_rounds", "6", 6),
+    ("max_alert_rounds", "0", "max_alert_rounds: must be 1 or more, got 0"),
+    ("out_of_hours_phone", "+44 20 7946 0111", "+44 20 7946 0111"),
+    ("out_of_hours_phone", "call us", "out_of_hours_phone: 'call us' is not valid"),
+    # opening hours need a number for the hours outside them: the file's check between keys
+    ("opening_hours", "mon-fri 08:00-18:00", "out_of_hours_phone: missing: with opening_hours"),
 ]
 
 
@@ -50,7 +58,7 @@ def _held(clinic, key):
     value = getattr(clinic, key)
     if key == "checkins":
         return [offset / timedelta(hours=1) for offset in value]
-    return str(value) if key == "quiet_hours" and value else value
+    return str(value) if key in ("quiet_hours", "opening_hours") and value else value
 
 
 @pytest.mark.parametrize(("key", "typed", "expected"), EXAMPLES)
@@ -65,11 +73,26 @@ def test_a_typed_value_is_read_and_checked_as_the_file_would(config, key, typed,
 
 
 def test_every_setting_shows_its_value_and_its_presets_pass_the_files_checks(config):
-    clinic = config.clinic("harbour")
+    closed_phone = {"out_of_hours_phone": "+44 20 7946 0111"}  # opening hours are refused without it
+    clinic = overlay(config, "harbour", {**closed_phone, "opening_hours": {"mon-fri": "08:00-18:00"}})
     for setting in SETTINGS:
         assert setting.show(clinic)  # every value in force can be shown (this clinic sets them all)
         for preset in setting.presets:
-            overlay(config, "harbour", {setting.key: preset})  # never a button the file would refuse
+            overlay(config, "harbour", {**closed_phone, setting.key: preset})  # never refused by the file
+
+
+@pytest.mark.parametrize(
+    ("typed", "held"),
+    [
+        ("mon-fri 08:00-18:00; sat 09:00-12:00", "mon-fri 08:00-18:00; sat 09:00-12:00"),
+        ("mon 08:00-12:00, 14:00-18:00", "mon 08:00-12:00, 14:00-18:00"),
+        ("off", None),
+    ],
+)
+def test_opening_hours_are_typed_on_one_line_as_check_config_shows_them(config, typed, held):
+    phone = {"out_of_hours_phone": "+44 20 7946 0111"}
+    clinic = overlay(config, "harbour", {**phone, "opening_hours": BY_KEY["opening_hours"].read(typed)})
+    assert (str(clinic.opening_hours) if clinic.opening_hours else None) == held
 
 
 def test_staff_changes_go_over_the_files_list(config):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -361,3 +362,12 @@ def test_every_status_the_store_writes_is_one_of_its_enum(store):
     assert store.session(old)["status"] == SessionStatus.REPLACED
     kinds = {r[0] for r in store.db.execute("SELECT DISTINCT kind FROM outbox").fetchall()}
     assert kinds <= set(MessageKind), kinds
+
+
+def test_every_migration_function_is_registered_in_order():
+    """A migration written without its decorator never runs (a merge can drop one)."""
+    from bot.store import migrations
+
+    written = [name for name in vars(migrations) if re.fullmatch(r"m\d{3}_\w+", name)]
+    applied = [r["name"] for r in Store(":memory:").db["_sqlite_migrations"].rows]
+    assert applied == sorted(written)

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.cli.config_checks import offline_problems, online_check, token_note
+from bot.cli.config_checks import offline_problems, online_check, reach_report, token_note
 from bot.cli.config_stored import stored_summary
 from bot.cli.config_summary import summarise
 from bot.guidance.config import Config, ConfigError, load_config
@@ -33,7 +33,8 @@ def check_config(args: argparse.Namespace, out: TextIO) -> int:
     stored = stored_summary(config)
     if stored:
         print(stored, file=out)
-    for clinic_id, guidance in load_all_guidance(config).items():
+    guidance_by_clinic = load_all_guidance(config)
+    for clinic_id, guidance in guidance_by_clinic.items():
         print(
             f"Guidance for {clinic_id}: {guidance.root}\n"
             f"  {len(guidance.rules)} rules, {len(guidance.lexicon.findings)} findings, "
@@ -46,6 +47,8 @@ def check_config(args: argparse.Namespace, out: TextIO) -> int:
         if note:
             raise ConfigError(config.path, "telegram.token_file", note)
         print(f"Telegram accepts the token: the bot is @{online_check(config)}", file=out)
+        for line in reach_report(config, guidance_by_clinic):
+            print(line, file=out)
     elif note:
         print(note, file=out)
     print("OK", file=out)

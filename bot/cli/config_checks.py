@@ -1,21 +1,29 @@
 """What `aftercare check-config` verifies beyond the file itself: that the bot could start.
 
 Offline: the token (when one is configured) is readable and private, and the database can be
-created or opened where the config says. Online (`--online`): Telegram accepts the token.
+created or opened where the config says. Online (`--online`): Telegram accepts the token, and
+can deliver to every staff member and alert chat (what the admins are told at start and daily).
 Each problem is one line naming the file or key; none needs the network unless asked.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot.clinic.enrolment import EnrolmentError, token_username
 from bot.guidance.config import TOKEN_ENV, Config, ConfigError
+from bot.guidance.model import Guidance
+from bot.render.html import plain
+from bot.render.reach import clinic_chats, unreachable_report
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 RETRY_FIRST, RETRY_LONGEST = 1.0, 60.0  # seconds between asking an unreachable Telegram again
@@ -106,3 +114,31 @@ def wait_for_telegram(
         if failures:
             log.warning("Telegram answers again after %d failed attempts", failures)
         return username
+
+
+def reach_report(config: Config, guidance: Mapping[str, Guidance]) -> list[str]:
+    """Per clinic, the admins' message about chats Telegram refuses (plain text), or that every
+    chat can be reached; probed as the running bot probes them (bot/delivery/reach.py)."""
+    token, refused, lines = config.telegram.token(), {}, []
+    for clinic in config.clinics:
+        for chat in clinic_chats(clinic):
+            if chat not in refused:
+                refused[chat] = _refusal(config.telegram.api_base_url, token, chat)
+        report = unreachable_report(guidance[clinic.id], clinic, {c: r for c, r in refused.items() if r})
+        lines.append(
+            plain(report) if report else f"{clinic.id}: every staff member and alert chat can be reached"
+        )
+    return lines
+
+
+def _refusal(api_base_url: str, token: str, chat_id: int) -> str | None:
+    """Telegram's reason for refusing a chat action in `chat_id`, None when it accepts it."""
+    body = urllib.parse.urlencode({"chat_id": chat_id, "action": "typing"}).encode()
+    try:
+        with urllib.request.urlopen(f"{api_base_url}{token}/sendChatAction", body, timeout=10) as answer:
+            answer.read()
+    except urllib.error.HTTPError as error:
+        if error.code not in (400, 403):
+            raise OSError(f"sendChatAction answered {error.code}") from None
+        return str(json.load(error).get("description", error.code))
+    return None

@@ -56,6 +56,9 @@ def _clinic(clinic: Clinic, now: datetime) -> list[str]:
         f"  reminder after {format_duration(clinic.reminder_after)}; alerts re-sent every"
         f" {format_duration(clinic.alert_renotify_after)}; clinic told after {missed}"
         f" missed check-in{'s' if missed > 1 else ''} in a row",
+        f"  emergency alerts re-sent every {format_duration(clinic.emergency_renotify_after)} until"
+        f" acknowledged; other alerts stop after {clinic.max_alert_rounds} rounds",
+        f"  opening hours: {_opening(clinic)}",
         f"  alert chat: {'none' if chat is None else chat}",
         f"  enrolment links valid {format_duration(clinic.enrol_token_ttl)};"
         f" records kept {clinic.retention_days} days",
@@ -64,3 +67,9 @@ def _clinic(clinic: Clinic, now: datetime) -> list[str]:
         *(f"    {s.name}, {s.role} ({s.telegram_id})" for s in clinic.staff),
     ]
     return lines
+
+
+def _opening(clinic: Clinic) -> str:
+    if clinic.opening_hours is None:
+        return "not set (alerts are re-sent at any hour)"
+    return f"{clinic.opening_hours}, other days closed; out of hours call {clinic.out_of_hours_phone}"

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from . import messaging, validation
-from .errors import QUERY_TOO_OLD, bad_request
+from .errors import CHAT_NOT_FOUND, QUERY_TOO_OLD, bad_request
 from .params import Params
 from .world import World
 
@@ -73,7 +73,12 @@ async def send_chat_action(world: World, params: Params) -> bool:
 
 
 async def get_chat(world: World, params: Params) -> dict:
-    return world.find_chat(params).to_full_api()
+    """A user who never wrote to the bot is unknown to it: Telegram answers "chat not found",
+    as for an id that exists nowhere (a user who blocked the bot is still known)."""
+    chat = world.find_chat(params)
+    if not chat.is_group and not chat.started:
+        raise bad_request(CHAT_NOT_FOUND)
+    return chat.to_full_api()
 
 
 def _commands_key(params: Params) -> tuple[str, str]:

@@ -9,7 +9,6 @@ sibling modules of `bot.guidance`.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import math
 import os
 import re
@@ -17,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import bot
 from bot.guidance.durations import format_duration, parse_duration
+from bot.guidance.escalation import ESCALATION_KEYS, PHONE, PHONE_HINT, at_least_one, read_escalation
+from bot.guidance.opening_hours import OpeningHours
 from bot.guidance.quiet_hours import QuietHours
 from bot.guidance.toml_doc import (
     BOOL,
@@ -35,6 +35,7 @@ from bot.guidance.toml_doc import (
     TomlError,
     read_toml,
 )
+from bot.guidance.urls import is_loopback
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -44,7 +45,6 @@ MAX_QUIET = timedelta(hours=20)
 
 _CLINIC_ID = re.compile(r"[a-z0-9_-]{1,32}")
 _EMERGENCY = re.compile(r"\d{2,6}")
-_PHONE = re.compile(r"\+?[ ()./-]*(\d[ ()./-]*){3,}")
 _BOT_USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
@@ -82,6 +82,7 @@ CLINIC = Schema(
         "alert_chat_id": WHOLE,
         "guidance_dir": FILLED_TEXT,
         "language": FILLED_TEXT,
+        **ESCALATION_KEYS,
     },
 )
 STAFF = Schema(required={"telegram_id": WHOLE, "name": FILLED_TEXT, "role": FILLED_TEXT})
@@ -163,6 +164,10 @@ class Clinic:
     guidance_dir: Path | None  # None: the guidance shipped with the bot
     language: str
     staff: tuple[Staff, ...]
+    opening_hours: OpeningHours | None = None  # None: always open, as before the key existed
+    out_of_hours_phone: str | None = None
+    emergency_renotify_after: timedelta = timedelta(minutes=5)
+    max_alert_rounds: int = 4
     table: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # as read, for overlay
 
     @property
@@ -232,7 +237,7 @@ def _telegram(root: Table, base: Path) -> TelegramConfig:
     url = table.get("api_base_url", DEFAULT_API_BASE_URL)
     if not url.startswith(("https://", "http://")):
         raise table.error("api_base_url", f"{url!r} is not an http(s) address")
-    if url.startswith("http://") and not _loopback(url) and not table.get("allow_insecure_api", False):
+    if url.startswith("http://") and not is_loopback(url) and not table.get("allow_insecure_api", False):
         # The token is part of every request's path: over plain http anyone on the way reads it.
         message = (
             f"{url!r} sends the bot token unencrypted: use https, a loopback address, "
@@ -251,19 +256,8 @@ def _telegram(root: Table, base: Path) -> TelegramConfig:
     return TelegramConfig(url, token_path, str(root.file), rate, username)
 
 
-def _loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _log_level(root: Table) -> str:
-    table = root.table("logging", LOGGING)
-    return table.choice("level", table.get("level", "info"), LOG_LEVELS)
+    return (table := root.table("logging", LOGGING)).choice("level", table.get("level", "info"), LOG_LEVELS)
 
 
 def _storage(root: Table, base: Path) -> StorageConfig:
@@ -273,7 +267,7 @@ def _storage(root: Table, base: Path) -> StorageConfig:
 
 def read_clinic(t: Table, base: Path) -> Clinic:
     clinic_id = _match(t, "id", _CLINIC_ID, "use 1-32 of a-z, 0-9, _ and -")
-    phone = _match(t, "phone", _PHONE, "use digits, spaces and + ( ) . / -")
+    phone = _match(t, "phone", PHONE, PHONE_HINT)
     emergency = _match(t, "emergency_number", _EMERGENCY, 'write 2-6 digits in quotes, e.g. "999"')
     checkins = _checkins(t)
     clock_speed = float(t.get("clock_speed", 1.0))
@@ -316,6 +310,7 @@ def read_clinic(t: Table, base: Path) -> Clinic:
         language=_match(t, "language", _LANGUAGE, 'use a language code such as "en"', "en"),
         staff=_staff(t),
         table=dict(t.data),
+        **read_escalation(t),
     )
 
 
@@ -382,10 +377,7 @@ def _resolve(base: Path, text: str) -> Path:
 
 
 def _at_least_one(t: Table, name: str, default: int | None = None) -> int:
-    value: int = t.get(name, default)
-    if value < 1:
-        raise t.error(name, f"must be 1 or more, got {value}")
-    return value
+    return t.parse(name, at_least_one, t.get(name, default))
 
 
 def _match(t: Table, name: str, pattern: re.Pattern[str], hint: str, default: str | None = None) -> str:

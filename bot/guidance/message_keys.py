@@ -122,6 +122,14 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "card_instructions": set(),
     "card_expires": {"expires"},
     "card_emergency": {"emergency_number"},
+    # escalation and reachability (issue 13, points 4 and 6)
+    "outcome_contact_closed": {"clinic_name", "opens_local", "phone", "reasons", "emergency_number"},
+    "note_clinic_closed": {"opens_local", "phone"},
+    "alert_still_unacknowledged": {"rounds"},
+    "staff_unreachable": {"chats"},
+    "reach_alert_chat": set(),
+    "whoami": {"user_id"},
+    "whoami_group": {"user_id", "chat_id"},
     # erasure (issue 12): a staff copy about a patient who had their data erased
     "erased_by_patient": set(),
     # what Telegram shows about the bot: menus and descriptions (bot/telegram/profile.py)

@@ -25,6 +25,8 @@ CONVERSATIONAL = ("always", "unless_answering")
 REPLY_PLACEHOLDERS = frozenset({"clinic_name", "clinic_phone", "emergency_number", "reasons"})
 QUESTION_KINDS = ("scale", "choice", "checklist")
 TRENDS = ("rising", "not_improving", "improving")
+# A contact rule that needs the clinic the same day: whatever the area, or after thoracic-risk needling.
+SAME_DAY = ("always", "thoracic")
 INTENSITIES = ("light", "moderate", "heavy")
 COURSE_LABELS = (
     "title",
@@ -108,6 +110,7 @@ class Rule:
     reply: str | None = None  # the message key of the outcome when this rule decides it
     note: str | None = None  # a message key added to the outcome whenever this rule fires
     unless: frozenset[str] = frozenset()  # rule ids: this rule holds back when one of them fires
+    same_day: str | None = None  # SAME_DAY: the clinic is paged out of hours for this rule's alert
 
 
 @dataclass(frozen=True)

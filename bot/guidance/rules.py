@@ -10,13 +10,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.guidance.model import INTENSITIES, REPLY_PLACEHOLDERS, RULE_BUCKETS, TRENDS, Area, Rule, When
+from bot.guidance.model import (
+    INTENSITIES,
+    REPLY_PLACEHOLDERS,
+    RULE_BUCKETS,
+    SAME_DAY,
+    TRENDS,
+    Area,
+    Rule,
+    When,
+)
 from bot.guidance.toml_doc import BOOL, LIST, NUMBER, TEXT, TEXTS, WHOLE, Schema, Table
 
 RULES = Schema(required={"rules": LIST})
 RULE = Schema(
     required={"id": TEXT, "bucket": TEXT, "source": TEXT, "reason": TEXT, "when": LIST},
-    optional={"reply": TEXT, "note": TEXT, "unless": TEXTS},
+    optional={"reply": TEXT, "note": TEXT, "unless": TEXTS, "same_day": TEXT},
     translated=frozenset({"reason"}),
 )
 WHEN = Schema(
@@ -63,6 +72,12 @@ def load_rules(
             entry.fail("when", "a rule needs at least one condition")
         reply = _message_key(entry, "reply", messages) if "reply" in entry else None
         note = _message_key(entry, "note", messages) if "note" in entry else None
+        same_day = entry.choice("same_day", entry["same_day"], SAME_DAY) if "same_day" in entry else None
+        if same_day and entry["bucket"] != "contact_practitioner":
+            entry.fail(
+                "same_day",
+                "only a contact_practitioner rule waits for opening hours, so only it can be same_day",
+            )
         rules.append(
             Rule(
                 entry["id"],
@@ -74,6 +89,7 @@ def load_rules(
                 reply,
                 note,
                 frozenset(entry.strings("unless")),
+                same_day,
             )
         )
     _check_unless(top, rules)

@@ -59,6 +59,14 @@ def _optional(text: str) -> str | None:
     return None if text.lower() in OFF else text
 
 
+def _opening_days(text: str) -> dict[str, str] | None:
+    """ "mon-fri 08:00-18:00; sat 09:00-12:00" as the file's table {"mon-fri": "08:00-18:00", ...}."""
+    if text.lower() in OFF:
+        return None
+    parts = (part.strip().partition(" ") for part in text.split(";") if part.strip())
+    return {day: hours.strip() for day, _, hours in parts}
+
+
 # fmt: off
 SETTINGS: tuple[Setting, ...] = (
     Setting("checkins", lambda c: ", ".join(map(format_duration, c.checkins)),
@@ -72,6 +80,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("missed_alert_after", lambda c: str(c.missed_alert_after), (1, 2, 3), _whole, applies="now"),
     Setting("enrol_token_ttl", lambda c: format_duration(c.enrol_token_ttl), ("12h", "24h", "72h"),
             applies="links"),
+    Setting("opening_hours", lambda c: str(c.opening_hours) if c.opening_hours else None,
+            ({"mon-fri": "08:00-18:00"}, {"mon-fri": "08:00-18:00", "sat": "09:00-12:00"}, None),
+            _opening_days, applies="now"),
+    Setting("out_of_hours_phone", lambda c: c.out_of_hours_phone, (), _optional, applies="now"),
+    Setting("emergency_renotify_after", lambda c: format_duration(c.emergency_renotify_after),
+            ("5m", "10m", "15m"), applies="now"),
+    Setting("max_alert_rounds", lambda c: str(c.max_alert_rounds), (3, 4, 6), _whole, applies="now"),
 )
 # fmt: on
 BY_KEY = {setting.key: setting for setting in SETTINGS}
@@ -81,6 +96,8 @@ def shown(value: Any) -> str | None:
     """A value in the file's form as /settings writes it: a list joined, None for unset."""
     if isinstance(value, list):
         return ", ".join(map(str, value))
+    if isinstance(value, dict):  # opening hours, in their one-line form
+        return "; ".join(f"{days} {hours}" for days, hours in value.items())
     return None if value is None else str(value)
 
 

@@ -287,26 +287,36 @@ DEFAULT_OUTCOME = {
 }
 
 
-def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessment) -> Safe:
+def outcome(
+    guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessment, opens_local: str | None = None
+) -> Safe:
     """What the patient is told after an assessment; emergency puts the number first.
 
     The rules decide the words: a rule's `reply` replaces the bucket's outcome when every rule
     deciding the bucket names it (a named sign keeps the outcome that lists what was found), and
     each fired rule's `note` is added below, except under an emergency, which already says to
-    call now."""
+    call now. `opens_local` ("tomorrow at 08:00"): the clinic is closed until then, so a contact
+    outcome says when it opens and gives the out-of-hours number instead of "today"."""
     deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
     replies = {r.reply for r in deciding}
     only = next(iter(replies)) if len(replies) == 1 else None
     key = only if only is not None else DEFAULT_OUTCOME[assessment.bucket]
+    closed = opens_local is not None and assessment.bucket == "contact_practitioner"
     values = {
         "clinic_name": clinic.name,
         "clinic_phone": clinic.phone,
         "emergency_number": clinic.emergency_number,
         "reasons": _reasons_block(reported(guidance, assessment, lang)),
         "tips": tips_block(assessment.tips, lang, guidance.tips_per_message),
+        "opens_local": opens_local,
+        "phone": clinic.out_of_hours_phone or clinic.phone,
     }
+    if closed and key == DEFAULT_OUTCOME["contact_practitioner"]:
+        key = "outcome_contact_closed"
     # With every fitting tip sent already, the tips' paragraph is empty: its blank lines go too.
     parts = [Safe(re.sub(r"\n{3,}", "\n\n", render.message(guidance, key, lang, **values)))]
+    if closed and key != "outcome_contact_closed":
+        parts.append(render.message(guidance, "note_clinic_closed", lang, **values))
     if assessment.bucket != "emergency":
         notes = dict.fromkeys(r.note for r in assessment.fired if r.note)
         parts += [render.message(guidance, note, lang, **values) for note in notes]

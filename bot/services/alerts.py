@@ -12,11 +12,20 @@ Imports the pure packages, `bot.store` (through `Services`, and its typed `DueAl
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.clinic.chart import scores_chart
-from bot.followup.rounds import renotify_seconds, round_recipients
+from bot.followup.rounds import (
+    EMERGENCY,
+    admins,
+    demo_speed,
+    is_same_day,
+    next_round_at,
+    round_recipients,
+    rounds_exhausted,
+)
 from bot.followup.status import AlertStatus, MessageKind
 from bot.render import alerts as texts
 from bot.render import html as render
@@ -30,31 +39,46 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def alert_round(services: Services, alert: DueAlert) -> tuple[list[Outgoing], float]:
-    """The messages of the alert's next round (one per chat), and when the round after is due."""
+def alert_round(services: Services, alert: DueAlert) -> tuple[list[Outgoing], float | None]:
+    """The messages of the alert's next round (one per chat), and when the round after is due
+    (None: none after it). Past its last round, a contact alert's round is the admins' one
+    "still unacknowledged" message."""
     clinic = services.clinic(alert.clinic_id)
     session = services.store.session(alert.session_id)
-    round_ = alert.notify_count
-    next_at = services.now() + renotify_seconds(clinic, session)
+    round_, now = alert.notify_count, services.now()
     if session is None:  # erased with the patient; nothing left to tell
-        return [], next_at
+        return [], None
     guidance = services.guidance(clinic.id)
+    skip = services.store.unreachable_chats()
     text = alert_text(services, alert, session)
-    if round_ > 0:
-        text = texts.renotified(guidance, clinic, text)
+    if rounds_exhausted(clinic, alert.bucket, round_):
+        chats, next_at = admins(clinic, skip), None
+        header = render.message(guidance, "alert_still_unacknowledged", clinic.language, rounds=round_)
+        text = Safe(f"{header}\n\n{text}")
+    else:
+        chats = round_recipients(clinic, session["practitioner_id"], round_, skip, alert.bucket)
+        same_day = alert.bucket != EMERGENCY and _same_day(services, alert, session)
+        next_at = next_round_at(clinic, alert.bucket, same_day, now, demo_speed(clinic, session))
+        text = texts.renotified(guidance, clinic, text) if round_ > 0 else text
     markup = texts.ack_keyboard(guidance, clinic, alert.id)
-    chats = round_recipients(clinic, session["practitioner_id"], round_)
     log.info("alert %s round %s to %d chats", alert.id, round_, len(chats))
     return [
-        Outgoing(
-            text,
-            markup,
-            chat_id=chat,
-            kind=MessageKind.ALERT,
-            patient_id=session["patient_id"],
-        )
+        Outgoing(text, markup, chat_id=chat, kind=MessageKind.ALERT, patient_id=session["patient_id"])
         for chat in chats
     ], next_at
+
+
+def _same_day(services: Services, alert: DueAlert, session: dict[str, Any]) -> bool:
+    """Whether a rule behind the alert (its assessment, or a later one it was updated with)
+    needs the clinic the same day."""
+    rules = [
+        rule_id
+        for a in services.store.assessments(session["id"])
+        if alert.assessment_id is None or a["id"] >= alert.assessment_id
+        for rule_id in a["rules"]
+    ]
+    areas = json.loads(session["areas"] or "[]")
+    return is_same_day(services.guidance(alert.clinic_id), rules, areas)
 
 
 def alert_text(services: Services, alert: DueAlert, session: dict[str, Any]) -> Safe:
@@ -122,7 +146,8 @@ def forward_photos(
     """The follow-up's photos not yet sent to staff, by Telegram file_id, to `chats` (by
     default those the alert's first round went to), as part of `alert`."""
     clinic = services.clinic(alert.clinic_id)
-    chats = chats if chats is not None else round_recipients(clinic, session["practitioner_id"], 0)
+    if chats is None:
+        chats = round_recipients(clinic, session["practitioner_id"], 0, services.store.unreachable_chats())
     patient = services.store.patient(session["patient_id"]) or {}
     caption = render.message(
         services.guidance(clinic.id),

@@ -98,7 +98,9 @@ def missed(services: Services, f: Followup, in_a_row: int) -> list[Outgoing]:
     )
     staff = [
         Outgoing(text, chat_id=chat, kind=MessageKind.STAFF, patient_id=f.patient["id"])
-        for chat in round_recipients(f.clinic, f.session["practitioner_id"], 0)
+        for chat in round_recipients(
+            f.clinic, f.session["practitioner_id"], 0, services.store.unreachable_chats()
+        )
     ]
     return [Outgoing(f.say("checkin_missed_notice"), kind=MessageKind.MISSED), *staff]
 

@@ -121,7 +121,7 @@ def tell_clinic(
     practitioner = session["practitioner_id"] if session else None
     return [
         Outgoing(text, chat_id=chat, kind=MessageKind.STAFF, patient_id=patient["id"])
-        for chat in round_recipients(clinic, practitioner, 0)
+        for chat in round_recipients(clinic, practitioner, 0, services.store.unreachable_chats())
     ]
 
 

@@ -31,7 +31,9 @@ class Hooks:
 
     render_checkin: Callable[[Services, DueCheckin], Outgoing | None]  # None if the follow-up is over
     render_reminder: Callable[[Services, DueCheckin], Outgoing | None]
-    alert_round: Callable[[Services, DueAlert], tuple[list[Outgoing], float]]  # and when the next is due
+    alert_round: Callable[
+        [Services, DueAlert], tuple[list[Outgoing], float | None]
+    ]  # and the next's due time
     on_missed: Callable[[Services, int, int], Awaitable[None]]  # session, missed in a row
     on_alert_queued: Callable[[Services, DueAlert, list[int]], Awaitable[object]] | None = None  # its chats
 

@@ -168,8 +168,13 @@ def outcome(services: Services, f: Followup, assessed: Assessed) -> Safe:
     assessment, sid = assessed.assessment, f.session["id"]
     sent = services.store.tips_sent(sid)
     fresh = tuple(t for t in assessment.tips if t.topic or t.id not in sent)[: f.guidance.tips_per_message]
-    services.store.add_tips_sent(sid, assessed.assessment_id, [t.id for t in fresh], services.now())
-    return cr.outcome(f.guidance, f.clinic, f.lang, replace(assessment, tips=fresh))
+    now = services.now()
+    services.store.add_tips_sent(sid, assessed.assessment_id, [t.id for t in fresh], now)
+    hours, tz = f.clinic.opening_hours, f.clinic.timezone
+    opens = None
+    if hours is not None and not hours.is_open(now, tz):
+        opens = cr.local_time(f.guidance, f.lang, hours.next_opening(now, tz), tz, now)
+    return cr.outcome(f.guidance, f.clinic, f.lang, replace(assessment, tips=fresh), opens)
 
 
 # ---- the open check-in

@@ -34,12 +34,13 @@ class AlertQueries(Connection):
         self,
         alert_id: int,
         round_: int,
-        next_notify_at: float,
+        next_notify_at: float | None,
         messages: list[tuple[int, str, dict | None]],
         now: float,
     ) -> bool:
         """Claim round `round_` of an alert and queue its messages (chat, text, markup) in one
-        transaction; only the caller that moved the alert on from that round queues them."""
+        transaction; only the caller that moved the alert on from that round queues them.
+        `next_notify_at` None: this was the last round (the alert stays open to acknowledge)."""
         with self.db.conn:
             claimed = self.db.conn.execute(
                 """UPDATE alerts SET notify_count = ?, next_notify_at = ?

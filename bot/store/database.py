@@ -10,7 +10,8 @@ of queries, each in its own module:
 - inbox: updates stored before Telegram is told they arrived;
 - erasure: /delete, retention and the WAL truncation after them;
 - reports: read-only queries for the report and the FHIR export;
-- settings: clinic settings changed from Telegram, and their audit.
+- settings: clinic settings changed from Telegram, and their audit;
+- reach: whether the bot can write to each staff member and alert chat.
 
 The database is the source of truth for time: every check-in, alert and outgoing message is a
 row with a `due_at` and a `status`, and a caller claims a row with a conditional UPDATE, so only
@@ -27,6 +28,7 @@ from bot.store.erasure import ErasureQueries
 from bot.store.inbox import InboxQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.patients import PatientQueries
+from bot.store.reach import ReachQueries
 from bot.store.reports import ReportQueries
 from bot.store.settings import SettingsQueries
 
@@ -41,5 +43,6 @@ class Store(
     ErasureQueries,
     ReportQueries,
     SettingsQueries,
+    ReachQueries,
 ):
     """The database: open it with a path (or ":memory:"); migrations run on opening."""

@@ -260,6 +260,15 @@ def m009_patient_identity(db: Database) -> None:
 
 
 @migrations()
+def m010_alert_escalation(db: Database) -> None:
+    """Staff reachability (issue 13): each staff member's and alert chat's last check (at start
+    and daily: can the bot write there?), with Telegram's reason when it cannot. Alert rounds
+    leave out the chats found unreachable; the admins are told about them."""
+    db.execute("""CREATE TABLE chat_reach (chat_id INTEGER PRIMARY KEY, reachable INTEGER NOT NULL,
+                  reason TEXT, checked_at REAL NOT NULL)""")
+
+
+@migrations()
 def m011_clinic_settings(db: Database) -> None:
     """Settings from Telegram (issue 13): a clinic's config values an admin changed with
     /settings (`value` as JSON in the config file's form; null: unset), staff added or removed

@@ -20,11 +20,11 @@ from bot.delivery.sender import Delivery
 from bot.guidance.config import Config
 from bot.guidance.loader import load_all_guidance
 from bot.guidance.model import Guidance
-from bot.services import alerts
+from bot.services import alerts, reachability
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
-from bot.telegram import intake, patient, profile, replies, settings, staff
+from bot.telegram import intake, patient, profile, replies, settings, staff, whoami
 from bot.telegram.audience import Audiences
 from bot.telegram.context import CONTEXT_TYPES, SERVICES, AftercareContext
 from bot.telegram.transport import AiohttpRequest
@@ -39,6 +39,10 @@ TELEGRAM_ROUND_TRIP = 0.3
 # (bench/delivery.py); only a Bot API server allowing more than ~50/s needs more than 16.
 MAX_IN_FLIGHT = 16
 PURGE_SECONDS = 24 * 3600
+REACH_SECONDS = 24 * 3600  # staff and alert chats are probed at start, then daily
+# Seconds after the start of that first probe: what the last run left (the inbox replayed, the
+# outbox's backlog) goes first, and a bot restarted again and again spends no sends on probes.
+REACH_AFTER_START = 30
 # The updates the handlers read (words and their edits, presses), and changes to the bot's own
 # membership of a chat (a patient blocking it, a group adding it) for the conversation-safety
 # work. Telegram sends nothing else, so nothing else waits in the inbox.
@@ -68,6 +72,11 @@ async def _purge(context: AftercareContext) -> None:
         erased = services.store.purge_expired(clinic.id, services.now() - clinic.retention_days * 86400)
         if erased:
             log.info("retention: erased %d follow-ups of clinic %s", erased, clinic.id)
+
+
+async def _reach(context: AftercareContext) -> None:
+    """Daily: can every staff member and alert chat still be reached? The admins are told who not."""
+    await reachability.check_reach(context.bot_data[SERVICES])
 
 
 def build_application(
@@ -108,7 +117,7 @@ def build_application(
         application.bot,
         store,
         now,
-        on_unreachable=functools.partial(patient.on_unreachable, services),
+        on_unreachable=functools.partial(_unreachable, services),
         # Queue per tick what can go out in two ticks, so a burst's outbox never runs dry.
         batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
         concurrency=sends_in_flight(rate),
@@ -118,6 +127,7 @@ def build_application(
     application.bot_data[SERVICES] = services
     application.bot_data["ticker"] = _ticker(services)
     audiences = Audiences.of(services)
+    whoami.register(application, audiences)
     settings.register(application, audiences)
     staff.register(application, audiences)
     patient.register(application, audiences)
@@ -125,6 +135,12 @@ def build_application(
     if tick_seconds is not None:
         _schedule(application, tick_seconds)
     return application
+
+
+async def _unreachable(services: Services, chat_id: int) -> None:
+    """A chat Telegram refuses for good: staff left out of alert rounds, a patient's follow-up stopped."""
+    reachability.refused(services, chat_id, "Telegram refused a message (blocked, or left the chat)")
+    await patient.on_unreachable(services, chat_id)
 
 
 def _ticker(services: Services) -> Ticker:
@@ -140,7 +156,8 @@ def _ticker(services: Services) -> Ticker:
 
 
 def _schedule(application: Application, tick_seconds: float) -> None:
-    """The repeating jobs: the tick, and the daily purge of what retention no longer allows."""
+    """The repeating jobs: the tick, the daily purge of what retention no longer allows, and the
+    check that staff can be reached (at start, then daily)."""
     jobs = application.job_queue
     if jobs is None:
         raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
@@ -155,6 +172,10 @@ def _schedule(application: Application, tick_seconds: float) -> None:
         job_kwargs={**repeating, "max_instances": 2},
     )
     jobs.run_repeating(_purge, interval=PURGE_SECONDS, first=60, name="retention", job_kwargs=repeating)
+    # Just after the start (beside the bot, not before it: probing waits on Telegram), then daily.
+    jobs.run_repeating(
+        _reach, interval=REACH_SECONDS, first=REACH_AFTER_START, name="reach", job_kwargs=repeating
+    )
 
 
 def run(config: Config) -> None:
