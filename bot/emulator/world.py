@@ -14,6 +14,7 @@ from .model import CallbackQuery, Chat, Message, StoredFile, User
 from .params import Params, Upload
 from .polling import UpdateQueue
 from .signals import Signal
+from .webhook import Webhook
 
 _log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class World:
         self.privacy_mode = privacy_mode
         self.limiter = RateLimiter(rate_limits, clock) if rate_limits else None
         self.updates = UpdateQueue(first_update_id)
+        self.webhook = Webhook(self.updates, lambda: self.clock())  # the clock a test may swap
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, StoredFile] = {}
         self.queries: dict[str, CallbackQuery] = {}
