@@ -6,7 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from . import messaging, validation
+from . import menu_button, messaging, validation
 from .errors import QUERY_TOO_OLD, WEBHOOK_ACTIVE, ApiError, bad_request
 from .params import Params
 from .world import World
@@ -170,6 +170,8 @@ METHODS: dict[str, Handler] = {
     "setMyShortDescription": set_my_short_description,
     "getMyShortDescription": get_my_short_description,
     "getFile": get_file,
+    "setChatMenuButton": menu_button.set_chat_menu_button,
+    "getChatMenuButton": menu_button.get_chat_menu_button,
 }
 # The real server ignores the case of method names.
 BY_LOWER_NAME = {name.lower(): name for name in METHODS}

@@ -47,6 +47,7 @@ class World:
         self.commands: dict[tuple[str, str], list[dict]] = {}  # by (scope as JSON, language code)
         self.descriptions: dict[str, str] = {}  # by language code ("" for everyone else)
         self.short_descriptions: dict[str, str] = {}
+        self.menu_buttons: dict[int, dict[str, Any]] = {}  # by user id; 0: every private chat
         self.changed = Signal()
         self.listeners: list[MessageListener] = []
         self._serial = itertools.count(1)

@@ -36,6 +36,7 @@ from bot.guidance.toml_doc import (
     Table,
     read_toml,
 )
+from bot.guidance.web_config import WebConfig, read_web
 
 ROLES = ("practitioner", "admin")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -46,7 +47,10 @@ _EMERGENCY = re.compile(r"\d{2,6}")
 _PHONE = re.compile(r"\+?[ ()./-]*(\d[ ()./-]*){3,}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
-ROOT = Schema(required={"clinics": LIST}, optional={"telegram": TABLE, "storage": TABLE, "logging": TABLE})
+ROOT = Schema(
+    required={"clinics": LIST},
+    optional={"telegram": TABLE, "storage": TABLE, "logging": TABLE, "web": TABLE},
+)
 STORAGE = Schema(optional={"database": FILLED_TEXT})
 LOGGING = Schema(optional={"level": FILLED_TEXT})
 CLINIC = Schema(
@@ -127,6 +131,7 @@ class Config:
     clinics: tuple[Clinic, ...]
     path: Path
     log_level: str = "info"
+    web: WebConfig = field(default_factory=WebConfig)
 
     def clinics_seen_in(self, telegram_id: int, chat_id: int, private: bool) -> list[Clinic]:
         """The clinics whose follow-ups this staff member may see in this chat: any of theirs in
@@ -165,7 +170,9 @@ def load_config(path: str | Path) -> Config:
             message = f"{clinic.id!r} is already clinics[{seen[clinic.id]}].id"
             raise root.error(f"clinics[{index}].id", message)
         seen[clinic.id] = index
-    return Config(read_telegram(root, base), _storage(root, base), clinics, path, _log_level(root))
+    return Config(
+        read_telegram(root, base), _storage(root, base), clinics, path, _log_level(root), read_web(root)
+    )
 
 
 def _log_level(root: Table) -> str:

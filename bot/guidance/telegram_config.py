@@ -2,12 +2,11 @@
 arrive (polling, or a webhook at `webhook_url` served on `webhook_listen`).
 
 Checked with the same validator as the rest of the config (`toml_doc`). Imports only its
-sibling `toml_doc`.
+siblings `toml_doc` and `web_config`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 import re
@@ -16,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.guidance.toml_doc import BOOL, FILLED_TEXT, NUMBER, Schema, Table, TomlError
+from bot.guidance.web_config import is_loopback
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -133,20 +133,10 @@ def _check_address(table: Table, key: str, url: str, risk: str) -> None:
     """https, or plain http to this machine (or where allow_insecure_api says it is trusted)."""
     if not url.startswith(("https://", "http://")) or not urlsplit(url).hostname:
         raise table.error(key, f"{url!r} is not an http(s) address")
-    if url.startswith("http://") and not loopback(url) and not table.get("allow_insecure_api", False):
+    if url.startswith("http://") and not is_loopback(url) and not table.get("allow_insecure_api", False):
         # Over plain http anyone on the way reads the request: the token, or the updates.
         message = f"{url!r} {risk}: use https, a loopback address, or set allow_insecure_api = true"
         raise table.error(key, message)
-
-
-def loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve(base: Path, text: str) -> Path:
