@@ -27,7 +27,7 @@ def mini_app_policy() -> str:
         "default-src": "'none'",
         "script-src": f"'self' {TELEGRAM_WEB_APP_JS}",
         "style-src": "'self'",
-        "img-src": "'self' data:",
+        "img-src": "'self'",
         "connect-src": "'self'",
         "form-action": "'self'",
         "base-uri": "'none'",
