@@ -144,3 +144,20 @@ async def test_webhook_mode_sets_the_webhook_and_polling_removes_it(emulator, tm
         await until(lambda: not emulator.world.webhook.active)
         await polling.updater.stop()
     store.close()
+
+
+async def test_an_update_the_database_refuses_gets_500_and_is_handled_when_telegram_posts_it_again(
+    webhook_bot,
+):
+    h = webhook_bot
+    h.store.db.execute("ALTER TABLE inbox RENAME TO inbox_away")  # any sqlite3 error: locked, disk full
+    await h.emu.send_text(h.practitioner, "/help")
+    await until(lambda: h.emu.world.webhook.last_error_message is not None)
+    assert (
+        h.emu.world.webhook.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
+    )
+    assert [u["update_id"] for u in h.emu.pending_updates] == [h.emu.last_update_id]  # Telegram keeps it
+    assert h.emu.messages_to(h.practitioner) == []
+    h.store.db.execute("ALTER TABLE inbox_away RENAME TO inbox")
+    assert "/enrol" in (await h.emu.wait_for_message(h.practitioner)).text
+    assert h.emu.pending_updates == []

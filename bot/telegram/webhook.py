@@ -104,6 +104,7 @@ async def serve_webhook(
     address = webhook_address(telegram.webhook_url, application.bot.token)
     web_app = make_web_app()
     add_webhook_route(web_app, application, address)
+    # The hooks in the order run_polling calls them, so whatever they start also stops.
     async with application:
         if application.post_init is not None:
             await application.post_init(application)  # what the last run left goes first
@@ -121,6 +122,10 @@ async def serve_webhook(
         finally:
             await runner.cleanup()
             await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
 
 
 def run_webhook(application: Application, telegram: TelegramConfig, allowed_updates: list[str]) -> None:
