@@ -51,6 +51,7 @@ REFUSED = [
     ("another bot's token", signed(fields(), "654321:OTHER"), "bad hash"),
     ("missing hash", urlencode(fields()), "no hash"),
     ("empty hash", urlencode({**fields(), "hash": ""}), "no hash"),
+    ("non-ascii hash", urlencode({**fields(), "hash": "é" * 64}), "bad hash"),
     ("stale", signed(fields(auth_date=str(int(NOW) - 3601))), "stale"),
     ("from the future", signed(fields(auth_date=str(int(NOW) + 600))), "auth_date in the future"),
     ("no auth_date", signed({"user": USER}), "no auth_date"),

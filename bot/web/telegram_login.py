@@ -56,7 +56,7 @@ def check_init_data(init_data: str, bot_token: str, now: float, max_age: float =
     received = fields.get("hash", "")
     if not received:
         return Verdict(refusal="no hash")
-    if not hmac.compare_digest(sign(fields, bot_token), received.lower()):
+    if not hmac.compare_digest(sign(fields, bot_token).encode(), received.lower().encode()):
         return Verdict(refusal="bad hash")
     try:
         signed_at = int(fields.get("auth_date", ""))
