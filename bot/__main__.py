@@ -31,7 +31,7 @@ CLINIC_HELP = "the clinic's id"
 
 
 def run_bot(args: argparse.Namespace, out: TextIO) -> int:
-    """Start the bot: poll Telegram until SIGINT or SIGTERM."""
+    """Start the bot: poll Telegram (or serve its webhook) until SIGINT or SIGTERM."""
     from bot.telegram.app import run
 
     config = ready_to_run(args)
@@ -192,7 +192,7 @@ def _demo_arguments(dem: argparse.ArgumentParser) -> None:
 # (name, help, what adds its arguments and handler), in the order `aftercare --help` lists them
 SUBCOMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
     ("check-config", "validate a config file and its guidance", _check_config_arguments),
-    ("run", "run the bot (polling)", _run_arguments),
+    ("run", "run the bot (polling, or by webhook: [telegram] mode)", _run_arguments),
     ("backup", "copy the database consistently while the bot runs", _backup_arguments),
     ("report", "CSV of a clinic's recent follow-ups and a summary (no free text)", _report_arguments),
     ("export-fhir", "export follow-ups as a FHIR R4 Bundle (JSON)", _export_fhir_arguments),

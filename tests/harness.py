@@ -8,6 +8,7 @@ delivery tick at once, so a 72-hour follow-up takes milliseconds.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
@@ -184,6 +186,24 @@ async def pass_time_for_paced_messages(ticker: Ticker, clock: FakeClock) -> None
         await asyncio.sleep(0.005)
 
 
+async def receive_by_webhook(app: Application, allowed_updates: list[str]) -> web.AppRunner:
+    """Serve the bot's webhook route on a free loopback port and set the webhook there."""
+    from bot.telegram.webhook import CONNECTIONS, add_webhook_route, make_web_app, webhook_address
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    address = webhook_address(f"http://127.0.0.1:{sock.getsockname()[1]}/telegram", app.bot.token)
+    web_app = make_web_app()
+    add_webhook_route(web_app, app, address)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    await app.bot.set_webhook(
+        address.url, secret_token=address.secret, allowed_updates=allowed_updates, max_connections=CONNECTIONS
+    )
+    return runner
+
+
 @asynccontextmanager
 async def running_bot(
     emu: BotApiEmulator,
@@ -191,13 +211,15 @@ async def running_bot(
     real_time: bool = False,
     second_clinic: bool = False,
     unstarted_practitioner: bool = False,
+    webhook: bool = False,
     **clinic: Any,
 ) -> AsyncIterator[Harness]:
     """The bot on a fake clock that only tests move, or with `real_time` on the real clock with
     the real JobQueue ticking every 50 ms (use a clinic `clock_speed` to compress the schedule).
     `second_clinic`: a clinic "north" (emergency number 112) after the first, its practitioner
     `h.north_practitioner`. `unstarted_practitioner`: a second practitioner, Lee Kim
-    (`h.unstarted`), listed after Dana, who never pressed Start in the bot."""
+    (`h.unstarted`), listed after Dana, who never pressed Start in the bot.
+    `webhook`: updates come by webhook (bot/telegram/webhook.py), not polling."""
     from bot.guidance.loader import load_all_guidance
     from bot.telegram.app import ALLOWED_UPDATES, build_application
 
@@ -236,7 +258,10 @@ async def running_bot(
     async with app:
         await app.post_init(app)  # as run_polling does: what the last run left is handled first
         await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+        if webhook:
+            receiver = await receive_by_webhook(app, ALLOWED_UPDATES)
+        else:
+            await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
         services = app.bot_data["services"]
         ticker = app.bot_data["ticker"]
         pacer = None if real_time else asyncio.create_task(pass_time_for_paced_messages(ticker, clock))
@@ -245,7 +270,10 @@ async def running_bot(
         finally:
             if pacer:
                 pacer.cancel()
-            await app.updater.stop()
+            if webhook:
+                await receiver.cleanup()
+            else:
+                await app.updater.stop()
             await app.stop()
             await asyncio.sleep(0)
             store.close()

@@ -30,6 +30,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "clinic": PURE | {"privacy", "store"},
     "services": PURE | {"privacy", "store", "delivery", "clinic"},
     "telegram": PURE | {"privacy", "store", "delivery", "clinic", "services"},
+    "web": PURE | {"privacy", "store", "delivery", "clinic", "services"},
     "cli": PURE | {"privacy", "store", "clinic"},
     "demo": PURE | {"privacy", "store", "delivery", "clinic", "services", "telegram", "cli", "emulator"},
     "__main__": PURE | {"privacy", "store", "delivery", "clinic", "services", "telegram", "cli", "demo"},

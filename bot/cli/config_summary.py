@@ -16,11 +16,20 @@ def summarise(config: Config, now: datetime) -> str:
     lines = [
         f"Config: {config.path}",
         f"Telegram API: {config.telegram.api_base_url} (token from {token})",
+        f"Updates: {_updates(config)}",
         f"Database: {config.storage.database}",
     ]
     for clinic in config.clinics:
         lines += ["", *_clinic(clinic, now)]
     return "\n".join(lines)
+
+
+def _updates(config: Config) -> str:
+    telegram = config.telegram
+    if telegram.mode != "webhook":
+        return "polling"
+    host, port = telegram.webhook_listen
+    return f"webhook at {telegram.webhook_url} (served on {host}:{port})"
 
 
 def _clinic(clinic: Clinic, now: datetime) -> list[str]:

@@ -12,7 +12,7 @@
 It enforces Telegram's rules with the real server's error texts (HTML parsing, text and
 callback-data lengths, keyboards, edits, blocked users, flood limits), records every call in
 ``emu.calls`` and every error the bot caused in ``emu.violations``, and injects failures through
-``emu.faults``.
+``emu.faults``. After setWebhook it POSTs updates to the webhook instead (``webhook.py``).
 """
 
 from .emulator import BotApiEmulator

@@ -96,6 +96,7 @@ class BotApiEmulator(ReplyKeyboards):
 
     async def stop(self) -> None:
         self.world.updates.close()
+        await self.world.webhook.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -37,6 +37,10 @@ CHAT_NOT_FOUND = "chat not found"
 BLOCKED = "bot was blocked by the user"
 CANT_INITIATE = "bot can't initiate conversation with a user"
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active;"
+    " use deleteWebhook to delete the webhook first"
+)
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same"

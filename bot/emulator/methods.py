@@ -6,8 +6,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from . import messaging, validation
-from .errors import CHAT_NOT_FOUND, QUERY_TOO_OLD, bad_request
+from . import menu_button, messaging, validation
+from .errors import CHAT_NOT_FOUND, QUERY_TOO_OLD, WEBHOOK_ACTIVE, ApiError, bad_request
 from .params import Params
 from .world import World
 
@@ -31,6 +31,8 @@ async def get_me(world: World, params: Params) -> dict:
 
 
 async def get_updates(world: World, params: Params) -> list[dict]:
+    if world.webhook.active:
+        raise ApiError(409, WEBHOOK_ACTIVE)
     allowed = params.json("allowed_updates", "can't parse allowed_updates JSON object")
     if isinstance(allowed, list):
         world.updates.set_allowed([str(kind) for kind in allowed])
@@ -39,14 +41,28 @@ async def get_updates(world: World, params: Params) -> list[dict]:
     )
 
 
+async def set_webhook(world: World, params: Params) -> bool:
+    url = params.text("url") or ""
+    if params.flag("drop_pending_updates"):
+        world.updates.drop_pending()
+    if not url:  # Telegram: an empty url removes the webhook
+        await world.webhook.delete()
+        return True
+    allowed = params.json("allowed_updates", "can't parse allowed_updates JSON object")
+    kinds = [str(kind) for kind in allowed] if isinstance(allowed, list) else None
+    world.webhook.set(url, params.text("secret_token"), params.integer("max_connections"), kinds)
+    return True
+
+
 async def delete_webhook(world: World, params: Params) -> bool:
     if params.flag("drop_pending_updates"):
         world.updates.drop_pending()
+    await world.webhook.delete()
     return True
 
 
 async def get_webhook_info(world: World, params: Params) -> dict:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(world.updates.pending)}
+    return world.webhook.info()
 
 
 async def answer_callback_query(world: World, params: Params) -> bool:
@@ -138,6 +154,7 @@ async def get_file(world: World, params: Params) -> dict:
 METHODS: dict[str, Handler] = {
     "getMe": get_me,
     "getUpdates": get_updates,
+    "setWebhook": set_webhook,
     "deleteWebhook": delete_webhook,
     "getWebhookInfo": get_webhook_info,
     "sendMessage": messaging.send_message,
@@ -158,6 +175,8 @@ METHODS: dict[str, Handler] = {
     "setMyShortDescription": set_my_short_description,
     "getMyShortDescription": get_my_short_description,
     "getFile": get_file,
+    "setChatMenuButton": menu_button.set_chat_menu_button,
+    "getChatMenuButton": menu_button.get_chat_menu_button,
 }
 # The real server ignores the case of method names.
 BY_LOWER_NAME = {name.lower(): name for name in METHODS}

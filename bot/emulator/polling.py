@@ -30,6 +30,7 @@ class UpdateQueue:
         self._next_id = first_update_id
         self._allowed: frozenset[str] | None = None  # None: all but DEFAULT_EXCLUDED
         self._poll: _LongPoll | None = None
+        self.arrived = asyncio.Event()  # set by each update queued: a webhook's delivery waits on it
 
     @property
     def last_id(self) -> int:
@@ -60,10 +61,15 @@ class UpdateQueue:
         self._updates.append({"update_id": update_id, kind: payload})
         if self._poll is not None:
             self._poll.wake.set()
+        self.arrived.set()
         return update_id
 
     def drop_pending(self) -> None:
         self._updates.clear()
+
+    def confirm(self, update_id: int) -> None:
+        """A webhook answered 2xx for the update: it is forgotten, as an offset past it would."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
 
     def _take(self, offset: int, limit: int) -> list[dict[str, Any]]:
         if offset < 0:

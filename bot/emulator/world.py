@@ -14,6 +14,7 @@ from .model import CallbackQuery, Chat, Message, StoredFile, User
 from .params import Params, Upload
 from .polling import UpdateQueue
 from .signals import Signal
+from .webhook import Webhook
 
 _log = logging.getLogger(__name__)
 
@@ -39,12 +40,14 @@ class World:
         self.privacy_mode = privacy_mode
         self.limiter = RateLimiter(rate_limits, clock) if rate_limits else None
         self.updates = UpdateQueue(first_update_id)
+        self.webhook = Webhook(self.updates, lambda: self.clock())  # the clock a test may swap
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, StoredFile] = {}
         self.queries: dict[str, CallbackQuery] = {}
         self.commands: dict[tuple[str, str], list[dict]] = {}  # by (scope as JSON, language code)
         self.descriptions: dict[str, str] = {}  # by language code ("" for everyone else)
         self.short_descriptions: dict[str, str] = {}
+        self.menu_buttons: dict[int, dict[str, Any]] = {}  # by user id; 0: every private chat
         self.changed = Signal()
         self.listeners: list[MessageListener] = []
         self._serial = itertools.count(1)

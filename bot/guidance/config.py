@@ -2,15 +2,14 @@
 
 Checked by the same validator as the guidance (`bot.guidance.toml_doc`): every error names the
 file and the dotted key (`config.toml: clinics[0].timezone: ...`) so a clinic can fix its file
-without reading Python, and an unknown key is an error with a "did you mean". Imports only its
-sibling modules of `bot.guidance`.
+without reading Python, and an unknown key is an error with a "did you mean". The [telegram]
+table is read by `telegram_config`. Imports only its sibling modules of `bot.guidance`.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,8 +22,13 @@ from bot.guidance.durations import format_duration, parse_duration
 from bot.guidance.escalation import ESCALATION_KEYS, PHONE, PHONE_HINT, at_least_one, read_escalation
 from bot.guidance.opening_hours import OpeningHours
 from bot.guidance.quiet_hours import QuietHours
+from bot.guidance.telegram_config import DEFAULT_API_BASE_URL as DEFAULT_API_BASE_URL
+from bot.guidance.telegram_config import TOKEN_ENV as TOKEN_ENV
+from bot.guidance.telegram_config import ConfigError as ConfigError
+from bot.guidance.telegram_config import TelegramConfig as TelegramConfig
+from bot.guidance.telegram_config import read_telegram
+from bot.guidance.telegram_config import resolve as _resolve
 from bot.guidance.toml_doc import (
-    BOOL,
     FILLED_TEXT,
     LIST,
     NUMBER,
@@ -32,32 +36,21 @@ from bot.guidance.toml_doc import (
     WHOLE,
     Schema,
     Table,
-    TomlError,
     read_toml,
 )
-from bot.guidance.urls import is_loopback
+from bot.guidance.web_config import WebConfig, read_web
 
-DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
-TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 ROLES = ("practitioner", "admin")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 MAX_QUIET = timedelta(hours=20)
 
 _CLINIC_ID = re.compile(r"[a-z0-9_-]{1,32}")
 _EMERGENCY = re.compile(r"\d{2,6}")
-_BOT_USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
-ROOT = Schema(required={"clinics": LIST}, optional={"telegram": TABLE, "storage": TABLE, "logging": TABLE})
-TELEGRAM = Schema(
-    optional={
-        "api_base_url": FILLED_TEXT,
-        "token_file": FILLED_TEXT,
-        "token": FILLED_TEXT,
-        "max_messages_per_second": NUMBER,
-        "allow_insecure_api": BOOL,
-        "bot_username": FILLED_TEXT,
-    }
+ROOT = Schema(
+    required={"clinics": LIST},
+    optional={"telegram": TABLE, "storage": TABLE, "logging": TABLE, "web": TABLE},
 )
 STORAGE = Schema(optional={"database": FILLED_TEXT})
 LOGGING = Schema(optional={"level": FILLED_TEXT})
@@ -86,51 +79,6 @@ CLINIC = Schema(
     },
 )
 STAFF = Schema(required={"telegram_id": WHOLE, "name": FILLED_TEXT, "role": FILLED_TEXT})
-
-
-class ConfigError(TomlError):
-    """A config problem, located as `file: key: message`."""
-
-
-@dataclass(frozen=True)
-class TelegramConfig:
-    api_base_url: str
-    token_file: Path | None
-    source: str = "config"  # the config file, so token errors can name it
-    max_messages_per_second: float = 28.0
-    bot_username: str | None = None  # for enrolment links made outside the bot
-
-    @property
-    def has_token(self) -> bool:
-        return bool(os.environ.get(TOKEN_ENV, "").strip()) or self.token_file is not None
-
-    def token(self) -> str:
-        """The bot token: TELEGRAM_BOT_TOKEN if set, else the contents of token_file.
-
-        Read only when needed, so every other command works without a token.
-        """
-        token = os.environ.get(TOKEN_ENV, "").strip()
-        if token:
-            return token
-        key = "telegram.token_file"
-        if self.token_file is None:
-            raise ConfigError(self.source, key, f"no bot token: set {TOKEN_ENV} or {key}")
-        try:
-            mode = self.token_file.stat().st_mode & 0o777
-            if mode & 0o077:  # like ssh with a private key: a token others can read is not secret
-                message = (
-                    f"{self.token_file} can be read by other users (mode {mode:04o}): "
-                    f"run chmod 600 {self.token_file} (or 400)"
-                )
-                raise ConfigError(self.source, key, message)
-            token = self.token_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or error
-            message = f"cannot read {self.token_file}: {reason}"
-            raise ConfigError(self.source, key, message) from None
-        if not token:
-            raise ConfigError(self.source, key, f"{self.token_file} is empty")
-        return token
 
 
 @dataclass(frozen=True)
@@ -189,6 +137,7 @@ class Config:
     clinics: tuple[Clinic, ...]
     path: Path
     log_level: str = "info"
+    web: WebConfig = field(default_factory=WebConfig)
 
     def clinics_seen_in(self, telegram_id: int, chat_id: int, private: bool) -> list[Clinic]:
         """The clinics whose follow-ups this staff member may see in this chat: any of theirs in
@@ -227,33 +176,9 @@ def load_config(path: str | Path) -> Config:
             message = f"{clinic.id!r} is already clinics[{seen[clinic.id]}].id"
             raise root.error(f"clinics[{index}].id", message)
         seen[clinic.id] = index
-    return Config(_telegram(root, base), _storage(root, base), clinics, path, _log_level(root))
-
-
-def _telegram(root: Table, base: Path) -> TelegramConfig:
-    table = root.table("telegram", TELEGRAM)
-    if "token" in table:
-        raise table.error("token", f"keep the token out of the config file: set {TOKEN_ENV} or token_file")
-    url = table.get("api_base_url", DEFAULT_API_BASE_URL)
-    if not url.startswith(("https://", "http://")):
-        raise table.error("api_base_url", f"{url!r} is not an http(s) address")
-    if url.startswith("http://") and not is_loopback(url) and not table.get("allow_insecure_api", False):
-        # The token is part of every request's path: over plain http anyone on the way reads it.
-        message = (
-            f"{url!r} sends the bot token unencrypted: use https, a loopback address, "
-            "or set allow_insecure_api = true"
-        )
-        raise table.error("api_base_url", message)
-    token_file = table.get("token_file")
-    token_path = None if token_file is None else _resolve(base, token_file)
-    rate = float(table.get("max_messages_per_second", 28.0))
-    if not (math.isfinite(rate) and 0 < rate <= 1000):
-        raise table.error("max_messages_per_second", f"must be above 0 and at most 1000, got {rate}")
-    username = None
-    if "bot_username" in table:
-        hint = "write the bot's @username, e.g. harbour_aftercare_bot"
-        username = _match(table, "bot_username", _BOT_USERNAME, hint).removeprefix("@")
-    return TelegramConfig(url, token_path, str(root.file), rate, username)
+    return Config(
+        read_telegram(root, base), _storage(root, base), clinics, path, _log_level(root), read_web(root)
+    )
 
 
 def _log_level(root: Table) -> str:
@@ -369,11 +294,6 @@ def _staff(clinic: Table) -> tuple[Staff, ...]:
         role = t.choice("role", t["role"], ROLES)
         staff.append(Staff(telegram_id, t["name"], role))
     return tuple(staff)
-
-
-def _resolve(base: Path, text: str) -> Path:
-    path = Path(text).expanduser()
-    return path if path.is_absolute() else base / path
 
 
 def _at_least_one(t: Table, name: str, default: int | None = None) -> int:

@@ -140,6 +140,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     },
     "bot_description": set(),
     "bot_short_description": set(),
+    "menu_button_worklist": set(),  # the Mini App button in staff chats ([web] public_url over https)
     # clinic settings from Telegram (issue 13): /settings (bot/telegram/settings.py)
     "settings_header": {"clinic_name", "lines"},
     "settings_off": set(),

@@ -24,7 +24,7 @@ from bot.services import alerts, reachability
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
-from bot.telegram import intake, patient, profile, replies, settings, staff, whoami
+from bot.telegram import intake, patient, profile, replies, settings, staff, webhook, whoami
 from bot.telegram.audience import Audiences
 from bot.telegram.context import CONTEXT_TYPES, SERVICES, AftercareContext
 from bot.telegram.transport import AiohttpRequest
@@ -179,10 +179,15 @@ def _schedule(application: Application, tick_seconds: float) -> None:
 
 
 def run(config: Config) -> None:
-    """Poll Telegram until stopped (SIGINT/SIGTERM); the database keeps everything between runs."""
+    """Poll Telegram, or receive its updates by webhook, until stopped (SIGINT/SIGTERM); the
+    database keeps everything between runs. Polling removes a webhook set before (PTB's
+    start_polling calls deleteWebhook), so switching back needs nothing more."""
     store = Store(config.storage.database)
     application = build_application(config, store, load_all_guidance(config), config.telegram.token())
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        if config.telegram.mode == "webhook":
+            webhook.run_webhook(application, config.telegram, ALLOWED_UPDATES)
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
     finally:
         store.close()

@@ -13,6 +13,10 @@ its retry with backoff, its 409 handling, its last confirming getUpdates on stop
 (`BaseRequest`, `BaseUpdateProcessor`) are enough to store before confirming and to empty after
 handling.
 
+In webhook mode (`bot/telegram/webhook.py`) Telegram posts each update instead: it is stored the
+same way (`store_updates`) before the post is answered, which is Telegram's confirmation there,
+and handed to the same processor (`queue`).
+
 Handlers see an update at least once: a kill after handling and before the update is emptied
 hands it to them again at the next start (`bot/services/words.py` recognises words already taken). An
 update Telegram sends again after a restart (stored, not yet confirmed) is handled only once.
@@ -80,18 +84,22 @@ class InboxRequest(AiohttpRequest):
             updates = json.loads(body).get("result") or []
         except (ValueError, AttributeError):
             return  # not an answer PTB can read either: it reports it
-        rows = [
-            (u["update_id"], sender(u), json.dumps(u, separators=(",", ":"), ensure_ascii=False))
-            for u in updates
-            if isinstance(u, dict) and isinstance(u.get("update_id"), int)
-        ]
-        if not rows:
-            return
         try:
-            self.store.inbox_add(rows, self.now())
+            store_updates(self.store, updates, self.now())
         except sqlite3.Error as error:
             # Not confirmed: Telegram hands these over again once the database takes writes.
             raise NetworkError(f"inbox unavailable: {error}") from error
+
+
+def store_updates(store: Store, updates: list[Any], now: float) -> int:
+    """Store updates in the inbox, polled or posted to the webhook alike; how many were new.
+    Raises sqlite3.Error when the database refuses them: the caller must not confirm them."""
+    rows = [
+        (u["update_id"], sender(u), json.dumps(u, separators=(",", ":"), ensure_ascii=False))
+        for u in updates
+        if isinstance(u, dict) and isinstance(u.get("update_id"), int)
+    ]
+    return store.inbox_add(rows, now) if rows else 0
 
 
 class InboxProcessor(BaseUpdateProcessor):
@@ -127,13 +135,19 @@ def replay(application: Application, store: Store) -> int:
     polled (call before polling starts, e.g. in post_init). How many."""
     waiting = store.inbox_waiting()
     for row in waiting:
-        try:
-            update = Update.de_json(json.loads(row["body"]), application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:  # unreadable: say so, go on
-            log.error("stored update %d cannot be read (%s); dropped", row["update_id"], type(error).__name__)
-            store.inbox_done(row["update_id"])
-            continue
-        application.update_queue.put_nowait(update)
+        queue(application, store, row["update_id"], row["body"])
     if waiting:
         log.warning("handling %d updates received before the last stop", len(waiting))
     return len(waiting)
+
+
+def queue(application: Application, store: Store, update_id: int, body: str | dict[str, Any]) -> None:
+    """Hand a stored update (JSON text, or decoded) to the handlers; InboxProcessor empties it
+    once handled."""
+    try:
+        update = Update.de_json(json.loads(body) if isinstance(body, str) else body, application.bot)
+    except (ValueError, TypeError, KeyError, AttributeError) as error:  # unreadable: say so, go on
+        log.error("stored update %d cannot be read (%s); dropped", update_id, type(error).__name__)
+        store.inbox_done(update_id)
+        return
+    application.update_queue.put_nowait(update)

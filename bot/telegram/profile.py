@@ -6,7 +6,10 @@ the description, in every language the guidance ships.
 - staff: their commands in each staff member's chat and each clinic's alert chat
   (BotCommandScopeChat), in the clinic's language;
 - the description (shown in an empty chat) and the short description (profile page, shared
-  links), per language and in English without a code.
+  links), per language and in English without a code;
+- where the worklist is reachable over https (`[web] public_url`), a menu button in each staff
+  member's private chat that opens it as a Mini App (signed in by Telegram's initData,
+  `bot/web/telegram_login.py`). Without https Telegram refuses a Mini App, so nothing is set.
 
 Texts are guidance messages (`command_<name>`, `bot_description`, `bot_short_description`);
 clinics share one bot, so each language's texts come from the first clinic whose guidance ships
@@ -19,7 +22,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Iterator
 
-from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 
 from bot.guidance.config import Config
 from bot.guidance.model import Guidance
@@ -66,6 +77,23 @@ def calls(bot: Bot, services: Services) -> Iterator[Awaitable[bool]]:
         yield bot.set_my_short_description(text(guidance, "bot_short_description", lang), language)
     for scope, guidance, names, lang in staff_scopes(services):
         yield bot.set_my_commands(commands(guidance, names, lang), scope)
+    yield from menu_buttons(bot, services)
+
+
+def menu_buttons(bot: Bot, services: Services) -> Iterator[Awaitable[bool]]:
+    """The worklist as a Mini App from the menu button of each staff member's private chat,
+    labelled in their (first) clinic's language; none unless the worklist is served over https."""
+    public_url = services.config.web.public_url
+    if not public_url or not public_url.startswith("https://"):
+        return
+    worklist = WebAppInfo(public_url.rstrip("/") + "/")
+    seen: set[int] = set()
+    for clinic in services.config.clinics:
+        label = text(services.guidance(clinic.id), "menu_button_worklist", clinic.language)
+        for member in clinic.staff:
+            if member.telegram_id not in seen:
+                seen.add(member.telegram_id)
+                yield bot.set_chat_menu_button(member.telegram_id, MenuButtonWebApp(label, worklist))
 
 
 def staff_scopes(services: Services) -> Iterator[tuple[BotCommandScope, Guidance, tuple[str, ...], str]]:
