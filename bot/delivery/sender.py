@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
@@ -37,6 +37,7 @@ from telegram.ext import ExtBot
 from bot.delivery.due_rows import DueRows, is_urgent
 from bot.delivery.episode import Episode
 from bot.delivery.in_flight import ChatsInFlight
+from bot.delivery.markup import telegram_markup
 from bot.delivery.pacing import CHAT_RATE, ChatPace, retry_seconds
 from bot.delivery.report import Outcome, TickReport
 from bot.followup.status import MessageKind, OutboxStatus
@@ -60,17 +61,6 @@ RATE_LIMITED, DATABASE_UNAVAILABLE = "rate limited", "database unavailable"
 Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task]  # Application.create_task
 
 
-def telegram_markup(markup: dict | None) -> InlineKeyboardMarkup | None:
-    if not markup:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-            for row in markup["inline_keyboard"]
-        ]
-    )
-
-
 def _trouble(error: TelegramError) -> str:
     """What kind of Telegram fault a retryable error shows, for the log."""
     if isinstance(error, RetryAfter):
@@ -91,6 +81,8 @@ class Delivery:
     store: Store
     now: Callable[[], float]
     on_unreachable: Callable[[int], Awaitable[object]]  # a chat that blocked the bot: its owner reacts
+    # A message Telegram took, and its id: the owner may queue (not send: it is in flight) what follows.
+    on_sent: Callable[[OutboxMessage, int | None], Awaitable[object]] | None = None
     batch: int = 100  # due rows read at a time
     # Sends in flight at once: enough to keep Telegram's allowance busy while each waits for its
     # answer, few enough that a reply queued behind them waits a fraction of a second.
@@ -305,6 +297,8 @@ class Delivery:
             self._paused_until, self._pauses_in_a_row = 0.0, 0
             self._telegram.ok("sending again")
         self.store.outbox_sent(row_id, message_id, self.now())
+        if self.on_sent is not None:
+            await self.on_sent(row, message_id)
         return self._count(Outcome.SENT)
 
     def _put_back(self, row: OutboxMessage, due_at: float, reason: str) -> None:

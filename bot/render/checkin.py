@@ -287,17 +287,22 @@ DEFAULT_OUTCOME = {
 }
 
 
-def outcome(guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessment) -> Safe:
+def outcome(
+    guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessment, after_alert: bool = False
+) -> Safe:
     """What the patient is told after an assessment; emergency puts the number first.
 
     The rules decide the words: a rule's `reply` replaces the bucket's outcome when every rule
     deciding the bucket names it (a named sign keeps the outcome that lists what was found), and
     each fired rule's `note` is added below, except under an emergency, which already says to
-    call now."""
+    call now. `after_alert`: the follow-up raised an alert before, so a normal outcome has
+    words of its own (never "an expected reaction")."""
     deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
     replies = {r.reply for r in deciding}
     only = next(iter(replies)) if len(replies) == 1 else None
     key = only if only is not None else DEFAULT_OUTCOME[assessment.bucket]
+    if after_alert and key == DEFAULT_OUTCOME["normal"]:
+        key = "outcome_normal_after_alert"
     values = {
         "clinic_name": clinic.name,
         "clinic_phone": clinic.phone,
@@ -374,7 +379,7 @@ def answers_summary(
         given = by_checkin.get(checkin["id"])
         if not given:
             continue
-        questions = guidance.questions_at(guidance.checkin_hour(checkin["hours"]))
+        questions = guidance.questions_at(guidance.checkin_hour(checkin["hours"]), after_alert=True)
         labels = [answer_label(q, given[q.id], lang) for q in questions if q.id in given]
         said = elapsed_label(said_hours.get(checkin["id"], checkin["hours"]))
         lines.append(f"<b>{said} h:</b> " + render.escape(" · ".join(labels)))

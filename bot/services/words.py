@@ -166,9 +166,9 @@ def _open_question(services: Services, f: Followup) -> tuple[Safe | None, dict |
     checkin, answers = open_
     index = next_question(f, checkin, answers)
     keyboard = cr.question_keyboard(
-        f.guidance, f.lang, checkin["id"], index, questions(f, checkin["hours"])[index]
+        f.guidance, f.lang, checkin["id"], index, questions(f, checkin)[index]
     )
-    return checkin_text(f, checkin["hours"], sent_at(checkin), answers, index), keyboard
+    return checkin_text(f, checkin, sent_at(checkin), answers, index), keyboard
 
 
 def _severity(bucket: str | None) -> int:

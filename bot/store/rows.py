@@ -125,6 +125,7 @@ class OutboxMessage(NamedTuple):
     attempts: int
     edit_message_id: int | None
     photo: bytes | str | None
+    ref_id: int | None = None  # the row it is about (an alert's copy: the alert)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> OutboxMessage:
@@ -138,6 +139,7 @@ class OutboxMessage(NamedTuple):
             row["attempts"],
             row["edit_message_id"],
             row["photo"],
+            row.get("ref_id"),
         )
 
 
@@ -151,6 +153,7 @@ class DueCheckin(NamedTuple):
     due_at: float
     reminder_due_at: float | None
     sent_at: float | None  # when its message was queued; a reminder says it
+    after_alert: int = 0  # 1: the first check-in after an alert, which asks if the patient reached the clinic
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> DueCheckin:
