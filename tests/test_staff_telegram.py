@@ -36,7 +36,7 @@ async def shown(predicate, timeout=5.0):
 
 
 def taken_buttons(message):
-    """A copy of a taken alert offers the outcomes that close it and "Message patient", not "I'm handling it"."""
+    """A taken alert's copy offers the outcomes that close it and "Message patient", not "I'm handling it"."""
     return [b["text"] for row in message.keyboard for b in row] == [
         "Called: self-care",
         "Seen in clinic",

@@ -33,9 +33,6 @@ class LifecycleQueries(Connection):
             [note, note, alert_id],
         )
 
-    def session_alerts(self, session_id: int) -> list[dict[str, Any]]:
-        return self._all("SELECT * FROM alerts WHERE session_id = ? ORDER BY created_at, id", [session_id])
-
     def add_staff_message(
         self, session_id: int, alert_id: int | None, staff_id: int, text: str, now: float
     ) -> int:

@@ -87,6 +87,7 @@ class ReportAlert(NamedTuple):
     status: AlertStatus
     created_at: float
     acknowledged_at: float | None
+    outcome: str | None = None  # how staff closed it (an id of outcomes.toml); None while not closed
 
     @classmethod
     def of(
@@ -99,6 +100,7 @@ class ReportAlert(NamedTuple):
         status: str,
         created_at: float,
         acknowledged_at: float | None,
+        outcome: str | None = None,
     ) -> ReportAlert:
         return cls(
             id,
@@ -109,6 +111,7 @@ class ReportAlert(NamedTuple):
             AlertStatus(status),
             created_at,
             acknowledged_at,
+            outcome,
         )
 
 
