@@ -169,6 +169,6 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
         )
     log.info("alert %s acknowledged", alert_id)  # by whom is in its row: no Telegram id in logs
     store.cancel_alert_messages(alert_id)
+    await alert_lifecycle.show_taken(services, alert_id)  # first: the other staff stop at once
     await alert_lifecycle.tell_patient_seen(services, alert)
-    await alert_lifecycle.show_taken(services, alert_id)
     return None
