@@ -80,7 +80,8 @@ async def press(update: Update, context: AftercareContext, button: Button) -> No
     """A button of an alert: take it, close it with an outcome, add a note, message the patient."""
     services = context.services
     alert = services.store.alert(button.row_id)
-    user_id, chat_id = parts.sender(update).id, parts.chat(update).id
+    user_id, chat = parts.sender(update).id, update.effective_chat
+    chat_id = chat.id if chat is not None else user_id  # a press with no message: ask in private
     valueless = button.action != lifecycle.CLOSE
     if (
         alert is None
