@@ -81,6 +81,7 @@ def test_a_normal_outcome_after_an_alert_is_never_an_expected_reaction(
 
 ALERT = {
     "id": 7,
+    "created_at": START - 60,
     "acknowledged_by": 101,
     "acknowledged_at": START,
     "closed_by": 102,

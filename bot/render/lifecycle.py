@@ -82,9 +82,7 @@ def closed_note(guidance: Guidance, clinic: Clinic, alert: Row, key: str) -> Saf
     )
 
 
-def force_reply(placeholder: str) -> dict:
-    """Markup that opens the reply field on the staff member's screen (a group sees it too)."""
-    return {"force_reply": True, "input_field_placeholder": render.one_line(placeholder, 64)}
+FORCE_REPLY = {"force_reply": True}  # opens the reply field to the prompt (in a group, for everyone)
 
 
 def timeline_events(
@@ -109,9 +107,10 @@ def timeline_events(
                 outcome=outcome_label(guidance, alert["outcome"], language),
             )
             events.append((alert["closed_at"], 3, f"   {local_time(alert['closed_at'], clinic)} {line}"))
-            for note in (alert["note"] or "").splitlines():
-                text = render.message(guidance, "timeline_note", language, note=quote(note))
-                events.append((alert["closed_at"], 4, f"      {text}"))
+        noted_at = alert["closed_at"] or alert["acknowledged_at"] or alert["created_at"]
+        for note in (alert["note"] or "").splitlines():
+            text = render.message(guidance, "timeline_note", language, note=quote(note))
+            events.append((noted_at, 4, f"      {text}"))
     for message in messages:
         line = render.message(
             guidance,

@@ -148,9 +148,7 @@ async def ask(
         **values,
     )
     await services.chat_free(chat_id)
-    row = services.queue(
-        chat_id, MessageKind.STAFF, text, texts.force_reply(render.plain(text)), patient_id=patient.get("id")
-    )
+    row = services.queue(chat_id, MessageKind.STAFF, text, texts.FORCE_REPLY, patient_id=patient.get("id"))
     store.prompt_sent_as(prompt, row)
     await services.delivery.send(row)
     return None
