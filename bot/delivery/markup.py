@@ -12,9 +12,7 @@ def telegram_markup(markup: dict | None) -> InlineKeyboardMarkup | ForceReply | 
     if not markup:
         return None
     if markup.get("force_reply"):
-        return ForceReply(
-            selective=markup.get("selective"), input_field_placeholder=markup.get("input_field_placeholder")
-        )
+        return ForceReply()
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]

@@ -104,7 +104,7 @@ async def close(services: Services, alert_id: int, staff_id: int, outcome: str, 
     store = services.store
     alert = store.alert(alert_id)
     assert alert is not None  # the caller read it a moment ago, on this event loop
-    clinic, session, patient = _about(services, alert)
+    clinic, session, _ = _about(services, alert)
     if outcome not in services.guidance(clinic.id).alert_outcomes:
         return _say(services, clinic, "stale_button")
     if not store.close_alert(alert_id, staff_id, outcome, services.now()):
