@@ -137,3 +137,15 @@ def test_staff_messages_and_prompts_are_erased_with_the_patient(services):
     store.add_staff_prompt(session, alert, 101, 101, "message", now)
     store.delete_patient(store.session(session)["patient_id"], now)
     assert store.db["staff_messages"].count == 0 and store.db["staff_prompts"].count == 0
+
+
+def test_a_closed_alert_exports_its_outcome_and_note_to_fhir(clinic):
+    from bot.clinic.fhir import alert_resource
+
+    alert = {**ALERT, "status": AlertStatus.CLOSED, "bucket": "contact_practitioner"}
+    patient = {"resourceType": "Patient", "id": "1"}
+    resource = alert_resource(clinic, patient, {"practitioner_id": 101}, alert, None, None)
+    acknowledged, closed = resource["note"]
+    assert acknowledged["text"] == "Acknowledged"
+    assert closed["text"] == "Closed: seen_in_clinic\nSeen.\nNo pneumothorax"
+    assert closed["authorReference"]["identifier"]["value"] == "102"
