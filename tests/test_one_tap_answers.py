@@ -121,8 +121,11 @@ def checklist_first(tmp_path: Path) -> Path:
     folder = tmp_path / "guidance"
     shutil.copytree(Path(__file__).parent.parent / "guidance", folder)
     path = folder / "questions.toml"
-    head, soreness, bruising, fatigue, signs = path.read_text(encoding="utf-8").split("\n[[questions]]\n")
-    path.write_text("\n[[questions]]\n".join([head, soreness, bruising, signs, fatigue]), encoding="utf-8")
+    head, soreness, bruising, fatigue, signs, *after_alert = path.read_text(encoding="utf-8").split(
+        "\n[[questions]]\n"
+    )
+    questions = [head, soreness, bruising, signs, fatigue, *after_alert]
+    path.write_text("\n[[questions]]\n".join(questions), encoding="utf-8")
     return folder
 
 

@@ -19,6 +19,7 @@ from bot.store.rows import DueAlert
 from .harness import START, FakeClock, write_config
 
 P1, P2, ADMIN, GROUP, PATIENT = 101, 102, 201, -900, 700_001
+OUTCOMES = ("self_care", "seen_in_clinic", "emergency_care", "no_answer")
 STAFF = [
     (P1, "Dana Reyes", "practitioner"),
     (P2, "Lee <Kim> & Co", "practitioner"),
@@ -341,7 +342,9 @@ async def test_the_first_acknowledgement_wins_and_every_copy_is_edited(make_serv
     ]
     note = "\n\nAcknowledged by Lee &lt;Kim&gt; &amp; Co at 10:32 GMT."
     for edit in edits:
-        assert edit["text"].endswith(note) and edit["markup"] is None
+        assert edit["text"].endswith(note)
+        buttons = [b["callback_data"] for row in json.loads(edit["markup"])["inline_keyboard"] for b in row]
+        assert buttons == [f"sc:{alert}:{o}" for o in OUTCOMES] + [f"sm:{alert}:"]  # close it, or write
         assert not edit["text"].startswith("<b>Reminder")  # the reminder line goes once it is handled
         parse_html(edit["text"])
     assert edits[0]["text"] == edits[-1]["text"]

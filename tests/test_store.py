@@ -309,7 +309,7 @@ def test_the_rows_handed_to_the_sender_read_as_their_types(store):
     session = store.start_session(patient, TOKEN, 1.0, SCHEDULE, now=1000.0)
     due = store.due_checkins(now=1000.0 + 6 * 3600, limit=10)
     assert isinstance(due[0], DueCheckin)
-    assert due[0] == (due[0].id, session, 0, 6.0, 1000.0 + 6 * 3600, None, None)  # not sent yet
+    assert due[0] == (due[0].id, session, 0, 6.0, 1000.0 + 6 * 3600, None, None, 0)  # not sent yet
     assessment = store.add_assessment(
         session, None, 6.0, "emergency", ["E1"], ["Chest"], None, None, now=1100.0
     )
@@ -327,7 +327,7 @@ def test_the_rows_handed_to_the_sender_read_as_their_types(store):
     )
     row = store.enqueue(42, MessageKind.REPLY, "hello", {"inline_keyboard": []}, now=1.0, priority=0)
     claimed = store.claim_outbox(row)
-    assert claimed == (row, 42, MessageKind.REPLY, "hello", {"inline_keyboard": []}, 0, 1, None, None)
+    assert claimed == (row, 42, MessageKind.REPLY, "hello", {"inline_keyboard": []}, 0, 1, None, None, None)
     assert isinstance(claimed, OutboxMessage) and claimed.kind is MessageKind.REPLY
 
 

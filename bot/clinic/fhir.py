@@ -21,8 +21,9 @@ It holds:
   (missed, skipped...), are not exported: they are no response to the questionnaire.
 - `Communication` per alert (category `alert`, priority `stat` for an emergency else `urgent`):
   the bucket as `reasonCode`, the reasons in `payload`, `sent` = when it was raised, status
-  `completed` once acknowledged (with a `note` by the acknowledging practitioner) else
-  `in-progress`, `recipient` = the session's practitioner and whoever acknowledged.
+  `completed` once acknowledged (with a `note` by the acknowledging practitioner, and once closed
+  a second: "Closed: <outcome id of outcomes.toml>" and the staff's note) else `in-progress`,
+  `recipient` = the session's practitioner and whoever acknowledged.
   Practitioners are logical references (identifier system https://t.me, their Telegram id):
   the bot stores no Practitioner record to export.
 - `Communication` per normal outcome's self-care tips (category `instruction`) that closed a
@@ -243,12 +244,18 @@ def alert_resource(
         resource["about"] = [ref(about)]
     if recipients:
         resource["recipient"] = [practitioner(t) for t in dict.fromkeys(recipients)]
-    if acknowledged:
-        note: dict[str, Any] = {"time": instant(alert["acknowledged_at"], clinic), "text": "Acknowledged"}
-        if alert["acknowledged_by"] is not None:
-            note["authorReference"] = practitioner(alert["acknowledged_by"])
-        resource["note"] = [note]
+    closed = f"Closed: {alert['outcome']}" + (f"\n{alert['note']}" if alert["note"] else "")
+    steps = [("acknowledged", "Acknowledged"), ("closed", closed)]
+    if notes := [_note(alert, clinic, step, text) for step, text in steps if alert[f"{step}_at"]]:
+        resource["note"] = notes
     return resource
+
+
+def _note(alert: dict[str, Any], clinic: Clinic, step: str, text: str) -> dict[str, Any]:
+    """A step of the alert's handling: when, by whom, what (closed: the outcome id, the staff's note)."""
+    note: dict[str, Any] = {"time": instant(alert[f"{step}_at"], clinic), "text": text}
+    by = alert["acknowledged_by" if step == "acknowledged" else "closed_by"]
+    return note | ({"authorReference": practitioner(by)} if by is not None else {})
 
 
 def shown_tips(

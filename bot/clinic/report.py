@@ -14,13 +14,16 @@ Per check-in row:
   the complete check-in, may give two); empty if it was never assessed.
 - `alert_id` and `minutes_to_acknowledge`: the most serious alert raised by that check-in
   (an emergency after a contact alert is a second alert); empty if none, or not acknowledged.
+- `alert_outcome`: how staff closed that alert (an id of the guidance's outcomes.toml, e.g.
+  `seen_in_clinic`); empty while it is not closed. Staff's notes stay out (words about a
+  patient's health): /patient and the FHIR export show them.
 Words typed outside any check-in are assessed too: they count in the summary's buckets and
 alerts, but have no row.
 
 Summary: sessions; check-ins per status; response rate per check-in hour (answered / sent,
 where sent is every check-in that went out: answered, missed or still awaiting an answer); the
-share of each bucket among all assessments; alerts, how many are acknowledged and open, and the
-median time to acknowledge.
+share of each bucket among all assessments; alerts, how many are acknowledged and open, the
+median time to acknowledge, and the closed alerts by outcome.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ COLUMNS = (
     "bucket",
     "alert_id",
     "minutes_to_acknowledge",
+    "alert_outcome",
 )
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 _Judged = TypeVar("_Judged", ReportAssessment, ReportAlert)  # rows that carry a bucket
@@ -86,6 +90,7 @@ class Report:
     acknowledged: int
     open_alerts: int
     median_minutes_to_acknowledge: float | None
+    outcomes: Mapping[str, int]  # closed alerts by outcome id (outcomes.toml)
 
     @property
     def assessments(self) -> int:
@@ -144,6 +149,7 @@ def csv_rows(
                 "bucket": assessed.bucket if assessed else "",
                 "alert_id": str(alert.id) if alert else "",
                 "minutes_to_acknowledge": "" if ack is None else f"{ack:g}",
+                "alert_outcome": (alert.outcome or "") if alert else "",
             }
         )
     return tuple(rows)
@@ -186,6 +192,7 @@ def build_report(store: Store, clinic: Clinic, since: timedelta, now: float) -> 
         acknowledged=len(waits),
         open_alerts=sum(1 for a in alerts if a.status == AlertStatus.OPEN),
         median_minutes_to_acknowledge=round(statistics.median(waits), 1) if waits else None,
+        outcomes=dict(sorted(Counter(a.outcome for a in alerts if a.outcome).items())),
     )
 
 
@@ -217,6 +224,8 @@ def format_summary(report: Report) -> str:
     lines.append(f"Alerts: {report.alerts} (acknowledged {report.acknowledged}, open {report.open_alerts})")
     median = report.median_minutes_to_acknowledge
     lines.append("Median time to acknowledge: " + ("n/a" if median is None else f"{median:g} min"))
+    closed = ", ".join(f"{outcome} {n}" for outcome, n in report.outcomes.items())
+    lines.append(f"Closed alerts: {sum(report.outcomes.values())}" + (f" ({closed})" if closed else ""))
     return "\n".join(lines)
 
 

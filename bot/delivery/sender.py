@@ -81,6 +81,8 @@ class Delivery:
     store: Store
     now: Callable[[], float]
     on_unreachable: Callable[[int], Awaitable[object]]  # a chat that blocked the bot: its owner reacts
+    # A message Telegram took, and its id: the owner may queue (not send: it is in flight) what follows.
+    on_sent: Callable[[OutboxMessage, int | None], Awaitable[object]] | None = None
     batch: int = 100  # due rows read at a time
     # Sends in flight at once: enough to keep Telegram's allowance busy while each waits for its
     # answer, few enough that a reply queued behind them waits a fraction of a second.
@@ -295,6 +297,8 @@ class Delivery:
             self._paused_until, self._pauses_in_a_row = 0.0, 0
             self._telegram.ok("sending again")
         self.store.outbox_sent(row_id, message_id, self.now())
+        if self.on_sent is not None:
+            await self.on_sent(row, message_id)
         return self._count(Outcome.SENT)
 
     def _put_back(self, row: OutboxMessage, due_at: float, reason: str) -> None:

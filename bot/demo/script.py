@@ -65,6 +65,7 @@ def patients(seed: int) -> list[PatientScript]:
                 "bruising": bruise if i == 0 else "none",
                 "fatigue": tired if i == 0 else "none",
                 "warning_signs": [],
+                "clinic_contact": "spoke",  # asked at the first check-in after an alert only
             }
             for i, hour in enumerate(hours)
         }

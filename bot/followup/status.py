@@ -39,7 +39,8 @@ class CheckinStatus(StrEnum):
 
 class AlertStatus(StrEnum):
     OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
+    ACKNOWLEDGED = "acknowledged"  # a staff member is handling it
+    CLOSED = "closed"  # with the outcome a staff member chose
 
 
 class OutboxStatus(StrEnum):
@@ -68,6 +69,7 @@ class MessageKind(StrEnum):
     ALERT_PHOTO = "alert_photo"  # the patient's photo forwarded with an alert
     ALERT_ACK = "alert_ack"  # an alert's copy edited to say who acknowledged it
     ALERT_UPDATE = "alert_update"  # an alert's copy edited with a later finding folded into it
+    CLINIC_MESSAGE = "clinic_message"  # to the patient: a staff member's words, signed
     ERASED = "erased"  # a staff copy about an erased patient, edited to say so
     ERASED_PHOTO = "erased_photo"  # a picture of an erased patient, deleted from a staff chat
 

@@ -1,4 +1,5 @@
-"""Load and validate a guidance folder: areas, lexicon, rules, questions, tips, messages, course.
+"""Load and validate a guidance folder: areas, lexicon, rules, questions, tips, messages, course,
+outcomes.
 
 Everything is checked at start, so a clinic's edit fails loudly and precisely
 (`rules.toml: rules[3].when[0].findings: unknown finding 'chestpain'`) instead of misbehaving
@@ -19,6 +20,7 @@ from bot.guidance.lexicon import LEXICON, load_lexicon
 from bot.guidance.message_keys import REQUIRED_MESSAGES
 from bot.guidance.messages import MESSAGES, load_messages
 from bot.guidance.model import Area, Guidance
+from bot.guidance.outcomes import OUTCOMES, load_outcomes
 from bot.guidance.questions import QUESTIONS, load_questions
 from bot.guidance.rules import RULES, load_rules
 from bot.guidance.tips import TIPS, load_tips, tips_per_message
@@ -62,6 +64,7 @@ def load_guidance(root: Path) -> Guidance:
         messages,
         course=course,
         tips_per_message=tips_per_message(tips_top),
+        alert_outcomes=load_outcomes(open_toml(root, "outcomes.toml", OUTCOMES), messages),
     )
 
 

@@ -138,6 +138,25 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
         for name in ("help", "status", "tips", "language", "pause", "resume", "stop", "delete")
         + ("enrol", "active", "alerts", "patient")
     },
+    # after an alert (issue 13): its buttons, outcomes' labels (outcomes.toml), prompts, the timeline
+    "alert_message_button": set(),
+    "alert_note_button": set(),
+    "alert_closed": {"staff_name", "time_local", "outcome"},
+    "alert_already_closed": {"staff_name", "time_local", "outcome"},
+    "alert_not_acknowledged": set(),
+    "alert_note_prompt": {"first_name", "patient_id", "outcome", "minutes"},
+    "alert_note_again_prompt": {"first_name", "patient_id", "minutes"},
+    "alert_message_prompt": {"first_name", "patient_id", "minutes", "staff_name", "clinic_name"},
+    "alert_note_saved": {"first_name", "patient_id"},
+    "staff_message_sent": {"first_name", "patient_id", "text"},
+    "staff_message_unreachable": {"first_name", "patient_id"},
+    "timeline_handling": {"staff_name"},
+    "timeline_closed": {"staff_name", "outcome"},
+    "timeline_note": {"note"},
+    "timeline_staff_message": {"staff_name", "text"},
+    "alert_seen_patient": {"clinic_name", "emergency_number"},
+    "clinic_message": {"staff_name", "clinic_name", "text"},
+    "outcome_normal_after_alert": {"tips", "clinic_name"},
     "bot_description": set(),
     "bot_short_description": set(),
     "menu_button_worklist": set(),  # the Mini App button in staff chats ([web] public_url over https)

@@ -75,6 +75,7 @@ class Question:
     none_option: str | None
     texts: Mapping[str, str]
     helps: Mapping[str, str]
+    after_alert: bool = False  # asked only at the first check-in after an alert to the clinic
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class Guidance:
     messages: Mapping[str, Mapping[str, str]]
     course: Course | None = None
     tips_per_message: int = 4  # tips.toml's per_message: the most a check-in's outcome lists
+    alert_outcomes: tuple[str, ...] = ()  # outcomes.toml: how staff may close an alert, in button order
 
     def __repr__(self) -> str:
         # Thousands of compiled patterns: a repr (inside an asyncio task's, a log line, a
@@ -210,8 +212,11 @@ class Guidance:
         passed = [h for h in self.checkin_hours if h <= hours]
         return passed[-1] if passed else self.checkin_hours[0]
 
-    def questions_at(self, hour: int) -> tuple[Question, ...]:
-        return tuple(q for q in self.questions if hour in q.asked_at)
+    def questions_at(self, hour: int, after_alert: bool = False) -> tuple[Question, ...]:
+        """The questions of the check-in at `hour`; `after_alert`: with those asked only at the
+        first check-in after an alert, first."""
+        asked = [q for q in self.questions if hour in q.asked_at and (after_alert or not q.after_alert)]
+        return tuple(sorted(asked, key=lambda q: not q.after_alert))
 
     def message(self, key: str, language: str = "en") -> str:
         return self.messages.get(language, {}).get(key) or self.messages["en"][key]

@@ -6,12 +6,20 @@ Imports its siblings in `bot.guidance` only.
 from __future__ import annotations
 
 from bot.guidance.model import QUESTION_KINDS, Option, Question
-from bot.guidance.toml_doc import LIST, TEXT, TEXTS, WHOLE, Schema, Table
+from bot.guidance.toml_doc import BOOL, LIST, TEXT, TEXTS, WHOLE, Schema, Table
 
 QUESTIONS = Schema(required={"checkin_hours": LIST, "questions": LIST})
 QUESTION = Schema(
     required={"id": TEXT, "kind": TEXT, "text": TEXT, "asked_at": LIST},
-    optional={"help": TEXT, "options": LIST, "role": TEXT, "min": WHOLE, "max": WHOLE, "none_option": TEXT},
+    optional={
+        "help": TEXT,
+        "options": LIST,
+        "role": TEXT,
+        "min": WHOLE,
+        "max": WHOLE,
+        "none_option": TEXT,
+        "after_alert": BOOL,
+    },
     translated=frozenset({"text", "help"}),
 )
 OPTION = Schema(
@@ -33,7 +41,7 @@ def load_questions(
     entries = top.tables("questions", QUESTION)
     questions = tuple(_question(entry, hours, findings, languages) for entry in entries)
     for hour in hours:
-        if not any(hour in q.asked_at for q in questions):
+        if not any(hour in q.asked_at and not q.after_alert for q in questions):
             top.fail("checkin_hours", f"the {hour} h check-in has no questions")
     return tuple(hours), questions
 
@@ -71,6 +79,7 @@ def _question(entry: Table, hours: list[int], findings: set[str], languages: tup
         none_option,
         entry.translations("text"),
         entry.translations("help"),
+        entry.get("after_alert", False),
     )
 
 

@@ -19,6 +19,7 @@ from bot.render import html as render
 from bot.render.html import Button, Safe, escape
 
 ACK = "sa"  # callback action of the Acknowledge button
+MESSAGE = "sm"  # callback action of "Message patient" (bot/render/lifecycle.py has the others)
 FREE_TEXT_LIMIT = 400  # characters of a patient's own words quoted in /patient's timeline
 SAID_LIMIT = 200  # characters of their words quoted in an alert: read in seconds
 ALERT_LIMIT = 3800  # leaves room under Telegram's 4096 for the reminder prefix or the acknowledgement
@@ -168,21 +169,13 @@ def renotify_prefix(guidance: Guidance, clinic: Clinic) -> str:
     return render.message(guidance, "alert_renotify_prefix", clinic.language) + "\n\n"
 
 
-def acknowledged(guidance: Guidance, clinic: Clinic, text: str, staff_id: int, at: float) -> Safe:
-    """A copy of an alert once taken: its text without the reminder prefix, then who took it and when."""
-    note = render.message(
-        guidance,
-        "alert_acknowledged",
-        clinic.language,
-        staff_name=staff_name(clinic, staff_id),
-        time_local=local_clock(at, clinic),
-    )
-    return Safe(text.removeprefix(renotify_prefix(guidance, clinic)) + "\n\n" + note)
-
-
 def ack_keyboard(guidance: Guidance, clinic: Clinic, alert_id: int) -> dict:
-    label = button_label(guidance, "alert_ack_button", clinic.language)
-    return render.keyboard([[(label, Button(ACK, alert_id).pack())]])
+    """An open alert's buttons: take it ("I'm handling it"), or write to the patient."""
+    take = button_label(guidance, "alert_ack_button", clinic.language)
+    write = button_label(guidance, "alert_message_button", clinic.language)
+    return render.keyboard(
+        [[(take, Button(ACK, alert_id).pack())], [(write, Button(MESSAGE, alert_id).pack())]]
+    )
 
 
 def button_label(guidance: Guidance, key: str, language: str) -> str:

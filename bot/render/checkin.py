@@ -288,7 +288,12 @@ DEFAULT_OUTCOME = {
 
 
 def outcome(
-    guidance: Guidance, clinic: Clinic, lang: str, assessment: Assessment, opens_local: str | None = None
+    guidance: Guidance,
+    clinic: Clinic,
+    lang: str,
+    assessment: Assessment,
+    opens_local: str | None = None,
+    after_alert: bool = False,
 ) -> Safe:
     """What the patient is told after an assessment; emergency puts the number first.
 
@@ -296,12 +301,16 @@ def outcome(
     deciding the bucket names it (a named sign keeps the outcome that lists what was found), and
     each fired rule's `note` is added below, except under an emergency, which already says to
     call now. `opens_local` ("tomorrow at 08:00"): the clinic is closed until then, so a contact
-    outcome says when it opens and gives the out-of-hours number instead of "today"."""
+    outcome says when it opens and gives the out-of-hours number instead of "today".
+    `after_alert`: the follow-up raised an alert before, so a normal outcome has words of its own
+    (never "an expected reaction")."""
     deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
     replies = {r.reply for r in deciding}
     only = next(iter(replies)) if len(replies) == 1 else None
     key = only if only is not None else DEFAULT_OUTCOME[assessment.bucket]
     closed = opens_local is not None and assessment.bucket == "contact_practitioner"
+    if after_alert and key == DEFAULT_OUTCOME["normal"]:
+        key = "outcome_normal_after_alert"
     values = {
         "clinic_name": clinic.name,
         "clinic_phone": clinic.phone,
@@ -361,33 +370,3 @@ def local_time(guidance: Guidance, lang: str, at: float, tz: ZoneInfo, now: floa
     if days == 1:
         return render.message(guidance, "time_tomorrow", lang, time=clock)
     return render.message(guidance, "time_on_date", lang, time=clock, date=when.strftime("%d/%m"))
-
-
-def answers_summary(
-    guidance: Guidance,
-    lang: str,
-    checkins: Sequence[Mapping[str, Any]],
-    answers: Sequence[Mapping[str, Any]],
-    said_hours: Mapping[int, float],
-) -> Safe:
-    """One line per check-in answered ("24 h: 3/10 · No bruising"), and how many messages. A
-    check-in is named by the hours its message said had passed (`said_hours` by check-in id)."""
-    by_checkin: dict[int, dict[str, Any]] = {}
-    texts = 0
-    for row in answers:
-        if row["question_id"] == "text":
-            texts += 1
-        elif row["checkin_id"] is not None:
-            by_checkin.setdefault(row["checkin_id"], {})[row["question_id"]] = row["value"]
-    lines = []
-    for checkin in checkins:
-        given = by_checkin.get(checkin["id"])
-        if not given:
-            continue
-        questions = guidance.questions_at(guidance.checkin_hour(checkin["hours"]))
-        labels = [answer_label(q, given[q.id], lang) for q in questions if q.id in given]
-        said = elapsed_label(said_hours.get(checkin["id"], checkin["hours"]))
-        lines.append(f"<b>{said} h:</b> " + render.escape(" · ".join(labels)))
-    if texts:
-        lines.append(render.message(guidance, "status_messages", lang, count=texts))
-    return Safe("\n".join(lines) if lines else render.message(guidance, "answers_none", lang))

@@ -31,6 +31,7 @@ from bot.render import alerts as texts
 from bot.render import html as render
 from bot.render.html import Safe
 from bot.render.outgoing import Outgoing
+from bot.services import alert_lifecycle
 from bot.store.rows import DueAlert
 
 if TYPE_CHECKING:
@@ -208,8 +209,10 @@ async def send_chart(services: Services, alert: DueAlert, chats: list[int]) -> i
 
 async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe | None:
     """Staff member `staff_id` takes the alert. The first press wins: every copy of the alert is
-    edited to say who took it and when, and None is returned; a later press gets back a message
-    saying who already has it. The caller has checked that `staff_id` is staff of its clinic."""
+    edited to say who took it and when (a copy still in flight, once it arrives:
+    `alert_lifecycle.copy_sent`), the patient is told the clinic has seen it, and None is
+    returned; a later press gets back a message saying who already has it. The caller has
+    checked that `staff_id` is staff of its clinic."""
     store = services.store
     alert = store.alert(alert_id)
     assert alert is not None  # the caller read it a moment ago, on this event loop
@@ -218,7 +221,7 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
     now = services.now()
     if not store.acknowledge_alert(alert_id, staff_id, now):
         taken = store.alert(alert_id)
-        if taken is None or taken["status"] != AlertStatus.ACKNOWLEDGED:
+        if taken is None or taken["status"] == AlertStatus.OPEN:
             return render.message(guidance, "stale_button", clinic.language)
         return render.message(
             guidance,
@@ -232,16 +235,6 @@ async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe 
     session = store.session(alert["session_id"]) or {}
     # Every copy says the same once taken, as of now (how long ago the patient wrote, too).
     current = alert_text(services, DueAlert.from_row(alert), session) if session else None
-    for row in store.sent_alert_messages(alert_id):
-        if row["message_id"] is None:
-            continue
-        text = texts.acknowledged(guidance, clinic, current or row["text"], staff_id, now)
-        await services.edit(
-            row["chat_id"],
-            row["message_id"],
-            text,
-            None,
-            kind=MessageKind.ALERT_ACK,
-            patient_id=session.get("patient_id"),
-        )
+    await alert_lifecycle.show_taken(services, alert_id, current)  # first: the other staff stop at once
+    await alert_lifecycle.tell_patient_seen(services, alert)
     return None

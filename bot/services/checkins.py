@@ -48,9 +48,10 @@ def render_checkin(services: Services, checkin: DueCheckin) -> Outgoing | None:
         or f.patient["status"] != PatientStatus.ACTIVE
     ):
         return None
-    markup = cr.question_keyboard(f.guidance, f.lang, checkin.id, 0, questions(f, checkin.hours)[0])
+    row = checkin._asdict()
+    markup = cr.question_keyboard(f.guidance, f.lang, checkin.id, 0, questions(f, row)[0])
     return Outgoing(
-        checkin_text(f, checkin.hours, services.now(), {}, 0),
+        checkin_text(f, row, services.now(), {}, 0),
         markup,
         chat_id=f.chat_id,
         kind=MessageKind.CHECKIN,
@@ -77,9 +78,7 @@ def render_reminder(services: Services, checkin: DueCheckin) -> Outgoing | None:
     if open_ is not None and open_[0]["id"] == checkin.id:
         row, answers = open_
         index = next_question(f, row, answers)
-        markup = cr.question_keyboard(
-            f.guidance, f.lang, checkin.id, index, questions(f, row["hours"])[index]
-        )
+        markup = cr.question_keyboard(f.guidance, f.lang, checkin.id, index, questions(f, row)[index])
     return Outgoing(text, markup, chat_id=f.chat_id, kind=MessageKind.REMINDER)
 
 
@@ -128,7 +127,7 @@ def press(services: Services, telegram_id: int, button: Button, message_id: int)
         return None
     answers = open_[1]
     index = next_question(f, checkin, answers)
-    question = questions(f, checkin["hours"])[index]
+    question = questions(f, checkin)[index]
     parsed = _ints(button.value, 3 if button.action == cr.TOGGLE else 2)
     if parsed is None or parsed[0] != index:
         return None
@@ -165,9 +164,9 @@ def _ticked(
     f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int, mask: int, message_id: int
 ) -> Outgoing:
     """The check-in message again with the checklist's ticks so far (nothing is stored yet)."""
-    question = questions(f, checkin["hours"])[index]
+    question = questions(f, checkin)[index]
     keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, question, mask)
-    text = checkin_text(f, checkin["hours"], sent_at(checkin), answers, index)
+    text = checkin_text(f, checkin, sent_at(checkin), answers, index)
     return Outgoing(text, keyboard, edit=message_id)
 
 
@@ -192,10 +191,8 @@ def _asking(
     f: Followup, checkin: dict[str, Any], answers: dict[str, Any], index: int, edit: int | None = None
 ) -> Outgoing:
     """The check-in message asking question `index`, with its buttons."""
-    keyboard = cr.question_keyboard(
-        f.guidance, f.lang, checkin["id"], index, questions(f, checkin["hours"])[index]
-    )
-    return Outgoing(checkin_text(f, checkin["hours"], sent_at(checkin), answers, index), keyboard, edit=edit)
+    keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, questions(f, checkin)[index])
+    return Outgoing(checkin_text(f, checkin, sent_at(checkin), answers, index), keyboard, edit=edit)
 
 
 def _after_answer(
@@ -207,7 +204,7 @@ def _after_answer(
     a new message below the outcome: the warning-sign checklist may still find an emergency."""
     store, now = services.store, services.now()
     answers = store.checkin_answers(checkin["id"])
-    remaining = [i for i, q in enumerate(questions(f, checkin["hours"])) if q.id not in answers]
+    remaining = [i for i, q in enumerate(questions(f, checkin)) if q.id not in answers]
     if remaining and not _answer_flagged(f, question, value):
         return [_asking(f, checkin, answers, remaining[0], edit=message_id)]
     earlier = [
@@ -221,7 +218,7 @@ def _after_answer(
     if not final and not (worse and assessment.bucket != "normal"):
         return [_asking(f, checkin, answers, remaining[0], edit=message_id)]  # a flag the rules do not act on
     assessed = record(services, f, assessment, hours, checkin["id"], alert=worse)
-    answered = checkin_text(f, checkin["hours"], sent_at(checkin), answers, None)
+    answered = checkin_text(f, checkin, sent_at(checkin), answers, None)
     summary = Outgoing(answered, None, edit=message_id)
     edits = [Outgoing("", queued=row_id) for row_id in assessed.alert_edits]  # an open alert grew
     if not final:

@@ -17,6 +17,7 @@ from bot.render import html as render
 from bot.render.alerts import patient_name
 from bot.render.html import Button, Safe
 from bot.render.outgoing import Outgoing
+from bot.render.status import answers_summary
 from bot.services.session import Followup, default_guidance, elapsed_hours, judge, sent_at
 from bot.triage.engine import Reply
 
@@ -38,7 +39,7 @@ def status(services: Services, f: Followup) -> Outgoing:
     else:
         nxt = f.say("next_checkin_none")
     said = {c["id"]: elapsed_hours(f, sent_at(c)) for c in checkins if c["sent_at"]}
-    summary = cr.answers_summary(f.guidance, f.lang, checkins, store.session_answers(f.session["id"]), said)
+    summary = answers_summary(f.guidance, f.lang, checkins, store.session_answers(f.session["id"]), said)
     return Outgoing(f.say("status", next_checkin=nxt, answers_summary=summary))
 
 

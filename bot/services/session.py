@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +158,7 @@ def record(
             edits = tuple(alerts.restate(services, folded["id"]))
         else:  # a new message: Telegram tells nobody of an edit
             alert_id = store.add_alert(sid, assessment_id, f.clinic.id, assessment.bucket, now)
+            store.ask_after_alert(sid)  # the next check-in asks whether the patient reached the clinic
     log.info("session %s assessment %s: %s (alert %s)", sid, assessment_id, assessment.bucket, alert_id)
     return Assessed(assessment, assessment_id, alert_id, alert_edits=edits)
 
@@ -164,7 +166,8 @@ def record(
 def outcome(services: Services, f: Followup, assessed: Assessed) -> Safe:
     """What the patient is told of an assessment. Its tips are the most relevant ones this
     follow-up has not listed yet (a topic the patient asks about is answered again, and /tips
-    shows them all), recorded as sent."""
+    shows them all), recorded as sent. After an alert, a reassuring outcome does not call it "an
+    expected reaction": the clinic knows of something more."""
     assessment, sid = assessed.assessment, f.session["id"]
     sent = services.store.tips_sent(sid)
     fresh = tuple(t for t in assessment.tips if t.topic or t.id not in sent)[: f.guidance.tips_per_message]
@@ -174,19 +177,24 @@ def outcome(services: Services, f: Followup, assessed: Assessed) -> Safe:
     opens = None
     if hours is not None and not hours.is_open(now, tz):
         opens = cr.local_time(f.guidance, f.lang, hours.next_opening(now, tz), tz, now)
-    return cr.outcome(f.guidance, f.clinic, f.lang, replace(assessment, tips=fresh), opens)
+    alerted = any(a["id"] != assessed.alert_id for a in services.store.session_alerts(sid))
+    return cr.outcome(
+        f.guidance, f.clinic, f.lang, replace(assessment, tips=fresh), opens, after_alert=alerted
+    )
 
 
 # ---- the open check-in
 
 
-def questions(f: Followup, hours: float) -> tuple[Question, ...]:
-    """The questions of the check-in `hours` after treatment (nominal, as the guidance names it)."""
-    return f.guidance.questions_at(f.guidance.checkin_hour(hours))
+def questions(f: Followup, checkin: Mapping[str, Any]) -> tuple[Question, ...]:
+    """The questions of a check-in: by its nominal hours after treatment (as the guidance names
+    them), and, at the first one after an alert, whether the patient reached the clinic."""
+    hour = f.guidance.checkin_hour(checkin["hours"])
+    return f.guidance.questions_at(hour, after_alert=bool(checkin.get("after_alert")))
 
 
 def _closed(services: Services, f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> bool:
-    if all(q.id in answers for q in questions(f, checkin["hours"])):
+    if all(q.id in answers for q in questions(f, checkin)):
         return True
     return any(
         a["checkin_id"] == checkin["id"] and a["bucket"] == "emergency"
@@ -204,12 +212,14 @@ def open_checkin(services: Services, f: Followup) -> tuple[dict[str, Any], dict[
     return None if _closed(services, f, checkin, answers) else (checkin, answers)
 
 
-def checkin_text(f: Followup, hours: float, at: float, answers: dict[str, Any], index: int | None) -> Safe:
+def checkin_text(
+    f: Followup, checkin: Mapping[str, Any], at: float, answers: dict[str, Any], index: int | None
+) -> Safe:
     """The check-in message with the answers so far, asking question `index` (None: all answered).
 
-    The check-in's nominal `hours` choose the questions (that is clinical); the words say the time
+    The check-in's nominal hours choose the questions (that is clinical); the words say the time
     really passed at `at`, which a check-in held back by quiet hours makes longer."""
-    name, asked = f.patient["first_name"], questions(f, hours)
+    name, asked = f.patient["first_name"], questions(f, checkin)
     return cr.checkin_text(f.guidance, f.lang, name, elapsed_hours(f, at), asked, answers, index)
 
 
@@ -225,4 +235,4 @@ def sent_at(checkin: dict[str, Any]) -> float:
 
 def next_question(f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> int:
     """The index of the check-in's first question without an answer (the check-in is open)."""
-    return next(i for i, q in enumerate(questions(f, checkin["hours"])) if q.id not in answers)
+    return next(i for i, q in enumerate(questions(f, checkin)) if q.id not in answers)

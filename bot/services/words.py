@@ -165,10 +165,8 @@ def _open_question(services: Services, f: Followup) -> tuple[Safe | None, dict |
         return None, None
     checkin, answers = open_
     index = next_question(f, checkin, answers)
-    keyboard = cr.question_keyboard(
-        f.guidance, f.lang, checkin["id"], index, questions(f, checkin["hours"])[index]
-    )
-    return checkin_text(f, checkin["hours"], sent_at(checkin), answers, index), keyboard
+    keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, questions(f, checkin)[index])
+    return checkin_text(f, checkin, sent_at(checkin), answers, index), keyboard
 
 
 def _severity(bucket: str | None) -> int:

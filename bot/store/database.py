@@ -6,6 +6,7 @@ of queries, each in its own module:
 - checkins: what falls due, reminders, misses, completion;
 - answers: answers, assessments, photos;
 - alerts: alert rounds and acknowledgement;
+- lifecycle: an alert closed with an outcome, notes, staff messages to the patient, prompts;
 - outbox: queueing, claiming and settling outgoing messages;
 - inbox: updates stored before Telegram is told they arrived;
 - erasure: /delete, retention and the WAL truncation after them;
@@ -26,6 +27,7 @@ from bot.store.answers import AnswerQueries
 from bot.store.checkins import CheckinQueries
 from bot.store.erasure import ErasureQueries
 from bot.store.inbox import InboxQueries
+from bot.store.lifecycle import LifecycleQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.patients import PatientQueries
 from bot.store.reach import ReachQueries
@@ -38,6 +40,7 @@ class Store(
     CheckinQueries,
     AnswerQueries,
     AlertQueries,
+    LifecycleQueries,
     OutboxQueries,
     InboxQueries,
     ErasureQueries,

@@ -16,6 +16,8 @@ from bot.render.html import neutral
 from bot.store.connection import Connection, marks
 
 WAL_RETRY_SECONDS = 30.0
+# Rows of a follow-up erased with it (before its check-ins, alerts and the follow-up itself).
+_SESSION_TABLES = ("answers", "tips_sent", "assessments", "photos", "staff_messages", "staff_prompts")
 _ERASE_BATCH = 500  # ids in one DELETE, well under SQLite's limit on parameters
 
 
@@ -113,7 +115,7 @@ class ErasureQueries(Connection):
                 [*STAFF_VIEWS, row["token"]],
             )
         self.db.conn.execute(f"DELETE FROM enrol_tokens WHERE session_id IN ({in_sessions})", sessions)
-        for table in ("answers", "tips_sent", "assessments", "photos", "checkins"):
+        for table in (*_SESSION_TABLES, "checkins"):
             self.db.conn.execute(f"DELETE FROM {table} WHERE session_id IN ({in_sessions})", sessions)
         alert_ids = [
             r["id"] for r in self._all(f"SELECT id FROM alerts WHERE session_id IN ({in_sessions})", sessions)

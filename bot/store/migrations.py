@@ -283,3 +283,30 @@ def m011_clinic_settings(db: Database) -> None:
     db.execute("""CREATE TABLE settings_audit (id INTEGER PRIMARY KEY, clinic_id TEXT NOT NULL,
                   key TEXT NOT NULL, before TEXT, after TEXT, changed_by INTEGER NOT NULL,
                   changed_at REAL NOT NULL)""")
+
+
+@migrations()
+def m012_alert_lifecycle(db: Database) -> None:
+    """An alert's life after "I'm handling it" (issue 13): closed with an outcome (an id of the
+    guidance's outcomes.toml), by whom, when, and the staff's notes on it. `staff_messages` keeps
+    what staff wrote to the patient from an alert (the timeline shows it); `staff_prompts` the
+    questions the bot asked a staff member (a note, a message to the patient) awaiting their
+    reply, by the outbox row of the prompt (its message id). A check-in marked `after_alert`
+    asks whether the patient reached the clinic. All erased with their follow-up."""
+    for column, kind in (
+        ("outcome", "TEXT"),
+        ("closed_by", "INTEGER"),
+        ("closed_at", "REAL"),
+        ("note", "TEXT"),
+    ):
+        db.execute(f"ALTER TABLE alerts ADD COLUMN {column} {kind}")
+    db.execute("ALTER TABLE checkins ADD COLUMN after_alert INTEGER NOT NULL DEFAULT 0")
+    db.execute("""CREATE TABLE staff_messages (id INTEGER PRIMARY KEY,
+                  session_id INTEGER NOT NULL REFERENCES sessions(id), alert_id INTEGER,
+                  staff_id INTEGER NOT NULL, text TEXT NOT NULL, sent_at REAL NOT NULL)""")
+    db.execute("CREATE INDEX idx_staff_messages_session ON staff_messages (session_id)")
+    db.execute("""CREATE TABLE staff_prompts (id INTEGER PRIMARY KEY,
+                  session_id INTEGER NOT NULL REFERENCES sessions(id), alert_id INTEGER NOT NULL,
+                  staff_id INTEGER NOT NULL, chat_id INTEGER NOT NULL, purpose TEXT NOT NULL,
+                  outbox_id INTEGER, created_at REAL NOT NULL, done_at REAL)""")
+    db.execute("CREATE INDEX idx_staff_prompts_staff ON staff_prompts (staff_id) WHERE done_at IS NULL")

@@ -46,7 +46,7 @@ class ReportQueries(Connection):
         """Those follow-ups' alerts, with the check-in their assessment belongs to (or None)."""
         rows = self.db.conn.execute(
             """SELECT al.id, al.session_id, al.assessment_id, x.checkin_id, al.bucket, al.status,
-                      al.created_at, al.acknowledged_at
+                      al.created_at, al.acknowledged_at, al.outcome
                FROM alerts al JOIN sessions s ON s.id = al.session_id
                LEFT JOIN assessments x ON x.id = al.assessment_id
                WHERE s.clinic_id = ? AND s.treated_at >= ? ORDER BY al.id""",

@@ -87,6 +87,7 @@ class ReportAlert(NamedTuple):
     status: AlertStatus
     created_at: float
     acknowledged_at: float | None
+    outcome: str | None = None  # how staff closed it (an id of outcomes.toml); None while not closed
 
     @classmethod
     def of(
@@ -99,6 +100,7 @@ class ReportAlert(NamedTuple):
         status: str,
         created_at: float,
         acknowledged_at: float | None,
+        outcome: str | None = None,
     ) -> ReportAlert:
         return cls(
             id,
@@ -109,6 +111,7 @@ class ReportAlert(NamedTuple):
             AlertStatus(status),
             created_at,
             acknowledged_at,
+            outcome,
         )
 
 
@@ -125,6 +128,7 @@ class OutboxMessage(NamedTuple):
     attempts: int
     edit_message_id: int | None
     photo: bytes | str | None
+    ref_id: int | None = None  # the row it is about (an alert's copy: the alert)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> OutboxMessage:
@@ -138,6 +142,7 @@ class OutboxMessage(NamedTuple):
             row["attempts"],
             row["edit_message_id"],
             row["photo"],
+            row.get("ref_id"),
         )
 
 
@@ -151,6 +156,7 @@ class DueCheckin(NamedTuple):
     due_at: float
     reminder_due_at: float | None
     sent_at: float | None  # when its message was queued; a reminder says it
+    after_alert: int = 0  # 1: the first check-in after an alert, which asks if the patient reached the clinic
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> DueCheckin:

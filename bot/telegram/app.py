@@ -20,11 +20,11 @@ from bot.delivery.sender import Delivery
 from bot.guidance.config import Config
 from bot.guidance.loader import load_all_guidance
 from bot.guidance.model import Guidance
-from bot.services import alerts, reachability
+from bot.services import alert_lifecycle, alerts, reachability
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
-from bot.telegram import intake, patient, profile, replies, settings, staff, webhook, whoami
+from bot.telegram import alert_actions, intake, patient, profile, replies, settings, staff, webhook, whoami
 from bot.telegram.audience import Audiences
 from bot.telegram.context import CONTEXT_TYPES, SERVICES, AftercareContext
 from bot.telegram.transport import AiohttpRequest
@@ -118,6 +118,7 @@ def build_application(
         store,
         now,
         on_unreachable=functools.partial(_unreachable, services),
+        on_sent=functools.partial(alert_lifecycle.copy_sent, services),
         # Queue per tick what can go out in two ticks, so a burst's outbox never runs dry.
         batch=max(100, math.ceil(2 * rate * (tick_seconds or TICK_SECONDS))),
         concurrency=sends_in_flight(rate),
@@ -130,6 +131,7 @@ def build_application(
     whoami.register(application, audiences)
     settings.register(application, audiences)
     staff.register(application, audiences)
+    alert_actions.register(application, audiences, services)  # before the patient's: staff's replies
     patient.register(application, audiences)
     application.add_error_handler(replies.on_error)
     if tick_seconds is not None:

@@ -23,10 +23,10 @@ from bot.guidance.config import Clinic
 from bot.guidance.model import Guidance
 from bot.render import alerts as texts
 from bot.render import html as render
-from bot.render.html import Button, escape
-from bot.services import alerts
+from bot.render import lifecycle
+from bot.render.html import escape
 from bot.services.shared import Services
-from bot.telegram import enrol_wizard, parts, replies
+from bot.telegram import alert_actions, enrol_wizard, parts, replies
 from bot.telegram.audience import PRIVATE, Audiences, ButtonHandler
 from bot.telegram.context import AftercareContext
 from bot.telegram.replies import staff_label as _label
@@ -216,6 +216,9 @@ def timeline(
         bucket = texts.bucket_label(guidance, assessment["bucket"], language)
         rules = f" [{escape(', '.join(assessment['rules']))}]" if assessment["rules"] else ""
         events.append((assessment["created_at"], 2, f"   → {bucket}{rules}"))
+    events += lifecycle.timeline_events(
+        guidance, clinic, store.session_alerts(session["id"]), store.staff_messages(session["id"])
+    )
     lines += [line for _, _, line in sorted(events, key=lambda e: (e[0], e[1]))]
     lines.append(f"📈 {escape(texts.trend_text(assessments, None))}")
     return "\n".join(lines)
@@ -236,29 +239,14 @@ async def _say_long(services: Services, update: Update, text: str, patient_id: i
 
 
 async def staff_button(update: Update, context: AftercareContext) -> None:
-    """Every staff button: Acknowledge on alerts and the /enrol steps."""
+    """Every staff button: an alert's (bot/telegram/alert_actions.py) and the /enrol steps."""
     services = context.services
     button = render.unpack(parts.press(update).data)
-    if button is not None and button.action == texts.ACK:
-        return await _acknowledge(update, context, button)
+    if button is not None and button.action in alert_actions.ACTIONS:
+        return await alert_actions.press(update, context, button)
     refusal = await enrol_wizard.press(update, context, button) if button is not None else "stale_button"
     if refusal:
         # A message in a private chat; in a group (or with no message behind the press) the notice
         # Telegram shows on the presser's screen alone.
         clinics = services.staff_clinics(parts.sender(update).id)
         await replies.reply_kindly(context, update, _text(services, clinics[0], refusal))
-
-
-async def _acknowledge(update: Update, context: AftercareContext, button: Button) -> None:
-    services = context.services
-    alert = services.store.alert(button.row_id)
-    user_id = parts.sender(update).id
-    if alert is None or button.value or not services.clinic(alert["clinic_id"]).is_staff(user_id):
-        # another clinic's alert reads the same as no alert
-        stale = _text(services, services.staff_clinics(user_id)[0], "stale_button")
-        return await replies.reply_kindly(context, update, stale)
-    reply = await alerts.acknowledge(services, alert["id"], user_id)
-    if reply is None:
-        await replies.answer_press(context, update)
-    else:
-        await replies.reply_kindly(context, update, reply)
