@@ -16,7 +16,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "enrol_link_invalid": set(),
     "checkin_intro": {"hours", "first_name"},
     "reminder": {"hours", "sent_local"},
-    "checkin_missed_notice": set(),
+    "checkin_missed_notice": {"emergency_number"},
     "answer_recorded": set(),
     # A rule's reply (`reply` in rules.toml) and note (`note`) get these values.
     "unclear_reply": {"clinic_name", "clinic_phone", "emergency_number", "reasons"},
@@ -27,7 +27,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "outcome_emergency": {"emergency_number", "reasons", "clinic_name"},
     "told_soreness": {"score"},
     "told_soreness_rising": {"score", "previous"},
-    "help": set(),
+    "help": {"emergency_number"},
     "status": {"next_checkin", "answers_summary"},
     "status_none": set(),
     "tips_header": set(),
