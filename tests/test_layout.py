@@ -30,9 +30,12 @@ MAY_IMPORT: dict[str, set[str]] = {
     "clinic": PURE | {"privacy", "store"},
     "services": PURE | {"privacy", "store", "delivery", "clinic"},
     "telegram": PURE | {"privacy", "store", "delivery", "clinic", "services"},
+    "web": PURE | {"privacy", "store", "delivery", "clinic", "services"},
     "cli": PURE | {"privacy", "store", "clinic"},
-    "demo": PURE | {"privacy", "store", "delivery", "clinic", "services", "telegram", "cli", "emulator"},
-    "__main__": PURE | {"privacy", "store", "delivery", "clinic", "services", "telegram", "cli", "demo"},
+    "demo": PURE
+    | {"privacy", "store", "delivery", "clinic", "services", "telegram", "web", "cli", "emulator"},
+    "__main__": PURE
+    | {"privacy", "store", "delivery", "clinic", "services", "telegram", "web", "cli", "demo"},
 }
 
 MAX_MODULE_LINES = 400

@@ -9,7 +9,6 @@ sibling modules of `bot.guidance`.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import math
 import os
 import re
@@ -17,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import bot
@@ -35,6 +33,7 @@ from bot.guidance.toml_doc import (
     TomlError,
     read_toml,
 )
+from bot.guidance.web_config import WebConfig, is_loopback, read_web
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -48,7 +47,10 @@ _PHONE = re.compile(r"\+?[ ()./-]*(\d[ ()./-]*){3,}")
 _BOT_USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
-ROOT = Schema(required={"clinics": LIST}, optional={"telegram": TABLE, "storage": TABLE, "logging": TABLE})
+ROOT = Schema(
+    required={"clinics": LIST},
+    optional={"telegram": TABLE, "storage": TABLE, "logging": TABLE, "web": TABLE},
+)
 TELEGRAM = Schema(
     optional={
         "api_base_url": FILLED_TEXT,
@@ -184,6 +186,7 @@ class Config:
     clinics: tuple[Clinic, ...]
     path: Path
     log_level: str = "info"
+    web: WebConfig = field(default_factory=WebConfig)
 
     def clinics_seen_in(self, telegram_id: int, chat_id: int, private: bool) -> list[Clinic]:
         """The clinics whose follow-ups this staff member may see in this chat: any of theirs in
@@ -222,7 +225,9 @@ def load_config(path: str | Path) -> Config:
             message = f"{clinic.id!r} is already clinics[{seen[clinic.id]}].id"
             raise root.error(f"clinics[{index}].id", message)
         seen[clinic.id] = index
-    return Config(_telegram(root, base), _storage(root, base), clinics, path, _log_level(root))
+    return Config(
+        _telegram(root, base), _storage(root, base), clinics, path, _log_level(root), read_web(root)
+    )
 
 
 def _telegram(root: Table, base: Path) -> TelegramConfig:
@@ -232,7 +237,7 @@ def _telegram(root: Table, base: Path) -> TelegramConfig:
     url = table.get("api_base_url", DEFAULT_API_BASE_URL)
     if not url.startswith(("https://", "http://")):
         raise table.error("api_base_url", f"{url!r} is not an http(s) address")
-    if url.startswith("http://") and not _loopback(url) and not table.get("allow_insecure_api", False):
+    if url.startswith("http://") and not is_loopback(url) and not table.get("allow_insecure_api", False):
         # The token is part of every request's path: over plain http anyone on the way reads it.
         message = (
             f"{url!r} sends the bot token unencrypted: use https, a loopback address, "
@@ -249,16 +254,6 @@ def _telegram(root: Table, base: Path) -> TelegramConfig:
         hint = "write the bot's @username, e.g. harbour_aftercare_bot"
         username = _match(table, "bot_username", _BOT_USERNAME, hint).removeprefix("@")
     return TelegramConfig(url, token_path, str(root.file), rate, username)
-
-
-def _loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _log_level(root: Table) -> str:

@@ -10,7 +10,9 @@ of queries, each in its own module:
 - inbox: updates stored before Telegram is told they arrived;
 - erasure: /delete, retention and the WAL truncation after them;
 - reports: read-only queries for the report and the FHIR export;
-- settings: clinic settings changed from Telegram, and their audit.
+- settings: clinic settings changed from Telegram, and their audit;
+- web: the web worklist's sign-in links and sessions (hashes of their tokens);
+- worklist: what the web worklist's pages read.
 
 The database is the source of truth for time: every check-in, alert and outgoing message is a
 row with a `due_at` and a `status`, and a caller claims a row with a conditional UPDATE, so only
@@ -29,6 +31,8 @@ from bot.store.outbox import OutboxQueries
 from bot.store.patients import PatientQueries
 from bot.store.reports import ReportQueries
 from bot.store.settings import SettingsQueries
+from bot.store.web import WebQueries
+from bot.store.worklist import WorklistQueries
 
 
 class Store(
@@ -41,5 +45,7 @@ class Store(
     ErasureQueries,
     ReportQueries,
     SettingsQueries,
+    WebQueries,
+    WorklistQueries,
 ):
     """The database: open it with a path (or ":memory:"); migrations run on opening."""

@@ -1,4 +1,4 @@
-"""The schema, as sqlite-utils migrations m001..m011, applied in order by `Store` on opening.
+"""The schema, as sqlite-utils migrations m001..m013, applied in order by `Store` on opening.
 
 An applied migration is recorded by name in `_sqlite_migrations` and never runs again, so a
 migration is never renamed or changed in meaning: the schema moves on by adding one. Their SQL
@@ -258,3 +258,19 @@ def m011_clinic_settings(db: Database) -> None:
     db.execute("""CREATE TABLE settings_audit (id INTEGER PRIMARY KEY, clinic_id TEXT NOT NULL,
                   key TEXT NOT NULL, before TEXT, after TEXT, changed_by INTEGER NOT NULL,
                   changed_at REAL NOT NULL)""")
+
+
+@migrations()
+def m013_web_sessions(db: Database) -> None:
+    """The web worklist (issue 15): one-time sign-in links and browser sessions, each kept as the
+    SHA-256 of its token only (a copy of the database signs no one in), with the staff member's
+    Telegram id. And the indexes its pages read through, so a page costs what it shows, not what
+    the clinic holds: open alerts by clinic, follow-ups by clinic and status."""
+    db.execute("""CREATE TABLE web_links (token_hash TEXT PRIMARY KEY, telegram_id INTEGER NOT NULL,
+                  created_at REAL NOT NULL, expires_at REAL NOT NULL, used_at REAL)""")
+    db.execute("""CREATE TABLE web_sessions (token_hash TEXT PRIMARY KEY, telegram_id INTEGER NOT NULL,
+                  created_at REAL NOT NULL, expires_at REAL NOT NULL)""")
+    db.execute("CREATE INDEX idx_web_links_telegram ON web_links (telegram_id)")
+    db.execute("CREATE INDEX idx_web_sessions_telegram ON web_sessions (telegram_id)")
+    db.execute("CREATE INDEX idx_alerts_clinic_status ON alerts (clinic_id, status, acknowledged_at)")
+    db.execute("CREATE INDEX idx_sessions_clinic_status ON sessions (clinic_id, status)")
