@@ -101,10 +101,10 @@ async def test_a_removed_staff_members_cookie_no_longer_works(make_bot):
 
 
 async def test_web_elsewhere_is_refused_and_web_off_says_so(make_bot):
-    group = None
     h = await make_bot()
     await h.emu.send_text(h.practitioner, "/web")
-    assert (await h.emu.wait_for_message(h.practitioner)).text == "The web worklist isn't turned on for this bot."
+    off = await h.emu.wait_for_message(h.practitioner)
+    assert off.text == "The web worklist isn't turned on for this bot."
     group = h.emu.add_group("On call", chat_id=-100_555)
     group.members.append(h.practitioner)
     turn_on_web(h)
@@ -120,7 +120,7 @@ async def test_web_elsewhere_is_refused_and_web_off_says_so(make_bot):
 async def test_every_response_has_a_strict_content_security_policy(make_bot):
     h = await make_bot()
     async with web_client(h) as client:
-        responses = [await client.get("/"), await client.get("/static/style.css"), await client.get("/nowhere")]
+        responses = [await client.get(path) for path in ("/", "/static/style.css", "/nowhere")]
         csrf = await sign_in(client, h, h.admin)
         assert CSRF.fullmatch(f'name="csrf" value="{csrf}"')
         responses += [
