@@ -274,3 +274,7 @@ def m013_web_sessions(db: Database) -> None:
     db.execute("CREATE INDEX idx_web_sessions_telegram ON web_sessions (telegram_id)")
     db.execute("CREATE INDEX idx_alerts_clinic_status ON alerts (clinic_id, status, acknowledged_at)")
     db.execute("CREATE INDEX idx_sessions_clinic_status ON sessions (clinic_id, status)")
+    # What a patient wrote, newest first, without reading their button answers (the worklist).
+    db.execute(
+        "CREATE INDEX idx_answers_session_words ON answers (session_id, id) WHERE question_id = 'text'"
+    )

@@ -4,6 +4,7 @@ Imports `bot.render`, `bot.followup` and `bot.triage`'s bucket order."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,27 +43,29 @@ def worklist(
     rows: list[dict[str, Any]], guidance: Guidance, clinic: Clinic, text: Texts, now: float
 ) -> list[AlertRow]:
     """Open alerts first (the gravest, then the longest waiting), then those someone has."""
-    shown = []
-    for row in rows:
-        is_open = row["status"] == AlertStatus.OPEN
-        shown.append(
-            AlertRow(
-                id=row["id"],
-                patient_id=row["patient_id"],
-                name=labels.patient_name(row),
-                bucket=row["bucket"],
-                bucket_label=Markup(labels.bucket_label(guidance, row["bucket"], clinic.language)),
-                said=one_line(row["words"], SAID_LIMIT) if row["words"] else "",
-                reasons=[one_line(r, SAID_LIMIT) for r in row["reasons"]],
-                waited=waited(text, (now if is_open else row["acknowledged_at"]) - row["created_at"]),
-                who=None if is_open else labels.staff_name(clinic, row["acknowledged_by"]),
-                open=is_open,
-            )
-        )
-    order = {
-        r["id"]: (r["status"] != AlertStatus.OPEN, -severity(r["bucket"]), r["created_at"]) for r in rows
+    buckets = {
+        b: Markup(labels.bucket_label(guidance, b, clinic.language)) for b in {r["bucket"] for r in rows}
     }
-    return sorted(shown, key=lambda a: order[a.id])
+    wait = functools.cache(lambda seconds: waited(text, seconds))  # many alerts share a minute
+    rows = sorted(
+        rows, key=lambda r: (r["status"] != AlertStatus.OPEN, -severity(r["bucket"]), r["created_at"])
+    )
+    return [
+        AlertRow(
+            id=row["id"],
+            patient_id=row["patient_id"],
+            name=labels.patient_name(row),
+            bucket=row["bucket"],
+            bucket_label=buckets[row["bucket"]],
+            said=one_line(row["words"], SAID_LIMIT) if row["words"] else "",
+            reasons=[one_line(r, SAID_LIMIT) for r in row["reasons"]],
+            waited=wait(int((now if is_open else row["acknowledged_at"]) - row["created_at"]) // 60 * 60),
+            who=None if is_open else labels.staff_name(clinic, row["acknowledged_by"]),
+            open=is_open,
+        )
+        for row in rows
+        for is_open in (row["status"] == AlertStatus.OPEN,)
+    ]
 
 
 def followup_row(row: dict[str, Any], guidance: Guidance, clinic: Clinic) -> dict[str, Any]:
