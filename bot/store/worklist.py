@@ -39,6 +39,7 @@ class WorklistQueries(Connection):
         check-ins and last result; by practitioner and status when given."""
         statuses = [status] if status in RUNNING_SESSIONS else list(RUNNING_SESSIONS)
         return self._all(
+            # The page's rows are chosen first, then only they get their check-ins and result.
             f"""SELECT s.id, s.patient_id, s.areas, s.treated_at, s.status, s.practitioner_id, p.first_name,
                   (SELECT MIN(c.due_at) FROM checkins c WHERE c.session_id = s.id AND c.status = ?)
                     AS next_due,
@@ -46,9 +47,10 @@ class WorklistQueries(Connection):
                   (SELECT bucket FROM assessments x WHERE x.session_id = s.id ORDER BY x.id DESC LIMIT 1)
                     AS last_bucket
                 FROM sessions s JOIN patients p ON p.id = s.patient_id
-               WHERE s.clinic_id = ? AND s.status IN ({marks(statuses)})
-                 AND (? IS NULL OR s.practitioner_id = ?)
-               ORDER BY s.treated_at DESC, s.id DESC LIMIT ? OFFSET ?""",
+               WHERE s.id IN (SELECT id FROM sessions WHERE clinic_id = ? AND status IN ({marks(statuses)})
+                                AND (? IS NULL OR practitioner_id = ?)
+                              ORDER BY treated_at DESC, id DESC LIMIT ? OFFSET ?)
+               ORDER BY s.treated_at DESC, s.id DESC""",
             [
                 CheckinStatus.PENDING,
                 CheckinStatus.MISSED,
