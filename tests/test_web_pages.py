@@ -125,6 +125,10 @@ async def test_the_timeline_shows_the_follow_up_its_chart_and_photos(make_bot):
         picture = await client.get(f"/photos/{photo_id}")
         assert picture.status == 200 and (await picture.read()).startswith(b"\xff\xd8 the swollen calf")
         assert picture.headers["Cache-Control"] == "private, no-store"
+        lost = h.store.add_photo(h.store.latest_session(patient_id)["id"], None, None, "gone", h.clock())
+        h.emu.allow_violations("invalid file_id")  # what Telegram says of a file it no longer has
+        unavailable = await client.get(f"/photos/{lost}")
+        assert unavailable.status == 502 and "This photo can't be shown now" in await unavailable.text()
         client.session.cookie_jar.clear()
         assert (await client.get(f"/photos/{photo_id}")).status == 401
         assert (await client.get(f"/patients/{patient_id}/chart.svg")).status == 401
@@ -216,3 +220,18 @@ def test_colours_meet_wcag_aa(text, background):
 
 def test_the_focus_ring_stands_out():
     assert contrast(COLOURS["focus"], COLOURS["page"]) >= 3  # a non-text outline: 3:1
+
+
+async def test_a_follow_up_without_a_score_has_no_chart(make_bot):
+    h = await make_bot()
+    token = h.enrol()
+    patient = h.emu.add_user("Cy")
+    await h.emu.send_text(patient, f"/start {token}")
+    await h.emu.press_button(patient, await h.emu.wait_for_message(patient), text="Yes, I agree")
+    await h.idle()
+    patient_id = h.store.patient_by_telegram(patient.id)["id"]
+    async with web_client(h) as client:
+        await sign_in(client, h, h.practitioner)
+        html = await (await client.get(f"/patients/{patient_id}")).text()
+        assert "Check-in at 6 h" in html and "chart.svg" not in html
+        assert (await client.get(f"/patients/{patient_id}/chart.svg")).status == 404

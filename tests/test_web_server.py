@@ -2,6 +2,7 @@
 event loop, from the moment the bot is initialised until it stops; a /web link sent by the
 real Application signs in on it."""
 
+import logging
 import re
 import socket
 
@@ -24,7 +25,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def test_the_worklist_runs_beside_the_bot_and_stops_with_it(emulator, tmp_path):
+async def test_the_worklist_runs_beside_the_bot_and_stops_with_it(emulator, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
     dana = emulator.add_user("Dana")
     port = free_port()
     path = write_config(tmp_path, emulator.base_url, [(dana.id, "Dana Reyes", "practitioner")])
@@ -56,3 +58,5 @@ async def test_the_worklist_runs_beside_the_bot_and_stops_with_it(emulator, tmp_
             store.close()
         with pytest.raises(aiohttp.ClientConnectionError):
             await browser.get(base)
+    # No access log: the link's path is its secret (the emulator's own log names other paths).
+    assert not [r for r in caplog.records if token in r.getMessage()]

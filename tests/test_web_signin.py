@@ -2,6 +2,7 @@
 emulator: the link works once, for 10 minutes; the cookie is the session's; /web logout and
 removing a staff member end it; every response carries a strict CSP."""
 
+import logging
 import re
 
 from bot.services import settings, web_access
@@ -12,7 +13,8 @@ from .web_helpers import CSRF, link_token, sign_in, turn_on_web, web_client
 LINK = re.compile(r"http://127\.0\.0\.1:8080/signin/([A-Za-z0-9_-]{32})")
 
 
-async def test_web_in_a_private_chat_gives_a_link_that_signs_in_once(make_bot):
+async def test_web_in_a_private_chat_gives_a_link_that_signs_in_once(make_bot, caplog):
+    caplog.set_level(logging.INFO)
     h = await make_bot()
     async with web_client(h) as client:
         await h.emu.send_text(h.practitioner, "/web")
@@ -33,6 +35,11 @@ async def test_web_in_a_private_chat_gives_a_link_that_signs_in_once(make_bot):
         assert "Secure" not in cookie  # plain http on loopback
         page = await client.get("/")
         assert page.status == 200 and "Open alerts" in await page.text()
+
+        logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot"))
+        assert "web sign-in: a practitioner of clinic harbour" in logged
+        for private in (token, cookie.split("=", 1)[1].split(";")[0], str(h.practitioner.id), "Dana"):
+            assert private not in logged
 
         client.session.cookie_jar.clear()
         again = await client.post("/signin", data={"token": token}, allow_redirects=False)
@@ -134,3 +141,15 @@ async def test_every_response_has_a_strict_content_security_policy(make_bot):
             assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp, response.url
             assert "script-src" not in csp  # no script at all
             assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_signing_out_ends_the_session_and_needs_the_form_token(make_bot):
+    h = await make_bot()
+    async with web_client(h) as client:
+        csrf = await sign_in(client, h, h.practitioner)
+        refused = await client.post("/signout", data={})
+        assert refused.status == 403 and (await client.get("/")).status == 200
+        out = await client.post("/signout", data={"csrf": csrf})
+        assert out.status == 200 and "You're signed out" in await out.text()
+        assert h.store.db.execute("SELECT COUNT(*) FROM web_sessions").fetchone() == (0,)
+        assert (await client.get("/")).status == 401

@@ -166,6 +166,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "web_signin_invalid": set(),
     "web_signed_out": set(),
     "web_not_found": set(),
+    "web_photo_unavailable": set(),
     "web_form_expired": set(),
     "web_worklist_title": set(),
     "web_worklist_none": set(),

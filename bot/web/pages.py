@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from telegram.error import TelegramError
 
-from bot.clinic.chart import scores_svg
+from bot.clinic.chart import chart_points, scores_svg
 from bot.followup.status import RUNNING_SESSIONS
 from bot.guidance.config import Clinic
 from bot.render.alerts import patient_name
@@ -20,6 +22,8 @@ from bot.services import alerts
 from bot.web import views
 from bot.web.security import SERVICES, Viewer, csrf_ok, viewer
 from bot.web.texts import notice, page, texts
+
+log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 15
 ACKNOWLEDGED_SHOWN = 12 * 3600  # an acknowledged alert stays on the worklist a shift, saying who has it
@@ -80,18 +84,21 @@ async def timeline(request: web.Request, seen: Viewer, clinic: Clinic) -> web.St
     if found is None:
         return notice(request, 404, "web_not_found", seen)
     patient, session = found
-    store = services.store
+    store, guidance = services.store, services.guidance(clinic.id)
+    assessments = store.assessments(session["id"])
     events = views.timeline_events(
         store.checkins(session["id"]),
         store.session_answers(session["id"]),
-        store.assessments(session["id"]),
+        assessments,
         store.session_alerts(session["id"]),
         store.photos(session["id"]),
-        services.guidance(clinic.id),
+        guidance,
         clinic,
     )
+    charted = guidance.course is not None and bool(chart_points(assessments))
+    name = patient_name(patient)
     return page(
-        request, "timeline.html", clinic, seen, patient=patient, name=patient_name(patient), events=events
+        request, "timeline.html", clinic, seen, patient=patient, name=name, events=events, charted=charted
     )
 
 
@@ -119,8 +126,12 @@ async def photo(request: web.Request, seen: Viewer, clinic: Clinic) -> web.Strea
     row = services.store.photo(_whole(request.match_info["photo_id"]) or 0)
     if row is None or row["clinic_id"] != clinic.id:
         return notice(request, 404, "web_not_found", seen)
-    file = await services.delivery.bot.get_file(row["file_id"])
-    body = bytes(await file.download_as_bytearray())
+    try:
+        file = await services.delivery.bot.get_file(row["file_id"])
+        body = bytes(await file.download_as_bytearray())
+    except TelegramError as error:  # Telegram no longer has it, or cannot be reached now
+        log.warning("photo %s not fetched: %s", row["id"], type(error).__name__)
+        return notice(request, 502, "web_photo_unavailable", seen)
     return web.Response(body=body, content_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
