@@ -552,6 +552,14 @@ WEB_CONFIGS = [
         "web.public_url: 'https://x/?a=1' is not an http(s) address",
     ),
     ('public_url = "https://care.example.org"', "web.public_url: set listen too"),
+    (
+        'listen = "0.0.0.0:8080"',
+        "web.public_url: needed when listen is not a loopback address ('0.0.0.0:8080')",
+    ),
+    (
+        'listen = "0.0.0.0:8080"\npublic_url = "https://care.example.org"',
+        ("0.0.0.0", 8080, "https://care.example.org"),
+    ),
     ('lisen = "127.0.0.1:8080"', "web.lisen: unknown key (did you mean 'listen'?)"),
 ]
 

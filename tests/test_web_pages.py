@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.web import views
+from bot.web import pages, views
 
 from .harness import START
 from .test_staff_telegram import open_alert
@@ -132,6 +132,20 @@ async def test_the_timeline_shows_the_follow_up_its_chart_and_photos(make_bot):
         client.session.cookie_jar.clear()
         assert (await client.get(f"/photos/{photo_id}")).status == 401
         assert (await client.get(f"/patients/{patient_id}/chart.svg")).status == 401
+
+
+async def test_patients_come_a_page_at_a_time(make_bot, monkeypatch):
+    monkeypatch.setattr(pages, "PAGE_ROWS", 1)
+    h = await make_bot()
+    await open_alert(h, patient_name="Ana")
+    await open_alert(h, patient_name="Bea")
+    async with web_client(h) as client:
+        await sign_in(client, h, h.practitioner)
+        first = await (await client.get("/patients?status=active")).text()
+        assert names(first) == ["Bea"] and "Previous page" not in first
+        assert 'href="/patients?clinic=harbour&amp;status=active&amp;page=1" rel="next"' in first
+        second = await (await client.get("/patients?status=active&page=1")).text()
+        assert names(second) == ["Ana"] and "Next page" not in second and "Previous page" in second
 
 
 async def test_patients_are_filtered_by_practitioner_and_status(make_bot):

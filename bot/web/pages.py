@@ -61,10 +61,10 @@ async def patients(request: web.Request, seen: Viewer, clinic: Clinic) -> web.St
     services = request.app[SERVICES]
     practitioner = _whole(request.query.get("practitioner"))
     status = request.query.get("status") if request.query.get("status") in RUNNING_SESSIONS else None
-    offset = (_whole(request.query.get("page")) or 0) * PAGE_ROWS
-    rows = services.store.followups(clinic.id, practitioner, status, PAGE_ROWS, offset)
+    number = _whole(request.query.get("page")) or 0
+    rows = services.store.followups(clinic.id, practitioner, status, PAGE_ROWS + 1, number * PAGE_ROWS)
     guidance = services.guidance(clinic.id)
-    shown = [views.followup_row(row, guidance, clinic) for row in rows]
+    shown = [views.followup_row(row, guidance, clinic) for row in rows[:PAGE_ROWS]]
     return page(
         request,
         "patients.html",
@@ -74,6 +74,8 @@ async def patients(request: web.Request, seen: Viewer, clinic: Clinic) -> web.St
         practitioner=practitioner,
         chosen_status=status,
         statuses=RUNNING_SESSIONS,
+        page_number=number,
+        more=len(rows) > PAGE_ROWS,
     )
 
 
