@@ -24,6 +24,9 @@ async def test_web_in_a_private_chat_gives_a_link_that_signs_in_once(make_bot, c
         assert len(token) == 32  # 192 bits, base64url
         stored = h.store.db.execute("SELECT token_hash FROM web_links").fetchall()
         assert stored == [(token_hash(token),)]  # the hash only
+        await h.settle()
+        sent = h.store.db.execute("SELECT text FROM outbox WHERE status = 'sent'").fetchall()
+        assert sent and not [text for (text,) in sent if token in text]  # the sent copy lost its link
 
         form = await client.get(f"/signin/{token}")
         assert form.status == 200 and "Sign in" in await form.text()

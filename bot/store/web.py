@@ -2,10 +2,11 @@
 
 A link is claimed by a conditional UPDATE (unused and unexpired), so it signs in once. A
 session lasts until it expires, its holder signs out with /web logout, or they stop being staff.
-Imports the shared connection."""
+Imports the shared connection and `bot.followup.status`."""
 
 from __future__ import annotations
 
+from bot.followup.status import OutboxStatus
 from bot.store.connection import Connection
 
 
@@ -59,6 +60,16 @@ class WebQueries(Connection):
             return self.db.conn.execute(
                 "DELETE FROM web_sessions WHERE telegram_id = ?", [telegram_id]
             ).rowcount
+
+    def redact_sent(self, row_id: int, text: str) -> bool:
+        """A message carrying a sign-in link, sent: the outbox keeps `text` instead (no live
+        secret). One that could not go at once keeps its link, which expires in 10 minutes."""
+        return (
+            self._update(
+                "UPDATE outbox SET text = ? WHERE id = ? AND status = ?", [text, row_id, OutboxStatus.SENT]
+            )
+            == 1
+        )
 
     def prune_web_access(self, now: float) -> None:
         """Expired links and sessions go (the daily purge)."""

@@ -24,7 +24,7 @@ def register(application: Application, audience: Audiences) -> None:
 
 async def web_command(update: Update, context: AftercareContext) -> None:
     """`/web`: a sign-in link; `/web logout`: every session of the sender ends."""
-    services = context.services
+    services, chat_id = context.services, parts.chat(update).id
     user_id = parts.sender(update).id
     clinic = services.staff_clinics(user_id)[0]
     if context.args and context.args[0].lower() == "logout":
@@ -33,8 +33,14 @@ async def web_command(update: Update, context: AftercareContext) -> None:
     elif not services.config.web.enabled:
         text = staff_text(services, clinic, "web_off")
     else:
-        text = staff_text(services, clinic, "web_link", url=web_access.issue_link(services, user_id))
-    await services.say(parts.chat(update).id, MessageKind.STAFF, text)
+        link = web_access.issue_link(services, user_id)
+        row = await services.say(
+            chat_id, MessageKind.STAFF, staff_text(services, clinic, "web_link", url=link)
+        )
+        # The store keeps hashes of sign-in tokens only: the sent copy loses its link.
+        services.store.redact_sent(row, staff_text(services, clinic, "web_link", url="…"))
+        return
+    await services.say(chat_id, MessageKind.STAFF, text)
 
 
 async def web_elsewhere(update: Update, context: AftercareContext) -> None:
