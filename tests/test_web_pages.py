@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.followup.status import CheckinStatus
+from bot.guidance.message_keys import REQUIRED_MESSAGES
 from bot.web import pages, views
 
 from .harness import START
@@ -108,7 +110,8 @@ async def test_the_timeline_shows_the_follow_up_its_chart_and_photos(make_bot):
         for seen in (
             f"Patient #{patient_id} Ana</h1>",
             "Check-in at 6 h",
-            "Check-in at 48 h",
+            "Check-in at 48 h</strong> · answered",
+            "Check-in at 72 h</strong> · not sent yet",
             "soreness: 7/10",
             "Wrote: <q>my &lt;b&gt;fingers&lt;/b&gt; tingle &amp; feel odd</q>",
             "Numbness or tingling in the arm",
@@ -176,6 +179,7 @@ async def test_the_summary_and_its_downloads_for_admins(make_bot):
         html = await (await client.get("/summary?days=30")).text()
         assert "Answered check-ins by hour" in html and "6 h" in html and "1/1 (100%)" in html
         assert "Median time to acknowledge" in html and "5.0 min" in html
+        assert "1 (acknowledged 1, open 0)" in html
         assert 'value="30" selected' in html
         csv = await client.get("/summary/report.csv?days=30")
         assert csv.status == 200 and csv.headers["Content-Disposition"].startswith("attachment")
@@ -196,6 +200,10 @@ async def test_the_pages_speak_the_clinics_language(make_bot):
         await sign_in(client, h, h.practitioner)
         html = await (await client.get("/")).text()
         assert '<html lang="es">' in html and "Alertas abiertas" in html and "Me encargo yo" in html
+
+
+def test_every_check_in_status_has_its_words():
+    assert {f"web_checkin_{status}" for status in CheckinStatus} <= set(REQUIRED_MESSAGES)
 
 
 # ---- colours: WCAG AA (4.5:1 for text) for every pair the stylesheet uses
