@@ -98,13 +98,19 @@ async def test_a_removed_staff_members_cookie_no_longer_works(make_bot):
     async with web_client(h) as client:
         csrf = await sign_in(client, h, h.practitioner)
         settings.remove_staff(h.services, "harbour", h.practitioner.id, h.admin.id)
-        for response in (
-            await client.get("/"),
-            await client.get("/patients"),
-            await client.get("/summary"),
-            await client.post("/alerts/1/acknowledge", data={"csrf": csrf}),
+        for path in (
+            "/",
+            "/patients",
+            "/patients/1",
+            "/patients/1/chart.svg",
+            "/photos/1",
+            "/summary",
+            "/summary/report.csv",
+            "/summary/fhir.json",
         ):
-            assert response.status == 401, response.url
+            assert (await client.get(path)).status == 401, path
+        for path in ("/alerts/1/acknowledge", "/signout"):
+            assert (await client.post(path, data={"csrf": csrf})).status == 401, path
         assert h.store.db.execute("SELECT COUNT(*) FROM web_sessions").fetchone() == (0,)
         settings.add_staff(h.services, "harbour", h.practitioner.id, "Dana Reyes", "practitioner", h.admin.id)
         assert (await client.get("/")).status == 401  # added back: the old cookie stays ended
