@@ -13,7 +13,7 @@ Imports `bot.services`."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -93,6 +93,7 @@ def set_session_cookie(response: web.StreamResponse, services: Services, token: 
     )
 
 
-def csrf_ok(seen: Viewer, form: dict[str, str] | object) -> bool:
-    given = form.get("csrf", "") if hasattr(form, "get") else ""
+def csrf_ok(seen: Viewer, form: Mapping[str, object]) -> bool:
+    """The form carries the session's CSRF token (compared in constant time)."""
+    given = form.get("csrf")
     return isinstance(given, str) and hmac.compare_digest(given.encode(), seen.csrf.encode())
