@@ -31,13 +31,15 @@ CLINIC_HELP = "the clinic's id"
 
 
 def run_bot(args: argparse.Namespace, out: TextIO) -> int:
-    """Start the bot: poll Telegram (or serve its webhook) until SIGINT or SIGTERM."""
+    """Start the bot: poll Telegram (or serve its webhook) until SIGINT or SIGTERM; and the web
+    worklist when [web] is set."""
     from bot.telegram.app import run
+    from bot.web.server import start as start_web
 
     config = ready_to_run(args)
     if config is None:
         return 2
-    run(config)
+    run(config, [start_web] if config.web.enabled else [])
     return 0
 
 

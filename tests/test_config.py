@@ -575,3 +575,66 @@ def test_the_log_level_comes_from_the_config(tmp_path, table, expected):
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert expected in str(error.value)
+
+
+# ([web] table or None, (host, port, base_url) or the error)
+WEB_CONFIGS = [
+    (None, (None, 0, None)),
+    ('listen = "127.0.0.1:8080"', ("127.0.0.1", 8080, "http://127.0.0.1:8080")),
+    ('listen = "[::1]:9000"', ("::1", 9000, "http://[::1]:9000")),
+    (
+        'listen = "127.0.0.1:8080"\npublic_url = "https://care.example.org/"',
+        ("127.0.0.1", 8080, "https://care.example.org"),
+    ),
+    (
+        'listen = "127.0.0.1:8080"\npublic_url = "http://localhost:8080"',
+        ("127.0.0.1", 8080, "http://localhost:8080"),
+    ),
+    ('listen = "8080"', "web.listen: '8080' is not host:port"),
+    ('listen = "127.0.0.1:99999"', "web.listen: '127.0.0.1:99999' is not host:port"),
+    (
+        'listen = "127.0.0.1:8080"\npublic_url = "http://care.example.org"',
+        "web.public_url: 'http://care.example.org': use https",
+    ),
+    (
+        'listen = "127.0.0.1:8080"\npublic_url = "ftp://x"',
+        "web.public_url: 'ftp://x' is not an http(s) address",
+    ),
+    (
+        'listen = "127.0.0.1:8080"\npublic_url = "https://x/?a=1"',
+        "web.public_url: 'https://x/?a=1' is not an http(s) address",
+    ),
+    ('public_url = "https://care.example.org"', "web.public_url: set listen too"),
+    (
+        'listen = "0.0.0.0:8080"',
+        "web.public_url: needed when listen is not a loopback address ('0.0.0.0:8080')",
+    ),
+    (
+        'listen = "0.0.0.0:8080"\npublic_url = "https://care.example.org"',
+        ("0.0.0.0", 8080, "https://care.example.org"),
+    ),
+    ('lisen = "127.0.0.1:8080"', "web.lisen: unknown key (did you mean 'listen'?)"),
+]
+
+
+@pytest.mark.parametrize("table, expected", WEB_CONFIGS)
+def test_the_web_worklist_is_off_unless_listen_is_set(tmp_path, table, expected):
+    path = write(tmp_path, BASE if table is None else BASE + f"\n[web]\n{table}\n")
+    if isinstance(expected, tuple):
+        web = load_config(path).web
+        base_url = web.base_url if web.enabled else None
+        assert (web.host, web.port, base_url) == expected
+        return
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert expected in str(error.value)
+
+
+def test_check_config_shows_the_web_worklist(tmp_path):
+    off = summarise(load_config(write(tmp_path, BASE)), datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    assert "Web worklist: off" in off
+    path = write(
+        tmp_path, BASE + '\n[web]\nlisten = "127.0.0.1:8080"\npublic_url = "https://care.example.org"\n'
+    )
+    on = summarise(load_config(path), datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    assert "Web worklist: https://care.example.org (listens on 127.0.0.1:8080)" in on

@@ -14,6 +14,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from bot.__main__ import build_parser
+from bot.services.web_access import SIGN_IN_PATH
 
 from .conftest import ROOT
 
@@ -290,3 +291,13 @@ def test_the_kubernetes_instructions_name_the_recipe_and_keep_the_token_out_of_t
     assert "kubectl apply -f deploy/kubernetes.yaml" in readme
     assert "kubectl create secret generic aftercare-telegram --from-file=telegram_token=" in readme
     assert "--from-literal" not in readme  # a token typed on the command line stays in the shell's history
+
+
+def test_the_reverse_proxies_reach_the_worklist_and_keep_sign_in_links_out_of_logs():
+    nginx = (DEPLOY / "nginx-aftercare.conf").read_text(encoding="utf-8")
+    caddy = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
+    assert nginx.count("proxy_pass http://127.0.0.1:8080;") == 2
+    assert re.search(rf"location {SIGN_IN_PATH} {{\s+access_log off;", nginx)
+    assert "reverse_proxy 127.0.0.1:8080" in caddy and not re.search(r"^\s*log\b", caddy, re.MULTILINE)
+    example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    assert '# listen = "127.0.0.1:8080"' in example

@@ -32,8 +32,10 @@ MAY_IMPORT: dict[str, set[str]] = {
     "telegram": PURE | {"privacy", "store", "delivery", "clinic", "services"},
     "web": PURE | {"privacy", "store", "delivery", "clinic", "services"},
     "cli": PURE | {"privacy", "store", "clinic"},
-    "demo": PURE | {"privacy", "store", "delivery", "clinic", "services", "telegram", "cli", "emulator"},
-    "__main__": PURE | {"privacy", "store", "delivery", "clinic", "services", "telegram", "cli", "demo"},
+    "demo": PURE
+    | {"privacy", "store", "delivery", "clinic", "services", "telegram", "web", "cli", "emulator"},
+    "__main__": PURE
+    | {"privacy", "store", "delivery", "clinic", "services", "telegram", "web", "cli", "demo"},
 }
 
 MAX_MODULE_LINES = 400

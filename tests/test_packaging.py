@@ -32,6 +32,13 @@ def test_wheel_contains_the_shipped_guidance(tmp_path):
     }
     assert shipped <= names
     assert "bot/triage/engine.py" in names
+    web = ROOT / "bot" / "web"
+    pages = {
+        f"bot/web/{p.relative_to(web).as_posix()}"
+        for d in ("templates", "static")
+        for p in (web / d).iterdir()
+    }
+    assert {"bot/web/templates/worklist.html", "bot/web/static/style.css"} <= pages <= names
 
 
 def test_installed_package_finds_its_guidance_outside_the_checkout(tmp_path):

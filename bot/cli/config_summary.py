@@ -18,6 +18,12 @@ def summarise(config: Config, now: datetime) -> str:
         f"Telegram API: {config.telegram.api_base_url} (token from {token})",
         f"Updates: {_updates(config)}",
         f"Database: {config.storage.database}",
+        "Web worklist: "
+        + (
+            f"{config.web.base_url} (listens on {config.web.host}:{config.web.port})"
+            if config.web.enabled
+            else "off"
+        ),
     ]
     for clinic in config.clinics:
         lines += ["", *_clinic(clinic, now)]

@@ -62,6 +62,10 @@ def read_web(root: Table) -> WebConfig:
     if not host or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
         raise table.error("listen", f'{listen!r} is not host:port, e.g. "127.0.0.1:8080"')
     public_url = table.get("public_url")
+    if public_url is None and not _loopback_host(host):
+        # Sign-in links would point at http://<listen>: unencrypted, and often not the address
+        # staff can open (0.0.0.0 in a container).
+        raise table.error("public_url", f"needed when listen is not a loopback address ({listen!r})")
     if public_url is not None:
         parts = urlsplit(public_url)
         if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:

@@ -41,7 +41,10 @@ def neutral(text: object) -> str:
     bidi controls and invisible characters go, so a name cannot reverse or hide the text around
     it (U+202E) nor pass for another patient's (zero-width characters). Emoji joined by U+200D
     fall apart into their pieces, still readable."""
-    return "".join(" " if ch in _BREAKS else ch for ch in str(text) if ch in _BREAKS or _visible(ch))
+    text = str(text)
+    if text.isprintable() and _INVISIBLE_LETTERS.isdisjoint(text):
+        return text  # no break, control or format character: most names and words, at once
+    return "".join(" " if ch in _BREAKS else ch for ch in text if ch in _BREAKS or _visible(ch))
 
 
 def one_line(value: object, limit: int) -> str:

@@ -101,7 +101,13 @@ def missed(services: Services, f: Followup, in_a_row: int) -> list[Outgoing]:
             f.clinic, f.session["practitioner_id"], 0, services.store.unreachable_chats()
         )
     ]
-    return [Outgoing(f.say("checkin_missed_notice", emergency_number=f.clinic.emergency_number), kind=MessageKind.MISSED), *staff]
+    return [
+        Outgoing(
+            f.say("checkin_missed_notice", emergency_number=f.clinic.emergency_number),
+            kind=MessageKind.MISSED,
+        ),
+        *staff,
+    ]
 
 
 # ---- presses

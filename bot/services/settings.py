@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.guidance.config import ROLES, Clinic
 from bot.guidance.settings import BY_KEY, SETTINGS, Setting, StaffChange, overlay
+from bot.services import web_access
 
 if TYPE_CHECKING:
     from bot.services.shared import Services
@@ -93,6 +94,9 @@ def reset_staff(services: Services, clinic_id: str, by: int) -> Clinic:
     audit = (_staff_text(before), _staff_text(after))
     services.store.reset_clinic_staff(clinic_id, audit, by, services.now())
     services.settings_changed()
+    for member in before.staff:
+        if not after.is_staff(member.telegram_id):
+            web_access.revoke(services, member.telegram_id)
     return after
 
 
@@ -108,6 +112,8 @@ def _change_staff(services: Services, clinic_id: str, member: StaffChange, by: i
     row = (member.telegram_id, member.name, member.role, member.removed)
     services.store.set_clinic_staff(clinic_id, row, audit, by, services.now())
     services.settings_changed()
+    if member.removed:  # their web sessions end with their place on the staff
+        web_access.revoke(services, member.telegram_id)
     return after
 
 

@@ -12,7 +12,9 @@ of queries, each in its own module:
 - erasure: /delete, retention and the WAL truncation after them;
 - reports: read-only queries for the report and the FHIR export;
 - settings: clinic settings changed from Telegram, and their audit;
-- reach: whether the bot can write to each staff member and alert chat.
+- reach: whether the bot can write to each staff member and alert chat;
+- web: the web worklist's sign-in links and sessions (hashes of their tokens);
+- worklist: what the web worklist's pages read.
 
 The database is the source of truth for time: every check-in, alert and outgoing message is a
 row with a `due_at` and a `status`, and a caller claims a row with a conditional UPDATE, so only
@@ -33,6 +35,8 @@ from bot.store.patients import PatientQueries
 from bot.store.reach import ReachQueries
 from bot.store.reports import ReportQueries
 from bot.store.settings import SettingsQueries
+from bot.store.web import WebQueries
+from bot.store.worklist import WorklistQueries
 
 
 class Store(
@@ -47,5 +51,7 @@ class Store(
     ReportQueries,
     SettingsQueries,
     ReachQueries,
+    WebQueries,
+    WorklistQueries,
 ):
     """The database: open it with a path (or ":memory:"); migrations run on opening."""

@@ -1,4 +1,4 @@
-"""The schema, as sqlite-utils migrations m001..m011, applied in order by `Store` on opening.
+"""The schema, as sqlite-utils migrations m001..m013, applied in order by `Store` on opening.
 
 An applied migration is recorded by name in `_sqlite_migrations` and never runs again, so a
 migration is never renamed or changed in meaning: the schema moves on by adding one. Their SQL
@@ -310,3 +310,23 @@ def m012_alert_lifecycle(db: Database) -> None:
                   staff_id INTEGER NOT NULL, chat_id INTEGER NOT NULL, purpose TEXT NOT NULL,
                   outbox_id INTEGER, created_at REAL NOT NULL, done_at REAL)""")
     db.execute("CREATE INDEX idx_staff_prompts_staff ON staff_prompts (staff_id) WHERE done_at IS NULL")
+
+
+@migrations()
+def m013_web_sessions(db: Database) -> None:
+    """The web worklist (issue 15): one-time sign-in links and browser sessions, each kept as the
+    SHA-256 of its token only (a copy of the database signs no one in), with the staff member's
+    Telegram id. And the indexes its pages read through, so a page costs what it shows, not what
+    the clinic holds: open alerts by clinic, follow-ups by clinic and status."""
+    db.execute("""CREATE TABLE web_links (token_hash TEXT PRIMARY KEY, telegram_id INTEGER NOT NULL,
+                  created_at REAL NOT NULL, expires_at REAL NOT NULL, used_at REAL)""")
+    db.execute("""CREATE TABLE web_sessions (token_hash TEXT PRIMARY KEY, telegram_id INTEGER NOT NULL,
+                  created_at REAL NOT NULL, expires_at REAL NOT NULL)""")
+    db.execute("CREATE INDEX idx_web_links_telegram ON web_links (telegram_id)")
+    db.execute("CREATE INDEX idx_web_sessions_telegram ON web_sessions (telegram_id)")
+    db.execute("CREATE INDEX idx_alerts_clinic_status ON alerts (clinic_id, status, acknowledged_at)")
+    db.execute("CREATE INDEX idx_sessions_clinic_status ON sessions (clinic_id, status)")
+    # What a patient wrote, newest first, without reading their button answers (the worklist).
+    db.execute(
+        "CREATE INDEX idx_answers_session_words ON answers (session_id, id) WHERE question_id = 'text'"
+    )

@@ -10,7 +10,7 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from telegram import Update
 from telegram.ext import Application
@@ -24,7 +24,18 @@ from bot.services import alert_lifecycle, alerts, reachability
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
-from bot.telegram import alert_actions, intake, patient, profile, replies, settings, staff, webhook, whoami
+from bot.telegram import (
+    alert_actions,
+    intake,
+    patient,
+    profile,
+    replies,
+    settings,
+    staff,
+    web_signin,
+    webhook,
+    whoami,
+)
 from bot.telegram.audience import Audiences
 from bot.telegram.context import CONTEXT_TYPES, SERVICES, AftercareContext
 from bot.telegram.transport import AiohttpRequest
@@ -47,6 +58,9 @@ REACH_AFTER_START = 30
 # membership of a chat (a patient blocking it, a group adding it) for the conversation-safety
 # work. Telegram sends nothing else, so nothing else waits in the inbox.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+# Something that runs beside the bot in its event loop (the web worklist, bot/web): started once
+# the bot is initialised, given the services; it returns the coroutine function that stops it.
+Companion = Callable[[Services], Awaitable[Callable[[], Awaitable[None]]]]
 
 
 def file_url(api_base_url: str) -> str:
@@ -72,6 +86,7 @@ async def _purge(context: AftercareContext) -> None:
         erased = services.store.purge_expired(clinic.id, services.now() - clinic.retention_days * 86400)
         if erased:
             log.info("retention: erased %d follow-ups of clinic %s", erased, clinic.id)
+    services.store.prune_web_access(services.now())
 
 
 async def _reach(context: AftercareContext) -> None:
@@ -86,18 +101,12 @@ def build_application(
     token: str,
     now: Callable[[], float] = time.time,
     tick_seconds: float | None = TICK_SECONDS,
+    companions: Sequence[Companion] = (),
 ) -> Application:
-    """The bot, ready to start. `tick_seconds=None` leaves ticking to the caller (tests)."""
+    """The bot, ready to start. `tick_seconds=None` leaves ticking to the caller (tests);
+    `companions` start after it is initialised and stop after it has stopped."""
     services = Services(config, store, guidance_by_clinic, now)
-
-    async def post_init(application: Application) -> None:
-        recovered = store.recover_interrupted()
-        if recovered:
-            log.warning("re-queued %d messages interrupted by the last stop", recovered)
-        store.inbox_prune(now() - intake.RESEND_WINDOW)
-        intake.replay(application, store)  # before polling starts: what the last run left goes first
-        await profile.publish(application.bot, services)  # menus and descriptions: never stops the start
-
+    post_init, post_stop = _lifecycle(services, companions)
     application = (
         Application.builder()
         .token(token)
@@ -109,6 +118,7 @@ def build_application(
         .concurrent_updates(intake.InboxProcessor(store))
         .rate_limiter(TelegramPace(config.telegram.max_messages_per_second))
         .post_init(post_init)
+        .post_stop(post_stop)
         .context_types(CONTEXT_TYPES)
         .build()
     )
@@ -132,6 +142,7 @@ def build_application(
     settings.register(application, audiences)
     staff.register(application, audiences)
     alert_actions.register(application, audiences, services)  # before the patient's: staff's replies
+    web_signin.register(application, audiences)
     patient.register(application, audiences)
     application.add_error_handler(replies.on_error)
     if tick_seconds is not None:
@@ -143,6 +154,27 @@ async def _unreachable(services: Services, chat_id: int) -> None:
     """A chat Telegram refuses for good: staff left out of alert rounds, a patient's follow-up stopped."""
     reachability.refused(services, chat_id, "Telegram refused a message (blocked, or left the chat)")
     await patient.on_unreachable(services, chat_id)
+
+
+def _lifecycle(services: Services, companions: Sequence[Companion]) -> tuple[Callable, Callable]:
+    """What runs once the bot is initialised (before polling), and once it has stopped."""
+    store, now = services.store, services.now
+    stops: list[Callable[[], Awaitable[None]]] = []
+
+    async def post_init(application: Application) -> None:
+        recovered = store.recover_interrupted()
+        if recovered:
+            log.warning("re-queued %d messages interrupted by the last stop", recovered)
+        store.inbox_prune(now() - intake.RESEND_WINDOW)
+        intake.replay(application, store)  # before polling starts: what the last run left goes first
+        await profile.publish(application.bot, services)  # menus and descriptions: never stops the start
+        stops.extend([await start(services) for start in companions])
+
+    async def post_stop(application: Application) -> None:
+        while stops:
+            await stops.pop()()
+
+    return post_init, post_stop
 
 
 def _ticker(services: Services) -> Ticker:
@@ -180,12 +212,14 @@ def _schedule(application: Application, tick_seconds: float) -> None:
     )
 
 
-def run(config: Config) -> None:
+def run(config: Config, companions: Sequence[Companion] = ()) -> None:
     """Poll Telegram, or receive its updates by webhook, until stopped (SIGINT/SIGTERM); the
     database keeps everything between runs. Polling removes a webhook set before (PTB's
-    start_polling calls deleteWebhook), so switching back needs nothing more."""
+    start_polling calls deleteWebhook), so switching back needs nothing more. `companions` (the
+    web worklist) start with the bot and stop after it, in either mode."""
     store = Store(config.storage.database)
-    application = build_application(config, store, load_all_guidance(config), config.telegram.token())
+    guidance = load_all_guidance(config)
+    application = build_application(config, store, guidance, config.telegram.token(), companions=companions)
     try:
         if config.telegram.mode == "webhook":
             webhook.run_webhook(application, config.telegram, ALLOWED_UPDATES)

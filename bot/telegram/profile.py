@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 FALLBACK = "en"  # the language every guidance ships, and the one for users of any other
 PATIENT_COMMANDS = ("help", "status", "tips", "language", "pause", "resume", "stop", "delete")
-STAFF_COMMANDS = ("enrol", "active", "alerts", "patient", "help")
+STAFF_COMMANDS = ("enrol", "active", "alerts", "patient", "web", "help")
 ADMIN_COMMANDS = (*STAFF_COMMANDS, "settings")
 ALERT_CHAT_COMMANDS = ("active", "alerts", "patient")
 
