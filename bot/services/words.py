@@ -143,20 +143,25 @@ def assess_words(services: Services, words: Words, edited: bool = False) -> Asse
 
 
 def _judge_words(services: Services, words: Words, hours: float) -> Assessment:
-    """Triage the words. A bare "no" or "none" while the warning-signs checklist is the open
-    question is its "none of these": recorded as that answer, and judged with it."""
+    """Triage the words with the check-in's answers so far. A bare "no" or "none" (small talk by
+    itself) while the warning-signs checklist is the open question is its "none of these":
+    recorded as that answer, and judged with it."""
     f, answers = words.followup, words.answers
-    assessment = judge(services, f, Reply(words.text, answers), hours, words.answering)
-    open_ = open_checkin(services, f) if words.answering and assessment.bucket == NO_BUCKET else None
-    if open_ is None or NONE_OF_THESE not in assessment.findings:
-        return assessment
-    checkin = open_[0]
-    question = questions(f, checkin["hours"])[next_question(f, checkin, answers)]
-    if question.kind != "checklist" or question.none_option is None:
-        return assessment
-    value = [question.none_option]
-    services.store.add_answer(f.session["id"], checkin["id"], question.id, value, words.received_at)
-    return judge(services, f, Reply(words.text, {**answers, question.id: value}), hours, words.answering)
+    open_ = open_checkin(services, f) if words.answering else None
+    if open_ is not None:
+        alone = judge(services, f, Reply(words.text), hours, words.answering)
+        checkin = open_[0]
+        question = questions(f, checkin["hours"])[next_question(f, checkin, answers)]
+        if (
+            alone.bucket == NO_BUCKET
+            and NONE_OF_THESE in alone.findings
+            and question.kind == "checklist"
+            and question.none_option is not None
+        ):
+            value = [question.none_option]
+            services.store.add_answer(f.session["id"], checkin["id"], question.id, value, words.received_at)
+            answers = {**answers, question.id: value}
+    return judge(services, f, Reply(words.text, answers), hours, words.answering)
 
 
 def _close_checkin(services: Services, f: Followup, checkin_id: int) -> tuple[tuple[int, ...], bool]:
