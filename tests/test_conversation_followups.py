@@ -13,6 +13,8 @@ STANDS_ES = "Gracias, anotado. Lo que me contaste antes sigue necesitando a tu c
 NUMB_ES = (
     "creo que un 3, aunque esta mañana al levantarme tenía la pierna dormida y no podía mover bien el pie"
 )
+THANKS_EN = "You're welcome. If anything changes, just tell me here.\n\nIn an emergency, call 999."
+NOTED_EN = "Noted. If anything changes, just tell me here.\n\nIn an emergency, call 999."
 
 
 def held_back_tips(h, lang):
@@ -93,7 +95,7 @@ async def test_an_answer_in_words_closes_the_check_in_shows_in_status_and_the_la
     status = await write(h, eva, "/status")
     assert "24 h: respondido con tus palabras" in status.text
     thumbs = await write(h, eva, "👍")  # no check-in open: an acknowledgement, not the greeting again
-    assert thumbs.text.startswith("De nada.") and "Soy el asistente" not in thumbs.text
+    assert thumbs.text.startswith("Anotado.") and "Soy el asistente" not in thumbs.text
     assert thumbs.buttons == []
     await next_checkin(h, eva, 48)
     last = await next_checkin(h, eva, 72)
@@ -194,12 +196,9 @@ async def test_thanks_get_a_short_acknowledgement_not_the_greeting(make_bot):
     ana = h.emu.add_user("Ana")
     await consent(h, ana)
     h.advance(600)
-    for words in ("thanks", "👍", "ok"):
-        reply = await write(h, ana, words)
-        assert (
-            reply.text
-            == "You're welcome. If anything changes, just tell me here.\n\nIn an emergency, call 999."
-        )
+    assert (await write(h, ana, "thanks")).text == THANKS_EN
+    for words in ("👍", "ok"):
+        assert (await write(h, ana, words)).text == NOTED_EN
     eva = h.emu.add_user("Eva", language_code="es")
     await agree(h, eva, "Sí, acepto")
     reply = await write(h, eva, "gracias!! 😊")

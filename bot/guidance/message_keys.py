@@ -114,6 +114,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     # after an escalation, thanks, edits, check-ins answered in words (conversation fixes, convB)
     "outcome_escalation_stands": {"tips"},
     "thanks_reply": set(),
+    "noted_reply": set(),
     "emergency_reminder": {"emergency_number"},
     "edit_milder": {"clinic_name"},
     "edit_milder_soreness": {"soreness", "clinic_name"},

@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 # Lexicon findings (guidance/lexicon.toml) the answer depends on: thanks or a short "ok" alone get
 # an acknowledgement; a bare "no" or "none" answers the warning-signs checklist.
-ACKNOWLEDGEMENTS = frozenset({"thanks", "short_answer"})
+THANKS = "thanks"
+ACKNOWLEDGEMENTS = frozenset({THANKS, "short_answer"})
 NONE_OF_THESE = "none_of_these"
 
 
@@ -218,7 +219,7 @@ def answer(services: Services, words: Words, assessed: Assessed | None) -> Answe
         text = cr.with_emergency_line(f.guidance, f.clinic, f.lang, "photo_without_words")
         return Answer(text, None, NO_BUCKET)
     if assessed.assessment.findings and set(assessed.assessment.findings) <= ACKNOWLEDGEMENTS:
-        return Answer(_acknowledgement(services, f), None, NO_BUCKET)
+        return Answer(_acknowledgement(services, f, assessed.assessment), None, NO_BUCKET)
     question, markup = _open_question(services, f)
     return Answer(cr.small_talk(f.guidance, f.clinic, f.lang, question), markup, NO_BUCKET)
 
@@ -233,12 +234,13 @@ def _milder_edit(f: Followup, assessed: Assessed) -> Answer:
     return Answer(text, None, assessed.assessment.bucket, assessed.assessment_id)
 
 
-def _acknowledgement(services: Services, f: Followup) -> Safe:
+def _acknowledgement(services: Services, f: Followup, assessment: Assessment) -> Safe:
     """Thanks or "ok": after an emergency with nothing assessed since, the emergency stands."""
     assessments = services.store.assessments(f.session["id"])
     if assessments and assessments[-1]["bucket"] == "emergency":
         return f.say("emergency_reminder", emergency_number=f.clinic.emergency_number)
-    return cr.with_emergency_line(f.guidance, f.clinic, f.lang, "thanks_reply")
+    key = "thanks_reply" if THANKS in assessment.findings else "noted_reply"
+    return cr.with_emergency_line(f.guidance, f.clinic, f.lang, key)
 
 
 def _open_question(services: Services, f: Followup) -> tuple[Safe | None, dict | None]:
