@@ -213,9 +213,7 @@ async def test_after_an_emergency_the_next_checkin_asks_if_the_clinic_was_reache
     await tap(h, ana, checkin, "Yes, I was seen")
     outcome = await answer_checkin(h, ana, h.emu.chat(ana).messages[checkin.message_id], 2)
     assert "expected reaction" not in outcome.text
-    assert outcome.text.startswith(
-        "Thank you. Nothing you've told me now needs more than your clinic already knows."
-    )
+    assert outcome.text.startswith("Thanks, noted. What you told me earlier still needs your clinic")
     session = session_of(h, ana)
     answers = h.store.checkin_answers(h.store.latest_sent_checkin(session["id"])["id"])
     assert answers["clinic_contact"] == "seen"

@@ -9,11 +9,9 @@ import pytest
 from bot.followup.status import AlertStatus
 from bot.guidance.config import load_config
 from bot.render import lifecycle
-from bot.render.checkin import outcome
 from bot.render.html import unpack
 from bot.services.shared import Services
 from bot.store.database import Store
-from bot.triage.engine import Assessment
 
 from .harness import START, FakeClock, write_config
 from .test_guidance import edited_guidance_error
@@ -60,23 +58,6 @@ def test_the_question_after_an_alert_is_asked_first_and_only_then(guidance, afte
     for hour in guidance.checkin_hours:
         asked = [q.id for q in guidance.questions_at(hour, after_alert=after_alert)]
         assert asked[0] == first and ("clinic_contact" in asked) == after_alert
-
-
-@pytest.mark.parametrize(
-    ("after_alert", "language", "starts"),
-    [
-        (False, "en", "Thank you. From what you've told me, this sounds like an expected reaction"),
-        (True, "en", "Thank you. Nothing you've told me now needs more than your clinic already knows."),
-        (True, "es", "Gracias. Nada de lo que me cuentas ahora necesita más de lo que tu clínica ya sabe."),
-    ],
-)
-def test_a_normal_outcome_after_an_alert_is_never_an_expected_reaction(
-    guidance, clinic, after_alert, language, starts
-):
-    normal = Assessment("normal", (), (), None, None, None, 24, ())
-    text = outcome(guidance, clinic, language, normal, after_alert=after_alert)
-    assert text.startswith(starts)
-    assert ("expected reaction" in text) != after_alert
 
 
 ALERT = {

@@ -303,6 +303,12 @@ BROKEN_EDITS = [
         'id = "E1"\nsame_day = "always"\n',
         "rules.toml: rules[0].same_day: only a contact_practitioner rule",
     ),
+    (
+        "tips.toml",
+        "checkins = [48]\nafter_escalation = false\n",
+        'checkins = [48]\nafter_escalation = "no"\n',
+        "tips.toml: tips[10].after_escalation: expected true or false",
+    ),
 ]
 
 

@@ -111,6 +111,15 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "emergency_line": {"emergency_number"},
     "photo_without_words": set(),
     "media_unreadable": set(),
+    # after an escalation, thanks, edits, check-ins answered in words (conversation fixes, convB)
+    "outcome_escalation_stands": {"tips"},
+    "thanks_reply": set(),
+    "noted_reply": set(),
+    "emergency_reminder": {"emergency_number"},
+    "edit_milder": {"clinic_name"},
+    "edit_milder_soreness": {"soreness", "clinic_name"},
+    "checkin_answered_in_words": set(),
+    "status_in_words": set(),
     "outcome_emergency_unfollowed": {"emergency_number"},
     "alert_photo_caption": {"first_name"},
     # the soreness chart's one-line summary (bot/clinic/chart.py)
@@ -156,7 +165,6 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "timeline_staff_message": {"staff_name", "text"},
     "alert_seen_patient": {"clinic_name", "emergency_number"},
     "clinic_message": {"staff_name", "clinic_name", "text"},
-    "outcome_normal_after_alert": {"tips", "clinic_name"},
     "bot_description": set(),
     "bot_short_description": set(),
     "menu_button_worklist": set(),  # the Mini App button in staff chats ([web] public_url over https)

@@ -124,6 +124,9 @@ class Tip:
     intensity: tuple[str, ...]
     activity: tuple[str, ...]
     topic: str | None
+    # False: it clears the patient for more activity, which waits while the clinic has still to
+    # assess them (a contact or emergency outcome in this follow-up).
+    after_escalation: bool = True
 
     @property
     def specificity(self) -> int:

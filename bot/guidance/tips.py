@@ -10,13 +10,19 @@ from pathlib import Path
 
 from bot.guidance.folder import read_text
 from bot.guidance.model import INTENSITIES, Tip
-from bot.guidance.toml_doc import LIST, SHIPPED, TEXT, TEXTS, WHOLE, Schema, Table
+from bot.guidance.toml_doc import BOOL, LIST, SHIPPED, TEXT, TEXTS, WHOLE, Schema, Table
 
 _LANGUAGE = re.compile(r"[a-z]{2}")  # a folder of translations beside the English tips
 TIPS = Schema(required={"tips": LIST, "per_message": WHOLE})
 TIP = Schema(
     required={"id": TEXT, "file": TEXT, "source": TEXT},
-    optional={"checkins": LIST, "intensity": TEXTS, "activity": TEXTS, "topic": TEXT},
+    optional={
+        "checkins": LIST,
+        "intensity": TEXTS,
+        "activity": TEXTS,
+        "topic": TEXT,
+        "after_escalation": BOOL,
+    },
 )
 
 
@@ -75,6 +81,7 @@ def _tip(
         tuple(entry.strings("intensity")),
         tuple(entry.strings("activity")),
         topic,
+        entry.get("after_escalation", True),
     )
 
 

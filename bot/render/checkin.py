@@ -293,7 +293,6 @@ def outcome(
     lang: str,
     assessment: Assessment,
     opens_local: str | None = None,
-    after_alert: bool = False,
 ) -> Safe:
     """What the patient is told after an assessment; emergency puts the number first.
 
@@ -301,16 +300,12 @@ def outcome(
     deciding the bucket names it (a named sign keeps the outcome that lists what was found), and
     each fired rule's `note` is added below, except under an emergency, which already says to
     call now. `opens_local` ("tomorrow at 08:00"): the clinic is closed until then, so a contact
-    outcome says when it opens and gives the out-of-hours number instead of "today".
-    `after_alert`: the follow-up raised an alert before, so a normal outcome has words of its own
-    (never "an expected reaction")."""
+    outcome says when it opens and gives the out-of-hours number instead of "today"."""
     deciding = [r for r in assessment.fired if r.bucket == assessment.bucket]
     replies = {r.reply for r in deciding}
     only = next(iter(replies)) if len(replies) == 1 else None
     key = only if only is not None else DEFAULT_OUTCOME[assessment.bucket]
     closed = opens_local is not None and assessment.bucket == "contact_practitioner"
-    if after_alert and key == DEFAULT_OUTCOME["normal"]:
-        key = "outcome_normal_after_alert"
     values = {
         "clinic_name": clinic.name,
         "clinic_phone": clinic.phone,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.followup.status import CheckinStatus
 from bot.guidance.model import Guidance
 from bot.render import html as render
 from bot.render.checkin import answer_label, elapsed_label
@@ -19,8 +20,9 @@ def answers_summary(
     answers: Sequence[Mapping[str, Any]],
     said_hours: Mapping[int, float],
 ) -> Safe:
-    """One line per check-in answered ("24 h: 3/10 · No bruising"), and how many messages. A
-    check-in is named by the hours its message said had passed (`said_hours` by check-in id)."""
+    """One line per check-in answered ("24 h: 3/10 · No bruising"; one answered in words says so),
+    and how many messages. A check-in is named by the hours its message said had passed
+    (`said_hours` by check-in id)."""
     by_checkin: dict[int, dict[str, Any]] = {}
     texts = 0
     for row in answers:
@@ -30,13 +32,14 @@ def answers_summary(
             by_checkin.setdefault(row["checkin_id"], {})[row["question_id"]] = row["value"]
     lines = []
     for checkin in checkins:
-        given = by_checkin.get(checkin["id"])
-        if not given:
-            continue
-        questions = guidance.questions_at(guidance.checkin_hour(checkin["hours"]), after_alert=True)
-        labels = [answer_label(q, given[q.id], lang) for q in questions if q.id in given]
+        given = by_checkin.get(checkin["id"], {})
         said = elapsed_label(said_hours.get(checkin["id"], checkin["hours"]))
-        lines.append(f"<b>{said} h:</b> " + render.escape(" · ".join(labels)))
+        if not given and checkin["status"] == CheckinStatus.ANSWERED:
+            lines.append(f"<b>{said} h:</b> " + render.message(guidance, "status_in_words", lang))
+        elif given:
+            questions = guidance.questions_at(guidance.checkin_hour(checkin["hours"]), after_alert=True)
+            labels = [answer_label(q, given[q.id], lang) for q in questions if q.id in given]
+            lines.append(f"<b>{said} h:</b> " + render.escape(" · ".join(labels)))
     if texts:
         lines.append(render.message(guidance, "status_messages", lang, count=texts))
     return Safe("\n".join(lines) if lines else render.message(guidance, "answers_none", lang))

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from bot.followup.status import PatientStatus
+from bot.followup.status import OPEN_CHECKINS, CheckinStatus, PatientStatus
 from bot.guidance.config import Clinic
 from bot.guidance.model import Guidance, Question
 from bot.render import checkin as cr
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from bot.services.shared import Services
 
 log = logging.getLogger(__name__)
+
+ESCALATED = ("contact_practitioner", "emergency")
+QUESTION_ONLY = ["N11"]  # the rules of words that only ask about running, gym, coffee...
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,11 @@ class Assessed:
     alert_id: int | None
     news: bool = True  # worse than what the same message was judged before (an edit); a new message is news
     alert_edits: tuple[int, ...] = ()  # outbox rows queued: an open alert's copies edited with this finding
+    # Words that closed their check-in: its messages' edits queued (their buttons go), and whether
+    # it was the follow-up's last check-in (the answer says goodbye).
+    checkin_edits: tuple[int, ...] = ()
+    closed_last: bool = False
+    milder: bool = False  # an edit milder than the message was judged before (news all the same)
 
 
 def judge(services: Services, f: Followup, reply: Reply, hours: float, answering: bool = True) -> Assessment:
@@ -166,21 +175,32 @@ def record(
 def outcome(services: Services, f: Followup, assessed: Assessed) -> Safe:
     """What the patient is told of an assessment. Its tips are the most relevant ones this
     follow-up has not listed yet (a topic the patient asks about is answered again, and /tips
-    shows them all), recorded as sent. After an alert, a reassuring outcome does not call it "an
-    expected reaction": the clinic knows of something more."""
+    shows them all), recorded as sent. After a contact or emergency outcome, a reassuring one is
+    never "an expected reaction": the earlier advice stands."""
     assessment, sid = assessed.assessment, f.session["id"]
     sent = services.store.tips_sent(sid)
-    fresh = tuple(t for t in assessment.tips if t.topic or t.id not in sent)[: f.guidance.tips_per_message]
+    # After a contact or emergency outcome the earlier advice stands: no "expected reaction", and
+    # no tip that clears more activity before the clinic has assessed the patient.
+    standing = assessment.bucket == "normal" and escalated(services, f)
+    fitting = (
+        t for t in assessment.tips if (t.topic or t.id not in sent) and (t.after_escalation or not standing)
+    )
+    fresh = tuple(fitting)[: f.guidance.tips_per_message]
     now = services.now()
     services.store.add_tips_sent(sid, assessed.assessment_id, [t.id for t in fresh], now)
+    if standing:
+        tips = cr.tips_block(fresh, f.lang, f.guidance.tips_per_message)
+        return Safe(re.sub(r"\n{3,}", "\n\n", f.say("outcome_escalation_stands", tips=tips)))
     hours, tz = f.clinic.opening_hours, f.clinic.timezone
     opens = None
     if hours is not None and not hours.is_open(now, tz):
         opens = cr.local_time(f.guidance, f.lang, hours.next_opening(now, tz), tz, now)
-    alerted = any(a["id"] != assessed.alert_id for a in services.store.session_alerts(sid))
-    return cr.outcome(
-        f.guidance, f.clinic, f.lang, replace(assessment, tips=fresh), opens, after_alert=alerted
-    )
+    return cr.outcome(f.guidance, f.clinic, f.lang, replace(assessment, tips=fresh), opens)
+
+
+def escalated(services: Services, f: Followup) -> bool:
+    """A contact or emergency outcome is in this follow-up, its alert open or not."""
+    return any(a["bucket"] in ESCALATED for a in services.store.assessments(f.session["id"]))
 
 
 # ---- the open check-in
@@ -194,11 +214,18 @@ def questions(f: Followup, checkin: Mapping[str, Any]) -> tuple[Question, ...]:
 
 
 def _closed(services: Services, f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> bool:
+    """Every question answered; or an emergency assessed for it; or answered in words judged
+    normal. Words that found a sign keep the rest open, as a sign tapped does (the checklist may
+    still find an emergency); so does a question about an activity alone (N11): it asks, it does
+    not answer."""
     if all(q.id in answers for q in questions(f, checkin)):
         return True
-    return any(
-        a["checkin_id"] == checkin["id"] and a["bucket"] == "emergency"
-        for a in services.store.assessments(f.session["id"])
+    assessed = [a for a in services.store.assessments(f.session["id"]) if a["checkin_id"] == checkin["id"]]
+    buckets = {a["bucket"] for a in assessed}
+    return "emergency" in buckets or (
+        checkin["status"] == CheckinStatus.ANSWERED
+        and buckets == {"normal"}
+        and any(a["rules"] != QUESTION_ONLY for a in assessed)
     )
 
 
@@ -231,6 +258,14 @@ def elapsed_hours(f: Followup, at: float) -> float:
 def sent_at(checkin: dict[str, Any]) -> float:
     """When the check-in message went out: its edits keep saying what it said then."""
     return checkin["sent_at"] or checkin["due_at"]
+
+
+def last_checkin(services: Services, f: Followup, checkin: dict[str, Any]) -> bool:
+    """No check-in of the follow-up after this one is still to come or waiting for its answer."""
+    return not any(
+        c["idx"] > checkin["idx"] and c["status"] in OPEN_CHECKINS
+        for c in services.store.checkins(f.session["id"])
+    )
 
 
 def next_question(f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> int:

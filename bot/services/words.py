@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.followup.plan import nominal_hours
-from bot.followup.status import CheckinStatus
+from bot.followup.status import CheckinStatus, MessageKind
 from bot.render import checkin as cr
 from bot.render.html import Safe
 from bot.services import alerts
@@ -22,6 +22,7 @@ from bot.services.session import (
     current,
     default_guidance,
     judge,
+    last_checkin,
     next_question,
     open_checkin,
     outcome,
@@ -30,12 +31,18 @@ from bot.services.session import (
     sent_at,
 )
 from bot.store.rows import DueAlert
-from bot.triage.engine import NO_BUCKET, SEVERITY, Context, Reply, triage
+from bot.triage.engine import NO_BUCKET, SEVERITY, Assessment, Context, Reply, triage
 
 if TYPE_CHECKING:
     from bot.services.shared import Services
 
 log = logging.getLogger(__name__)
+
+# Lexicon findings (guidance/lexicon.toml) the answer depends on: thanks or a short "ok" alone get
+# an acknowledgement; a bare "no" or "none" answers the warning-signs checklist.
+THANKS = "thanks"
+ACKNOWLEDGEMENTS = frozenset({THANKS, "short_answer"})
+NONE_OF_THESE = "none_of_these"
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,8 @@ def assess_words(services: Services, words: Words, edited: bool = False) -> Asse
 
     Words that say nothing about the patient (U2, bucket "none") are no assessment: nothing is
     recorded and the check-in stays open. An edit is judged like new words; it is news (answered)
-    only when worse than the message was judged before, and a milder edit takes nothing back."""
+    only when worse than the message was judged before, and a milder edit takes nothing back: it
+    is answered with what was noted when the message had been escalated."""
     f, checkin_id = words.followup, words.checkin_id
     hours = nominal_hours(f.session, words.received_at)
     before = (
@@ -116,17 +124,66 @@ def assess_words(services: Services, words: Words, edited: bool = False) -> Asse
         if edited and words.message_id
         else []
     )
-    assessment = judge(services, f, Reply(words.text, words.answers), hours, words.answering)
+    assessment = _judge_words(services, words, hours)
     worst_before = max((SEVERITY[b] for b in before), default=SEVERITY[NO_BUCKET])
-    news = not edited or SEVERITY[assessment.bucket] > worst_before
+    milder = edited and SEVERITY[assessment.bucket] < worst_before >= SEVERITY["contact_practitioner"]
+    news = not edited or SEVERITY[assessment.bucket] > worst_before or milder
     if assessment.bucket == NO_BUCKET:
         if words.answer_id is not None:
             services.store.detach_answer(words.answer_id)
-        return Assessed(assessment, None, None, news)
+        return Assessed(assessment, None, None, news, milder=milder)
     assessed = record(services, f, assessment, hours, checkin_id, message_id=words.message_id)
+    edits: tuple[int, ...] = ()
+    last = False
     if checkin_id:
         services.store.checkin_answered(checkin_id, words.received_at)
-    return Assessed(assessment, assessed.assessment_id, assessed.alert_id, news, assessed.alert_edits)
+        edits, last = _close_checkin(services, f, checkin_id)
+    return Assessed(
+        assessment, assessed.assessment_id, assessed.alert_id, news, assessed.alert_edits, edits, last, milder
+    )
+
+
+def _judge_words(services: Services, words: Words, hours: float) -> Assessment:
+    """Triage the words with the check-in's answers so far. A bare "no" or "none" (small talk by
+    itself) while the warning-signs checklist is the open question is its "none of these":
+    recorded as that answer, and judged with it."""
+    f, answers = words.followup, words.answers
+    open_ = open_checkin(services, f) if words.answering else None
+    if open_ is not None:
+        alone = judge(services, f, Reply(words.text), hours, words.answering)
+        checkin = open_[0]
+        question = questions(f, checkin)[next_question(f, checkin, answers)]
+        if (
+            alone.bucket == NO_BUCKET
+            and NONE_OF_THESE in alone.findings
+            and question.kind == "checklist"
+            and question.none_option is not None
+        ):
+            value = [question.none_option]
+            services.store.add_answer(f.session["id"], checkin["id"], question.id, value, words.received_at)
+            answers = {**answers, question.id: value}
+    return judge(services, f, Reply(words.text, answers), hours, words.answering)
+
+
+def _close_checkin(services: Services, f: Followup, checkin_id: int) -> tuple[tuple[int, ...], bool]:
+    """Words that closed their check-in (judged normal or an emergency; a sign they found keeps
+    the rest open, as a sign tapped does): its message loses its buttons and says it was answered
+    in words. Returns the edit queued and whether it was the follow-up's last check-in."""
+    if open_checkin(services, f) is not None:
+        return (), False
+    checkin = services.store.checkin(checkin_id)
+    message_id = services.store.checkin_message(checkin_id)
+    if checkin is None:
+        return (), False
+    answers = services.store.checkin_answers(checkin_id)
+    shown = checkin_text(f, checkin, sent_at(checkin), answers, None)
+    text = Safe(shown + "\n\n" + f.say("checkin_answered_in_words"))
+    edits = (
+        (services.queue(f.chat_id, MessageKind.EDIT, text, None, edit_message_id=message_id),)
+        if message_id is not None
+        else ()
+    )
+    return edits, last_checkin(services, f, checkin)
 
 
 @dataclass(frozen=True)
@@ -144,18 +201,46 @@ class Answer:
 
 
 def answer(services: Services, words: Words, assessed: Assessed | None) -> Answer:
-    """The answer to these words alone: the outcome of their assessment; for small talk, what I
-    am for with the open check-in's question and buttons again; for a photo without words, what
-    it shows. Both of those end with the emergency number, and neither says "expected reaction"."""
+    """The answer to these words alone: the outcome of their assessment (the goodbye too when
+    they closed the last check-in); for a milder edit of an escalated message, what was noted;
+    for thanks or "ok", a short acknowledgement (after an emergency, the call to make now); for
+    other small talk, what I am for with the open check-in's question and buttons again; for a
+    photo without words, what it shows. None of these says "expected reaction"."""
     f = words.followup
+    if assessed is not None and assessed.milder:
+        return _milder_edit(f, assessed)
     if assessed is not None and assessed.assessment.bucket != NO_BUCKET:
         assessment = assessed.assessment
-        return Answer(outcome(services, f, assessed), None, assessment.bucket, assessed.assessment_id)
+        text = outcome(services, f, assessed)
+        if assessed.closed_last and assessment.bucket != "emergency":
+            text = Safe(text + "\n\n" + f.say("followup_complete"))
+        return Answer(text, None, assessment.bucket, assessed.assessment_id)
     if assessed is None:  # a photo without words
         text = cr.with_emergency_line(f.guidance, f.clinic, f.lang, "photo_without_words")
         return Answer(text, None, NO_BUCKET)
+    if assessed.assessment.findings and set(assessed.assessment.findings) <= ACKNOWLEDGEMENTS:
+        return Answer(_acknowledgement(services, f, assessed.assessment), None, NO_BUCKET)
     question, markup = _open_question(services, f)
     return Answer(cr.small_talk(f.guidance, f.clinic, f.lang, question), markup, NO_BUCKET)
+
+
+def _milder_edit(f: Followup, assessed: Assessed) -> Answer:
+    """An edit milder than what its message was escalated for: noted, and nothing taken back."""
+    soreness = assessed.assessment.soreness
+    if soreness is None:
+        text = f.say("edit_milder", clinic_name=f.clinic.name)
+    else:
+        text = f.say("edit_milder_soreness", soreness=soreness, clinic_name=f.clinic.name)
+    return Answer(text, None, assessed.assessment.bucket, assessed.assessment_id)
+
+
+def _acknowledgement(services: Services, f: Followup, assessment: Assessment) -> Safe:
+    """Thanks or "ok": after an emergency with nothing assessed since, the emergency stands."""
+    assessments = services.store.assessments(f.session["id"])
+    if assessments and assessments[-1]["bucket"] == "emergency":
+        return f.say("emergency_reminder", emergency_number=f.clinic.emergency_number)
+    key = "thanks_reply" if THANKS in assessment.findings else "noted_reply"
+    return cr.with_emergency_line(f.guidance, f.clinic, f.lang, key)
 
 
 def _open_question(services: Services, f: Followup) -> tuple[Safe | None, dict | None]:

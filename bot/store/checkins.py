@@ -165,6 +165,14 @@ class CheckinQueries(Connection):
             [session_id, CheckinStatus.SENT, CheckinStatus.ANSWERED],
         )
 
+    def checkin_message(self, checkin_id: int) -> int | None:
+        """The Telegram id of the check-in's message, once sent."""
+        row = self._one(
+            "SELECT message_id FROM outbox WHERE kind = ? AND ref_id = ? AND status = ? ORDER BY id LIMIT 1",
+            [MessageKind.CHECKIN, checkin_id, OutboxStatus.SENT],
+        )
+        return row["message_id"] if row else None
+
     def checkin_answered(self, checkin_id: int, now: float) -> None:
         self._update(
             "UPDATE checkins SET status = ?, answered_at = ? WHERE id = ? AND status = ?",

@@ -247,7 +247,7 @@ async def incoming(update: Update, context: AftercareContext) -> None:
         if not assessed.news:
             return await _send_queued(services, assessed.alert_edits)  # stored and judged: nothing new
     await _answer(services, update, context, words.answer(services, taken, assessed))
-    await _send_queued(services, assessed.alert_edits if assessed else ())
+    await _send_queued(services, (*assessed.alert_edits, *assessed.checkin_edits) if assessed else ())
 
 
 async def _send_queued(services: Services, row_ids: tuple[int, ...]) -> None:

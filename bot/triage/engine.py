@@ -248,8 +248,9 @@ def gather(reply: Reply, context: Context, guidance: Guidance) -> Facts:
     mentioned = {a.id for a in guidance.areas.values() if f"area_{a.id}" in findings}
     thoracic = any(guidance.is_thoracic(a) for a in treated | mentioned)
     recognised = statement or bool(findings - talk - areas) or soreness is not None or bool(reply.answers)
-    # Only small talk: every word is in a small-talk phrase or one of the words it may hold.
-    chat = (
+    # Only small talk: every word is in a small-talk phrase or one of the words it may hold; or
+    # only question marks, a question with no symptom in it.
+    chat = (bool(tokens) and all(t.text == "?" for t in tokens)) or (
         bool(talk)
         and not recognised
         and all(
