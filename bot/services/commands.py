@@ -17,7 +17,20 @@ from bot.render import html as render
 from bot.render.alerts import patient_name
 from bot.render.html import Button, Safe
 from bot.render.outgoing import Outgoing
-from bot.services.session import Followup, default_guidance, elapsed_hours, judge, sent_at
+from bot.services.checkins import render_reminder
+from bot.services.session import (
+    Followup,
+    checkin_text,
+    current,
+    default_guidance,
+    elapsed_hours,
+    judge,
+    next_question,
+    open_checkin,
+    questions,
+    sent_at,
+)
+from bot.store.rows import DueCheckin
 from bot.triage.engine import Reply
 
 if TYPE_CHECKING:
@@ -94,7 +107,31 @@ def set_language(
         return [Outgoing(render.message(guidance, "language_unknown", patient["language"] or "en"))]
     services.store.set_patient_language(patient["id"], data.value)
     log.info("patient %s chose the language %s", patient["id"], data.value)
-    return [Outgoing(render.message(guidance, "language_set", data.value), edit=message_id)]
+    return [
+        Outgoing(render.message(guidance, "language_set", data.value), edit=message_id),
+        *_redrawn(services, telegram_id),
+    ]
+
+
+def _redrawn(services: Services, telegram_id: int) -> list[Outgoing]:
+    """The open check-in's message and its reminder again, in the language just chosen (their
+    buttons too, with the same data: a press answers as before)."""
+    f = current(services, telegram_id)
+    open_ = open_checkin(services, f) if f is not None else None
+    if f is None or open_ is None:
+        return []
+    row, answers = open_
+    index = next_question(f, row, answers)
+    markup = cr.question_keyboard(f.guidance, f.lang, row["id"], index, questions(f, row["hours"])[index])
+    outs = []
+    for kind, message_id in services.store.checkin_messages(row["id"]):
+        if kind == MessageKind.CHECKIN:
+            outs.append(
+                Outgoing(checkin_text(f, row["hours"], sent_at(row), answers, index), markup, edit=message_id)
+            )
+        elif (reminder := render_reminder(services, DueCheckin.from_row(row))) is not None:
+            outs.append(Outgoing(reminder.text, reminder.markup, edit=message_id))
+    return outs
 
 
 def pause(services: Services, f: Followup) -> Outgoing:
