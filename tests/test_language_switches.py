@@ -37,3 +37,33 @@ async def test_language_without_an_open_check_in_redraws_nothing(make_bot):
     offer = await write(h, ana, "/language")
     await tap(h, ana, offer, "Español")
     assert len(h.emu.messages_to(ana)) == before + 1  # the chooser, edited; nothing else
+
+
+async def test_language_before_consent_asks_the_consent_again_in_that_language(make_bot):
+    h = await make_bot()
+    ana = h.emu.add_user("Ana")  # Telegram in English
+    await h.emu.start_deep_link(ana, h.enrol())
+    assert (await h.emu.wait_for_message(ana)).text.startswith("Aftercare check-ins from Harbour Physio")
+    offer = await write(h, ana, "/language")
+    assert offer.text == "Which language should I write to you in?"
+    await tap(h, ana, offer, "Español")
+    assert shown(h, ana, offer).text.startswith("Listo: a partir de ahora te escribo en español.")
+    asked = await h.emu.wait_for_message(ana)
+    assert asked.text.startswith("Seguimiento tras tu sesión en Harbour Physio")
+    assert labels(asked)[0] == ["Sí, acepto"]
+    assert h.store.patient_by_telegram(ana.id) is None  # nothing is stored before consent
+    again = await write(h, ana, "/language")
+    assert again.text == "¿En qué idioma quieres que te escriba?" and "✅ Español" in labels(again)[1]
+    await tap(h, ana, asked, "Sí, acepto")
+    accepted = await h.emu.wait_for_message(ana)
+    assert accepted.text.startswith("Gracias")
+    assert h.store.patient_by_telegram(ana.id)["language"] == "es"
+    checkin = await next_checkin(h, ana, 6)
+    assert checkin.text.startswith("Hola, Ana")
+
+
+async def test_language_with_no_link_says_how_to_start(make_bot, guidance):
+    h = await make_bot()
+    ana = h.emu.add_user("Ana")
+    told = guidance.message("not_enrolled", "en").replace("{emergency_number}", "999")
+    assert (await write(h, ana, "/language")).text == told

@@ -65,16 +65,33 @@ def tips(services: Services, f: Followup) -> Outgoing:
     return Outgoing(Safe(f.say("tips_header") + "\n\n" + block))
 
 
-def language_choice(services: Services, telegram_id: int) -> Outgoing | None:
-    """The languages the patient's clinic ships, to choose from; None for someone with no patient
-    record (nothing to keep the choice on)."""
+def language_choice(
+    services: Services,
+    telegram_id: int,
+    pending: dict[str, Any] | None = None,
+    language_code: str | None = None,
+    chosen: str | None = None,
+) -> Outgoing | None:
+    """The languages the patient's clinic ships, to choose from. Before consent (no patient record;
+    `pending`, the link's enrolment row): its clinic's, the buttons naming no patient (0) and the
+    current one `chosen` before, else Telegram's. None for someone with neither."""
     patient = services.store.patient_by_telegram(telegram_id)
-    if patient is None:
+    if patient is not None:
+        guidance, _ = default_guidance(services, telegram_id)
+        lang, owner = patient["language"] or "en", patient["id"]
+    elif pending is not None:
+        guidance = services.guidance(pending["clinic_id"])
+        lang, owner = cr.language_for(guidance, language_code, chosen), 0
+    else:
         return None
-    guidance, _ = default_guidance(services, telegram_id)
-    lang = patient["language"] or "en"
-    markup = _language_keyboard(guidance, patient["id"], lang)
+    markup = _language_keyboard(guidance, owner, lang)
     return Outgoing(render.message(guidance, "language_choose", lang), markup)
+
+
+def language_set(services: Services, clinic_id: str, language: str, message_id: int) -> Outgoing:
+    """The /language message, its buttons gone, saying the choice."""
+    guidance = services.guidance(clinic_id)
+    return Outgoing(render.message(guidance, "language_set", language), edit=message_id)
 
 
 def _language_keyboard(guidance: Guidance, patient_id: int, current: str) -> dict:

@@ -32,6 +32,13 @@ from bot.store.rows import DueCheckin
 from bot.telegram import parts, replies
 from bot.telegram.audience import Audiences
 from bot.telegram.context import AftercareContext
+from bot.telegram.language import (
+    PENDING_LANGUAGE,
+    PENDING_TOKEN,
+    language_command,
+    language_press,
+    pending_language,
+)
 from bot.triage.engine import NO_BUCKET
 
 log = logging.getLogger(__name__)
@@ -42,7 +49,6 @@ PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 INCOMING = (
     filters.ChatType.PRIVATE & filters.UpdateType.MESSAGES & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 )
-PENDING_TOKEN = "pending_token"  # user_data: the link opened, until consent is given or refused
 
 Handler = Callable[[Update, AftercareContext], Coroutine[Any, Any, None]]
 
@@ -148,7 +154,7 @@ async def link_command(update: Update, context: AftercareContext) -> None:
         return await _say(services, update, "enrol_link_invalid")
     context.user_state[PENDING_TOKEN] = payload
     user = parts.sender(update)
-    out = consent.consent(services, row, user.id, user.language_code)
+    out = consent.consent(services, row, user.id, user.language_code, pending_language(context))
     await send(services, parts.chat(update).id, [out])
 
 
@@ -194,15 +200,6 @@ async def delete_command(update: Update, context: AftercareContext) -> None:
     """/delete asks first; it works after /stop too (the data is kept until erased)."""
     services = context.services
     out = commands.delete_confirm(services, parts.sender(update).id)
-    if out is None:
-        return await _say(services, update, "not_enrolled")
-    await send(services, parts.chat(update).id, [out])
-
-
-async def language_command(update: Update, context: AftercareContext) -> None:
-    """/language offers the clinic's languages as buttons, at any time of the follow-up or after."""
-    services = context.services
-    out = commands.language_choice(services, parts.sender(update).id)
     if out is None:
         return await _say(services, update, "not_enrolled")
     await send(services, parts.chat(update).id, [out])
@@ -337,7 +334,7 @@ async def button(update: Update, context: AftercareContext) -> None:
     elif data.action == cr.DELETE:
         outs = commands.delete(services, user.id, data, message_id)
     elif data.action == cr.LANGUAGE:
-        outs = commands.set_language(services, user.id, data, message_id)
+        outs = language_press(context, update, data, message_id)
     else:
         outs = None
     if outs is None:
@@ -369,21 +366,25 @@ async def _consent(
     user = parts.sender(update)
     token = data.value or context.user_state.get(PENDING_TOKEN)
     row = services.store.enrol_token(token) if token else None
+    chosen = pending_language(context)
     if data.action == cr.CONSENT_NO:
         context.user_state.pop(PENDING_TOKEN, None)
         if row is None:
             return await _stale(context, update)
         guidance = services.guidance(row["clinic_id"])
-        lang = consent.language(services, guidance, user.id, user.language_code)
+        lang = consent.language(services, guidance, user.id, user.language_code, chosen)
         text = render.message(guidance, "consent_declined", lang)
         return await send(services, user.id, [Outgoing(text, edit=message_id)])
     accepted = (
-        consent.accept(services, token, user.id, user.first_name, user.language_code) if token else None
+        consent.accept(services, token, user.id, user.first_name, user.language_code, chosen)
+        if token
+        else None
     )
     if accepted is None or row is None:  # a token accepted has its row
         if row is None or row["used_at"] is not None:  # a second tap, or a forged token
             return await _stale(context, update)
         return await _say(services, update, "enrol_link_invalid")  # expired while deciding
     context.user_state.pop(PENDING_TOKEN, None)
-    asked = consent.consent(services, row, user.id, user.language_code)
+    context.user_state.pop(PENDING_LANGUAGE, None)
+    asked = consent.consent(services, row, user.id, user.language_code, chosen)
     await send(services, user.id, [Outgoing(asked.text, None, edit=message_id), accepted])
