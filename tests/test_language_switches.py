@@ -33,6 +33,8 @@ async def test_language_without_an_open_check_in_redraws_nothing(make_bot):
     h = await make_bot()
     ana = h.emu.add_user("Ana")
     await consent(h, ana)
+    await h.emu.press_reply_button(ana, "Skip")  # no phone offer open either
+    await h.emu.wait_for_message(ana)
     before = len(h.emu.messages_to(ana))
     offer = await write(h, ana, "/language")
     await tap(h, ana, offer, "Español")
@@ -67,3 +69,58 @@ async def test_language_with_no_link_says_how_to_start(make_bot, guidance):
     ana = h.emu.add_user("Ana")
     told = guidance.message("not_enrolled", "en").replace("{emergency_number}", "999")
     assert (await write(h, ana, "/language")).text == told
+
+
+# ---- the phone keyboard of the consent
+
+SHARE_ES, SKIP_ES = "📞 Compartir mi número", "Omitir"
+
+
+async def test_an_ignored_phone_offer_lapses_after_the_first_check_in(make_bot):
+    h = await make_bot()
+    ana = h.emu.add_user("Ana", phone_number="447700900123")
+    await consent(h, ana)
+    assert [b["text"] for row in h.emu.reply_keyboard(ana) for b in row] == [
+        "📞 Share my phone number",
+        "Skip",
+    ]
+    checkin = await next_checkin(h, ana, 6)  # a check-in carries its question's buttons, not a removal
+    for label in ("2", "No bruising", "Normal energy", "No, none of these"):
+        await tap(h, ana, shown(h, ana, checkin), label)
+    answer = await h.emu.wait_for_message(ana)
+    assert answer.text.startswith("Thank you. From what you've told me")
+    assert h.emu.reply_keyboard(ana) == []  # it went with the first message without buttons
+    session = session_of(h, ana)
+    assert (session["phone"], session["phone_prompt"]) == (None, "skipped")
+
+
+async def test_words_after_the_first_check_in_take_the_phone_keyboard_away(make_bot):
+    h = await make_bot()
+    ana = h.emu.add_user("Ana")
+    await consent(h, ana)
+    await next_checkin(h, ana, 6)
+    await write(h, ana, "about a 2, small bruise, no other problems")
+    assert h.emu.reply_keyboard(ana) == []
+    assert session_of(h, ana)["phone_prompt"] == "skipped"
+
+
+async def test_the_phone_offer_is_still_open_before_the_first_check_in(make_bot):
+    h = await make_bot()
+    ana = h.emu.add_user("Ana")
+    await consent(h, ana)
+    await write(h, ana, "/status")  # a message without buttons before any check-in
+    assert h.emu.reply_keyboard(ana) != [] and session_of(h, ana)["phone_prompt"] == "asked"
+
+
+async def test_the_phone_offer_comes_again_in_the_language_chosen(make_bot):
+    h = await make_bot()
+    ana = h.emu.add_user("Ana", phone_number="447700900123")
+    await consent(h, ana)
+    await tap(h, ana, await write(h, ana, "/language"), "Español")
+    offer = await h.emu.wait_for_message(ana)
+    assert offer.text.startswith("Si quieres, comparte tu número de teléfono")
+    assert [b["text"] for row in h.emu.reply_keyboard(ana) for b in row] == [SHARE_ES, SKIP_ES]
+    h.advance(2)
+    await h.emu.press_reply_button(ana, SKIP_ES)  # the Spanish Skip is understood
+    assert (await h.emu.wait_for_message(ana)).text.startswith("De acuerdo: Harbour Physio no recibirá")
+    assert h.emu.reply_keyboard(ana) == [] and session_of(h, ana)["phone_prompt"] == "skipped"

@@ -163,7 +163,8 @@ def _reported_checklist(services: Services, f: Followup, checkin: dict[str, Any]
     asked = questions(f, checkin["hours"])
     if index >= len(asked) or asked[index].kind != "checklist":
         return None
-    if asked[index].id not in services.store.checkin_answers(checkin["id"]):
+    stored = services.store.checkin_answers(checkin["id"]).get(asked[index].id)
+    if stored is None or not _answer_flagged(f, asked[index], stored):
         return None
     latest = services.store.latest_sent_checkin(f.session["id"])
     return index if latest is not None and latest["id"] == checkin["id"] else None

@@ -136,6 +136,32 @@ def phone_keyboard(guidance: Guidance, lang: str) -> dict:
     return reply_keyboard([[share], [{"text": _label(guidance, "phone_skip_button", lang)}]])
 
 
+def lapsed_keyboard(services: Services, chat_id: int) -> dict | None:
+    """The removal of the phone keyboard, once a check-in has gone out with the offer still open:
+    the offer lapses then (nothing is kept), and the keyboard goes with the first message after
+    it that has no buttons of its own (a message carries one keyboard, and a check-in's are its
+    question's). None when there is nothing to remove."""
+    f = session.current(services, chat_id)
+    if f is None or f.session["phone_prompt"] != ASKED:
+        return None
+    if not any(c["sent_at"] for c in services.store.checkins(f.session["id"])):
+        return None
+    services.store.skip_phone(f.session["id"])
+    log.info("patient %s: the phone offer lapsed with the first check-in", f.patient["id"])
+    return REMOVE_KEYBOARD
+
+
+def phone_offer_again(services: Services, telegram_id: int) -> list[Outgoing]:
+    """The phone offer again in the patient's language (just chosen), while it is open and no
+    check-in has gone out: its keyboard's buttons are words the patient's tap sends."""
+    f = session.current(services, telegram_id)
+    if f is None or f.session["phone_prompt"] != ASKED:
+        return []
+    if any(c["sent_at"] for c in services.store.checkins(f.session["id"])):
+        return []
+    return [Outgoing(f.say("phone_ask", clinic_name=f.clinic.name), phone_keyboard(f.guidance, f.lang))]
+
+
 def _label(guidance: Guidance, key: str, lang: str) -> str:
     """A reply keyboard button's text: plain, as the patient's tap sends it back."""
     return render.plain(render.message(guidance, key, lang))

@@ -40,7 +40,8 @@ def language_press(
     again in that language."""
     services, user = context.services, parts.sender(update)
     if data.row_id != 0 or services.store.patient_by_telegram(user.id) is not None:
-        return commands.set_language(services, user.id, data, message_id)
+        outs = commands.set_language(services, user.id, data, message_id)
+        return outs and [*outs, *consent.phone_offer_again(services, user.id)]
     row = consent.valid_token(services, context.user_state.get(PENDING_TOKEN))
     if row is None or data.value not in services.guidance(row["clinic_id"]).messages:
         return None

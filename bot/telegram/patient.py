@@ -122,7 +122,9 @@ async def send(services: Services, chat_id: int, outs: list[Outgoing]) -> None:
         elif out.edit is not None:
             await services.edit(target, out.edit, out.text, out.markup, patient_id=out.patient_id)
         else:
-            await services.say(target, out.kind, out.text, out.markup, patient_id=out.patient_id)
+            plain = out.markup is None and out.chat_id is None  # to the patient, with no buttons
+            markup = consent.lapsed_keyboard(services, target) if plain else out.markup
+            await services.say(target, out.kind, out.text, markup, patient_id=out.patient_id)
 
 
 def _lang(services: Services, update: Update) -> str:
@@ -269,7 +271,7 @@ async def _answer(
             chat_id,
             MessageKind.ANSWER,
             chosen.text,
-            chosen.markup,
+            chosen.markup if chosen.markup is not None else consent.lapsed_keyboard(services, chat_id),
             ref_id=chosen.assessment_id,
             priority=EMERGENCY if chosen.urgent else 0,
         )
