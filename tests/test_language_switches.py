@@ -54,6 +54,9 @@ async def test_language_before_consent_asks_the_consent_again_in_that_language(m
     assert asked.text.startswith("Seguimiento tras tu sesión en Harbour Physio")
     assert labels(asked)[0] == ["Sí, acepto"]
     assert h.store.patient_by_telegram(ana.id) is None  # nothing is stored before consent
+    assert (await write(h, ana, "hola")).text.startswith("Antes de empezar, toca uno de los botones")
+    emergency = await write(h, ana, "chest pain and I can't breathe")
+    assert emergency.text.startswith("Llama al 999")  # the emergency text in the language chosen
     again = await write(h, ana, "/language")
     assert again.text == "¿En qué idioma quieres que te escriba?" and "✅ Español" in labels(again)[1]
     await tap(h, ana, asked, "Sí, acepto")

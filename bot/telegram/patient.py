@@ -127,17 +127,19 @@ async def send(services: Services, chat_id: int, outs: list[Outgoing]) -> None:
             await services.say(target, out.kind, out.text, markup, patient_id=out.patient_id)
 
 
-def _lang(services: Services, update: Update) -> str:
+def _lang(services: Services, update: Update, chosen: str | None = None) -> str:
+    """The sender's language: `chosen` with /language before consent, the patient's, Telegram's."""
     user = parts.sender(update)
     guidance, _ = session.default_guidance(services, user.id)
     patient = services.store.patient_by_telegram(user.id)
-    return cr.language_for(guidance, user.language_code, patient["language"] if patient else None)
+    return cr.language_for(guidance, user.language_code, chosen or (patient["language"] if patient else None))
 
 
-def _text(services: Services, update: Update, key: str) -> render.Safe:
+def _text(services: Services, update: Update, key: str, chosen: str | None = None) -> render.Safe:
     """A message for someone who may have no follow-up: their clinic's words, their language."""
     guidance, clinic = session.default_guidance(services, parts.sender(update).id)
-    return render.message(guidance, key, _lang(services, update), emergency_number=clinic.emergency_number)
+    lang = _lang(services, update, chosen)
+    return render.message(guidance, key, lang, emergency_number=clinic.emergency_number)
 
 
 async def _say(services: Services, update: Update, key: str) -> None:
@@ -284,23 +286,22 @@ async def _unfollowed(
 ) -> None:
     """No follow-up: a red flag still gets the emergency text; anything else (not an edit) how
     to start, or to answer the consent. Nothing of it is stored."""
-    emergency = (
-        words.unfollowed(services, parts.sender(update).id, text, _lang(services, update)) if text else None
-    )
+    chosen = pending_language(context)
+    lang = _lang(services, update, chosen)
+    emergency = words.unfollowed(services, parts.sender(update).id, text, lang) if text else None
     if emergency is not None:
         return await _answer(services, update, context, emergency)
     if edited:
         return None
     pending = consent.valid_token(services, context.user_state.get(PENDING_TOKEN))
-    await _answer(
-        services, update, context, _reply(services, update, "consent_pending" if pending else "not_enrolled")
-    )
+    key = "consent_pending" if pending else "not_enrolled"
+    await _answer(services, update, context, _reply(services, update, key, chosen))
 
 
-def _reply(services: Services, update: Update, key: str) -> words.Answer:
+def _reply(services: Services, update: Update, key: str, chosen: str | None = None) -> words.Answer:
     """A message answering whatever was sent, replaced by a newer one like any answer: a flood
     of stickers gets one reply, and never holds the next update while the chat is paced."""
-    return words.Answer(_text(services, update, key), None, NO_BUCKET)
+    return words.Answer(_text(services, update, key, chosen), None, NO_BUCKET)
 
 
 async def contact(update: Update, context: AftercareContext) -> None:
