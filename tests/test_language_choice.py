@@ -32,6 +32,8 @@ async def test_a_patient_switches_to_spanish_and_back(make_bot, guidance):
     )
     assert h.emu.chat(ana).messages[offer.message_id].buttons == []
     assert language_of(h, ana) == "es"
+    phone = await h.emu.wait_for_message(ana)  # the phone offer still open, with its keyboard in Spanish
+    assert phone.text.startswith("Si quieres, comparte tu número")
     checkin = await next_checkin(h, ana, 6)
     assert checkin.text.startswith("Hola, Ana")
     # the help line under the question, translated, is shown too
@@ -54,6 +56,7 @@ async def test_a_chosen_language_outlasts_a_new_link(make_bot):
     await h.emu.wait_for_message(eva)
     await tap(h, eva, await write(h, eva, "/language"), "English")
     assert language_of(h, eva) == "en"
+    assert (await h.emu.wait_for_message(eva)).text.startswith("If you like, share your phone number")
     await h.emu.start_deep_link(eva, h.enrol())
     await tap(h, eva, await h.emu.wait_for_message(eva), "Yes, I agree")
     accepted = await h.emu.wait_for_message(eva)

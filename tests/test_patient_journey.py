@@ -383,7 +383,7 @@ async def test_a_contact_case_from_the_answers_creates_an_alert(make_bot):
     )
 
 
-async def test_a_red_flag_tick_ends_the_check_in_as_an_emergency(make_bot):
+async def test_a_red_flag_tick_is_answered_at_once_as_an_emergency(make_bot):
     h = await patient_bot(make_bot)
     ana = h.emu.add_user("Ana")
     await consent(h, ana)
@@ -394,7 +394,7 @@ async def test_a_red_flag_tick_ends_the_check_in_as_an_emergency(make_bot):
     await tap(h, ana, checkin, "Chest pain")  # no "Done" needed
     outcome = await h.emu.wait_for_message(ana)
     assert outcome.text.startswith("Call 999 now")
-    assert h.emu.chat(ana).messages[checkin.message_id].keyboard == []
+    assert "Done" in str(h.emu.chat(ana).messages[checkin.message_id].keyboard)  # more signs may follow
     [alert] = h.store.open_alerts(h.clinic.id)
     assert alert["bucket"] == "emergency"
     assert h.store.latest_sent_checkin(session_of(h, ana)["id"])["status"] == "answered"

@@ -68,6 +68,25 @@ def plan_checkins(
     return planned[::-1]
 
 
+def reminder_due(
+    now: datetime,
+    delay: timedelta,
+    tz: ZoneInfo,
+    quiet: QuietHours | None,
+    next_checkin_at: datetime | None,
+) -> datetime | None:
+    """When the reminder of a check-in sent at `now` is due: `delay` later, or at the end of the
+    quiet period that instant falls in. None (no reminder) when the next check-in is due by then:
+    it asks again anyway, and two messages at once would only confuse the patient."""
+    if now.utcoffset() is None:
+        raise ValueError("now must be time-zone aware")
+    due = (now + delay).astimezone(UTC)
+    local = due.astimezone(tz)
+    if quiet is not None and quiet.contains(local.time()):
+        due = _quiet_end(local, quiet, tz)
+    return None if next_checkin_at is not None and due >= next_checkin_at else due
+
+
 def checkin_hours_for(offset: timedelta, clock_speed: float) -> float:
     """Hours since the session as triage should see them.
 

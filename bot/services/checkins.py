@@ -128,31 +128,153 @@ def press(services: Services, telegram_id: int, button: Button, message_id: int)
     checkin = services.store.checkin(button.row_id)
     if checkin is None or checkin["session_id"] != f.session["id"]:
         return None
+    parsed = _ints(button.value, 3 if button.action == cr.TOGGLE else 2)
+    if parsed is None:
+        return None
+    reported = _reported_checklist(services, f, checkin, parsed[0])
+    if reported is not None and button.action in (cr.TOGGLE, cr.DONE):
+        return _amend(services, f, checkin, reported, button.action, parsed, message_id)
     open_ = open_checkin(services, f)
     if open_ is None or open_[0]["id"] != checkin["id"]:
         return None
     answers = open_[1]
     index = next_question(f, checkin, answers)
     question = questions(f, checkin)[index]
-    parsed = _ints(button.value, 3 if button.action == cr.TOGGLE else 2)
-    if parsed is None or parsed[0] != index:
+    if parsed[0] != index:
         return None
-    if (
-        button.action == cr.TOGGLE
-        and question.kind == "checklist"
-        and parsed[1] < len(question.options)
-        and parsed[2] < 1 << len(question.options)
-    ):
+    if button.action == cr.TOGGLE and question.kind == "checklist" and _fits(question, parsed):
         option, mask = question.options[parsed[1]], parsed[2]
         if not (mask >> parsed[1] & 1 and _flagged(f, option.findings)):
             return [_ticked(f, checkin, answers, index, mask, message_id)]
-        value: Any = cr.chosen(question, mask)  # a red flag does not wait for "Done"
-    else:
-        value = _pressed_value(button.action, question, parsed)
-        if value is None:
-            return None
+        return _sign_reported(services, f, checkin, index, mask, message_id)
+    value = _pressed_value(button.action, question, parsed)
+    if value is None:
+        return None
     services.store.add_answer(f.session["id"], checkin["id"], question.id, value, services.now())
     return _after_answer(services, f, checkin, question, value, message_id)
+
+
+def _fits(question: Question, parsed: list[int]) -> bool:
+    """A checklist toggle's option and selection exist in the question."""
+    return parsed[1] < len(question.options) and parsed[2] < 1 << len(question.options)
+
+
+# ---- a checklist with a warning sign reported: it stays open for more until "Done"
+
+
+def _reported_checklist(services: Services, f: Followup, checkin: dict[str, Any], index: int) -> int | None:
+    """`index` when it is a checklist of the latest check-in whose signs are stored already (a
+    warning sign was ticked): more ticks and "Done" are taken until the next check-in is sent."""
+    asked = questions(f, checkin)
+    if index >= len(asked) or asked[index].kind != "checklist":
+        return None
+    stored = services.store.checkin_answers(checkin["id"]).get(asked[index].id)
+    if stored is None or not _answer_flagged(f, asked[index], stored):
+        return None
+    latest = services.store.latest_sent_checkin(f.session["id"])
+    return index if latest is not None and latest["id"] == checkin["id"] else None
+
+
+def _amend(
+    services: Services,
+    f: Followup,
+    checkin: dict[str, Any],
+    index: int,
+    action: str,
+    parsed: list[int],
+    message_id: int,
+) -> list[Outgoing] | None:
+    """A tick or "Done" on a checklist whose warning signs were reported already."""
+    question = questions(f, checkin)[index]
+    if action == cr.TOGGLE:
+        if not _fits(question, parsed):
+            return None
+        option, mask = question.options[parsed[1]], parsed[2]
+        if mask >> parsed[1] & 1 and _flagged(f, option.findings):
+            return _sign_reported(services, f, checkin, index, mask, message_id)
+        return [_more(services, f, checkin, index, mask, message_id)]
+    if parsed[1] >= 1 << len(question.options):
+        return None
+    return _checklist_done(services, f, checkin, index, parsed[1], message_id)
+
+
+def _sign_reported(
+    services: Services, f: Followup, checkin: dict[str, Any], index: int, mask: int, message_id: int
+) -> list[Outgoing]:
+    """A warning sign ticked is stored and triaged at once with every sign ticked so far: a
+    graver outcome is told at once (an emergency's instructions first), a sign that changes
+    nothing for the patient is added to the clinic's open alert. The checklist keeps its buttons,
+    so a second sign is never lost behind the first, until "Done". One new message a tick at
+    most: a chat takes about one a second."""
+    question = questions(f, checkin)[index]
+    store, sid = services.store, f.session["id"]
+    store.add_answer(sid, checkin["id"], question.id, cr.chosen(question, mask), services.now())
+    told, edits = _triage_ticks(services, f, checkin, store.checkin_answers(checkin["id"]))
+    return [*([told] if told else []), _more(services, f, checkin, index, mask, message_id), *edits]
+
+
+def _triage_ticks(
+    services: Services, f: Followup, checkin: dict[str, Any], answers: dict[str, Any]
+) -> tuple[Outgoing | None, list[Outgoing]]:
+    """The check-in triaged with the signs ticked so far: what the patient is told (None: nothing
+    graver than before) and the edits of the staff's alert that grew."""
+    earlier = [
+        SEVERITY[a["bucket"]]
+        for a in services.store.assessments(f.session["id"])
+        if a["checkin_id"] == checkin["id"]
+    ]
+    words = _checkin_text_of(services, checkin["id"], f.session["id"])
+    assessment = judge(services, f, Reply(words, answers), checkin["hours"])
+    if assessment.bucket == "emergency" or not _unanswered(f, checkin, answers):
+        services.store.checkin_answered(checkin["id"], services.now())  # no reminder for it now
+    if assessment.bucket == "normal":
+        return None, []
+    worse = SEVERITY[assessment.bucket] > max(earlier, default=-1)
+    assessed = record(services, f, assessment, checkin["hours"], checkin["id"])
+    edits = [Outgoing("", queued=row_id) for row_id in assessed.alert_edits]
+    return (Outgoing(outcome(services, f, assessed)) if worse else None), edits
+
+
+def _checklist_done(
+    services: Services, f: Followup, checkin: dict[str, Any], index: int, mask: int, message_id: int
+) -> list[Outgoing]:
+    """ "Done" on a checklist with warning signs reported: the ticks are kept as the patient left
+    them (what they reported before stays with the clinic), then the next question, or the end."""
+    question = questions(f, checkin)[index]
+    store = services.store
+    value = cr.chosen(question, mask) or ([question.none_option] if question.none_option else [])
+    if store.checkin_answers(checkin["id"]).get(question.id) != value:
+        store.add_answer(f.session["id"], checkin["id"], question.id, value, services.now())
+    answers = store.checkin_answers(checkin["id"])
+    remaining = _unanswered(f, checkin, answers)
+    emergency = any(
+        a["checkin_id"] == checkin["id"] and a["bucket"] == "emergency"
+        for a in store.assessments(f.session["id"])
+    )
+    if remaining and not emergency:
+        return [_asking(f, checkin, answers, remaining[0], edit=message_id)]
+    closed = Outgoing(checkin_text(f, checkin, sent_at(checkin), answers, None), None, edit=message_id)
+    if emergency:
+        return [closed, Outgoing(cr.with_emergency_line(f.guidance, f.clinic, f.lang, "answer_recorded"))]
+    text = f.say("answer_recorded")
+    if _last(services, f, checkin):
+        text = Safe(text + "\n\n" + f.say("followup_complete"))
+    return [closed, Outgoing(text)]
+
+
+def _more(
+    services: Services, f: Followup, checkin: dict[str, Any], index: int, mask: int, message_id: int
+) -> Outgoing:
+    """The check-in message still asking the checklist, its signs reported so far ticked."""
+    question = questions(f, checkin)[index]
+    keyboard = cr.question_keyboard(f.guidance, f.lang, checkin["id"], index, question, mask)
+    answers = services.store.checkin_answers(checkin["id"])
+    answers.pop(question.id, None)  # shown by its ticks, under the question asked again
+    return Outgoing(checkin_text(f, checkin, sent_at(checkin), answers, index), keyboard, edit=message_id)
+
+
+def _unanswered(f: Followup, checkin: dict[str, Any], answers: dict[str, Any]) -> list[int]:
+    return [i for i, q in enumerate(questions(f, checkin)) if q.id not in answers]
 
 
 def _pressed_value(action: str, question: Question, parsed: list[int]) -> Any:

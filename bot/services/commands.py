@@ -18,7 +18,20 @@ from bot.render.alerts import patient_name
 from bot.render.html import Button, Safe
 from bot.render.outgoing import Outgoing
 from bot.render.status import answers_summary
-from bot.services.session import Followup, default_guidance, elapsed_hours, judge, sent_at
+from bot.services.checkins import render_reminder
+from bot.services.session import (
+    Followup,
+    checkin_text,
+    current,
+    default_guidance,
+    elapsed_hours,
+    judge,
+    next_question,
+    open_checkin,
+    questions,
+    sent_at,
+)
+from bot.store.rows import DueCheckin
 from bot.triage.engine import Reply
 
 if TYPE_CHECKING:
@@ -53,16 +66,33 @@ def tips(services: Services, f: Followup) -> Outgoing:
     return Outgoing(Safe(f.say("tips_header") + "\n\n" + block))
 
 
-def language_choice(services: Services, telegram_id: int) -> Outgoing | None:
-    """The languages the patient's clinic ships, to choose from; None for someone with no patient
-    record (nothing to keep the choice on)."""
+def language_choice(
+    services: Services,
+    telegram_id: int,
+    pending: dict[str, Any] | None = None,
+    language_code: str | None = None,
+    chosen: str | None = None,
+) -> Outgoing | None:
+    """The languages the patient's clinic ships, to choose from. Before consent (no patient record;
+    `pending`, the link's enrolment row): its clinic's, the buttons naming no patient (0) and the
+    current one `chosen` before, else Telegram's. None for someone with neither."""
     patient = services.store.patient_by_telegram(telegram_id)
-    if patient is None:
+    if patient is not None:
+        guidance, _ = default_guidance(services, telegram_id)
+        lang, owner = patient["language"] or "en", patient["id"]
+    elif pending is not None:
+        guidance = services.guidance(pending["clinic_id"])
+        lang, owner = cr.language_for(guidance, language_code, chosen), 0
+    else:
         return None
-    guidance, _ = default_guidance(services, telegram_id)
-    lang = patient["language"] or "en"
-    markup = _language_keyboard(guidance, patient["id"], lang)
+    markup = _language_keyboard(guidance, owner, lang)
     return Outgoing(render.message(guidance, "language_choose", lang), markup)
+
+
+def language_set(services: Services, clinic_id: str, language: str, message_id: int) -> Outgoing:
+    """The /language message, its buttons gone, saying the choice."""
+    guidance = services.guidance(clinic_id)
+    return Outgoing(render.message(guidance, "language_set", language), edit=message_id)
 
 
 def _language_keyboard(guidance: Guidance, patient_id: int, current: str) -> dict:
@@ -95,7 +125,29 @@ def set_language(
         return [Outgoing(render.message(guidance, "language_unknown", patient["language"] or "en"))]
     services.store.set_patient_language(patient["id"], data.value)
     log.info("patient %s chose the language %s", patient["id"], data.value)
-    return [Outgoing(render.message(guidance, "language_set", data.value), edit=message_id)]
+    return [
+        Outgoing(render.message(guidance, "language_set", data.value), edit=message_id),
+        *_redrawn(services, telegram_id),
+    ]
+
+
+def _redrawn(services: Services, telegram_id: int) -> list[Outgoing]:
+    """The open check-in's message and its reminder again, in the language just chosen (their
+    buttons too, with the same data: a press answers as before)."""
+    f = current(services, telegram_id)
+    open_ = open_checkin(services, f) if f is not None else None
+    if f is None or open_ is None:
+        return []
+    row, answers = open_
+    index = next_question(f, row, answers)
+    markup = cr.question_keyboard(f.guidance, f.lang, row["id"], index, questions(f, row)[index])
+    outs = []
+    for kind, message_id in services.store.checkin_messages(row["id"]):
+        if kind == MessageKind.CHECKIN:
+            outs.append(Outgoing(checkin_text(f, row, sent_at(row), answers, index), markup, edit=message_id))
+        elif (reminder := render_reminder(services, DueCheckin.from_row(row))) is not None:
+            outs.append(Outgoing(reminder.text, reminder.markup, edit=message_id))
+    return outs
 
 
 def pause(services: Services, f: Followup) -> Outgoing:

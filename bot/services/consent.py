@@ -34,19 +34,30 @@ def valid_token(services: Services, token: str | None) -> dict[str, Any] | None:
     return row
 
 
-def language(services: Services, guidance: Guidance, telegram_id: int, language_code: str | None) -> str:
-    """The language of someone opening a link: the one on file for a patient (a language chosen
-    with /language outlasts a new link), else Telegram's."""
+def language(
+    services: Services,
+    guidance: Guidance,
+    telegram_id: int,
+    language_code: str | None,
+    chosen: str | None = None,
+) -> str:
+    """The language of someone opening a link: the one `chosen` with /language before consent, else
+    the one on file for a patient (a language chosen with /language outlasts a new link), else
+    Telegram's."""
     patient = services.store.patient_by_telegram(telegram_id)
-    return cr.language_for(guidance, language_code, patient["language"] if patient else None)
+    return cr.language_for(guidance, language_code, chosen or (patient["language"] if patient else None))
 
 
 def consent(
-    services: Services, token_row: dict[str, Any], telegram_id: int, language_code: str | None
+    services: Services,
+    token_row: dict[str, Any],
+    telegram_id: int,
+    language_code: str | None,
+    chosen: str | None = None,
 ) -> Outgoing:
     """The consent message, with buttons carrying the token (it fits: 32 of [A-Za-z0-9_-])."""
     clinic, guidance = services.clinic(token_row["clinic_id"]), services.guidance(token_row["clinic_id"])
-    lang = language(services, guidance, telegram_id, language_code)
+    lang = language(services, guidance, telegram_id, language_code, chosen)
     value = token_row["token"] if len(token_row["token"]) <= 36 else ""
     markup = render.keyboard(
         [
@@ -76,7 +87,12 @@ def consent(
 
 
 def accept(
-    services: Services, token: str, telegram_id: int, first_name: str, language_code: str | None
+    services: Services,
+    token: str,
+    telegram_id: int,
+    first_name: str,
+    language_code: str | None,
+    chosen: str | None = None,
 ) -> Outgoing | None:
     """Start the follow-up the token describes; None when the link is no longer valid."""
     store, now = services.store, services.now()
@@ -84,7 +100,7 @@ def accept(
     if row is None or not store.use_enrol_token(token, now):
         return None
     clinic, guidance = services.clinic(row["clinic_id"]), services.guidance(row["clinic_id"])
-    lang = language(services, guidance, telegram_id, language_code)
+    lang = language(services, guidance, telegram_id, language_code, chosen)
     existing = store.patient_by_telegram(telegram_id)
     running = store.current_session(existing["id"]) if existing else None
     replaces = running is not None and running["status"] in RUNNING_SESSIONS
@@ -118,6 +134,32 @@ def phone_keyboard(guidance: Guidance, lang: str) -> dict:
     """Telegram's contact-request button, and Skip."""
     share = {"text": _label(guidance, "phone_share_button", lang), "request_contact": True}
     return reply_keyboard([[share], [{"text": _label(guidance, "phone_skip_button", lang)}]])
+
+
+def lapsed_keyboard(services: Services, chat_id: int) -> dict | None:
+    """The removal of the phone keyboard, once a check-in has gone out with the offer still open:
+    the offer lapses then (nothing is kept), and the keyboard goes with the first message after
+    it that has no buttons of its own (a message carries one keyboard, and a check-in's are its
+    question's). None when there is nothing to remove."""
+    f = session.current(services, chat_id)
+    if f is None or f.session["phone_prompt"] != ASKED:
+        return None
+    if not any(c["sent_at"] for c in services.store.checkins(f.session["id"])):
+        return None
+    services.store.skip_phone(f.session["id"])
+    log.info("patient %s: the phone offer lapsed with the first check-in", f.patient["id"])
+    return REMOVE_KEYBOARD
+
+
+def phone_offer_again(services: Services, telegram_id: int) -> list[Outgoing]:
+    """The phone offer again in the patient's language (just chosen), while it is open and no
+    check-in has gone out: its keyboard's buttons are words the patient's tap sends."""
+    f = session.current(services, telegram_id)
+    if f is None or f.session["phone_prompt"] != ASKED:
+        return []
+    if any(c["sent_at"] for c in services.store.checkins(f.session["id"])):
+        return []
+    return [Outgoing(f.say("phone_ask", clinic_name=f.clinic.name), phone_keyboard(f.guidance, f.lang))]
 
 
 def _label(guidance: Guidance, key: str, lang: str) -> str:

@@ -12,8 +12,11 @@ import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import astuple, dataclass
+from datetime import UTC, datetime
 
 from bot.delivery.report import TickReport
+from bot.followup.schedule import reminder_due
+from bot.followup.status import CheckinStatus
 from bot.render.outgoing import Outgoing
 from bot.services.shared import Services
 from bot.store.rows import DueAlert, DueCheckin
@@ -93,7 +96,7 @@ class Ticker:
             if message is None:
                 store.drop_checkin(checkin.id)
                 continue
-            reminder_at = now + self._reminder_delay(checkin)
+            reminder_at = self._reminder_at(checkin, now)
             if (
                 store.queue_checkin(
                     checkin.id, _chat_of(message), message.text, message.markup, now, reminder_at
@@ -112,8 +115,21 @@ class Ticker:
                 if self.hooks.on_alert_queued:
                     await self.hooks.on_alert_queued(self.services, alert, [chat for chat, _, _ in rows])
 
-    def _reminder_delay(self, checkin: DueCheckin) -> float:
-        session = self.services.store.session(checkin.session_id)
+    def _reminder_at(self, checkin: DueCheckin, now: float) -> float | None:
+        """When the check-in's reminder is due: never inside quiet hours; None when the next
+        check-in comes first."""
+        store = self.services.store
+        session = store.session(checkin.session_id)
         assert session is not None  # the check-in was rendered from it a moment ago
         clinic = self.services.clinic(session["clinic_id"])
-        return clinic.reminder_after.total_seconds() / (session["clock_speed"] or 1.0)
+        delay = clinic.reminder_after / (session["clock_speed"] or 1.0)
+        later = [
+            c["due_at"]
+            for c in store.checkins(checkin.session_id)
+            if c["idx"] > checkin.idx and c["status"] == CheckinStatus.PENDING
+        ]
+        next_at = datetime.fromtimestamp(min(later), UTC) if later else None
+        due = reminder_due(
+            datetime.fromtimestamp(now, UTC), delay, clinic.timezone, clinic.quiet_hours, next_at
+        )
+        return None if due is None else due.timestamp()

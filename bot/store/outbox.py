@@ -70,6 +70,15 @@ class OutboxQueries(Connection):
             columns = [c[0] for c in cursor.description]
             return OutboxMessage.from_row(dict(zip(columns, row, strict=True))) if row else None
 
+    def checkin_messages(self, checkin_id: int) -> list[tuple[str, int]]:
+        """The check-in's own message and its reminder as Telegram numbered them: (kind, message id)."""
+        rows = self._all(
+            """SELECT kind, message_id FROM outbox WHERE ref_id = ? AND kind IN (?, ?)
+               AND message_id IS NOT NULL AND edit_message_id IS NULL ORDER BY id""",
+            [checkin_id, MessageKind.CHECKIN, MessageKind.REMINDER],
+        )
+        return [(r["kind"], r["message_id"]) for r in rows]
+
     def outbox_sent(self, row_id: int, message_id: int | None, now: float) -> None:
         self._update(
             "UPDATE outbox SET status = ?, sent_at = ?, message_id = ? WHERE id = ?",

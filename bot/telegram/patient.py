@@ -32,6 +32,13 @@ from bot.store.rows import DueCheckin
 from bot.telegram import parts, replies
 from bot.telegram.audience import Audiences
 from bot.telegram.context import AftercareContext
+from bot.telegram.language import (
+    PENDING_LANGUAGE,
+    PENDING_TOKEN,
+    language_command,
+    language_press,
+    pending_language,
+)
 from bot.triage.engine import NO_BUCKET
 
 log = logging.getLogger(__name__)
@@ -42,7 +49,6 @@ PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 INCOMING = (
     filters.ChatType.PRIVATE & filters.UpdateType.MESSAGES & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 )
-PENDING_TOKEN = "pending_token"  # user_data: the link opened, until consent is given or refused
 
 Handler = Callable[[Update, AftercareContext], Coroutine[Any, Any, None]]
 
@@ -116,20 +122,24 @@ async def send(services: Services, chat_id: int, outs: list[Outgoing]) -> None:
         elif out.edit is not None:
             await services.edit(target, out.edit, out.text, out.markup, patient_id=out.patient_id)
         else:
-            await services.say(target, out.kind, out.text, out.markup, patient_id=out.patient_id)
+            plain = out.markup is None and out.chat_id is None  # to the patient, with no buttons
+            markup = consent.lapsed_keyboard(services, target) if plain else out.markup
+            await services.say(target, out.kind, out.text, markup, patient_id=out.patient_id)
 
 
-def _lang(services: Services, update: Update) -> str:
+def _lang(services: Services, update: Update, chosen: str | None = None) -> str:
+    """The sender's language: `chosen` with /language before consent, the patient's, Telegram's."""
     user = parts.sender(update)
     guidance, _ = session.default_guidance(services, user.id)
     patient = services.store.patient_by_telegram(user.id)
-    return cr.language_for(guidance, user.language_code, patient["language"] if patient else None)
+    return cr.language_for(guidance, user.language_code, chosen or (patient["language"] if patient else None))
 
 
-def _text(services: Services, update: Update, key: str) -> render.Safe:
+def _text(services: Services, update: Update, key: str, chosen: str | None = None) -> render.Safe:
     """A message for someone who may have no follow-up: their clinic's words, their language."""
     guidance, clinic = session.default_guidance(services, parts.sender(update).id)
-    return render.message(guidance, key, _lang(services, update), emergency_number=clinic.emergency_number)
+    lang = _lang(services, update, chosen)
+    return render.message(guidance, key, lang, emergency_number=clinic.emergency_number)
 
 
 async def _say(services: Services, update: Update, key: str) -> None:
@@ -148,7 +158,7 @@ async def link_command(update: Update, context: AftercareContext) -> None:
         return await _say(services, update, "enrol_link_invalid")
     context.user_state[PENDING_TOKEN] = payload
     user = parts.sender(update)
-    out = consent.consent(services, row, user.id, user.language_code)
+    out = consent.consent(services, row, user.id, user.language_code, pending_language(context))
     await send(services, parts.chat(update).id, [out])
 
 
@@ -194,15 +204,6 @@ async def delete_command(update: Update, context: AftercareContext) -> None:
     """/delete asks first; it works after /stop too (the data is kept until erased)."""
     services = context.services
     out = commands.delete_confirm(services, parts.sender(update).id)
-    if out is None:
-        return await _say(services, update, "not_enrolled")
-    await send(services, parts.chat(update).id, [out])
-
-
-async def language_command(update: Update, context: AftercareContext) -> None:
-    """/language offers the clinic's languages as buttons, at any time of the follow-up or after."""
-    services = context.services
-    out = commands.language_choice(services, parts.sender(update).id)
     if out is None:
         return await _say(services, update, "not_enrolled")
     await send(services, parts.chat(update).id, [out])
@@ -272,7 +273,7 @@ async def _answer(
             chat_id,
             MessageKind.ANSWER,
             chosen.text,
-            chosen.markup,
+            chosen.markup if chosen.markup is not None else consent.lapsed_keyboard(services, chat_id),
             ref_id=chosen.assessment_id,
             priority=EMERGENCY if chosen.urgent else 0,
         )
@@ -285,23 +286,22 @@ async def _unfollowed(
 ) -> None:
     """No follow-up: a red flag still gets the emergency text; anything else (not an edit) how
     to start, or to answer the consent. Nothing of it is stored."""
-    emergency = (
-        words.unfollowed(services, parts.sender(update).id, text, _lang(services, update)) if text else None
-    )
+    chosen = pending_language(context)
+    lang = _lang(services, update, chosen)
+    emergency = words.unfollowed(services, parts.sender(update).id, text, lang) if text else None
     if emergency is not None:
         return await _answer(services, update, context, emergency)
     if edited:
         return None
     pending = consent.valid_token(services, context.user_state.get(PENDING_TOKEN))
-    await _answer(
-        services, update, context, _reply(services, update, "consent_pending" if pending else "not_enrolled")
-    )
+    key = "consent_pending" if pending else "not_enrolled"
+    await _answer(services, update, context, _reply(services, update, key, chosen))
 
 
-def _reply(services: Services, update: Update, key: str) -> words.Answer:
+def _reply(services: Services, update: Update, key: str, chosen: str | None = None) -> words.Answer:
     """A message answering whatever was sent, replaced by a newer one like any answer: a flood
     of stickers gets one reply, and never holds the next update while the chat is paced."""
-    return words.Answer(_text(services, update, key), None, NO_BUCKET)
+    return words.Answer(_text(services, update, key, chosen), None, NO_BUCKET)
 
 
 async def contact(update: Update, context: AftercareContext) -> None:
@@ -337,7 +337,7 @@ async def button(update: Update, context: AftercareContext) -> None:
     elif data.action == cr.DELETE:
         outs = commands.delete(services, user.id, data, message_id)
     elif data.action == cr.LANGUAGE:
-        outs = commands.set_language(services, user.id, data, message_id)
+        outs = language_press(context, update, data, message_id)
     else:
         outs = None
     if outs is None:
@@ -369,21 +369,25 @@ async def _consent(
     user = parts.sender(update)
     token = data.value or context.user_state.get(PENDING_TOKEN)
     row = services.store.enrol_token(token) if token else None
+    chosen = pending_language(context)
     if data.action == cr.CONSENT_NO:
         context.user_state.pop(PENDING_TOKEN, None)
         if row is None:
             return await _stale(context, update)
         guidance = services.guidance(row["clinic_id"])
-        lang = consent.language(services, guidance, user.id, user.language_code)
+        lang = consent.language(services, guidance, user.id, user.language_code, chosen)
         text = render.message(guidance, "consent_declined", lang)
         return await send(services, user.id, [Outgoing(text, edit=message_id)])
     accepted = (
-        consent.accept(services, token, user.id, user.first_name, user.language_code) if token else None
+        consent.accept(services, token, user.id, user.first_name, user.language_code, chosen)
+        if token
+        else None
     )
     if accepted is None or row is None:  # a token accepted has its row
         if row is None or row["used_at"] is not None:  # a second tap, or a forged token
             return await _stale(context, update)
         return await _say(services, update, "enrol_link_invalid")  # expired while deciding
     context.user_state.pop(PENDING_TOKEN, None)
-    asked = consent.consent(services, row, user.id, user.language_code)
+    context.user_state.pop(PENDING_LANGUAGE, None)
+    asked = consent.consent(services, row, user.id, user.language_code, chosen)
     await send(services, user.id, [Outgoing(asked.text, None, edit=message_id), accepted])
