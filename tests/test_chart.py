@@ -1,5 +1,6 @@
 """The soreness chart: a valid PNG made for a phone, drawn from course.toml, attached to a
-practitioner alert's first round (once per change) and sent after /patient."""
+practitioner alert's first round and to an open alert that grows with a score (once per change),
+and sent after /patient."""
 
 import io
 import shutil
@@ -16,6 +17,8 @@ from bot.store.rows import DueAlert
 
 from . import test_staff_alert_rounds as rounds
 from .conftest import SHIPPED_GUIDANCE
+from .test_patient_identity import MORE_TINGLING, TINGLING
+from .test_patient_journey import answer_checkin, consent, next_checkin, settled, tap, until, write
 from .test_staff_alert_rounds import GROUP, P1, follow_up
 from .test_staff_telegram import open_alert
 
@@ -419,3 +422,69 @@ async def test_a_chart_goes_to_a_chat_once_per_change(make_bot):
     pictures = [m for m in emu.messages_to(dana) if m.photo]
     assert len(emu.messages_to(dana)) == 5 and len(pictures) == 2  # a new alert mark: a new chart
     assert pictures[1].photo.data != pictures[0].photo.data
+
+
+# ---- an open alert that grows with a score: the updated chart (issue 14, point 13)
+
+NUMB_AND_SORE = "my toes have gone numb and the soreness is 5/10"
+
+
+def photos_to(h, user):
+    return [m for m in h.emu.messages_to(user) if m.photo]
+
+
+async def test_an_alert_opened_by_words_gets_its_chart_once_it_grows_with_a_score(make_bot):
+    h = await make_bot()
+    emu, dana = h.emu, h.practitioner
+    ana = emu.add_user("Ana")
+    await consent(h, ana)
+    h.advance(3600)
+    await write(h, ana, TINGLING)  # no score: the alert goes without a chart
+    await h.tick()
+    alert = await emu.wait_for_message(dana)
+    await settled(h)
+    assert emu.messages_to(dana) == [alert]
+
+    h.advance(120)
+    await write(h, ana, NUMB_AND_SORE)  # folded into the open alert, with a score: its chart follows
+    picture = await emu.wait_for_message(dana, lambda m: m.photo)
+    assert "Updated ×1" in alert.text and emu.messages_to(dana) == [alert, picture]
+    assert picture.text == "Ana · soreness\nSoreness 5 at 1 h: above the expected course"
+
+    h.advance(120)
+    await write(h, ana, MORE_TINGLING)  # words without a score: the edit says it all
+    await until(lambda: "Updated ×2" in alert.text)
+    h.advance(120)
+    await write(h, ana, "it's got worse, soreness 8/10 and the toes are still numb")
+    await until(lambda: len(photos_to(h, dana)) == 2)
+    assert "Updated ×3" in alert.text and len(emu.messages_to(dana)) == 3  # one chart per scored finding
+    assert photos_to(h, dana)[1].text == "Ana · soreness\nSoreness 5 at 1 h, 8 at 1.1 h: severe"
+
+
+async def test_a_check_in_that_grows_the_alert_with_a_severe_score_sends_the_new_chart_once(make_bot):
+    """The tester's case: the chart said 2 "within the expected course" while the same open alert
+    grew with a 7 from the next check-in; staff now get the chart that shows the 7."""
+    h = await make_bot()
+    emu, dana = h.emu, h.practitioner
+    ana = emu.add_user("Ana")
+    await consent(h, ana)
+    h.advance(3600)
+    await write(h, ana, f"soreness 2/10, {TINGLING}")
+    await h.tick()
+    alert = await emu.wait_for_message(dana)
+    first = await emu.wait_for_message(dana, lambda m: m.photo)
+    assert first.text == "Ana · soreness\nSoreness 2 at 1 h: within the expected course"
+
+    checkin = await next_checkin(h, ana, 6)
+    await tap(h, ana, checkin, "No, not yet")  # the question after an alert comes first
+    await answer_checkin(h, ana, h.emu.chat(ana).messages[checkin.message_id], 7)
+    await until(lambda: len(photos_to(h, dana)) == 2)
+    assert "Updated ×1" in alert.text and len(emu.messages_to(dana)) == 3
+    assert photos_to(h, dana)[1].text == "Ana · soreness\nSoreness 2 at 1 h, 7 at 6 h: severe"
+    assert photos_to(h, dana)[1].photo.data != first.photo.data
+
+    # Once per change: the same growth again finds the chat holding this very chart.
+    edits = [r["id"] for r in h.store.db.query("SELECT id FROM outbox WHERE kind = 'alert_update'")]
+    assert edits and await alerts.chart_after_growth(h.services, tuple(edits)) == 0
+    await settled(h)
+    assert len(photos_to(h, dana)) == 2

@@ -26,7 +26,7 @@ from bot.privacy.pseudonym import pseudonym
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.outgoing import Outgoing
-from bot.services import checkins, commands, consent, session, words
+from bot.services import alerts, checkins, commands, consent, session, words
 from bot.services.shared import Services
 from bot.store.rows import DueCheckin
 from bot.telegram import parts, replies
@@ -245,16 +245,24 @@ async def incoming(update: Update, context: AftercareContext) -> None:
         with services.store.transaction():  # the assessment, any alert and the answered check-in together
             assessed = words.assess_words(services, taken, edited)
         if not assessed.news:
-            return await _send_queued(services, assessed.alert_edits)  # stored and judged: nothing new
+            return await _send_queued(context, assessed.alert_edits)  # stored and judged: nothing new
     await _answer(services, update, context, words.answer(services, taken, assessed))
-    await _send_queued(services, assessed.alert_edits if assessed else ())
+    await _send_queued(context, assessed.alert_edits if assessed else ())
 
 
-async def _send_queued(services: Services, row_ids: tuple[int, ...]) -> None:
+async def _send_queued(context: AftercareContext, row_ids: tuple[int, ...]) -> None:
     """Rows queued with the writes just committed (an open alert's copies edited), sent now;
     the tick sends what cannot go yet."""
     for row_id in row_ids:
-        await services.delivery.send(row_id)
+        await context.services.delivery.send(row_id)
+    _updated_chart(context, row_ids)
+
+
+def _updated_chart(context: AftercareContext, row_ids: tuple[int, ...]) -> None:
+    """After an open alert's copies are edited: its chart, if the finding brought a score, is
+    drawn in the background, so the next update never waits for a picture."""
+    if row_ids:
+        context.application.create_task(alerts.chart_after_growth(context.services, row_ids))
 
 
 async def _answer(
@@ -343,6 +351,7 @@ async def button(update: Update, context: AftercareContext) -> None:
     if outs is None:
         return await _stale(context, update)
     await send(services, chat_id, outs)
+    _updated_chart(context, tuple(out.queued for out in outs if out.queued is not None))
 
 
 async def unknown_button(update: Update, context: AftercareContext) -> None:
