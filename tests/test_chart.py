@@ -8,6 +8,7 @@ import tomllib
 
 import pytest
 from matplotlib.image import imread
+from matplotlib.transforms import Bbox
 
 from bot.clinic import chart
 from bot.guidance.loader import load_guidance
@@ -122,7 +123,7 @@ def test_band_severe_line_and_texts_come_from_course_toml(tmp_path, points):
         assert (point["hours"], point["low"]) in shown["band"] and (point["hours"], point["high"]) in shown[
             "band"
         ]
-    assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 11)  # 10 and room for its value
+    assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 12.5)  # 10 and room for its value
     assert shown["legend"] == ["Tú", "Lo habitual", "Fuerte (≥ 8.5)"]  # in Spanish, from [labels.es]
 
 
@@ -357,6 +358,66 @@ def test_alerts_are_marked_at_their_hours_and_named_in_the_legend(guidance):
         "Expected course",
         "Severe (≥ 7)",
     ]
+
+
+# ---- the edges: late replies inside the drawing, values readable (issue 14, point 14)
+
+
+def dot_boxes(figure, points, ringed=()):
+    """Each point's dot (or the ring round it) as drawn, in pixels."""
+    axes, px = figure.axes[0], chart.DPI / 72
+    boxes = []
+    for hour, score in points:
+        x, y = axes.transData.transform((hour, score))
+        r = (chart.RING if hour in ringed else chart.MARKER) / 2 * px
+        boxes.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+    return boxes
+
+
+def inside(box, outer):
+    return outer.x0 <= box.x0 and box.x1 <= outer.x1 and outer.y0 <= box.y0 and box.y1 <= outer.y1
+
+
+@pytest.mark.parametrize("late", [72.0, 73.0, 79.0, 96.5])
+def test_a_late_reply_is_drawn_inside_the_plot_with_its_ring_and_value(guidance, late):
+    """A score at 73 h sat on the right frame, its ring cut off and its 10 above the plot."""
+    points = [(6.0, 3), (24.0, 5), (48.0, 4), (late, 10)]
+    figure = chart.chart_figure(points, guidance.course, "Ana · soreness", None, "en", [(late, "emergency")])
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    plot = window(axes)
+    assert axes.get_xlim()[1] > late  # the axis runs past the last point
+    ring = dot_boxes(figure, points, {late})[-1]
+    assert inside(ring, plot), (ring, plot)
+    values = [t for t in axes.texts if t.get_gid() == "value"]
+    assert [t.get_text() for t in values] == ["3", "5", "4", "10"]
+    assert all(inside(window(t), plot) for t in values)  # the 10 too: in the plot, under the title
+
+
+CROWDED = [
+    [(24.0, 9), (24.5, 10)],  # a check-in and words half an hour later
+    [(6.0, 9), (7.0, 10), (8.0, 9), (9.0, 10)],
+    [(6.0, 3), (24.0, 9), (24.5, 10), (30.0, 9), (48.0, 10), (72.0, 2)],
+    [(0.2, 10), (6.0, 9), (6.5, 10), (79.0, 10)],
+    [(47.0, 10), (48.0, 10), (49.0, 10), (72.0, 0), (72.5, 1)],
+]
+
+
+@pytest.mark.parametrize("points", CROWDED)
+def test_values_of_close_scores_stay_readable(guidance, points):
+    """9 and 10 close together wrote their values over each other; each value now sits in the
+    plot, clear of every other value and of every dot and ring."""
+    alerts_ = [(points[1][0], "emergency"), (points[-1][0], "contact_practitioner")]
+    figure = chart.chart_figure(points, guidance.course, "Ana · soreness", None, "en", alerts_)
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    values = [window(t) for t in axes.texts if t.get_gid() == "value"]
+    assert len(values) == len(points)
+    assert all(inside(box, window(axes)) for box in values)
+    for i, box in enumerate(values):
+        assert not any(box.overlaps(other) for other in values[i + 1 :]), f"value {i} overlaps another"
+        dots = dot_boxes(figure, points, {h for h, _ in alerts_})
+        assert not any(box.overlaps(dot) for dot in dots), f"value {i} covers a dot"
 
 
 # ---- the caption's one-line summary: (scores, language, summary)
