@@ -255,14 +255,16 @@ async def _send_queued(context: AftercareContext, row_ids: tuple[int, ...]) -> N
     the tick sends what cannot go yet."""
     for row_id in row_ids:
         await context.services.delivery.send(row_id)
-    _updated_chart(context, row_ids)
+    await _updated_chart(context, row_ids)
 
 
-def _updated_chart(context: AftercareContext, row_ids: tuple[int, ...]) -> None:
-    """After an open alert's copies are edited: its chart, if the finding brought a score, is
-    drawn in the background, so the next update never waits for a picture."""
-    if row_ids:
-        context.application.create_task(alerts.chart_after_growth(context.services, row_ids))
+async def _updated_chart(context: AftercareContext, row_ids: tuple[int, ...]) -> None:
+    """An open alert's copies were edited: its new chart, drawn while the next update is handled."""
+    drawing = alerts.chart_after_growth(context.services, row_ids)
+    if row_ids and context.application.running:
+        context.application.create_task(drawing)
+    else:  # nothing to draw, or the bot is stopping: a task started now would not be awaited
+        await drawing
 
 
 async def _answer(
@@ -351,7 +353,7 @@ async def button(update: Update, context: AftercareContext) -> None:
     if outs is None:
         return await _stale(context, update)
     await send(services, chat_id, outs)
-    _updated_chart(context, tuple(out.queued for out in outs if out.queued is not None))
+    await _updated_chart(context, tuple(out.queued for out in outs if out.queued is not None))
 
 
 async def unknown_button(update: Update, context: AftercareContext) -> None:
