@@ -1,5 +1,6 @@
 """The soreness chart: a valid PNG made for a phone, drawn from course.toml, attached to a
-practitioner alert's first round (once per change) and sent after /patient."""
+practitioner alert's first round and to an open alert that grows with a score (once per change),
+and sent after /patient."""
 
 import io
 import shutil
@@ -7,6 +8,7 @@ import tomllib
 
 import pytest
 from matplotlib.image import imread
+from matplotlib.transforms import Bbox
 
 from bot.clinic import chart
 from bot.guidance.loader import load_guidance
@@ -16,6 +18,8 @@ from bot.store.rows import DueAlert
 
 from . import test_staff_alert_rounds as rounds
 from .conftest import SHIPPED_GUIDANCE
+from .test_patient_identity import MORE_TINGLING, TINGLING
+from .test_patient_journey import answer_checkin, consent, next_checkin, settled, tap, until, write
 from .test_staff_alert_rounds import GROUP, P1, follow_up
 from .test_staff_telegram import open_alert
 
@@ -119,7 +123,7 @@ def test_band_severe_line_and_texts_come_from_course_toml(tmp_path, points):
         assert (point["hours"], point["low"]) in shown["band"] and (point["hours"], point["high"]) in shown[
             "band"
         ]
-    assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 11)  # 10 and room for its value
+    assert shown["xticks"] == [0, 6, 24, 48, 72] and shown["ylim"] == (0, 12.5)  # 10 and room for its value
     assert shown["legend"] == ["Tú", "Lo habitual", "Fuerte (≥ 8.5)"]  # in Spanish, from [labels.es]
 
 
@@ -356,6 +360,66 @@ def test_alerts_are_marked_at_their_hours_and_named_in_the_legend(guidance):
     ]
 
 
+# ---- the edges: late replies inside the drawing, values readable (issue 14, point 14)
+
+
+def dot_boxes(figure, points, ringed=()):
+    """Each point's dot (or the ring round it) as drawn, in pixels."""
+    axes, px = figure.axes[0], chart.DPI / 72
+    boxes = []
+    for hour, score in points:
+        x, y = axes.transData.transform((hour, score))
+        r = (chart.RING if hour in ringed else chart.MARKER) / 2 * px
+        boxes.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+    return boxes
+
+
+def inside(box, outer):
+    return outer.x0 <= box.x0 and box.x1 <= outer.x1 and outer.y0 <= box.y0 and box.y1 <= outer.y1
+
+
+@pytest.mark.parametrize("late", [72.0, 73.0, 79.0, 96.5])
+def test_a_late_reply_is_drawn_inside_the_plot_with_its_ring_and_value(guidance, late):
+    """A score at 73 h sat on the right frame, its ring cut off and its 10 above the plot."""
+    points = [(6.0, 3), (24.0, 5), (48.0, 4), (late, 10)]
+    figure = chart.chart_figure(points, guidance.course, "Ana · soreness", None, "en", [(late, "emergency")])
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    plot = window(axes)
+    assert axes.get_xlim()[1] > late  # the axis runs past the last point
+    ring = dot_boxes(figure, points, {late})[-1]
+    assert inside(ring, plot), (ring, plot)
+    values = [t for t in axes.texts if t.get_gid() == "value"]
+    assert [t.get_text() for t in values] == ["3", "5", "4", "10"]
+    assert all(inside(window(t), plot) for t in values)  # the 10 too: in the plot, under the title
+
+
+CROWDED = [
+    [(24.0, 9), (24.5, 10)],  # a check-in and words half an hour later
+    [(6.0, 9), (7.0, 10), (8.0, 9), (9.0, 10)],
+    [(6.0, 3), (24.0, 9), (24.5, 10), (30.0, 9), (48.0, 10), (72.0, 2)],
+    [(0.2, 10), (6.0, 9), (6.5, 10), (79.0, 10)],
+    [(47.0, 10), (48.0, 10), (49.0, 10), (72.0, 0), (72.5, 1)],
+]
+
+
+@pytest.mark.parametrize("points", CROWDED)
+def test_values_of_close_scores_stay_readable(guidance, points):
+    """9 and 10 close together wrote their values over each other; each value now sits in the
+    plot, clear of every other value and of every dot and ring."""
+    alerts_ = [(points[1][0], "emergency"), (points[-1][0], "contact_practitioner")]
+    figure = chart.chart_figure(points, guidance.course, "Ana · soreness", None, "en", alerts_)
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    values = [window(t) for t in axes.texts if t.get_gid() == "value"]
+    assert len(values) == len(points)
+    assert all(inside(box, window(axes)) for box in values)
+    for i, box in enumerate(values):
+        assert not any(box.overlaps(other) for other in values[i + 1 :]), f"value {i} overlaps another"
+        dots = dot_boxes(figure, points, {h for h, _ in alerts_})
+        assert not any(box.overlaps(dot) for dot in dots), f"value {i} covers a dot"
+
+
 # ---- the caption's one-line summary: (scores, language, summary)
 
 SUMMARIES = [
@@ -419,3 +483,69 @@ async def test_a_chart_goes_to_a_chat_once_per_change(make_bot):
     pictures = [m for m in emu.messages_to(dana) if m.photo]
     assert len(emu.messages_to(dana)) == 5 and len(pictures) == 2  # a new alert mark: a new chart
     assert pictures[1].photo.data != pictures[0].photo.data
+
+
+# ---- an open alert that grows with a score: the updated chart (issue 14, point 13)
+
+NUMB_AND_SORE = "my toes have gone numb and the soreness is 5/10"
+
+
+def photos_to(h, user):
+    return [m for m in h.emu.messages_to(user) if m.photo]
+
+
+async def test_an_alert_opened_by_words_gets_its_chart_once_it_grows_with_a_score(make_bot):
+    h = await make_bot()
+    emu, dana = h.emu, h.practitioner
+    ana = emu.add_user("Ana")
+    await consent(h, ana)
+    h.advance(3600)
+    await write(h, ana, TINGLING)  # no score: the alert goes without a chart
+    await h.tick()
+    alert = await emu.wait_for_message(dana)
+    await settled(h)
+    assert emu.messages_to(dana) == [alert]
+
+    h.advance(120)
+    await write(h, ana, NUMB_AND_SORE)  # folded into the open alert, with a score: its chart follows
+    picture = await emu.wait_for_message(dana, lambda m: m.photo)
+    assert "Updated ×1" in alert.text and emu.messages_to(dana) == [alert, picture]
+    assert picture.text == "Ana · soreness\nSoreness 5 at 1 h: above the expected course"
+
+    h.advance(120)
+    await write(h, ana, MORE_TINGLING)  # words without a score: the edit says it all
+    await until(lambda: "Updated ×2" in alert.text)
+    h.advance(120)
+    await write(h, ana, "it's got worse, soreness 8/10 and the toes are still numb")
+    await until(lambda: len(photos_to(h, dana)) == 2)
+    assert "Updated ×3" in alert.text and len(emu.messages_to(dana)) == 3  # one chart per scored finding
+    assert photos_to(h, dana)[1].text == "Ana · soreness\nSoreness 5 at 1 h, 8 at 1.1 h: severe"
+
+
+async def test_a_check_in_that_grows_the_alert_with_a_severe_score_sends_the_new_chart_once(make_bot):
+    """The tester's case: the chart said 2 "within the expected course" while the same open alert
+    grew with a 7 from the next check-in; staff now get the chart that shows the 7."""
+    h = await make_bot()
+    emu, dana = h.emu, h.practitioner
+    ana = emu.add_user("Ana")
+    await consent(h, ana)
+    h.advance(3600)
+    await write(h, ana, f"soreness 2/10, {TINGLING}")
+    await h.tick()
+    alert = await emu.wait_for_message(dana)
+    first = await emu.wait_for_message(dana, lambda m: m.photo)
+    assert first.text == "Ana · soreness\nSoreness 2 at 1 h: within the expected course"
+
+    checkin = await next_checkin(h, ana, 6)
+    await tap(h, ana, checkin, "No, not yet")  # the question after an alert comes first
+    await answer_checkin(h, ana, h.emu.chat(ana).messages[checkin.message_id], 7)
+    await until(lambda: len(photos_to(h, dana)) == 2)
+    assert "Updated ×1" in alert.text and len(emu.messages_to(dana)) == 3
+    assert photos_to(h, dana)[1].text == "Ana · soreness\nSoreness 2 at 1 h, 7 at 6 h: severe"
+    assert photos_to(h, dana)[1].photo.data != first.photo.data
+
+    # Once per change: the same growth again finds the chat holding this very chart.
+    edits = [r["id"] for r in h.store.db.query("SELECT id FROM outbox WHERE kind = 'alert_update'")]
+    assert edits and await alerts.chart_after_growth(h.services, tuple(edits)) == 0
+    await settled(h)
+    assert len(photos_to(h, dana)) == 2

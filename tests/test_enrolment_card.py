@@ -56,8 +56,7 @@ def test_the_card_is_a6_with_a_qr_of_3_cm_or_more_that_reads_back_as_the_link(co
     assert text == link
     assert size == A6_PIXELS and round(dpi) == 300
     assert 3.0 <= width_cm <= 8.0  # scans from a desk, and fits the card's 10.5 cm
-    expires = datetime.fromtimestamp(EXPIRES, clinic.timezone).strftime("%Y-%m-%d %H:%M %Z")
-    assert expires.endswith(" GMT")  # clinic local time, its zone named
+    expires = {"en": "24 Nov 2026, 10:00", "es": "24 nov 2026, 10:00"}[language]  # clinic time
     assert card_texts(link, clinic, guidance) == [
         "Harbour Physio",
         message(guidance, "card_heading", language),
@@ -67,6 +66,35 @@ def test_the_card_is_a6_with_a_qr_of_3_cm_or_more_that_reads_back_as_the_link(co
     ]
     emergency = card.card_figure(link, EXPIRES, clinic, guidance).texts[-1]
     assert emergency.get_color() == card.EMERGENCY_COLOUR and emergency.get_fontweight() == "bold"
+
+
+# (local time in the clinic's zone, language, the expiry as printed)
+EXPIRY_DATES = [
+    (datetime(2026, 12, 7, 19, 29), "en", "7 Dec 2026, 19:29"),
+    (datetime(2026, 12, 7, 19, 29), "es", "7 dic 2026, 19:29"),
+    (datetime(2027, 1, 1, 0, 5), "es", "1 ene 2027, 00:05"),
+    (datetime(2027, 7, 15, 9, 0), "en", "15 Jul 2027, 09:00"),  # summer time: the clinic's clock
+    (datetime(2027, 8, 31, 23, 59), "es", "31 ago 2027, 23:59"),
+]
+
+
+@pytest.mark.parametrize("local, language, printed", EXPIRY_DATES)
+def test_the_expiry_reads_as_a_date_in_the_clinics_language(config, guidance, local, language, printed):
+    clinic = dataclasses.replace(config.clinics[0], language=language)
+    expires_at = local.replace(tzinfo=clinic.timezone).timestamp()
+    assert card.expiry_date(expires_at, clinic, guidance) == printed
+    lead = message(guidance, "card_expires", language, expires="")
+    [shown] = [t for t in card_texts("https://t.me/x_bot?start=T", clinic, guidance, expires_at) if lead in t]
+    assert shown == lead + printed
+    figure = card.card_figure("https://t.me/x_bot?start=T", expires_at, clinic, guidance)
+    dated = [t for t in figure.texts if printed.replace(" ", "\u00a0") in t.get_text()]
+    assert len(dated) == 1  # the date is never wrapped: no-break spaces inside it
+
+
+def test_every_shipped_language_names_its_twelve_months(guidance):
+    for language in ("en", "es"):
+        names = [guidance.message(f"month_{n}", language) for n in range(1, 13)]
+        assert len(set(names)) == 12 and all(name.strip() for name in names)
 
 
 @pytest.mark.parametrize(
@@ -168,5 +196,6 @@ async def test_the_enrol_wizard_sends_the_card_of_its_link(make_bot):
     text, width_cm, size, _ = decoded(picture.photo.data)
     assert (text, size) == (link, A6_PIXELS) and width_cm >= 3
     expires_at = h.store.enrol_token(token)["expires_at"]
-    expires = datetime.fromtimestamp(expires_at, h.clinic.timezone).strftime("%Y-%m-%d %H:%M %Z")
+    when = datetime.fromtimestamp(expires_at, h.clinic.timezone)
+    expires = f"{when.day} {when:%b %Y, %H:%M}"  # "24 Nov 2026, 10:00": English months match %b here
     assert f"Scan before {expires}" in card_texts(link, h.clinic, h.services.guidance("harbour"), expires_at)

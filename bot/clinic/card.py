@@ -61,11 +61,11 @@ def card_figure(link: str, expires_at: float, clinic: Clinic, guidance: Guidance
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor="white")
     canvas = FigureCanvasAgg(figure)
     _frame(figure)
-    when = datetime.fromtimestamp(expires_at, clinic.timezone)
-    expires = when.strftime("%Y-%m-%d\u00a0%H:%M\u00a0%Z")  # kept on one line
 
     def say(key: str, **values: object) -> str:
         return plain(message(guidance, key, clinic.language, **values))
+
+    expires = expiry_date(expires_at, clinic, guidance).replace(" ", "\u00a0")  # kept on one line
 
     above = [  # (text, gap below it)
         (_text(figure, clinic.name, NAME_SIZE, bold=True), GAP_PX // 2),
@@ -87,6 +87,15 @@ def card_figure(link: str, expires_at: float, clinic: Clinic, guidance: Guidance
     for text, gap in below:
         top = _place(text, top, renderer) - gap
     return figure
+
+
+def expiry_date(expires_at: float, clinic: Clinic, guidance: Guidance) -> str:
+    """The link's expiry as a patient reads it, in the clinic's time and language ("7 Dec 2026,
+    19:29"): the month's name from messages.toml, never the server's locale."""
+    when = datetime.fromtimestamp(expires_at, clinic.timezone)
+    month = plain(message(guidance, f"month_{when.month}", clinic.language))
+    values = {"day": when.day, "month": month, "year": when.year, "time": f"{when:%H:%M}"}
+    return plain(message(guidance, "card_date", clinic.language, **values))
 
 
 def _frame(figure: Figure) -> None:

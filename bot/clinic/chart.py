@@ -3,7 +3,8 @@
 Drawn with matplotlib's object API (`Figure` + the Agg canvas): no pyplot, no global state, no
 display, safe from any thread. Made for a phone: 1200 x 800 px, type that stays readable when the
 picture is shown a third of its width, the legend below the data (never over a point), each score
-written on its point, and the alerts of the follow-up marked. The expected course, the severe line
+written by its point, clear of the other values and dots, the x axis running past a late reply,
+and the alerts of the follow-up marked. The expected course, the severe line
 and every text on the chart come from `guidance/course.toml`; the caption's one-line summary
 comes from `guidance/messages.toml`; nothing clinical lives here.
 """
@@ -13,13 +14,15 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Annotation
+from matplotlib.transforms import Bbox
 
 from bot.guidance.model import Course, Guidance
 from bot.render.alerts import format_hours
@@ -31,7 +34,9 @@ FOLLOW_UP_HOURS = 72.0  # the x axis runs at least this far
 AXES_BOX = (0.11, 0.36, 0.86, 0.53)  # left, bottom, width, height: room above for the title, below
 LEGEND_TOP = 0.215  # for the axis label and a legend of two rows (figure fraction)
 TOP_SCORE = 10
-HEADROOM = 1.0  # above 10, so a 10's value label stays inside the picture
+HEADROOM = 2.5  # above 10, so a 10's value label (over its alert's ring too) stays inside the plot
+LATE_ROOM = 0.05  # of the x axis past the last point: a late reply's dot, ring and value stay inside
+MARKER, RING = 8, 17  # points: a score's dot, and the ring round an alert's score
 FONT, SMALL_FONT, TITLE_FONT = 13, 12, 15
 PATIENT_COLOUR, BAND_COLOUR, SEVERE_COLOUR = "#1f5fa8", "#8fc99a", "#555555"
 # Assessments whose bucket raised an alert, and how they are marked (label key in course.toml).
@@ -77,10 +82,11 @@ def chart_figure(
     hours = [h for h, _, _ in course.band]
     _draw_course(axes, course, language)
     _draw_alerts(axes, points, alerts, course, language)
-    _draw_scores(axes, points, course, language, {h for h, _ in alerts})
-    right = max([FOLLOW_UP_HOURS, hours[-1], *(h for h, _ in points), *(h for h, _ in alerts)])
-    axes.set_xlim(0, right)
+    _draw_scores(axes, points, course, language)
+    last = max([0.0, *(h for h, _ in points), *(h for h, _ in alerts)])
+    axes.set_xlim(0, max(FOLLOW_UP_HOURS, hours[-1], last * (1 + LATE_ROOM)))
     axes.set_ylim(0, TOP_SCORE + HEADROOM)
+    axes.spines["left"].set_bounds(0, TOP_SCORE)  # the scale ends at 10; above it is room for values
     axes.set_xticks(sorted({0.0, *(ticks if ticks is not None else hours)}))
     axes.set_yticks(range(0, TOP_SCORE + 1, 2))
     axes.tick_params(labelsize=FONT)
@@ -107,6 +113,7 @@ def chart_figure(
     )
     for text in legend.get_texts():
         text.set_parse_math(False)
+    _write_values(axes, points, {h for h, _ in alerts})  # once the axes' scale is set
     return figure
 
 
@@ -139,34 +146,40 @@ def _draw_course(axes: Axes, course: Course, language: str) -> None:
     )
 
 
-def _draw_scores(
-    axes: Axes, points: Sequence[tuple[float, int]], course: Course, language: str, ringed: set[float]
-) -> None:
-    """The patient's scores as a line of dots, each with its value written by it (clear of an
-    alert's ring)."""
+def _draw_scores(axes: Axes, points: Sequence[tuple[float, int]], course: Course, language: str) -> None:
+    """The patient's scores as a line of dots."""
     axes.plot(
         [h for h, _ in points],
         [s for _, s in points],
         color=PATIENT_COLOUR,
         marker="o",
         linewidth=2.5,
-        markersize=8,
+        markersize=MARKER,
         label=course.label("patient", language),
         gid="patient",
         clip_on=False,
         zorder=4,
     )
+
+
+def _write_values(axes: Axes, points: Sequence[tuple[float, int]], ringed: set[float]) -> None:
+    """Each score's value by its point: above it (under it in a dip), else below, right or left,
+    the first spot that stays inside the plot and clear of every dot, ring and value already
+    written, so close scores (a 9 beside a 10) stay readable."""
+    canvas = axes.figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # chart_figure draws with Agg
+    renderer, px, plot = canvas.get_renderer(), DPI / 72, axes.get_window_extent()
+    taken = [
+        _square(axes.transData.transform((hour, score)), (RING if hour in ringed else MARKER) / 2 * px)
+        for hour, score in points
+    ]
     outline = [patheffects.withStroke(linewidth=4, foreground="white")]
     for index, (hour, score) in enumerate(points):
-        below = _in_a_dip(points, index)
-        gap = 14 if hour in ringed else 8
-        axes.annotate(
+        value = axes.annotate(
             str(score),
             (hour, score),
-            xytext=(0, -gap - 2 if below else gap),
+            xytext=(0, 0),  # moved to its spot below
             textcoords="offset points",
-            ha="center",
-            va="top" if below else "bottom",
             fontsize=FONT,
             fontweight="bold",
             color=PATIENT_COLOUR,
@@ -175,6 +188,50 @@ def _draw_scores(
             zorder=5,
             annotation_clip=False,
         )
+        spots = _spots(hour in ringed, _in_a_dip(points, index))
+        fits = (spot for spot in spots if _clear(_put(value, spot, renderer), plot, taken))
+        taken.append(_put(value, next(fits, spots[0]), renderer))
+
+
+Across = Literal["left", "center", "right"]
+Upright = Literal["bottom", "center", "top"]
+Spot = tuple[tuple[float, float], Across, Upright]  # offset in points, and the text's alignment
+
+
+def _spots(ringed: bool, dip: bool) -> list[Spot]:
+    """Where a value may go, in order of preference (further out round an alert's ring): off the
+    line first, beside the point last."""
+    gap = RING / 2 + 4 if ringed else MARKER / 2 + 4
+    above: Spot = ((0, gap), "center", "bottom")
+    below: Spot = ((0, -gap - 2), "center", "top")
+    others: list[Spot] = [
+        ((gap, gap), "left", "bottom"),
+        ((-gap, gap), "right", "bottom"),
+        ((gap, 0), "left", "center"),
+        ((-gap, 0), "right", "center"),
+        ((gap, -gap), "left", "top"),
+        ((-gap, -gap), "right", "top"),
+    ]
+    return [below, above, *others] if dip else [above, below, *others]
+
+
+def _put(value: Annotation, spot: Spot, renderer: Any) -> Bbox:
+    """Move `value` to `spot`; where it lands, in pixels."""
+    (dx, dy), ha, va = spot
+    value.xyann = (dx, dy)
+    value.set_horizontalalignment(ha)
+    value.set_verticalalignment(va)
+    return value.get_window_extent(renderer)
+
+
+def _clear(box: Bbox, plot: Bbox, taken: list[Bbox]) -> bool:
+    """Inside the plot and over nothing already drawn."""
+    inside = plot.x0 <= box.x0 and box.x1 <= plot.x1 and plot.y0 <= box.y0 and box.y1 <= plot.y1
+    return inside and not box.count_overlaps(taken)
+
+
+def _square(centre: Any, radius: float) -> Bbox:
+    return Bbox.from_bounds(centre[0] - radius, centre[1] - radius, 2 * radius, 2 * radius)
 
 
 def _in_a_dip(points: Sequence[tuple[float, int]], index: int) -> bool:
@@ -205,7 +262,7 @@ def _draw_alerts(
             [scores[h] for h in ringed],
             linestyle="none",
             marker="o",
-            markersize=17,
+            markersize=RING,
             markerfacecolor="none",
             markeredgecolor=colour,
             markeredgewidth=2.5,

@@ -130,6 +130,8 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "card_heading": set(),
     "card_instructions": set(),
     "card_expires": {"expires"},
+    "card_date": {"day", "month", "year", "time"},
+    **{f"month_{n}": set() for n in range(1, 13)},  # short month names, for dates on paper
     "card_emergency": {"emergency_number"},
     # escalation and reachability (issue 13, points 4 and 6)
     "outcome_contact_closed": {"clinic_name", "opens_local", "phone", "reasons", "emergency_number"},

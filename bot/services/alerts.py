@@ -1,5 +1,6 @@
 """Practitioner alerts: each round's messages, the pictures behind round 0, an open alert's
-copies edited when a later finding is folded into it, and acknowledgement.
+copies edited when a later finding is folded into it (and its chart, when the finding has a
+score), and acknowledgement.
 
 An alert is a row; the delivery tick asks `alert_round` for each round that falls due and
 queues the result in the outbox in the same transaction that moves the alert on, so no round
@@ -164,19 +165,48 @@ def forward_photos(
 
 async def send_chart(services: Services, alert: DueAlert, chats: list[int]) -> int:
     """After an alert's first round is queued: the patient's soreness chart to the same chats,
-    once per change: a chat that has this very chart (the same scores, alerts and caption) from
-    an earlier alert about the patient does not get it again.
-
-    Queued in the outbox behind the alert texts (priority 1, so each chat gets the text first)
-    and sent by the same tick; nothing when the session has no score. The rows are read here and
-    the picture is drawn in a worker thread, so drawing holds up no other chat. A chart that
-    cannot be drawn is logged and skipped: it must never hold up an alert. Returns the photos queued."""
+    behind the alert texts (`queue_chart`). Returns the photos queued."""
     if alert.notify_count:  # round 0 only: a reminder repeats the text, not the picture
         return 0
+    return len(await queue_chart(services, alert, chats))
+
+
+async def chart_after_growth(services: Services, edits: tuple[int, ...]) -> int:
+    """An open alert grew in place: `edits` are the outbox rows that edit its copies. When the
+    finding it grew with has a score, the chats holding a copy get the updated chart (once per
+    change, `queue_chart`), sent now if the chat allows (the tick sends it otherwise). A finding
+    without a score changes no score, so its edit says all. Returns the photos queued."""
+    store, chats_of = services.store, dict[int, list[int]]()
+    for row in filter(None, map(store.outbox_row, edits)):
+        if row["kind"] == MessageKind.ALERT_UPDATE and row["ref_id"] is not None:
+            chats_of.setdefault(row["ref_id"], []).append(row["chat_id"])
+    queued: list[int] = []
+    for alert_id, chats in chats_of.items():
+        alert = store.alert(alert_id)
+        if alert is None or alert["status"] != AlertStatus.OPEN:
+            continue
+        latest = alert["latest_assessment_id"]
+        scored = {a["id"] for a in store.assessments(alert["session_id"]) if a["soreness"] is not None}
+        if latest in scored:
+            queued += await queue_chart(services, DueAlert.from_row(alert), sorted(set(chats)))
+    for row_id in queued:
+        await services.delivery.send(row_id)
+    return len(queued)
+
+
+async def queue_chart(services: Services, alert: DueAlert, chats: list[int]) -> list[int]:
+    """The patient's soreness chart to `chats`, about `alert`, once per change: a chat that has
+    this very chart (the same scores, alerts and caption) from this or an earlier alert about the
+    patient does not get it again.
+
+    Queued in the outbox behind the alert texts (priority 1, so each chat gets the text first)
+    and sent by the tick; nothing when the session has no score. The rows are read here and
+    the picture is drawn in a worker thread, so drawing holds up no other chat. A chart that
+    cannot be drawn is logged and skipped: it must never hold up an alert. Returns the rows queued."""
     store = services.store
     session = store.session(alert.session_id)
     if session is None or not chats:
-        return 0
+        return []
     clinic = services.clinic(alert.clinic_id)
     try:
         name = texts.patient_name(store.patient(session["patient_id"]) or {})
@@ -184,14 +214,14 @@ async def send_chart(services: Services, alert: DueAlert, chats: list[int]) -> i
         drawn = await asyncio.to_thread(scores_chart, scores, guidance, clinic.language, name)
     except Exception:  # the alert itself is queued; the picture is extra
         log.exception("alert %s: soreness chart not drawn", alert.id)
-        return 0
+        return []
     if drawn is None:
-        return 0
+        return []
     png, caption = drawn
     patient_id = session["patient_id"]
     # Drawing is deterministic: the same rows give the same bytes, so bytes compare the charts.
     unseen = [chat for chat in chats if store.last_alert_chart(chat, patient_id) != (caption, png)]
-    for chat in unseen:
+    rows = [
         store.enqueue(
             chat,
             MessageKind.ALERT_CHART,
@@ -203,8 +233,10 @@ async def send_chart(services: Services, alert: DueAlert, chats: list[int]) -> i
             photo=png,
             patient_id=patient_id,
         )
+        for chat in unseen
+    ]
     log.info("alert %s chart queued to %d of %d chats", alert.id, len(unseen), len(chats))
-    return len(unseen)
+    return rows
 
 
 async def acknowledge(services: Services, alert_id: int, staff_id: int) -> Safe | None:

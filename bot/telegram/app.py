@@ -20,7 +20,7 @@ from bot.delivery.sender import Delivery
 from bot.guidance.config import Config
 from bot.guidance.loader import load_all_guidance
 from bot.guidance.model import Guidance
-from bot.services import alert_lifecycle, alerts, reachability
+from bot.services import alert_lifecycle, alerts, checkins, reachability
 from bot.services.due import Hooks, Ticker
 from bot.services.shared import Services
 from bot.store.database import Store
@@ -180,8 +180,8 @@ def _lifecycle(services: Services, companions: Sequence[Companion]) -> tuple[Cal
 def _ticker(services: Services) -> Ticker:
     """What falls due each tick, queued with the patient's texts and the alert rounds."""
     hooks = Hooks(
-        patient.render_checkin,
-        patient.render_reminder,
+        checkins.render_checkin,
+        checkins.render_reminder,
         alerts.alert_round,
         patient.on_missed,
         on_alert_queued=alerts.after_first_round,

@@ -26,9 +26,8 @@ from bot.privacy.pseudonym import pseudonym
 from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.outgoing import Outgoing
-from bot.services import checkins, commands, consent, session, words
+from bot.services import alerts, checkins, commands, consent, session, words
 from bot.services.shared import Services
-from bot.store.rows import DueCheckin
 from bot.telegram import parts, replies
 from bot.telegram.audience import Audiences
 from bot.telegram.context import AftercareContext
@@ -87,16 +86,6 @@ def register(application: Application, audience: Audiences) -> None:
 
 
 # ---- delivery hooks
-
-
-def render_checkin(services: Services, checkin_row: DueCheckin) -> Outgoing | None:
-    """A due check-in's first question, to its chat; None if the follow-up is over."""
-    return checkins.render_checkin(services, checkin_row)
-
-
-def render_reminder(services: Services, checkin_row: DueCheckin) -> Outgoing | None:
-    """The one reminder for an unanswered check-in, to its chat; None if the patient no longer follows."""
-    return checkins.render_reminder(services, checkin_row)
 
 
 async def on_missed(services: Services, session_id: int, in_a_row: int) -> None:
@@ -246,16 +235,26 @@ async def incoming(update: Update, context: AftercareContext) -> None:
         with services.store.transaction():  # the assessment, any alert and the answered check-in together
             assessed = words.assess_words(services, taken, edited)
         if not assessed.news:
-            return await _send_queued(services, assessed.alert_edits)  # stored and judged: nothing new
+            return await _send_queued(context, assessed.alert_edits)  # stored and judged: nothing new
     await _answer(services, update, context, words.answer(services, taken, assessed))
-    await _send_queued(services, (*assessed.alert_edits, *assessed.checkin_edits) if assessed else ())
+    await _send_queued(context, (*assessed.alert_edits, *assessed.checkin_edits) if assessed else ())
 
 
-async def _send_queued(services: Services, row_ids: tuple[int, ...]) -> None:
+async def _send_queued(context: AftercareContext, row_ids: tuple[int, ...]) -> None:
     """Rows queued with the writes just committed (an open alert's copies edited), sent now;
     the tick sends what cannot go yet."""
     for row_id in row_ids:
-        await services.delivery.send(row_id)
+        await context.services.delivery.send(row_id)
+    await _updated_chart(context, row_ids)
+
+
+async def _updated_chart(context: AftercareContext, row_ids: tuple[int, ...]) -> None:
+    """An open alert's copies were edited: its new chart, drawn while the next update is handled."""
+    drawing = alerts.chart_after_growth(context.services, row_ids)
+    if row_ids and context.application.running:
+        context.application.create_task(drawing)
+    else:  # nothing to draw, or the bot is stopping: a task started now would not be awaited
+        await drawing
 
 
 async def _answer(
@@ -343,6 +342,7 @@ async def button(update: Update, context: AftercareContext) -> None:
     if outs is None:
         return await _stale(context, update)
     await send(services, chat_id, outs)
+    await _updated_chart(context, tuple(out.queued for out in outs if out.queued is not None))
 
 
 async def unknown_button(update: Update, context: AftercareContext) -> None:
