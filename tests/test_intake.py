@@ -58,7 +58,10 @@ async def test_a_message_fetched_but_not_handled_before_a_kill_is_handled_once_a
         assert [a["value"] for a in words_stored(h.store, ana)] == [WORDS]
         assert len(emulator.messages_to(ana)) == answers_before + 1
         assert h.store.inbox_waiting() == []
-        assert h.app.update_processor.resent == (0 if confirmed else 1)
+        # The replayed copy is handled before polling starts; Telegram's own copy comes with the
+        # first getUpdates after it, which a busy machine makes late.
+        await until(lambda: h.app.update_processor.resent == (0 if confirmed else 1))
+        assert len(emulator.messages_to(ana)) == answers_before + 1  # and it was not answered twice
 
 
 async def test_a_message_handled_up_to_its_answer_before_the_kill_is_not_answered_again(emulator, tmp_path):
