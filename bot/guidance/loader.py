@@ -26,7 +26,11 @@ from bot.guidance.toml_doc import BOOL, TABLE, TEXT, TEXTS, GuidanceError, Schem
 
 AREAS = Schema(required={"areas": TABLE})
 AREAS_BY_ID = Schema(values=TABLE)
-AREA = Schema(required={"label": TEXT, "thoracic_risk": BOOL}, optional={"aliases": TEXTS})
+AREA = Schema(
+    required={"label": TEXT, "thoracic_risk": BOOL},
+    optional={"aliases": TEXTS},
+    translated=frozenset({"label"}),
+)
 
 
 def load_guidance(root: Path) -> Guidance:
