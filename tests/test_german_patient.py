@@ -16,7 +16,7 @@ async def german_patient(h, **enrol):
     ana = h.emu.add_user("Ana", language_code="de")
     await h.emu.start_deep_link(ana, h.enrol(**enrol))
     offer = await h.emu.wait_for_message(ana)
-    assert offer.text.startswith("Nachsorge-Nachfragen von Praxis am Hafen")
+    assert offer.text.startswith("Nachsorge nach deiner Behandlung bei Praxis am Hafen")
     assert "Ich bin kein Notdienst" in offer.text and "ruf den Notruf 112 an" in offer.text
     assert "/stop" in offer.text and "/delete" in offer.text
     await tap(h, ana, offer, "Ja, einverstanden")
