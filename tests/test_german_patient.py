@@ -73,8 +73,7 @@ async def test_a_chest_pain_tick_tells_a_german_patient_to_call_the_emergency_nu
     assert alert["bucket"] == "emergency"
     await h.tick()
     staff = await h.emu.wait_for_message(h.practitioner)  # the clinic's language is German too
-    assert staff.text.startswith("🔴 NOTFALL: Ana\nBehandelt: ")
-    assert "\nNachfrage: 6 h\nGrund: " in staff.text and "\nVerlauf: " in staff.text
+    assert staff.text.startswith("🔴 NOTFALL") and "Ana" in staff.text and "\nGrund: " in staff.text
     assert [b["text"] for b in staff.buttons] == ["Ich kümmere mich"]
 
 
