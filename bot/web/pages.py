@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from bot.clinic.chart import chart_points, scores_svg
 from bot.followup.status import RUNNING_SESSIONS, AlertStatus
 from bot.guidance.config import Clinic
-from bot.render.alerts import patient_name, staff_name
+from bot.render.alerts import bucket_label, patient_name, staff_name
 from bot.render.html import Safe
 from bot.render.lifecycle import outcome_label
 from bot.services import alert_lifecycle, alerts
@@ -163,6 +163,7 @@ async def alert_page(request: web.Request, seen: Viewer, clinic: Clinic) -> web.
         alert=alert,
         patient_id=session.get("patient_id", "?"),
         name=patient_name(patient or {}),
+        bucket_label=Markup(bucket_label(guidance, alert["bucket"], clinic.language)),
         outcomes=outcomes,
         limit=WORDS_LIMIT,
         taken=alert["status"] == AlertStatus.ACKNOWLEDGED,
