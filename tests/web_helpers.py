@@ -17,9 +17,9 @@ from bot.web.server import create_app
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 
 
-def turn_on_web(h, public_url: str | None = None) -> None:
+def turn_on_web(h, public_url: str | None = None, port: int = 8080) -> None:
     """[web] listen (and public_url) as the config file would set them."""
-    h.services.file_config = replace(h.services.file_config, web=WebConfig("127.0.0.1", 8080, public_url))
+    h.services.file_config = replace(h.services.file_config, web=WebConfig("127.0.0.1", port, public_url))
     h.services.settings_changed()
 
 

@@ -99,9 +99,12 @@ async def tell_patient_seen(services: Services, alert: dict[str, Any]) -> None:
     await services.say(patient["telegram_id"], MessageKind.REPLY, text, ref_id=alert["id"])
 
 
-async def close(services: Services, alert_id: int, staff_id: int, outcome: str, chat_id: int) -> Safe | None:
-    """Close the alert with `outcome`, show it on every copy and ask in `chat_id` for an optional
-    note. None when done; otherwise what the presser is told (closed already, not taken yet)."""
+async def close(
+    services: Services, alert_id: int, staff_id: int, outcome: str, chat_id: int | None, note: str = ""
+) -> Safe | None:
+    """Close the alert with `outcome`, show it on every copy, and store `note`, or ask in `chat_id`
+    for one (the web page gives it with the outcome: no chat). None when done; otherwise what the
+    presser is told (closed already, not taken yet)."""
     store = services.store
     alert = store.alert(alert_id)
     assert alert is not None  # the caller read it a moment ago, on this event loop
@@ -115,7 +118,9 @@ async def close(services: Services, alert_id: int, staff_id: int, outcome: str, 
         return _say(services, clinic, "alert_not_acknowledged")
     log.info("alert %s closed", alert_id)  # by whom and how is in its row
     await show_taken(services, alert_id)
-    if session:
+    if note.strip():
+        store.add_alert_note(alert_id, note.strip())
+    elif session and chat_id is not None:
         label = texts.outcome_label(services.guidance(clinic.id), outcome, clinic.language)
         await ask(services, alert, staff_id, chat_id, NOTE, "alert_note_prompt", outcome=label)
     return None
@@ -167,11 +172,19 @@ async def answer(services: Services, prompt: dict[str, Any], staff_id: int, word
     if prompt["purpose"] == NOTE:
         store.add_alert_note(alert["id"], words.strip())
         return _say(services, clinic, "alert_note_saved", **name)
-    if patient.get("status") != PatientStatus.ACTIVE:
+    return await relay(services, alert, staff_id, words)
+
+
+async def relay(services: Services, alert: dict[str, Any], staff_id: int, words: str) -> Safe:
+    """Staff's words to the alert's patient, signed, in the outbox and on the timeline (from a
+    prompt's reply in Telegram, or the web page's form). Returns the staff member's confirmation."""
+    clinic, session, patient = _about(services, alert)
+    name = {"first_name": patient_name(patient), "patient_id": session.get("patient_id", "?")}
+    if not session or patient.get("status") != PatientStatus.ACTIVE:
         return _say(services, clinic, "staff_message_unreachable", **name)
     guidance = services.guidance(clinic.id)
     text = texts.signed(guidance, clinic, patient["language"] or "en", staff_id, words)
-    store.add_staff_message(session["id"], alert["id"], staff_id, words.strip(), now)
+    services.store.add_staff_message(session["id"], alert["id"], staff_id, words.strip(), services.now())
     log.info("alert %s: a staff message relayed to the patient", alert["id"])
     await services.say(patient["telegram_id"], MessageKind.CLINIC_MESSAGE, text, patient_id=patient["id"])
     return _say(services, clinic, "staff_message_sent", **name, text=words.strip())

@@ -8,26 +8,32 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 from telegram.error import TelegramError
 
 from bot.clinic.chart import chart_points, scores_svg
-from bot.followup.status import RUNNING_SESSIONS
+from bot.followup.status import RUNNING_SESSIONS, AlertStatus
 from bot.guidance.config import Clinic
-from bot.render.alerts import patient_name
-from bot.services import alerts
+from bot.render.alerts import bucket_label, patient_name, staff_name
+from bot.render.html import Safe
+from bot.render.lifecycle import outcome_label
+from bot.services import alert_lifecycle, alerts
 from bot.web import views
 from bot.web.security import SERVICES, Viewer, csrf_ok, viewer
-from bot.web.texts import notice, page, texts
+from bot.web.texts import notice, page, texts, told
 
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 15
 ACKNOWLEDGED_SHOWN = 12 * 3600  # an acknowledged alert stays on the worklist a shift, saying who has it
 PAGE_ROWS = 200
+WORDS_LIMIT = 2000  # characters of a note or a message from the web; signed, it stays in one Telegram message
+Row = dict[str, Any]
+Form = Mapping[str, object]
 Page = Callable[[web.Request, Viewer, Clinic], Awaitable[web.StreamResponse]]
 
 
@@ -137,6 +143,34 @@ async def photo(request: web.Request, seen: Viewer, clinic: Clinic) -> web.Strea
     return web.Response(body=body, content_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
+@staff_page
+async def alert_page(request: web.Request, seen: Viewer, clinic: Clinic) -> web.StreamResponse:
+    """One alert's forms: take it, close it with an outcome and a note, message the patient. A page
+    of its own: the worklist refreshes every 15 s, which would wipe words half written."""
+    services = request.app[SERVICES]
+    alert = services.store.alert(_whole(request.match_info["alert_id"]) or 0)
+    if alert is None or alert["clinic_id"] != clinic.id or alert["status"] == AlertStatus.CLOSED:
+        return notice(request, 404, "web_not_found", seen)
+    session = services.store.session(alert["session_id"]) or {}
+    patient = services.store.patient(session["patient_id"]) if session else None
+    guidance = services.guidance(clinic.id)
+    outcomes = [(o, outcome_label(guidance, o, clinic.language)) for o in guidance.alert_outcomes]
+    return page(
+        request,
+        "alert.html",
+        clinic,
+        seen,
+        alert=alert,
+        patient_id=session.get("patient_id", "?"),
+        name=patient_name(patient or {}),
+        bucket_label=Markup(bucket_label(guidance, alert["bucket"], clinic.language)),
+        outcomes=outcomes,
+        limit=WORDS_LIMIT,
+        taken=alert["status"] == AlertStatus.ACKNOWLEDGED,
+        viewer_name=staff_name(clinic, seen.telegram_id),
+    )
+
+
 async def alert_action(request: web.Request) -> web.StreamResponse:
     """A button of the worklist, through the same service as its Telegram twin."""
     seen = viewer(request)
@@ -151,19 +185,41 @@ async def alert_action(request: web.Request) -> web.StreamResponse:
     action = ACTIONS.get(request.match_info["action"])
     if alert is None or clinic is None or action is None:  # another clinic's alert reads as none
         return notice(request, 404, "web_not_found", seen)
-    await action(request, seen, alert)
-    raise web.HTTPSeeOther(f"/?clinic={clinic.id}")
+    words = str(form.get("words", "")).strip()
+    if len(words) > WORDS_LIMIT:
+        return told(request, clinic, seen, texts(services, clinic)("web_words_too_long", limit=WORDS_LIMIT))
+    reply = await action(request, seen, alert, form, words)
+    if reply is None:
+        raise web.HTTPSeeOther(f"/?clinic={clinic.id}")
+    return told(request, clinic, seen, Markup(reply))
 
 
-async def _acknowledge(request: web.Request, seen: Viewer, alert: dict[str, Any]) -> None:
+async def _acknowledge(request: web.Request, seen: Viewer, alert: Row, form: Form, words: str) -> Safe | None:
     # A later press than someone else's changes nothing: the worklist then shows who has it.
     await alerts.acknowledge(request.app[SERVICES], alert["id"], seen.telegram_id)
+    return None
 
 
-# What the worklist's buttons do, by the action in their path; closing an alert with its
-# outcome and messaging the patient join here with the services that do them in Telegram.
-ACTIONS: dict[str, Callable[[web.Request, Viewer, dict[str, Any]], Awaitable[None]]] = {
+async def _close(request: web.Request, seen: Viewer, alert: Row, form: Form, words: str) -> Safe | None:
+    # The note comes with the outcome, so no prompt for one is sent to a chat.
+    outcome = str(form.get("outcome", ""))
+    services = request.app[SERVICES]
+    return await alert_lifecycle.close(services, alert["id"], seen.telegram_id, outcome, None, words)
+
+
+async def _message(request: web.Request, seen: Viewer, alert: Row, form: Form, words: str) -> Safe | None:
+    services = request.app[SERVICES]
+    if not words:
+        return Safe(texts(services, services.clinic(alert["clinic_id"]))("web_words_empty"))
+    return await alert_lifecycle.relay(services, alert, seen.telegram_id, words)
+
+
+# What the worklist's and the alert page's buttons do, by the action in their path: the services
+# their Telegram twins call. None: done (back to the worklist); else what the presser is told.
+ACTIONS: dict[str, Callable[[web.Request, Viewer, Row, Form, str], Awaitable[Safe | None]]] = {
     "acknowledge": _acknowledge,
+    "close": _close,
+    "message": _message,
 }
 
 

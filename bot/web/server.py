@@ -40,6 +40,7 @@ def create_app(services: Services) -> web.Application:
     routes.add_get("/patients/{patient_id}", pages.timeline)
     routes.add_get("/patients/{patient_id}/chart.svg", pages.chart)
     routes.add_get("/photos/{photo_id}", pages.photo)
+    routes.add_get("/alerts/{alert_id}", pages.alert_page)
     routes.add_post("/alerts/{alert_id}/{action}", pages.alert_action)
     routes.add_get("/summary", summary.summary)
     routes.add_get("/summary/report.csv", summary.report_csv)

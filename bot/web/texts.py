@@ -55,4 +55,9 @@ def notice(request: web.Request, status: int, key: str, seen: Viewer | None = No
     """A page that only says `key` (a refusal, an expired link), in the viewer's clinic's words."""
     services = request.app[SERVICES]
     clinic = seen.clinics[0] if seen and seen.clinics else services.config.clinics[0]
-    return page(request, "notice.html", clinic, seen, status=status, key=key)
+    return page(request, "notice.html", clinic, seen, status=status, key=key, said=None)
+
+
+def told(request: web.Request, clinic: Clinic, seen: Viewer, said: Markup) -> web.Response:
+    """What an action's presser is told (sent, closed already, take it first), with the way back."""
+    return page(request, "notice.html", clinic, seen, key="", said=said)
