@@ -27,6 +27,9 @@ SEND_RATE = 28.0  # the bot's overall sends a second (Telegram allows about 30)
 # (12 nominal minutes at the default speed) and an alert round is not held back an hour.
 TICK_SECONDS = 0.2
 RENOTIFY = "1h"  # alert_renotify_after
+# emergency_renotify_after: Sam takes Chloe's emergency from his first reminder, after reading for
+# 3-10 minutes; a reminder every 15 minutes keeps that story whatever his pace.
+EMERGENCY_RENOTIFY = "15m"
 REMINDER = "12h"  # reminder_after: longer than a patient takes to tap through a check-in at Telegram's pace
 FOLLOW_UP_HOURS = 72
 HEARTBEAT = 0.005  # real seconds between the world clock's checks that the event loop runs
@@ -108,6 +111,7 @@ def write_config(
         "clock_speed": float(speed),
         "reminder_after": REMINDER,
         "alert_renotify_after": RENOTIFY,
+        "emergency_renotify_after": EMERGENCY_RENOTIFY,
         "language": "en",
     }
     telegram = {"api_base_url": api_base_url, "max_messages_per_second": SEND_RATE * warp}
