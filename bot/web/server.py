@@ -15,8 +15,8 @@ import jinja2
 from aiohttp import web
 
 from bot.services.shared import Services
-from bot.services.web_access import SIGN_IN_PATH
-from bot.web import pages, signin, summary
+from bot.services.web_access import MINI_APP_PATH, SIGN_IN_PATH
+from bot.web import mini_app, pages, signin, summary
 from bot.web.security import SERVICES, secure_headers
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def create_app(services: Services) -> web.Application:
     )
     routes = app.router
     routes.add_get("/", pages.worklist)
+    routes.add_get(MINI_APP_PATH, mini_app.shell)
     routes.add_get("/patients", pages.patients)
     routes.add_get("/patients/{patient_id}", pages.timeline)
     routes.add_get("/patients/{patient_id}/chart.svg", pages.chart)
