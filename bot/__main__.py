@@ -39,7 +39,7 @@ def run_bot(args: argparse.Namespace, out: TextIO) -> int:
     config = ready_to_run(args)
     if config is None:
         return 2
-    run(config, [start_web] if config.web.enabled else [])
+    run(config, start_web if config.web.enabled else None)
     return 0
 
 

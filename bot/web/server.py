@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -23,10 +23,16 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 Stop = Callable[[], Awaitable[None]]
+RouteAdder = Callable[[web.Application], None]
+FORM_MAX_SIZE = 64 * 1024
+UPDATE_MAX_SIZE = 1024 * 1024  # as the webhook's own server (bot/telegram/webhook.py)
 
 
-def create_app(services: Services) -> web.Application:
-    app = web.Application(middlewares=[secure_headers], client_max_size=64 * 1024)
+def create_app(services: Services, extra_routes: Sequence[RouteAdder] = ()) -> web.Application:
+    """The worklist's app, with `extra_routes` added beside its pages (the webhook's, when Telegram
+    posts updates to this server: an update can be larger than any of the pages' forms)."""
+    max_size = UPDATE_MAX_SIZE if extra_routes else FORM_MAX_SIZE
+    app = web.Application(middlewares=[secure_headers], client_max_size=max_size)
     app[SERVICES] = services
     aiohttp_jinja2.setup(
         app,
@@ -49,6 +55,8 @@ def create_app(services: Services) -> web.Application:
     routes.add_post("/signin", signin.signin)
     routes.add_post("/signout", signin.signout)
     routes.add_static("/static", HERE / "static")
+    for add_route in extra_routes:
+        add_route(app)
     return app
 
 
@@ -60,11 +68,11 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-async def start(services: Services) -> Stop:
-    """Serve the worklist on `[web] listen`; the coroutine that stops it."""
+async def start(services: Services, routes: Sequence[RouteAdder] = ()) -> Stop:
+    """Serve the worklist (and `routes`) on `[web] listen`; the coroutine that stops it."""
     settle_heap()
     web_config = services.config.web
-    runner = web.AppRunner(create_app(services), access_log=None)
+    runner = web.AppRunner(create_app(services, routes), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, web_config.host, web_config.port).start()
     log.info("web worklist on %s:%s", web_config.host, web_config.port)
