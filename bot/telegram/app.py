@@ -226,6 +226,7 @@ def run(config: Config, web_server: WebServer | None = None) -> None:
     web_routes: list[webhook.RouteAdder] = []
     companions: list[Companion] = []
     if web_server is not None:
+
         async def start_web(services: Services) -> Callable[[], Awaitable[None]]:
             return await web_server(services, web_routes)
 
