@@ -124,11 +124,15 @@ async def run_demo(
                     console.print(header(options, emu.url, cast, timeline.follow_up_real))
                 store = Store(cast.config.storage.database)
                 try:
-                    after_day = functools.partial(
-                        serve_worklist, cast=cast, console=console, warp=options.warp, stop=stop
+                    after_day = (
+                        functools.partial(
+                            serve_worklist, cast=cast, console=console, warp=options.warp, stop=stop
+                        )
+                        if options.web
+                        else None
                     )
                     patient_logs, acknowledged = await _play(
-                        cast, store, emu, timeline, result.failures, after_day if options.web else None
+                        cast, store, emu, timeline, result.failures, after_day
                     )
                     result.patients = summaries(store, cast, options.speed)
                 finally:
