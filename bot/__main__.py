@@ -39,7 +39,7 @@ def run_bot(args: argparse.Namespace, out: TextIO) -> int:
     config = ready_to_run(args)
     if config is None:
         return 2
-    run(config, [start_web] if config.web.enabled else [])
+    run(config, start_web if config.web.enabled else None)
     return 0
 
 
@@ -188,6 +188,11 @@ def _demo_arguments(dem: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=1, help="varies the patients' answers and staff timing (default 1)"
     )
     dem.add_argument("--fast", action="store_true", help="the same day in a few seconds (for tests)")
+    dem.add_argument(
+        "--web",
+        action="store_true",
+        help="then keep the web worklist running on the day's data, with a sign-in link, until Ctrl-C",
+    )
     dem.set_defaults(handler=demo)
 
 

@@ -95,7 +95,7 @@ async def started_bot(emulator, tmp_path, web: str | None):
 async def test_staff_get_the_worklist_as_a_mini_app_when_it_is_served_over_https(emulator, tmp_path):
     web = 'listen = "127.0.0.1:8080"\npublic_url = "https://clinic.example.org/aftercare/"'
     dana, sam, noor = await started_bot(emulator, tmp_path, web)
-    url = {"url": "https://clinic.example.org/aftercare/"}
+    url = {"url": "https://clinic.example.org/aftercare/app"}  # the Mini App page (bot/web/mini_app.py)
     assert emulator.world.menu_buttons == {
         dana.id: {"type": "web_app", "text": "Worklist", "web_app": url},
         sam.id: {"type": "web_app", "text": "Worklist", "web_app": url},  # his first clinic's language

@@ -4,6 +4,7 @@ through the same intake as polling; a post without the right secret is refused a
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 
 import aiohttp
@@ -14,7 +15,8 @@ from bot.guidance.config import load_config
 from bot.guidance.loader import load_all_guidance
 from bot.store.database import Store
 from bot.telegram.app import ALLOWED_UPDATES, build_application
-from bot.telegram.webhook import SECRET_HEADER, serve_webhook, webhook_address
+from bot.telegram.webhook import SECRET_HEADER, RouteAdder, serve_webhook, webhook_address
+from bot.web.server import start as start_web
 
 from .harness import running_bot, write_config
 from .test_patient_journey import answer_checkin, consent, next_checkin, session_of, until
@@ -161,3 +163,49 @@ async def test_an_update_the_database_refuses_gets_500_and_is_handled_when_teleg
     h.store.db.execute("ALTER TABLE inbox_away RENAME TO inbox")
     assert "/enrol" in (await h.emu.wait_for_message(h.practitioner)).text
     assert h.emu.pending_updates == []
+
+
+async def test_with_the_web_worklist_on_one_server_takes_the_webhook_beside_the_pages(emulator, tmp_path):
+    """[web] listen and mode = "webhook": the worklist's server receives Telegram's posts (secret
+    checked) and serves the pages; nothing listens on webhook_listen."""
+    web_port, unused_port = free_port(), free_port()
+    dana = emulator.add_user("Dana")
+    path = write_config(tmp_path, emulator.base_url, [(dana.id, "Dana Reyes", "practitioner")])
+    text = path.read_text(encoding="utf-8").replace(
+        "[telegram]\n",
+        f'[telegram]\nmode = "webhook"\nwebhook_url = "http://127.0.0.1:{web_port}/tg"\n'
+        f'webhook_listen = "127.0.0.1:{unused_port}"\n',
+    )
+    path.write_text(text + f'\n[web]\nlisten = "127.0.0.1:{web_port}"\n', encoding="utf-8")
+    config = load_config(path)
+    store = Store(config.storage.database)
+    web_routes: list[RouteAdder] = []  # as bot.telegram.app.run wires them
+    application = build_application(
+        config,
+        store,
+        load_all_guidance(config),
+        emulator.token,
+        tick_seconds=None,
+        companions=[functools.partial(start_web, routes=web_routes)],
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        serve_webhook(application, config.telegram, ALLOWED_UPDATES, stop, web_routes)
+    )
+    try:
+        await until(lambda: emulator.world.webhook.active)
+        address = webhook_address(f"http://127.0.0.1:{web_port}/tg", emulator.token)
+        assert emulator.world.webhook.url == address.url
+        await emulator.send_text(dana, "/help")
+        assert "/enrol" in (await emulator.wait_for_message(dana)).text
+        assert posted_updates(emulator) >= 1
+        assert await post(address.url, forged_start(dana.id), "wrong") == 401
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{web_port}/") as page:
+                assert page.status == 401 and "Send /web" in await page.text()  # the worklist's
+            with pytest.raises(aiohttp.ClientConnectionError):
+                await http.get(f"http://127.0.0.1:{unused_port}/")
+    finally:
+        stop.set()
+        await running
+        store.close()

@@ -54,6 +54,17 @@ def test_webhook_mode_reads_its_address_and_where_it_is_served(tmp_path):
     assert "Updates: webhook at https://bot.example.org/hook (served on 0.0.0.0:8088)" in summary
 
 
+def test_with_the_web_worklist_on_its_server_takes_the_webhook(tmp_path):
+    extra = (
+        'mode = "webhook"\nwebhook_url = "https://bot.example.org/hook"\n\n[web]\nlisten = "127.0.0.1:8080"\n'
+    )
+    summary = summarise(config(tmp_path, extra), datetime(2026, 11, 23, 10, tzinfo=UTC))
+    assert (
+        "Updates: webhook at https://bot.example.org/hook (served by the web worklist on 127.0.0.1:8080)"
+        in (summary)
+    )
+
+
 # (extra [telegram] lines, the key and the error)
 REFUSED = [
     ('mode = "push"\n', "mode", "'push' is not one of: polling, webhook"),

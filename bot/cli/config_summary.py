@@ -34,8 +34,11 @@ def _updates(config: Config) -> str:
     telegram = config.telegram
     if telegram.mode != "webhook":
         return "polling"
-    host, port = telegram.webhook_listen
-    return f"webhook at {telegram.webhook_url} (served on {host}:{port})"
+    if config.web.enabled:  # one server: the worklist's carries the webhook (webhook_listen unused)
+        served = f"by the web worklist on {config.web.host}:{config.web.port}"
+    else:
+        served = "on {}:{}".format(*telegram.webhook_listen)
+    return f"webhook at {telegram.webhook_url} (served {served})"
 
 
 def _clinic(clinic: Clinic, now: datetime) -> list[str]:

@@ -27,10 +27,14 @@ def write_clinic_config(
     storage: Mapping[str, Any],
     clinic: Mapping[str, Any],
     staff: Sequence[tuple[int, str, str]],
+    web: Mapping[str, Any] | None = None,
 ) -> Path:
-    """`staff` as (telegram id, name, role); keys whose value is None are left out."""
+    """`staff` as (telegram id, name, role); keys whose value is None are left out; no [web]
+    table without `web`."""
     lines = ["[telegram]", *(f"{k} = {toml_value(v)}" for k, v in telegram.items() if v is not None)]
     lines += ["", "[storage]", *(f"{k} = {toml_value(v)}" for k, v in storage.items() if v is not None)]
+    if web is not None:
+        lines += ["", "[web]", *(f"{k} = {toml_value(v)}" for k, v in web.items() if v is not None)]
     lines += ["", "[[clinics]]", *(f"{k} = {toml_value(v)}" for k, v in clinic.items() if v is not None)]
     for telegram_id, name, role in staff:
         lines += [

@@ -20,6 +20,7 @@ class DemoOptions:
     quiet: bool = False
     seed: int = 1
     fast: bool = False
+    web: bool = False  # keep the web worklist running on the day's data until stopped
 
     @property
     def warp(self) -> float:

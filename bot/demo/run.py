@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import sys
 import tempfile
 import time
 import typing
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
+from telegram.ext import Application
 
 from bot.clinic.enrolment import create_enrolment
 from bot.demo import script
@@ -41,6 +43,7 @@ from bot.demo.outcome import DemoResult, check, summaries
 from bot.demo.output import TrimmedLines
 from bot.demo.setup import Cast, Timeline, WorldClock, build_bot, cast_the_day
 from bot.demo.summary import header, summary
+from bot.demo.web import serve_worklist
 from bot.emulator import BotApiEmulator
 from bot.followup.status import SessionStatus
 from bot.store.database import Store
@@ -92,10 +95,14 @@ def _logging(display: ChatDisplay) -> Iterator[_LogCatcher]:
 
 
 async def run_demo(
-    options: DemoOptions | None = None, console: Console | None = None, progress: TextIO | None = None
+    options: DemoOptions | None = None,
+    console: Console | None = None,
+    progress: TextIO | None = None,
+    stop: asyncio.Event | None = None,
 ) -> DemoResult:
     """Play the day and return what happened; `result.failures` lists what did not go as scripted.
-    Quiet, a line goes to `progress` as the day reaches each check-in hour."""
+    Quiet, a line goes to `progress` as the day reaches each check-in hour. With `options.web`,
+    the worklist stays up after the day until `stop` is set (without one, until Ctrl-C)."""
     options = options or DemoOptions()
     console = console or Console()
     problem = check_options(options)
@@ -117,7 +124,16 @@ async def run_demo(
                     console.print(header(options, emu.url, cast, timeline.follow_up_real))
                 store = Store(cast.config.storage.database)
                 try:
-                    patient_logs, acknowledged = await _play(cast, store, emu, timeline, result.failures)
+                    after_day = (
+                        functools.partial(
+                            serve_worklist, cast=cast, console=console, warp=options.warp, stop=stop
+                        )
+                        if options.web
+                        else None
+                    )
+                    patient_logs, acknowledged = await _play(
+                        cast, store, emu, timeline, result.failures, after_day
+                    )
                     result.patients = summaries(store, cast, options.speed)
                 finally:
                     store.close()
@@ -157,10 +173,16 @@ async def _show_progress(timeline: Timeline, display: ChatDisplay, out: TextIO) 
 
 
 async def _play(
-    cast: Cast, store: Store, emu: BotApiEmulator, timeline: Timeline, failures: list[str]
+    cast: Cast,
+    store: Store,
+    emu: BotApiEmulator,
+    timeline: Timeline,
+    failures: list[str],
+    after_day: Callable[[Application], Awaitable[None]] | None = None,
 ) -> Played:
-    """Start the bot, let everyone play their script until the follow-ups end, stop the bot. A script
-    that goes wrong is added to `failures`; the day's summary still follows."""
+    """Start the bot, let everyone play their script until the follow-ups end, run `after_day`
+    (--web) with the bot still up, stop the bot. A script that goes wrong is added to
+    `failures`; the day's summary still follows."""
     app = build_bot(cast, store, emu, timeline.clock)
     patient_logs = {p.name: script.PatientLog() for p in cast.patient_scripts}
     acknowledged: dict[str, str] = {}
@@ -170,9 +192,12 @@ async def _play(
         await app.start()
         await updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
         try:
-            await _perform(cast, store, timeline, patient_logs, acknowledged)
-        except script.ScriptError as error:
-            failures.append(str(error))
+            try:
+                await _perform(cast, store, timeline, patient_logs, acknowledged)
+            except script.ScriptError as error:
+                failures.append(str(error))  # the day stops; its summary, and --web, still follow
+            if after_day is not None:
+                await after_day(app)
         finally:
             await updater.stop()
             await app.stop()
@@ -241,9 +266,10 @@ async def _settle(store: Store, timeline: Timeline) -> None:
 
 
 def main(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    """`aftercare demo [--speed N] [--quiet] [--seed N] [--fast]`: 0 when the day went as scripted."""
+    """`aftercare demo [--speed N] [--quiet] [--seed N] [--fast] [--web]`: 0 when the day went as
+    scripted (with --web, once stopped by Ctrl-C)."""
     speed = DEFAULT_SPEED if args.speed is None else args.speed
-    options = DemoOptions(speed=speed, quiet=args.quiet, seed=args.seed, fast=args.fast)
+    options = DemoOptions(speed=speed, quiet=args.quiet, seed=args.seed, fast=args.fast, web=args.web)
     problem = check_options(options)
     if problem:
         print(f"aftercare: {problem}", file=sys.stderr)

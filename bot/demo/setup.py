@@ -4,6 +4,7 @@ people as emulator users with their chats on screen, and the real bot wired to t
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,10 +98,16 @@ class Timeline:
 
 
 def write_config(
-    folder: Path, api_base_url: str, staff: list[tuple[int, str, str]], speed: float, warp: float = 1.0
+    folder: Path,
+    api_base_url: str,
+    staff: list[tuple[int, str, str]],
+    speed: float,
+    warp: float = 1.0,
+    web_listen: str | None = None,
 ) -> Path:
     """A one-clinic config for the demo: no quiet hours, the schedule `speed` times faster. With
-    `warp`, the emulator's clock (and so the rate Telegram allows) runs that many times faster."""
+    `warp`, the emulator's clock (and so the rate Telegram allows) runs that many times faster;
+    with `web_listen`, the web worklist is on."""
     clinic = {
         "id": "demo",
         "name": "Harbour Physio",
@@ -116,7 +123,15 @@ def write_config(
     }
     telegram = {"api_base_url": api_base_url, "max_messages_per_second": SEND_RATE * warp}
     storage = {"database": str(folder / "demo.sqlite3")}
-    return write_clinic_config(folder / "demo.toml", telegram, storage, clinic, staff)
+    web = {"listen": web_listen} if web_listen else None
+    return write_clinic_config(folder / "demo.toml", telegram, storage, clinic, staff, web)
+
+
+def free_port() -> int:
+    """A port on this machine nobody listens on now, for the demo's worklist (--web)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -141,9 +156,11 @@ class Cast:
 
     @property
     def practitioner(self) -> User:
-        return next(
-            u for u, s in zip(self.staff_users, self.staff_scripts, strict=True) if s.role == "practitioner"
-        )
+        return self.staff_member("practitioner")
+
+    def staff_member(self, role: str) -> User:
+        """The first staff member of `role`."""
+        return next(u for u, s in zip(self.staff_users, self.staff_scripts, strict=True) if s.role == role)
 
 
 def cast_the_day(
@@ -157,7 +174,8 @@ def cast_the_day(
         (u.id, f"{s.first_name} {s.last_name}", s.role)
         for u, s in zip(staff_users, staff_scripts, strict=True)
     ]
-    config = load_config(write_config(folder, emu.base_url, staff, options.speed, options.warp))
+    web_listen = f"127.0.0.1:{free_port()}" if options.web else None
+    config = load_config(write_config(folder, emu.base_url, staff, options.speed, options.warp, web_listen))
     clinic = config.clinics[0]
     guidance_by_clinic = load_all_guidance(config)
     stage = script.Stage(

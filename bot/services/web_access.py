@@ -26,6 +26,7 @@ TOKEN_BYTES = 24  # 192 bits
 LINK_SECONDS = 10 * 60
 SESSION_SECONDS = 12 * 3600
 SIGN_IN_PATH = "/signin/"
+MINI_APP_PATH = "/app"  # what the staff menu button opens inside Telegram (bot/web/mini_app.py)
 
 
 def token_hash(token: str) -> str:

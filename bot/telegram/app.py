@@ -61,6 +61,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY,
 # Something that runs beside the bot in its event loop (the web worklist, bot/web): started once
 # the bot is initialised, given the services; it returns the coroutine function that stops it.
 Companion = Callable[[Services], Awaitable[Callable[[], Awaitable[None]]]]
+# The web worklist's start: a companion that also serves the routes it is given (the webhook's).
+WebServer = Callable[[Services, Sequence[webhook.RouteAdder]], Awaitable[Callable[[], Awaitable[None]]]]
 
 
 def file_url(api_base_url: str) -> str:
@@ -212,17 +214,28 @@ def _schedule(application: Application, tick_seconds: float) -> None:
     )
 
 
-def run(config: Config, companions: Sequence[Companion] = ()) -> None:
+def run(config: Config, web_server: WebServer | None = None) -> None:
     """Poll Telegram, or receive its updates by webhook, until stopped (SIGINT/SIGTERM); the
     database keeps everything between runs. Polling removes a webhook set before (PTB's
-    start_polling calls deleteWebhook), so switching back needs nothing more. `companions` (the
-    web worklist) start with the bot and stop after it, in either mode."""
+    start_polling calls deleteWebhook), so switching back needs nothing more. `web_server` (the
+    web worklist) starts with the bot and stops after it, in either mode; in webhook mode it
+    serves the webhook too, as the one server."""
     store = Store(config.storage.database)
     guidance = load_all_guidance(config)
+    # Filled below once the application exists, read when the worklist starts (post_init).
+    web_routes: list[webhook.RouteAdder] = []
+    companions: list[Companion] = []
+    if web_server is not None:
+
+        async def start_web(services: Services) -> Callable[[], Awaitable[None]]:
+            return await web_server(services, web_routes)
+
+        companions.append(start_web)
     application = build_application(config, store, guidance, config.telegram.token(), companions=companions)
     try:
         if config.telegram.mode == "webhook":
-            webhook.run_webhook(application, config.telegram, ALLOWED_UPDATES)
+            shared = web_routes if web_server else None
+            webhook.run_webhook(application, config.telegram, ALLOWED_UPDATES, shared)
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     finally:

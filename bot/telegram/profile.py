@@ -36,6 +36,7 @@ from bot.guidance.config import Config
 from bot.guidance.model import Guidance
 from bot.render import html as render
 from bot.services.shared import Services
+from bot.services.web_access import MINI_APP_PATH
 from bot.telegram.replies import describe
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def menu_buttons(bot: Bot, services: Services) -> Iterator[Awaitable[bool]]:
     public_url = services.config.web.public_url
     if not public_url or not public_url.startswith("https://"):
         return
-    worklist = WebAppInfo(public_url.rstrip("/") + "/")
+    worklist = WebAppInfo(public_url.rstrip("/") + MINI_APP_PATH)
     seen: set[int] = set()
     for clinic in services.config.clinics:
         label = text(services.guidance(clinic.id), "menu_button_worklist", clinic.language)

@@ -2,10 +2,12 @@
 
 Two separate steps, so the clinic's web app can carry the route too: `add_webhook_route` adds the
 route to any aiohttp.web Application, `make_web_app` + `serve` make one that serves it alone
-(`[telegram] webhook_listen`). A post must carry `X-Telegram-Bot-Api-Secret-Token` (compared in
-constant time): without it, 401 and nothing is handled. An update goes through the same intake
-as a polled one (`intake.py`): stored in the inbox before Telegram is answered 200 (an answer is
-Telegram's confirmation, after which it forgets the update), then handled in order and emptied.
+(`[telegram] webhook_listen`). With the web worklist on (`[web] listen`) there is one server:
+the route is added to the worklist's app, and `webhook_listen` is not used.
+A post must carry `X-Telegram-Bot-Api-Secret-Token` (compared in constant time): without it,
+401 and nothing is handled. An update goes through the same intake as a polled one
+(`intake.py`): stored in the inbox before Telegram is answered 200 (an answer is Telegram's
+confirmation, after which it forgets the update), then handled in order and emptied.
 A database that refuses it gets a 500: Telegram posts it again later.
 
 The secret path and token are derived from the bot token (HMAC), so they stay the same over
@@ -24,6 +26,7 @@ import json
 import logging
 import signal
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -39,6 +42,7 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CONNECTIONS = 1  # Telegram's order kept; see above
+RouteAdder = Callable[[web.Application], None]
 
 
 @dataclass(frozen=True)
@@ -95,21 +99,31 @@ async def serve(web_app: web.Application, host: str, port: int) -> web.AppRunner
 
 
 async def serve_webhook(
-    application: Application, telegram: TelegramConfig, allowed_updates: list[str], stop: asyncio.Event
+    application: Application,
+    telegram: TelegramConfig,
+    allowed_updates: list[str],
+    stop: asyncio.Event,
+    web_routes: list[RouteAdder] | None = None,
 ) -> None:
     """Start the bot, serve the webhook, tell Telegram where it is, and run until `stop` is set.
-    The webhook stays set when the bot stops: Telegram keeps the updates until it is back."""
+    The webhook stays set when the bot stops: Telegram keeps the updates until it is back.
+    `web_routes`: the routes the web worklist adds when it starts (with the bot, in post_init);
+    given, the webhook is one of them and no server of its own is started."""
     if telegram.webhook_url is None:
         raise ValueError('mode = "webhook" needs webhook_url')  # the config check says so first
     address = webhook_address(telegram.webhook_url, application.bot.token)
-    web_app = make_web_app()
-    add_webhook_route(web_app, application, address)
+    web_app = None
+    if web_routes is None:
+        web_app = make_web_app()
+        add_webhook_route(web_app, application, address)
+    else:
+        web_routes.append(lambda worklist: add_webhook_route(worklist, application, address))
     # The hooks in the order run_polling calls them, so whatever they start also stops.
     async with application:
         if application.post_init is not None:
             await application.post_init(application)  # what the last run left goes first
         await application.start()
-        runner = await serve(web_app, *telegram.webhook_listen)
+        runner = None if web_app is None else await serve(web_app, *telegram.webhook_listen)
         try:
             await application.bot.set_webhook(
                 address.url,
@@ -117,10 +131,13 @@ async def serve_webhook(
                 allowed_updates=allowed_updates,
                 max_connections=CONNECTIONS,
             )
-            log.info("receiving updates by webhook on %s:%d", *telegram.webhook_listen)
+            host, port = telegram.webhook_listen
+            where = "the web worklist's server" if runner is None else f"{host}:{port}"
+            log.info("receiving updates by webhook on %s", where)
             await stop.wait()
         finally:
-            await runner.cleanup()
+            if runner is not None:
+                await runner.cleanup()
             await application.stop()
             if application.post_stop is not None:
                 await application.post_stop(application)
@@ -128,8 +145,13 @@ async def serve_webhook(
         await application.post_shutdown(application)
 
 
-def run_webhook(application: Application, telegram: TelegramConfig, allowed_updates: list[str]) -> None:
-    """Serve the webhook until SIGINT or SIGTERM."""
+def run_webhook(
+    application: Application,
+    telegram: TelegramConfig,
+    allowed_updates: list[str],
+    web_routes: list[RouteAdder] | None = None,
+) -> None:
+    """Serve the webhook until SIGINT or SIGTERM (on the web worklist's server: `web_routes`)."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -137,6 +159,6 @@ def run_webhook(application: Application, telegram: TelegramConfig, allowed_upda
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # no signal handlers on this platform
                 loop.add_signal_handler(signum, stop.set)
-        await serve_webhook(application, telegram, allowed_updates, stop)
+        await serve_webhook(application, telegram, allowed_updates, stop, web_routes)
 
     asyncio.run(main())

@@ -8,6 +8,8 @@ Two things differ from the policy of the other pages:
   allowed explicitly from https://telegram.org rather than vendored: Telegram changes the script
   with its clients (new versions of the WebApp API, fixes for their web views) and documents
   loading it from there; a vendored copy would age silently. It is the only outside source.
+- `img-src` adds `blob:`: an <img> cannot send the initData header, so the page's script fetches
+  the chart and photos itself and shows them from blob: URLs of what it fetched.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def mini_app_policy() -> str:
         "default-src": "'none'",
         "script-src": f"'self' {TELEGRAM_WEB_APP_JS}",
         "style-src": "'self'",
-        "img-src": "'self'",
+        "img-src": "'self' blob:",
         "connect-src": "'self'",
         "form-action": "'self'",
         "base-uri": "'none'",

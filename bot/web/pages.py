@@ -23,7 +23,7 @@ from bot.render.html import Safe
 from bot.render.lifecycle import outcome_label
 from bot.services import alert_lifecycle, alerts
 from bot.web import views
-from bot.web.security import SERVICES, Viewer, csrf_ok, viewer
+from bot.web.security import SERVICES, Viewer, csrf_ok, signed_out_key, viewer
 from bot.web.texts import notice, page, texts, told
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def staff_page(handler: Page) -> Callable[[web.Request], Awaitable[web.StreamRes
     async def checked(request: web.Request) -> web.StreamResponse:
         seen = viewer(request)
         if seen is None:
-            return notice(request, 401, "web_signed_out")
+            return notice(request, 401, signed_out_key(request))
         clinic = seen.clinic(request.query.get("clinic"))
         if clinic is None:
             return notice(request, 404, "web_not_found", seen)
@@ -175,7 +175,7 @@ async def alert_action(request: web.Request) -> web.StreamResponse:
     """A button of the worklist, through the same service as its Telegram twin."""
     seen = viewer(request)
     if seen is None:
-        return notice(request, 401, "web_signed_out")
+        return notice(request, 401, signed_out_key(request))
     form = await request.post()
     if not csrf_ok(seen, form):
         return notice(request, 403, "web_form_expired", seen)

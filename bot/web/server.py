@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -15,18 +15,24 @@ import jinja2
 from aiohttp import web
 
 from bot.services.shared import Services
-from bot.services.web_access import SIGN_IN_PATH
-from bot.web import pages, signin, summary
+from bot.services.web_access import MINI_APP_PATH, SIGN_IN_PATH
+from bot.web import mini_app, pages, signin, summary
 from bot.web.security import SERVICES, secure_headers
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 Stop = Callable[[], Awaitable[None]]
+RouteAdder = Callable[[web.Application], None]
+FORM_MAX_SIZE = 64 * 1024
+UPDATE_MAX_SIZE = 1024 * 1024  # as the webhook's own server (bot/telegram/webhook.py)
 
 
-def create_app(services: Services) -> web.Application:
-    app = web.Application(middlewares=[secure_headers], client_max_size=64 * 1024)
+def create_app(services: Services, extra_routes: Sequence[RouteAdder] = ()) -> web.Application:
+    """The worklist's app, with `extra_routes` added beside its pages (the webhook's, when Telegram
+    posts updates to this server: an update can be larger than any of the pages' forms)."""
+    max_size = UPDATE_MAX_SIZE if extra_routes else FORM_MAX_SIZE
+    app = web.Application(middlewares=[secure_headers], client_max_size=max_size)
     app[SERVICES] = services
     aiohttp_jinja2.setup(
         app,
@@ -36,6 +42,7 @@ def create_app(services: Services) -> web.Application:
     )
     routes = app.router
     routes.add_get("/", pages.worklist)
+    routes.add_get(MINI_APP_PATH, mini_app.shell)
     routes.add_get("/patients", pages.patients)
     routes.add_get("/patients/{patient_id}", pages.timeline)
     routes.add_get("/patients/{patient_id}/chart.svg", pages.chart)
@@ -49,6 +56,8 @@ def create_app(services: Services) -> web.Application:
     routes.add_post("/signin", signin.signin)
     routes.add_post("/signout", signin.signout)
     routes.add_static("/static", HERE / "static")
+    for add_route in extra_routes:
+        add_route(app)
     return app
 
 
@@ -60,11 +69,11 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-async def start(services: Services) -> Stop:
-    """Serve the worklist on `[web] listen`; the coroutine that stops it."""
+async def start(services: Services, routes: Sequence[RouteAdder] = ()) -> Stop:
+    """Serve the worklist (and `routes`) on `[web] listen`; the coroutine that stops it."""
     settle_heap()
     web_config = services.config.web
-    runner = web.AppRunner(create_app(services), access_log=None)
+    runner = web.AppRunner(create_app(services, routes), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, web_config.host, web_config.port).start()
     log.info("web worklist on %s:%s", web_config.host, web_config.port)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.services import web_access
-from bot.web.security import COOKIE, SERVICES, csrf_ok, set_session_cookie, viewer
+from bot.web.security import COOKIE, SERVICES, csrf_ok, set_session_cookie, signed_out_key, viewer
 from bot.web.texts import notice, page
 
 
@@ -36,8 +36,8 @@ async def signin(request: web.Request) -> web.Response:
 
 async def signout(request: web.Request) -> web.Response:
     seen = viewer(request)
-    if seen is None:
-        return notice(request, 401, "web_signed_out")
+    if seen is None or seen.session_token is None:  # inside Telegram there is no session to end
+        return notice(request, 401, signed_out_key(request))
     if not csrf_ok(seen, await request.post()):
         return notice(request, 403, "web_form_expired", seen)
     web_access.sign_out(request.app[SERVICES], seen.session_token)
