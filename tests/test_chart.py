@@ -55,6 +55,15 @@ expected = "Lo habitual"
 severe = "Fuerte"
 alert_contact = "Llamar"
 alert_emergency = "112"
+[labels.de]
+title = "Schmerz"
+hours = "h"
+score = "Punkte"
+patient = "Du"
+expected = "Üblich"
+severe = "Stark"
+alert_contact = "Anrufen"
+alert_emergency = "112"
 """
 
 

@@ -92,7 +92,7 @@ def test_the_expiry_reads_as_a_date_in_the_clinics_language(config, guidance, lo
 
 
 def test_every_shipped_language_names_its_twelve_months(guidance):
-    for language in ("en", "es"):
+    for language in ("en", "es", "de"):
         names = [guidance.message(f"month_{n}", language) for n in range(1, 13)]
         assert len(set(names)) == 12 and all(name.strip() for name in names)
 

@@ -74,7 +74,7 @@ async def test_a_chest_pain_tick_tells_a_german_patient_to_call_the_emergency_nu
     await h.tick()
     staff = await h.emu.wait_for_message(h.practitioner)  # the clinic's language is German too
     assert staff.text.startswith("🔴 NOTFALL") and "Ana" in staff.text and "\nGrund: " in staff.text
-    assert [b["text"] for b in staff.buttons] == ["Ich kümmere mich"]
+    assert [b["text"] for b in staff.buttons] == ["Ich kümmere mich", "✉️ Patient anschreiben"]
 
 
 async def test_a_high_score_asks_a_german_patient_to_call_the_clinic_today(make_bot):

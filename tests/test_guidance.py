@@ -190,8 +190,9 @@ BROKEN_EDITS = [
     ),
     (
         "questions.toml",
-        'short = "Chest pain"\nshort_es = "Dolor de pecho"\n',
-        "",
+        'short = "Chest pain"\nshort_es = "Dolor de pecho"\nfindings = ["chest_pain_sharp"]\n'
+        'label_de = "Schmerzen in der Brust"\nshort_de = "Brustschmerzen"\n',
+        'findings = ["chest_pain_sharp"]\nlabel_de = "Schmerzen in der Brust"\n',
         "questions.toml: questions[3].options[0].short: a checklist option needs a short label",
     ),
     (
@@ -362,8 +363,8 @@ INCOMPLETE_LANGUAGES = [
     (
         "messages.toml",
         "[en]\n",
-        "[de]\nlanguage_name = 'Deutsch'\n\n[en]\n",
-        "messages.toml: de.",
+        "[nl]\nlanguage_name = 'Nederlands'\n\n[en]\n",
+        "messages.toml: nl.",
     ),
     ("messages.toml", "[es]\n", "[es-MX]\n", "messages.toml: es-MX: a language is a two-letter code"),
     (
@@ -375,8 +376,8 @@ INCOMPLETE_LANGUAGES = [
     (
         "questions.toml",
         'text_es = "¿Tienes algún moretón donde entraron las agujas?"',
-        'text_es = "¿Tienes algún moretón donde entraron las agujas?"\ntext_de = "Blaue Flecken?"',
-        "questions.toml: questions[1].text_de: 'de' is not a language of this guidance",
+        'text_es = "¿Tienes algún moretón donde entraron las agujas?"\ntext_nl = "Blauwe plekken?"',
+        "questions.toml: questions[1].text_nl: 'nl' is not a language of this guidance",
     ),
     (
         "questions.toml",
@@ -393,7 +394,7 @@ INCOMPLETE_LANGUAGES = [
     ("areas.toml", 'label_es = "Cuello"\n', "", "areas.toml: areas.neck.label_es: missing"),
     ("rules.toml", "reason_es = ", "reason_fr = ", "rules.toml: rules[0].reason_fr: 'fr' is not a language"),
     ("course.toml", 'patient = "Según el paciente"\n', "", "course.toml: labels.es.patient: missing"),
-    ("course.toml", "[labels.es]", "[labels.de]", "course.toml: labels.de: 'de' is not a language"),
+    ("course.toml", "[labels.es]", "[labels.nl]", "course.toml: labels.nl: 'nl' is not a language"),
 ]
 
 
@@ -411,14 +412,14 @@ def leave_a_translation_behind(edited):
 
 
 def add_an_undeclared_language(edited):
-    (edited / "tips" / "de").mkdir()
-    (edited / "tips" / "de" / "hydration.md").write_text("Trink Wasser.", encoding="utf-8")
+    (edited / "tips" / "nl").mkdir()
+    (edited / "tips" / "nl" / "hydration.md").write_text("Drink water.", encoding="utf-8")
 
 
 TIP_LANGUAGES = [
     (drop_spanish_tip, "tips.toml: tips[1].file: missing tips/es/hydration.md (the guidance ships 'es')"),
     (leave_a_translation_behind, "tips.toml: tips: tips/es/hydrate.md translates no tip"),
-    (add_an_undeclared_language, "tips.toml: tips: tips/de/hydration.md: 'de' is not a language"),
+    (add_an_undeclared_language, "tips.toml: tips: tips/nl/hydration.md: 'nl' is not a language"),
 ]
 
 
