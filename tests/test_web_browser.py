@@ -2,6 +2,7 @@
 in from a /web link, the emergency on top, acknowledged from the page and shown on the Telegram
 copies, the timeline's chart drawn; and the screenshots the README shows (docs/screenshots/)."""
 
+import os
 import re
 import socket
 from contextlib import AsyncExitStack
@@ -82,21 +83,24 @@ async def test_sign_in_acknowledge_an_emergency_and_see_the_chart(make_bot, chro
         assert drawn > 300  # the SVG loaded (a refused or broken image is 0 wide)
 
 
-async def test_screenshots_of_the_worklist_alert_and_timeline(make_bot, chrome):
+async def test_screenshots_of_the_worklist_alert_and_timeline(make_bot, chrome, tmp_path):
+    """Saved where the README shows them with AFTERCARE_SCREENSHOTS=1; otherwise taken and checked
+    in a temporary folder, so a test run leaves the checkout as it was."""
+    folder = SCREENSHOTS if os.environ.get("AFTERCARE_SCREENSHOTS") == "1" else tmp_path
     h = await make_bot()
     older, emergency = await alerts_of_a_morning(h)
     async with AsyncExitStack() as stack:
         page = await served(h, chrome, stack)
-        await page.screenshot(SCREENSHOTS / "worklist-desktop.png", DESKTOP)
-        await page.screenshot(SCREENSHOTS / "worklist-phone.png", PHONE)
+        await page.screenshot(folder / "worklist-desktop.png", DESKTOP)
+        await page.screenshot(folder / "worklist-phone.png", PHONE)
         await page.click(f"#alert-{emergency} button.primary")
         await page.until(f"document.querySelector('#alert-{emergency}.taken')")
         await page.open(f"/alerts/{emergency}")
-        await page.screenshot(SCREENSHOTS / "alert-phone.png", PHONE)
+        await page.screenshot(folder / "alert-phone.png", PHONE)
         patient_id = h.store.session(h.store.alert(emergency)["session_id"])["patient_id"]
         await page.open(f"/patients/{patient_id}")
         await page.until("document.querySelector('.chart img').naturalWidth")
-        await page.screenshot(SCREENSHOTS / "timeline-desktop.png", DESKTOP)
-        await page.screenshot(SCREENSHOTS / "timeline-phone.png", PHONE)
+        await page.screenshot(folder / "timeline-desktop.png", DESKTOP)
+        await page.screenshot(folder / "timeline-phone.png", PHONE)
     for name in ("worklist-desktop", "worklist-phone", "alert-phone", "timeline-desktop", "timeline-phone"):
-        assert (SCREENSHOTS / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+        assert (folder / f"{name}.png").read_bytes().startswith(b"\x89PNG")
