@@ -13,8 +13,9 @@ from bot.store.connection import Connection, marks
 
 _WORKLIST = """SELECT a.id, a.session_id, a.bucket, a.status, a.created_at, a.acknowledged_by,
        a.acknowledged_at, s.patient_id, s.practitioner_id, p.first_name, x.reasons,
-       (SELECT w.value FROM answers w WHERE w.session_id = a.session_id AND w.question_id = 'text'
-          AND w.received_at <= COALESCE(x.created_at, a.created_at) ORDER BY w.id DESC LIMIT 1) AS words
+       (SELECT json_extract(w.value, '$') FROM answers w
+         WHERE w.session_id = a.session_id AND w.question_id = 'text'
+           AND w.received_at <= COALESCE(x.created_at, a.created_at) ORDER BY w.id DESC LIMIT 1) AS words
   FROM alerts a JOIN sessions s ON s.id = a.session_id JOIN patients p ON p.id = s.patient_id
   LEFT JOIN assessments x ON x.id = a.assessment_id
  WHERE a.clinic_id = ? AND a.status = ? {more}"""
@@ -27,9 +28,8 @@ class WorklistQueries(Connection):
             _WORKLIST.format(more="") + " UNION ALL " + _WORKLIST.format(more="AND a.acknowledged_at >= ?"),
             [clinic_id, AlertStatus.OPEN, clinic_id, AlertStatus.ACKNOWLEDGED, acknowledged_since],
         )
-        for row in rows:
+        for row in rows:  # the words come decoded by SQLite (json_extract), the reasons are a list
             row["reasons"] = json.loads(row["reasons"]) if row["reasons"] else []
-            row["words"] = json.loads(row["words"]) if row["words"] else None
         return rows
 
     def followups(
