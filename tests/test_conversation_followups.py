@@ -14,6 +14,7 @@ NUMB_ES = (
     "creo que un 3, aunque esta mañana al levantarme tenía la pierna dormida y no podía mover bien el pie"
 )
 THANKS_EN = "You're welcome. If anything changes, just tell me here.\n\nIn an emergency, call 999."
+THANKS_DE = "Gern geschehen."
 NOTED_EN = "Noted. If anything changes, just tell me here.\n\nIn an emergency, call 999."
 
 
@@ -157,6 +158,18 @@ async def test_no_ninguno_in_spanish_answers_the_checklist(make_bot):
     assert current(h, eva, checkin).buttons == []
 
 
+async def test_nein_in_german_answers_the_checklist(make_bot):
+    h = await make_bot()
+    jan = h.emu.add_user("Jan", language_code="de")
+    await agree(h, jan, "Ja, einverstanden")
+    checkin = await next_checkin(h, jan, 6)
+    for label in ("3", "Keine blauen Flecken", "Energie wie immer"):
+        await tap(h, jan, current(h, jan, checkin), label)
+    reply = await write(h, jan, "nein, nichts davon")
+    assert "normalen Reaktion" in reply.text and open_alerts(h) == []
+    assert current(h, jan, checkin).buttons == []
+
+
 async def test_no_to_the_soreness_question_gets_the_question_again_not_an_alert(make_bot):
     h = await make_bot()
     ana = h.emu.add_user("Ana")
@@ -204,6 +217,10 @@ async def test_thanks_get_a_short_acknowledgement_not_the_greeting(make_bot):
     await agree(h, eva, "Sí, acepto")
     reply = await write(h, eva, "gracias!! 😊")
     assert reply.text.startswith("De nada.") and "Soy el asistente" not in reply.text
+    jan = h.emu.add_user("Jan", language_code="de")
+    await agree(h, jan, "Ja, einverstanden")
+    reply = await write(h, jan, "Danke schön!")
+    assert reply.text.startswith(THANKS_DE) and "Nachsorge-Assistent" not in reply.text
     assert open_alerts(h) == []
 
 
