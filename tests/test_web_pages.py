@@ -259,3 +259,16 @@ async def test_a_follow_up_without_a_score_has_no_chart(make_bot):
         html = await (await client.get(f"/patients/{patient_id}")).text()
         assert "Check-in at 6 h" in html and "chart.svg" not in html
         assert (await client.get(f"/patients/{patient_id}/chart.svg")).status == 404
+
+
+async def test_the_clinics_reference_names_the_patient_on_every_page(make_bot):
+    h = await make_bot()
+    alert, patient = await open_alert(h)
+    session_id = h.store.alert(alert)["session_id"]
+    h.store.db.execute("UPDATE sessions SET patient_ref = ? WHERE id = ?", ["A-77 <b>", session_id])
+    patient_id = h.store.patient_by_telegram(patient.id)["id"]
+    async with web_client(h) as client:
+        await sign_in(client, h, h.admin)
+        for path in ("/", "/patients", f"/patients/{patient_id}"):
+            html = await (await client.get(path)).text()
+            assert "A-77 &lt;b&gt;" in html and "A-77 <b>" not in html, path  # shown, and escaped

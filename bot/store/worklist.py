@@ -12,7 +12,7 @@ from bot.followup.status import RUNNING_SESSIONS, AlertStatus, CheckinStatus
 from bot.store.connection import Connection, marks
 
 _WORKLIST = """SELECT a.id, a.session_id, a.bucket, a.status, a.created_at, a.acknowledged_by,
-       a.acknowledged_at, s.patient_id, s.practitioner_id, p.first_name, x.reasons,
+       a.acknowledged_at, s.patient_id, s.patient_ref, s.practitioner_id, p.first_name, x.reasons,
        (SELECT json_extract(w.value, '$') FROM answers w
          WHERE w.session_id = a.session_id AND w.question_id = 'text'
            AND w.received_at <= COALESCE(x.created_at, a.created_at) ORDER BY w.id DESC LIMIT 1) AS words
@@ -40,7 +40,8 @@ class WorklistQueries(Connection):
         statuses = [status] if status in RUNNING_SESSIONS else list(RUNNING_SESSIONS)
         return self._all(
             # The page's rows are chosen first, then only they get their check-ins and result.
-            f"""SELECT s.id, s.patient_id, s.areas, s.treated_at, s.status, s.practitioner_id, p.first_name,
+            f"""SELECT s.id, s.patient_id, s.patient_ref, s.areas, s.treated_at, s.status, s.practitioner_id,
+                  p.first_name,
                   (SELECT MIN(c.due_at) FROM checkins c WHERE c.session_id = s.id AND c.status = ?)
                     AS next_due,
                   (SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id AND c.status = ?) AS missed,

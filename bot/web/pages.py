@@ -105,8 +105,17 @@ async def timeline(request: web.Request, seen: Viewer, clinic: Clinic) -> web.St
     )
     charted = guidance.course is not None and bool(chart_points(assessments))
     name = patient_name(patient)
+    reference = session["patient_ref"] or ""
     return page(
-        request, "timeline.html", clinic, seen, patient=patient, name=name, events=events, charted=charted
+        request,
+        "timeline.html",
+        clinic,
+        seen,
+        patient=patient,
+        name=name,
+        reference=reference,
+        events=events,
+        charted=charted,
     )
 
 

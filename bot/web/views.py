@@ -24,6 +24,7 @@ SAID_LIMIT = 160  # characters of a patient's words on the worklist; the timelin
 class AlertRow:
     id: int
     patient_id: int
+    reference: str  # the clinic's own, from enrolment ("" when none was given)
     name: str
     bucket: str
     bucket_label: Markup
@@ -54,6 +55,7 @@ def worklist(
         AlertRow(
             id=row["id"],
             patient_id=row["patient_id"],
+            reference=row["patient_ref"] or "",
             name=labels.patient_name(row),
             bucket=row["bucket"],
             bucket_label=buckets[row["bucket"]],
@@ -72,6 +74,7 @@ def followup_row(row: dict[str, Any], guidance: Guidance, clinic: Clinic) -> dic
     language = clinic.language
     return {
         "patient_id": row["patient_id"],
+        "reference": row["patient_ref"] or "",
         "name": labels.patient_name(row),
         "treated": labels.local_time(row["treated_at"], clinic),
         "areas": labels.area_labels(guidance, row["areas"], language),
