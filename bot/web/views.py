@@ -48,6 +48,7 @@ def worklist(
         b: Markup(labels.bucket_label(guidance, b, clinic.language)) for b in {r["bucket"] for r in rows}
     }
     wait = functools.cache(lambda seconds: waited(text, seconds))  # many alerts share a minute
+    reason = functools.cache(lambda said: one_line(said, SAID_LIMIT))  # and a rule's reason
     rows = sorted(
         rows, key=lambda r: (r["status"] != AlertStatus.OPEN, -severity(r["bucket"]), r["created_at"])
     )
@@ -60,7 +61,7 @@ def worklist(
             bucket=row["bucket"],
             bucket_label=buckets[row["bucket"]],
             said=one_line(row["words"], SAID_LIMIT) if row["words"] else "",
-            reasons=[one_line(r, SAID_LIMIT) for r in row["reasons"]],
+            reasons=[reason(r) for r in row["reasons"]],
             waited=wait(int((now if is_open else row["acknowledged_at"]) - row["created_at"]) // 60 * 60),
             who=None if is_open else labels.staff_name(clinic, row["acknowledged_by"]),
             open=is_open,
