@@ -277,3 +277,10 @@ async def running_bot(
             await app.stop()
             await asyncio.sleep(0)
             store.close()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -12,6 +12,8 @@ from aiohttp import web
 
 from bot.emulator.webhook import SECRET_HEADER
 
+from .test_patient_journey import until
+
 
 @pytest.fixture
 async def http():
@@ -50,14 +52,6 @@ async def receiver():
     found.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
     yield found
     await runner.cleanup()
-
-
-async def until(predicate, timeout=5.0):
-    for _ in range(int(timeout / 0.01)):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not reached")
 
 
 async def test_updates_are_posted_in_order_with_the_secret(http, emulator, receiver):

@@ -3,7 +3,6 @@ cannot be reached yet is waited for."""
 
 import asyncio
 import os
-import socket
 import sys
 
 import pytest
@@ -11,13 +10,7 @@ import pytest
 from bot.emulator import BotApiEmulator
 
 from .conftest import ROOT
-from .harness import write_config
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from .harness import free_port, write_config
 
 
 async def start_bot(config, token: str) -> asyncio.subprocess.Process:

@@ -4,7 +4,6 @@ copies, the timeline's chart drawn; and the screenshots the README shows (docs/s
 
 import os
 import re
-import socket
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from bot.web.server import start
 
 from .browser import DESKTOP, PHONE, Page, chromium
+from .harness import free_port
 from .test_staff_telegram import open_alert
 from .web_helpers import turn_on_web
 
@@ -24,12 +24,6 @@ LINK = re.compile(r"(http://127\.0\.0\.1:\d+/signin/[\w-]+)")
 @pytest.fixture(scope="module")
 def chrome(tmp_path_factory):
     yield from chromium(tmp_path_factory.mktemp("chromium-profile"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def served(h, chrome, stack) -> Page:

@@ -4,7 +4,6 @@ real Application signs in on it."""
 
 import logging
 import re
-import socket
 
 import aiohttp
 import pytest
@@ -16,13 +15,8 @@ from bot.store.database import Store
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.web.server import start
 
-from .harness import write_config
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from .harness import free_port, write_config
+from .web_helpers import link_token
 
 
 async def test_the_worklist_runs_beside_the_bot_and_stops_with_it(emulator, tmp_path, caplog):
@@ -47,7 +41,7 @@ async def test_the_worklist_runs_beside_the_bot_and_stops_with_it(emulator, tmp_
         try:
             await emulator.send_text(dana, "/web")
             link = re.search(rf"{base}/signin/\S+", (await emulator.wait_for_message(dana)).text).group(0)
-            token = link.rsplit("/", 1)[1]
+            token = link_token(link)
             assert (await browser.get(link)).status == 200
             signed = await browser.post(f"{base}/signin", data={"token": token})
             assert signed.status == 200 and "Open alerts" in await signed.text()

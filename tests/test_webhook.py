@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import socket
 
 import aiohttp
 import pytest
@@ -18,7 +17,7 @@ from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.webhook import SECRET_HEADER, RouteAdder, serve_webhook, webhook_address
 from bot.web.server import start as start_web
 
-from .harness import running_bot, write_config
+from .harness import free_port, running_bot, write_config
 from .test_patient_journey import answer_checkin, consent, next_checkin, session_of, until
 
 
@@ -105,12 +104,6 @@ async def test_an_update_posted_twice_is_handled_once(webhook_bot):
     await until(lambda: h.store.inbox_handled(990_000_001))
     await asyncio.sleep(0.2)
     assert len(h.emu.messages_to(sam)) == 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def test_webhook_mode_sets_the_webhook_and_polling_removes_it(emulator, tmp_path):

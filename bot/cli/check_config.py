@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.cli.config_checks import offline_problems, online_check, reach_report, token_note
-from bot.cli.config_stored import stored_summary
+from bot.cli.config_stored import in_force, stored_summary
 from bot.cli.config_summary import summarise
 from bot.guidance.config import Config, ConfigError, load_config
 from bot.guidance.loader import load_all_guidance
@@ -47,7 +47,8 @@ def check_config(args: argparse.Namespace, out: TextIO) -> int:
         if note:
             raise ConfigError(config.path, "telegram.token_file", note)
         print(f"Telegram accepts the token: the bot is @{online_check(config)}", file=out)
-        for line in reach_report(config, guidance_by_clinic):
+        # the staff in force: those an admin added or removed from Telegram too
+        for line in reach_report(in_force(config), guidance_by_clinic):
             print(line, file=out)
     elif note:
         print(note, file=out)

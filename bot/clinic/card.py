@@ -120,7 +120,7 @@ def _draw_qr(figure: Figure, link: str, top: float, room: float) -> float:
     code = segno.make(link, error="m", micro=False)
     modules, _ = code.symbol_size(scale=1, border=QUIET_ZONE)
     widest = round(QR_WIDTH_MM / MM_PER_INCH * DPI) // modules
-    narrowest = math.ceil(MIN_QR_CM / 2.54 * DPI / (modules - 2 * QUIET_ZONE))
+    narrowest = math.ceil(MIN_QR_CM * 10 / MM_PER_INCH * DPI / (modules - 2 * QUIET_ZONE))
     scale = max(narrowest, min(widest, int(room // modules)))
     buffer = io.BytesIO()
     code.save(buffer, kind="png", scale=scale, border=QUIET_ZONE)

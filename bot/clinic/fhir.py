@@ -254,7 +254,7 @@ def alert_resource(
 def _note(alert: dict[str, Any], clinic: Clinic, step: str, text: str) -> dict[str, Any]:
     """A step of the alert's handling: when, by whom, what (closed: the outcome id, the staff's note)."""
     note: dict[str, Any] = {"time": instant(alert[f"{step}_at"], clinic), "text": text}
-    by = alert["acknowledged_by" if step == "acknowledged" else "closed_by"]
+    by = alert[f"{step}_by"]
     return note | ({"authorReference": practitioner(by)} if by is not None else {})
 
 

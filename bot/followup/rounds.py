@@ -93,7 +93,7 @@ def is_same_day(guidance: Guidance, rule_ids: Iterable[str], areas: Iterable[str
     """Whether a rule that fired needs the clinic the same day (rules.toml `same_day`): "always",
     or "thoracic" when a treated area is thoracic-risk (an unknown or missing one counts, A3)."""
     treated = list(areas)
-    thoracic = not treated or any(a not in guidance.areas or guidance.is_thoracic(a) for a in treated)
+    thoracic = not treated or any(guidance.is_thoracic(a) for a in treated)
     marks = {rule.id: rule.same_day for rule in guidance.rules}
     return any(marks.get(i) == "always" or (marks.get(i) == "thoracic" and thoracic) for i in rule_ids)
 

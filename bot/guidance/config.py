@@ -19,7 +19,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import bot
 from bot.guidance.durations import format_duration, parse_duration
-from bot.guidance.escalation import ESCALATION_KEYS, PHONE, PHONE_HINT, at_least_one, read_escalation
+from bot.guidance.escalation import (
+    DEFAULT_EMERGENCY_RENOTIFY,
+    DEFAULT_MAX_ALERT_ROUNDS,
+    ESCALATION_KEYS,
+    PHONE,
+    PHONE_HINT,
+    at_least_one,
+    read_escalation,
+)
 from bot.guidance.opening_hours import OpeningHours
 from bot.guidance.quiet_hours import QuietHours
 from bot.guidance.telegram_config import DEFAULT_API_BASE_URL as DEFAULT_API_BASE_URL
@@ -114,8 +122,8 @@ class Clinic:
     staff: tuple[Staff, ...]
     opening_hours: OpeningHours | None = None  # None: always open, as before the key existed
     out_of_hours_phone: str | None = None
-    emergency_renotify_after: timedelta = timedelta(minutes=5)
-    max_alert_rounds: int = 4
+    emergency_renotify_after: timedelta = parse_duration(DEFAULT_EMERGENCY_RENOTIFY)
+    max_alert_rounds: int = DEFAULT_MAX_ALERT_ROUNDS
     table: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # as read, for overlay
 
     @property

@@ -120,6 +120,7 @@ REQUIRED_MESSAGES: dict[str, set[str]] = {
     "edit_milder_soreness": {"soreness", "clinic_name"},
     "checkin_answered_in_words": set(),
     "status_in_words": set(),
+    "status_checkin": {"hours", "answers"},  # a line of /status: a check-in and its answers
     "outcome_emergency_unfollowed": {"emergency_number"},
     "alert_photo_caption": {"first_name"},
     # the soreness chart's one-line summary (bot/clinic/chart.py)

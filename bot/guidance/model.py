@@ -208,7 +208,8 @@ class Guidance:
 
     def is_thoracic(self, area_id: str | None) -> bool:
         """Unknown areas count as thoracic-risk (rule A3): a missed pneumothorax costs more."""
-        return area_id is None or self.areas[area_id].thoracic_risk
+        area = self.areas.get(area_id) if area_id is not None else None
+        return area is None or area.thoracic_risk
 
     def checkin_hour(self, hours: float) -> int:
         """The latest check-in hour that has passed; before the first, the first."""

@@ -35,11 +35,12 @@ def answers_summary(
         given = by_checkin.get(checkin["id"], {})
         said = elapsed_label(said_hours.get(checkin["id"], checkin["hours"]))
         if not given and checkin["status"] == CheckinStatus.ANSWERED:
-            lines.append(f"<b>{said} h:</b> " + render.message(guidance, "status_in_words", lang))
+            told = render.message(guidance, "status_in_words", lang)
+            lines.append(render.message(guidance, "status_checkin", lang, hours=said, answers=told))
         elif given:
             questions = guidance.questions_at(guidance.checkin_hour(checkin["hours"]), after_alert=True)
-            labels = [answer_label(q, given[q.id], lang) for q in questions if q.id in given]
-            lines.append(f"<b>{said} h:</b> " + render.escape(" · ".join(labels)))
+            labels = " · ".join(answer_label(q, given[q.id], lang) for q in questions if q.id in given)
+            lines.append(render.message(guidance, "status_checkin", lang, hours=said, answers=labels))
     if texts:
         lines.append(render.message(guidance, "status_messages", lang, count=texts))
     return Safe("\n".join(lines) if lines else render.message(guidance, "answers_none", lang))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.delivery.reach import probe
 from bot.followup.rounds import admins
 from bot.followup.status import MessageKind
+from bot.guidance.config import Clinic
 from bot.render.reach import clinic_chats, unreachable_report
 
 if TYPE_CHECKING:
@@ -40,19 +41,19 @@ async def check_reach(services: Services) -> dict[int, str]:
             services.store.set_reach(chat, reach.reason, services.now())
             if reach.reason is not None:
                 refused[chat] = reach.reason
+    skip = services.store.unreachable_chats()
     for clinic in services.config.clinics:
-        _tell_admins(services, clinic.id, refused)
+        _tell_admins(services, clinic, refused, skip)
     if refused:
         log.warning("%d staff or alert chats cannot be reached", len(refused))  # who: in the admins' message
     return refused
 
 
-def _tell_admins(services: Services, clinic_id: str, refused: dict[int, str]) -> None:
-    clinic = services.clinic(clinic_id)
+def _tell_admins(services: Services, clinic: Clinic, refused: dict[int, str], skip: frozenset[int]) -> None:
     text = unreachable_report(services.guidance(clinic.id), clinic, refused)
     if text is None:
         return
-    for admin in admins(clinic, services.store.unreachable_chats()):
+    for admin in admins(clinic, skip):
         services.queue(admin, MessageKind.STAFF, text)
 
 

@@ -24,6 +24,7 @@ from bot.render import checkin as cr
 from bot.render import html as render
 from bot.render.html import Safe
 from bot.services import alerts
+from bot.triage.cases import ESCALATED
 from bot.triage.engine import SEVERITY, Assessment, Context, PriorCheckin, Reply, triage
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ESCALATED = ("contact_practitioner", "emergency")
 QUESTION_ONLY = ["N11"]  # the rules of words that only ask about running, gym, coffee...
 
 

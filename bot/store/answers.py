@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.followup.status import MessageKind
-from bot.store.connection import Connection
+from bot.store.connection import Connection, marks
 
 TYPED_WORDS = "text"  # the question_id of an answer that holds the patient's own words
 
@@ -150,8 +150,10 @@ class AnswerQueries(Connection):
     def forget_tips(self, assessment_ids: list[int]) -> None:
         """The tips of these assessments' outcomes were not sent after all (their answer was
         superseded before it went out)."""
-        for assessment_id in assessment_ids:
-            self.db.conn.execute("DELETE FROM tips_sent WHERE assessment_id = ?", [assessment_id])
+        if assessment_ids:
+            self.db.conn.execute(
+                f"DELETE FROM tips_sent WHERE assessment_id IN ({marks(assessment_ids)})", assessment_ids
+            )
 
     # ---- photos
 
